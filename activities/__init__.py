@@ -1,0 +1,1 @@
+"""Every side effect of a matter: letters, evidence, projection writes."""

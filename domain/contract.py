@@ -1,0 +1,55 @@
+"""The loan contract and what is overdue on it, as taken in at intake."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.money import Money
+
+
+class LoanContract(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    number: str = Field(min_length=1, max_length=128)
+    signed_on: date
+    principal: Money
+    annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")
+    due_on: date | None = None
+
+    @model_validator(mode="after")
+    def _positive(self) -> LoanContract:
+        if not self.principal.is_positive():
+            raise ValueError("contract principal must be greater than zero")
+        return self
+
+
+class Overdue(BaseModel):
+    """The overdue amounts at intake, by bucket; `since` is the first missed due date."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    since: date
+    principal: Money
+    interest: Money
+    penalty: Money
+    fees: Money
+    costs: Money | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Overdue:
+        parts = [self.principal, self.interest, self.penalty, self.fees] + ([self.costs] if self.costs else [])
+        currencies = {p.currency for p in parts}
+        if len(currencies) != 1:
+            raise ValueError(f"overdue amounts mix currencies: {sorted(currencies)}")
+        if any(p.is_negative() for p in parts):
+            raise ValueError("overdue amounts cannot be negative")
+        if all(p.is_zero() for p in parts):
+            raise ValueError("nothing is overdue: every amount is zero")
+        return self
+
+    @property
+    def currency(self) -> str:
+        return self.principal.currency

@@ -1,0 +1,79 @@
+"""The people and companies in a matter: borrower, guarantors, creditor.
+
+Borrower data is PII: it travels only inside encrypted Temporal payloads and the database,
+never in logs, search attributes or workflow IDs. `__repr__`/`__str__` of PII models mask it
+so that an accidental log line does not leak it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from domain.money import Money
+
+Locale = Literal["zh-CN", "en"]
+GuaranteeType = Literal["joint_and_several", "general"]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class _Pii(_Frozen):
+    def __repr_args__(self):  # type: ignore[override]
+        # Never print personal data: show the type and that it is masked.
+        return [("masked", True)]
+
+
+class Borrower(_Pii):
+    name: str = Field(min_length=1, max_length=2000)
+    id_number: str = Field(min_length=1, max_length=64)
+    phone: str | None = Field(default=None, max_length=64)
+    email: str | None = Field(default=None, max_length=320)
+    address: str | None = Field(default=None, max_length=2000)
+    locale: Locale = "zh-CN"
+    timezone: str = "Asia/Shanghai"
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Shanghai") from None
+        return value
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and ("@" not in value or value.startswith("@") or value.endswith("@")):
+            raise ValueError("not an e-mail address")
+        return value
+
+
+class Guarantor(_Pii):
+    name: str = Field(min_length=1, max_length=2000)
+    id_number: str = Field(min_length=1, max_length=64)
+    guarantee_type: GuaranteeType = "joint_and_several"
+    cap: Money | None = None
+    period_ends_on: date | None = None
+    phone: str | None = Field(default=None, max_length=64)
+    address: str | None = Field(default=None, max_length=2000)
+
+
+class Creditor(_Frozen):
+    name: str = Field(min_length=1, max_length=500)
+    address: str | None = Field(default=None, max_length=2000)
+    phone: str | None = Field(default=None, max_length=64)
+    registration_number: str | None = Field(default=None, max_length=64)
+
+
+class Asset(_Frozen):
+    kind: Literal["real_estate", "vehicle", "deposit", "equity", "receivable", "other"] = "other"
+    description: str = Field(min_length=1, max_length=2000)
+    estimated_value: Money | None = None
+    pledged: bool = False

@@ -1,0 +1,284 @@
+"""Start, health-check and stop the local servers: Temporal dev server and SeaweedFS.
+
+Used by the local stack (`recovery up`) and by the integration-test fixtures, so both run
+exactly the same binaries with the same flags. Every process is started in its own process
+group and stopped by PID (SIGTERM, then SIGKILL after a grace period), never by name.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import sysconfig
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+SEARCH_ATTRIBUTES = {"MatterStage": "Keyword", "DaysPastDue": "Int", "OutstandingAmount": "Double"}
+
+
+class ServiceError(RuntimeError):
+    """A local server could not be started (port taken, binary missing, not healthy in time)."""
+
+
+def find_binary(name: str) -> str:
+    """The executable installed by a `-bin` wheel into this venv's scripts folder."""
+    candidate = Path(sysconfig.get_path("scripts")) / name
+    if candidate.exists():
+        return str(candidate)
+    beside = Path(sys.executable).parent / name
+    if beside.exists():
+        return str(beside)
+    found = shutil.which(name)
+    if not found:
+        raise ServiceError(f"binary {name!r} not found; run `make install` to install the locked dependencies")
+    return found
+
+
+def port_free(port: int, host: str = "127.0.0.1") -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def require_free_ports(ports: dict[str, int], host: str = "127.0.0.1") -> None:
+    taken = [f"{name} port {port}" for name, port in ports.items() if not port_free(port, host)]
+    if taken:
+        raise ServiceError(
+            "already in use: " + ", ".join(taken) + " (stop what holds it, or choose another port in settings)"
+        )
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def tcp_open(port: int, host: str = "127.0.0.1") -> bool:
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=1) as resp:  # noqa: S310 - loopback health check
+            return 200 <= resp.status < 500
+    except urllib.error.HTTPError as exc:
+        return exc.code < 500
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def _die_with_parent() -> None:
+    """In the child, before exec: ask for SIGTERM when the parent dies (Linux only, else no-op)."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM, 0, 0, 0)
+
+
+@dataclass
+class Service:
+    """One child process, started in its own process group."""
+
+    name: str
+    argv: list[str]
+    log_path: Path
+    env: dict[str, str] = field(default_factory=dict)
+    ready: Callable[[], bool] | None = None
+    ready_timeout: float = 30.0
+    stop_timeout: float = 20.0
+    cwd: Path | None = None
+    # Linux: the kernel sends SIGTERM to the child if the starting process dies (even by
+    # SIGKILL), so a crashed launcher leaves no orphan servers behind.
+    die_with_parent: bool = False
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int | None:
+        return self.process.pid if self.process else None
+
+    def start(self, wait: bool = True) -> Service:
+        """Start the process; with `wait` (the default) block until `ready()` is true."""
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child
+        env = {**os.environ, **self.env}
+        self.process = subprocess.Popen(
+            self.argv,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            cwd=self.cwd,
+            start_new_session=True,
+            preexec_fn=_die_with_parent if self.die_with_parent else None,
+        )
+        log.close()
+        if wait and self.ready is not None:
+            self.wait_ready()
+        return self
+
+    def wait_ready(self) -> None:
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:
+            if self.process is not None and self.process.poll() is not None:
+                raise ServiceError(
+                    f"{self.name} exited with code {self.process.returncode} while starting; "
+                    f"see {self.log_path}:\n{self.tail()}"
+                )
+            if self.ready is not None and self.ready():
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise ServiceError(f"{self.name} was not ready after {self.ready_timeout:.0f}s; see {self.log_path}")
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def tail(self, lines: int = 15) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        """SIGTERM to the process group, wait, then SIGKILL; returns when the process is gone."""
+        proc = self.process
+        if proc is None or proc.poll() is not None:
+            return
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=self.stop_timeout)
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            proc.wait(timeout=10)
+        # Children that escaped the wait (same group) are killed too.
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def temporal_service(
+    var_dir: Path,
+    port: int = 7233,
+    ui_port: int = 8233,
+    namespace: str = "default",
+    db_file: Path | None = None,
+    log_path: Path | None = None,
+) -> Service:
+    """The Temporal dev server, file-backed (SQLite with WAL) so matters survive restarts."""
+    db = db_file or (var_dir / "temporal.db")
+    db.parent.mkdir(parents=True, exist_ok=True)
+    argv = [
+        find_binary("temporal"), "server", "start-dev",
+        "--db-filename", str(db),
+        "--sqlite-pragma", "journal_mode=wal",
+        "--sqlite-pragma", "synchronous=normal",
+        "--ip", "127.0.0.1",
+        "--port", str(port),
+        "--ui-port", str(ui_port),
+        "--http-port", str(free_port()),
+        "--metrics-port", str(free_port()),
+        "--namespace", namespace,
+        "--log-level", "warn",
+    ]
+    for name, kind in SEARCH_ATTRIBUTES.items():
+        argv += ["--search-attribute", f"{name}={kind}"]
+    return Service(
+        name="temporal",
+        argv=argv,
+        log_path=log_path or (var_dir / "logs" / "temporal.log"),
+        ready=lambda: tcp_open(port) and http_ok(f"http://127.0.0.1:{ui_port}/"),
+        ready_timeout=60,
+    )
+
+
+@dataclass(frozen=True)
+class SeaweedPorts:
+    """Every port `weed mini` opens, set explicitly so none collides with another server."""
+
+    s3: int = 8333
+    master: int = 9333
+    volume: int = 8080
+    filer: int = 8888
+    s3_grpc: int = 18333
+    master_grpc: int = 19333
+    volume_grpc: int = 18080
+    filer_grpc: int = 18888
+    admin: int = 23646
+    admin_grpc: int = 33646
+
+    def all(self) -> dict[str, int]:
+        return {f"SeaweedFS {k.replace('_', ' ')}": v for k, v in self.__dict__.items()}
+
+    def flags(self) -> list[str]:
+        return [
+            f"-s3.port={self.s3}", f"-s3.port.grpc={self.s3_grpc}",
+            f"-master.port={self.master}", f"-master.port.grpc={self.master_grpc}",
+            f"-volume.port={self.volume}", f"-volume.port.grpc={self.volume_grpc}",
+            f"-filer.port={self.filer}", f"-filer.port.grpc={self.filer_grpc}",
+            f"-admin.port={self.admin}", f"-admin.port.grpc={self.admin_grpc}",
+        ]
+
+    @classmethod
+    def random(cls) -> SeaweedPorts:
+        ports: set[int] = set()
+        while len(ports) < 10:
+            ports.add(free_port())
+        return cls(*sorted(ports))
+
+
+def seaweedfs_service(
+    var_dir: Path,
+    access_key: str,
+    secret_key: str,
+    ports: SeaweedPorts | None = None,
+    data_dir: Path | None = None,
+    log_path: Path | None = None,
+) -> Service:
+    """SeaweedFS `weed mini`: a real S3 server, credentials always set."""
+    ports = ports or SeaweedPorts()
+    data = data_dir or (var_dir / "s3")
+    data.mkdir(parents=True, exist_ok=True)
+    argv = [
+        find_binary("weed"), "mini",
+        f"-dir={data}",
+        "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
+        "-master.telemetry=false", "-webdav=false", "-admin.ui=false",
+        "-s3.port.iceberg=0", "-s3.port.lance=0",
+        *ports.flags(),
+        "-volume.max=1000", "-master.volumeSizeLimitMB=64",
+    ]
+    return Service(
+        name="seaweedfs",
+        argv=argv,
+        env={"AWS_ACCESS_KEY_ID": access_key, "AWS_SECRET_ACCESS_KEY": secret_key},
+        log_path=log_path or (var_dir / "logs" / "seaweedfs.log"),
+        ready=lambda: tcp_open(ports.s3) and http_ok(f"http://127.0.0.1:{ports.s3}/"),
+        ready_timeout=60,
+        stop_timeout=20,
+    )

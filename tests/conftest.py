@@ -1,0 +1,91 @@
+"""Shared fixtures: real servers for integration tests.
+
+SeaweedFS and the Temporal dev server are started once per test session on free ports with
+data under a temporary folder. PostgreSQL is the one at 127.0.0.1:5432 (or
+RECOVERY_TEST_PG_URL); each session gets a fresh database. With CI=true a missing server is
+a failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from infra.services import SeaweedPorts, free_port, seaweedfs_service, temporal_service
+
+CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+PG_ADMIN_URL = os.environ.get("RECOVERY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+def unavailable(reason: str) -> None:
+    """Skip on a laptop without the server; fail in CI, where every server must be there."""
+    if CI:
+        pytest.fail(f"CI=true and {reason}")
+    pytest.skip(reason)
+
+
+@dataclass(frozen=True)
+class S3Server:
+    endpoint_url: str
+    access_key: str
+    secret_key: str
+    region: str = "us-east-1"
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[S3Server]:
+    root = tmp_path_factory.mktemp("seaweedfs")
+    ak, sk = "test" + secrets.token_hex(4), secrets.token_urlsafe(24)
+    ports = SeaweedPorts.random()
+    try:
+        svc = seaweedfs_service(root, ak, sk, ports=ports).start()
+    except Exception as exc:  # binary missing or failed to start
+        unavailable(f"SeaweedFS could not start: {exc}")
+    try:
+        yield S3Server(endpoint_url=f"http://127.0.0.1:{ports.s3}", access_key=ak, secret_key=sk)
+    finally:
+        svc.stop()
+
+
+@pytest.fixture(scope="session")
+def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    root = tmp_path_factory.mktemp("temporal")
+    port = free_port()
+    try:
+        svc = temporal_service(root, port=port, ui_port=free_port()).start()
+    except Exception as exc:
+        unavailable(f"Temporal dev server could not start: {exc}")
+    try:
+        yield f"127.0.0.1:{port}"
+    finally:
+        svc.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this session (sync psycopg URL without driver)."""
+    try:
+        import psycopg
+
+        admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
+    except Exception as exc:
+        unavailable(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
+    name = "recovery_test_" + uuid.uuid4().hex[:10]
+    admin.execute(f'CREATE DATABASE "{name}"')
+    base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'recovery.db'}"

@@ -1,0 +1,38 @@
+"""The time-skipping test server (a real Temporal test server binary, no download)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.api.enums.v1 import IndexedValueType
+from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from infra.services import find_binary
+from tests.conftest import unavailable
+
+
+@pytest.fixture(scope="session")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    try:
+        path = find_binary("temporal-test-server")
+    except Exception as exc:
+        unavailable(f"temporal-test-server binary missing: {exc}")
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=path, data_converter=pydantic_data_converter
+    )
+    # The test server knows no custom search attributes until told.
+    await env.client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=env.client.namespace,
+            search_attributes={
+                "MatterStage": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                "DaysPastDue": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+                "OutstandingAmount": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+            },
+        )
+    )
+    yield env
+    await env.shutdown()
