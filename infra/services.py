@@ -8,6 +8,7 @@ group and stopped by PID (SIGTERM, then SIGKILL after a grace period), never by 
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import signal
 import socket
@@ -245,11 +246,54 @@ class SeaweedPorts:
         ]
 
     @classmethod
-    def random(cls) -> SeaweedPorts:
-        ports: set[int] = set()
-        while len(ports) < 10:
-            ports.add(free_port())
-        return cls(*sorted(ports))
+    def random(cls, s3: int | None = None) -> SeaweedPorts:
+        """Free ports for every server (keeping `s3` if given), in SeaweedFS's own layout.
+
+        Parts of `weed mini` assume gRPC = HTTP port + 10000 whatever the flags say (its
+        plugin worker dials the admin server there), so each pair keeps that offset. The
+        ports are drawn below the kernel's ephemeral range, where outgoing connections
+        cannot take them between this check and the server's bind.
+        """
+        rng = random.SystemRandom()
+        taken: set[int] = set()
+        if s3 is not None:
+            taken.add(s3)
+        pairs: list[tuple[int, int]] = []
+        for _ in range(10_000):
+            if len(pairs) == (4 if s3 is not None else 5):
+                break
+            base = rng.randrange(_PORT_POOL_LOW, _PORT_POOL_LOW + 2768)
+            if {base, base + GRPC_OFFSET} & taken or not (port_free(base) and port_free(base + GRPC_OFFSET)):
+                continue
+            taken |= {base, base + GRPC_OFFSET}
+            pairs.append((base, base + GRPC_OFFSET))
+        else:
+            raise ServiceError("could not find free ports for SeaweedFS")
+        if s3 is not None:
+            s3_grpc = grpc_port_for(s3, taken)
+            pairs.insert(0, (s3, s3_grpc))
+        (s3p, s3g), (master, master_g), (volume, volume_g), (filer, filer_g), (admin, admin_g) = pairs
+        return cls(
+            s3=s3p, master=master, volume=volume, filer=filer,
+            s3_grpc=s3g, master_grpc=master_g, volume_grpc=volume_g, filer_grpc=filer_g,
+            admin=admin, admin_grpc=admin_g,
+        )
+
+
+GRPC_OFFSET = 10_000
+_PORT_POOL_LOW = 20_000  # 20000-22767 and +10000: below the usual ephemeral range (32768-)
+
+
+def grpc_port_for(http_port: int, avoid: set[int] | None = None) -> int:
+    """SeaweedFS's conventional gRPC port (HTTP + 10000), or a free one when that is impossible."""
+    avoid = avoid or set()
+    candidate = http_port + GRPC_OFFSET
+    if candidate <= 65535 and candidate not in avoid and port_free(candidate):
+        return candidate
+    while True:
+        port = free_port()
+        if port not in avoid and port != http_port:
+            return port
 
 
 def seaweedfs_service(

@@ -7,11 +7,26 @@ from collections.abc import AsyncIterator
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
+from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from infra.services import find_binary
 from tests.conftest import unavailable
+
+
+async def register_search_attributes(client: Client) -> None:
+    """The test server knows no custom search attributes until told."""
+    await client.operator_service.add_search_attributes(
+        AddSearchAttributesRequest(
+            namespace=client.namespace,
+            search_attributes={
+                "MatterStage": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+                "DaysPastDue": IndexedValueType.INDEXED_VALUE_TYPE_INT,
+                "OutstandingAmount": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+            },
+        )
+    )
 
 
 @pytest.fixture(scope="session")
@@ -23,16 +38,6 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=path, data_converter=pydantic_data_converter
     )
-    # The test server knows no custom search attributes until told.
-    await env.client.operator_service.add_search_attributes(
-        AddSearchAttributesRequest(
-            namespace=env.client.namespace,
-            search_attributes={
-                "MatterStage": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-                "DaysPastDue": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-                "OutstandingAmount": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
-            },
-        )
-    )
+    await register_search_attributes(env.client)
     yield env
     await env.shutdown()

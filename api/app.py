@@ -1,0 +1,81 @@
+"""The FastAPI application: `create_app(settings)`.
+
+The lifespan connects the Temporal client (same data converter and payload codec as the
+workers), builds the database engine and the evidence store. Tests may inject any of the
+three (`temporal=`, `sessionmaker=`, `evidence=`); what is injected is not closed here.
+OpenAPI docs are at `/docs`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+from temporalio.service import RPCError, RPCStatusCode
+
+from api.routes import documents, health, matters
+from settings import Settings, get_settings
+from store.db import make_engine, make_sessionmaker
+from store.evidence import EvidenceStore
+from workers.client import connect
+
+log = logging.getLogger(__name__)
+
+
+def create_app(
+    settings: Settings | None = None,
+    *,
+    temporal: Client | None = None,
+    sessionmaker: async_sessionmaker[AsyncSession] | None = None,
+    evidence: EvidenceStore | None = None,
+) -> FastAPI:
+    """Build the app. Whatever is not injected is created from `settings` when the app starts."""
+    settings = (settings or get_settings()).resolved()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned_engine = None
+        if app.state.temporal is None:
+            app.state.temporal = await connect(settings, identity="recovery-api")
+        if app.state.sessionmaker is None:
+            owned_engine = make_engine(settings.db_url)
+            app.state.sessionmaker = make_sessionmaker(owned_engine)
+        app.state.engine = app.state.sessionmaker.kw["bind"]
+        if app.state.evidence is None:
+            app.state.evidence = EvidenceStore.from_settings(settings)
+        try:
+            yield
+        finally:
+            if owned_engine is not None:
+                await owned_engine.dispose()
+
+    app = FastAPI(
+        title="Recovery API",
+        summary="Legal recovery of overdue loans: one durable Temporal workflow per matter.",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.temporal = temporal
+    app.state.sessionmaker = sessionmaker
+    app.state.evidence = evidence
+    app.state.engine = sessionmaker.kw["bind"] if sessionmaker is not None else None
+
+    @app.exception_handler(RPCError)
+    async def _temporal_error(request: Request, exc: RPCError) -> JSONResponse:
+        if exc.status == RPCStatusCode.NOT_FOUND:
+            return JSONResponse({"detail": "not found"}, status_code=status.HTTP_404_NOT_FOUND)
+        log.warning("temporal call failed on %s %s: %s", request.method, request.url.path, exc.status)
+        if exc.status in (RPCStatusCode.UNAVAILABLE, RPCStatusCode.DEADLINE_EXCEEDED):
+            return JSONResponse({"detail": "Temporal is unavailable; retry"}, status_code=503)
+        return JSONResponse({"detail": "Temporal refused the request"}, status_code=status.HTTP_502_BAD_GATEWAY)
+
+    app.include_router(health.router)
+    app.include_router(matters.router)
+    app.include_router(documents.router)
+    return app

@@ -1,0 +1,1 @@
+"""One module per resource: health, matters (and their commands), documents."""

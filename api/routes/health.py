@@ -1,0 +1,51 @@
+"""Health: are Temporal, the evidence store (S3) and the database reachable? No auth."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from api.schemas import HealthPublic
+from store import db
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(tags=["health"])
+
+TIMEOUT = 5.0
+
+
+async def _temporal(request: Request) -> bool:
+    client = request.app.state.temporal
+    try:
+        return bool(await client.service_client.check_health(timeout=timedelta(seconds=TIMEOUT)))
+    except Exception as exc:  # unreachable or refusing: down, the reason goes to the log
+        log.warning("temporal health check failed: %s", type(exc).__name__)
+        return False
+
+
+async def _s3(request: Request) -> bool:
+    try:
+        return bool(await asyncio.wait_for(asyncio.to_thread(request.app.state.evidence.check), TIMEOUT * 3))
+    except Exception as exc:
+        log.warning("s3 health check failed: %s", type(exc).__name__)
+        return False
+
+
+async def _database(request: Request) -> bool:
+    return await db.check(request.app.state.engine, timeout=TIMEOUT)
+
+
+@router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
+async def health(request: Request) -> JSONResponse:
+    """200 when Temporal, S3 and the database all answer; 503 naming the ones that do not."""
+    names = ("temporal", "s3", "database")
+    results = await asyncio.gather(_temporal(request), _s3(request), _database(request))
+    checks = {name: ("up" if ok else "down") for name, ok in zip(names, results, strict=True)}
+    down = [name for name, ok in zip(names, results, strict=True) if not ok]
+    body = HealthPublic(status="unavailable" if down else "ok", checks=checks, down=down)  # type: ignore[arg-type]
+    return JSONResponse(body.model_dump(), status_code=503 if down else 200)

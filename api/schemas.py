@@ -1,0 +1,241 @@
+"""Request and response schemas: `XCreate` (input, extra fields refused), `XPublic` (output).
+
+Amounts are `Money` objects (`{"amount": "19518.00", "currency": "CNY"}`), dates and times
+ISO 8601. Responses are built from projection rows or workflow results by the routes, never
+by returning ORM objects. No response schema carries borrower PII.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from domain.allocation import Allocation, Balance
+from domain.matter import MatterIntake, Stage
+from domain.money import Money
+from workflows.contracts import NextStep
+
+# Anything a caller may name: payment, promise and decision ids (also from Idempotency-Key).
+CommandId = Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class PositiveMoney(Money):
+    """A Money that must be greater than zero (payments, promises)."""
+
+    @model_validator(mode="after")
+    def _positive(self) -> PositiveMoney:
+        if not self.is_positive():
+            raise ValueError("amount must be greater than zero")
+        return self
+
+
+# ---------------------------------------------------------------- matters
+class MatterCreate(MatterIntake):
+    """A new matter: exactly the intake fields (unknown fields are refused)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "external_ref": "LN-2026-0001",
+                "policy": "standard",
+                "creditor": {"name": "Example Bank plc"},
+                "borrower": {"name": "John Smith", "id_number": "AB123456C", "locale": "en",
+                             "timezone": "Europe/London"},
+                "contract": {"number": "JK-2024-000123", "signed_on": "2024-03-15",
+                             "principal": {"amount": "200000.00", "currency": "CNY"}, "annual_rate": "0.0435"},
+                "overdue": {"since": "2026-09-01",
+                            "principal": {"amount": "18000.00", "currency": "CNY"},
+                            "interest": {"amount": "1200.00", "currency": "CNY"},
+                            "penalty": {"amount": "218.00", "currency": "CNY"},
+                            "fees": {"amount": "100.00", "currency": "CNY"}},
+            }
+        }
+    )
+
+
+class MatterLinks(BaseModel):
+    self: str
+    documents: str
+    history: str
+    payments: str
+    promises: str
+    legal_review: str
+
+    @classmethod
+    def for_matter(cls, matter_id: str) -> MatterLinks:
+        base = f"/matters/{matter_id}"
+        return cls(
+            self=base,
+            documents=f"{base}/documents",
+            history=f"{base}/history",
+            payments=f"{base}/payments",
+            promises=f"{base}/promises",
+            legal_review=f"{base}/legal-review",
+        )
+
+
+class MatterPublic(BaseModel):
+    """A matter as listed: the projection's view (the workflow is the truth, this may lag)."""
+
+    id: str
+    external_ref: str | None = Field(description="the creditor's reference; null only while the projection lags")
+    workflow_id: str
+    stage: Stage
+    closure_reason: str | None = None
+    policy: str
+    policy_version: int
+    outstanding: Money
+    balance: Balance | None = None
+    paid_total: Money | None = None
+    days_past_due: int | None = None
+    overdue_since: date | None = None
+    risk_grade: str | None = None
+    risk_score: int | None = None
+    next_step: str | None = None
+    next_step_at: datetime | None = None
+    negotiation_ends_on: date | None = None
+    referred_firm: str | None = None
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    links: MatterLinks
+
+
+class MattersPublic(BaseModel):
+    data: list[MatterPublic]
+    count: int
+
+
+class PromiseStatePublic(BaseModel):
+    promise_id: str
+    amount: Money
+    due_on: date
+    deadline: datetime
+    status: str
+    actor: str
+    created_at: datetime
+    resolved_at: datetime | None = None
+
+
+class MatterDetailPublic(MatterPublic):
+    """One matter: the projection merged with the workflow's live snapshot when it answers."""
+
+    source: Literal["workflow", "projection"] = Field(
+        description="'workflow' when the live snapshot answered (stage, amounts and next step are current)"
+    )
+    policy_today: date | None = None
+    next: NextStep | None = None
+    payments_count: int | None = None
+    documents_count: int | None = None
+    promises: list[PromiseStatePublic] = []
+
+
+# -------------------------------------------------------------- commands
+class PaymentCreate(_Input):
+    payment_id: str = CommandId
+    amount: PositiveMoney
+    received_on: date
+
+
+class PaymentPublic(BaseModel):
+    payment_id: str
+    duplicate: bool = Field(description="true when this payment_id was already recorded: nothing changed")
+    allocation: Allocation
+    outstanding: Money
+    stage: str
+    closed: bool
+
+
+class PromiseCreate(_Input):
+    amount: PositiveMoney
+    due_on: date = Field(description="a date on the matter's policy calendar")
+    note: str | None = Field(default=None, max_length=2000)
+
+
+class PromisePublic(BaseModel):
+    promise_id: str
+    duplicate: bool
+    deadline: datetime
+    status: str
+
+
+class DecisionCreate(_Input):
+    decision: Literal["escalate", "extend_negotiation"]
+    new_end_on: date | None = Field(
+        default=None,
+        validate_default=True,
+        description="the new last day of negotiation (policy calendar); required with extend_negotiation, else refused",
+    )
+    reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("new_end_on")
+    @classmethod
+    def _end_on(cls, value: date | None, info: ValidationInfo) -> date | None:
+        decision = info.data.get("decision")
+        if decision == "extend_negotiation" and value is None:
+            raise ValueError("required to extend negotiation")
+        if decision == "escalate" and value is not None:
+            raise ValueError("only allowed with extend_negotiation")
+        return value
+
+
+class DecisionPublic(BaseModel):
+    decision_id: str
+    duplicate: bool
+    stage: str
+    negotiation_ends_on: date | None = None
+
+
+# ------------------------------------------------------------- documents
+class DocumentPublic(BaseModel):
+    id: str
+    matter_id: str
+    kind: str
+    locale: str
+    template_version: str
+    media_type: str
+    sha256: str
+    size: int
+    version_id: str | None
+    created_at: datetime
+    content_url: str
+
+
+class DocumentsPublic(BaseModel):
+    data: list[DocumentPublic]
+    count: int
+
+
+# --------------------------------------------------------------- history
+class HistoryEntry(BaseModel):
+    """One line of a matter's Temporal history, in plain words (never borrower PII)."""
+
+    at: datetime
+    event_id: int
+    run_id: str
+    kind: str
+    what: str
+    who: str
+
+
+class HistoryPublic(BaseModel):
+    data: list[HistoryEntry]
+    count: int
+    runs: int = Field(description="how many workflow runs (continue-as-new) the history spans")
+
+
+# ---------------------------------------------------------------- health
+class HealthPublic(BaseModel):
+    status: Literal["ok", "unavailable"]
+    checks: dict[str, Literal["up", "down"]]
+    down: list[str] = []
+
+
+def field_error(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> dict[str, Any]:
+    """One entry of a 422 `detail` list, shaped like FastAPI's own validation errors."""
+    return {"loc": list(loc), "msg": msg, "type": type_}

@@ -1,0 +1,291 @@
+"""`recovery`: the command line at the edge of the system.
+
+    recovery up [--demo]                 the whole local stack in the foreground (`make run`)
+    recovery worker                      the Temporal worker alone
+    recovery api                         the HTTP API alone
+    recovery demo                        open the demo matters (idempotent)
+    recovery import FILE.csv             bulk intake from a CSV file (see domain/intake_csv.py)
+    recovery keys create --role ROLE     a new API key, printed once
+
+`python -m cli ...` works the same. Settings come from RECOVERY_* environment variables.
+Output names matters by their external reference and lines by number, never by a
+borrower's personal data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from settings import ROOT, Settings
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from domain.intake_csv import FieldError
+    from domain.matter import MatterIntake
+
+DEMO_PORTFOLIO = ROOT / "infra" / "demo_portfolio.json"
+IMPORT_CONCURRENCY = 16
+
+app = typer.Typer(
+    name="recovery",
+    help="Legal recovery of overdue loans: one durable Temporal workflow per matter.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+
+
+class Role(StrEnum):
+    legal_team = "legal_team"
+    manager = "manager"
+    partner = "partner"
+
+
+def _settings() -> Settings:
+    """Fresh settings per command (not the cached process-wide ones), local secrets resolved."""
+    return Settings().resolved()
+
+
+def _default_actor() -> str:
+    try:
+        return "cli:" + getpass.getuser()
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _exec_module(module: str) -> None:
+    """Replace this process with `python -m module` (signals then go straight to it)."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH", "")) if p)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execve(sys.executable, [sys.executable, "-m", module], env)
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command()
+def up(
+    demo: Annotated[bool, typer.Option("--demo", help="Open the demo matters once the stack is up.")] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the API to report healthy.")] = 90.0,
+) -> None:
+    """Start SeaweedFS, Temporal, the worker and the API; Ctrl-C stops them all."""
+    from infra.stack import run
+
+    raise typer.Exit(run(demo=demo, health_timeout=timeout))
+
+
+@app.command()
+def worker() -> None:
+    """Run the Temporal worker (python -m workers.main) until SIGTERM/SIGINT."""
+    _exec_module("workers.main")
+
+
+@app.command()
+def api() -> None:
+    """Run the HTTP API (python -m api) on RECOVERY_API_HOST:RECOVERY_API_PORT."""
+    _exec_module("api")
+
+
+# ---------------------------------------------------------------------------------------------
+def _load_portfolio(path: Path) -> list[MatterIntake]:
+    from pydantic import ValidationError
+
+    from domain.matter import MatterIntake
+
+    data = json.loads(path.read_text(encoding="utf-8"))
+    items = data["matters"] if isinstance(data, dict) else data
+    intakes = []
+    for i, item in enumerate(items):
+        try:
+            intakes.append(MatterIntake.model_validate(item))
+        except ValidationError as exc:
+            fields = ", ".join(".".join(str(p) for p in e["loc"]) or "matter" for e in exc.errors())
+            raise typer.BadParameter(f"{path}: matter #{i + 1} is invalid ({fields})") from None
+    return intakes
+
+
+@app.command()
+def demo(
+    file: Annotated[Path, typer.Option(help="Portfolio JSON: {'matters': [MatterIntake, ...]}.")] = DEMO_PORTFOLIO,
+    actor: Annotated[str, typer.Option(help="Recorded as the user who opened the matters.")] = "cli:demo",
+) -> None:
+    """Open the demo matters; re-running reports them as already open."""
+    intakes = _load_portfolio(file)
+    settings = _settings()
+
+    async def main() -> None:
+        from store.policies import get_policy
+        from workers.client import open_matter
+
+        client = await _connect(settings)
+        for intake in intakes:
+            matter_id, created = await open_matter(
+                client, settings.temporal_task_queue, intake, get_policy(intake.policy), actor
+            )
+            state = "opened" if created else "already open"
+            typer.echo(f"{intake.external_ref:<14} {state:<13} matter {matter_id}")
+
+    asyncio.run(main())
+
+
+async def _connect(settings: Settings) -> Client:
+    """The Temporal client, or a plain message and exit 1 when Temporal is not reachable."""
+    from workers.client import connect
+
+    try:
+        return await connect(settings, identity="recovery-cli")
+    except Exception as exc:  # noqa: BLE001 - any connection failure gets the same advice
+        typer.echo(
+            f"cannot reach Temporal at {settings.temporal_address}: {type(exc).__name__}: {exc}\n"
+            "is the stack running? (recovery up)",
+            err=True,
+        )
+        raise typer.Exit(1) from None
+
+
+# ---------------------------------------------------------------------------------------------
+@app.command("import")
+def import_csv(
+    file: Annotated[
+        Path, typer.Argument(help="CSV file, UTF-8 (with or without BOM); columns in domain/intake_csv.py.")
+    ],
+    policy: Annotated[
+        str | None, typer.Option(help="Policy for lines whose `policy` cell is empty (or no such column).")
+    ] = None,
+    actor: Annotated[str | None, typer.Option(help="Recorded as the user who opened the matters.")] = None,
+) -> None:
+    """Open one matter per good CSV line; list bad lines by number and column; exit 1 if any was bad."""
+    from domain.intake_csv import CsvHeaderError, FieldError, parse_intake_csv
+
+    try:
+        text = file.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        typer.echo(f"{file}: not UTF-8 text; save it as 'CSV UTF-8'", err=True)
+        raise typer.Exit(1) from None
+    except OSError as exc:
+        typer.echo(f"{file}: {exc.strerror or exc}", err=True)
+        raise typer.Exit(1) from None
+    try:
+        rows = parse_intake_csv(text, default_policy=policy)
+    except CsvHeaderError as exc:
+        for problem in exc.problems:
+            typer.echo(f"{file}: {problem}", err=True)
+        raise typer.Exit(1) from None
+
+    bad: dict[int, list[FieldError]] = {r.line: list(r.errors) for r in rows if not r.ok}
+    good: list[tuple[int, MatterIntake]] = []
+    first_line: dict[str, int] = {}
+    for row in rows:
+        if row.intake is None:
+            continue
+        ref = row.intake.external_ref
+        if ref in first_line:
+            bad[row.line] = [FieldError("external_ref", f"same reference as line {first_line[ref]}")]
+            continue
+        first_line[ref] = row.line
+        good.append((row.line, row.intake))
+
+    opened = already = 0
+    if good:
+        settings = _settings()
+        results = asyncio.run(_open_all(settings, good, actor or _default_actor()))
+        for line, outcome in results.items():
+            if isinstance(outcome, FieldError):
+                bad[line] = [outcome]
+            elif outcome:
+                opened += 1
+            else:
+                already += 1
+
+    for line in sorted(bad):
+        for error in bad[line]:
+            typer.echo(f"line {line}: {error}", err=True)
+    typer.echo(f"{file.name}: {opened} opened, {already} already open, {len(bad)} bad line(s) of {len(rows)}")
+    if bad:
+        raise typer.Exit(1)
+
+
+async def _open_all(
+    settings: Settings, good: list[tuple[int, MatterIntake]], actor: str
+) -> dict[int, bool | FieldError]:
+    """Open each matter (bounded concurrency, with a progress bar); per line: created, or the error."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from domain.intake_csv import FieldError
+    from store.policies import UnknownPolicy, get_policy
+    from workers.client import open_matter
+
+    client = await _connect(settings)
+    gate = asyncio.Semaphore(IMPORT_CONCURRENCY)
+    results: dict[int, bool | FieldError] = {}
+
+    with Progress(
+        TextColumn("opening matters"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+        transient=False,
+    ) as progress:
+        task = progress.add_task("open", total=len(good))
+
+        async def one(line: int, intake: MatterIntake) -> None:
+            try:
+                policy = get_policy(intake.policy)
+            except UnknownPolicy as exc:
+                results[line] = FieldError("policy", str(exc))
+            else:
+                async with gate:
+                    try:
+                        _, created = await open_matter(client, settings.temporal_task_queue, intake, policy, actor)
+                        results[line] = created
+                    except Exception as exc:  # noqa: BLE001 - reported per line, the rest go on
+                        results[line] = FieldError("row", f"could not start the matter ({type(exc).__name__})")
+            progress.advance(task)
+
+        await asyncio.gather(*(one(line, intake) for line, intake in good))
+    return results
+
+
+# ---------------------------------------------------------------------------------------------
+@keys_app.command("create")
+def keys_create(
+    role: Annotated[Role, typer.Option(help="What the key may do.", case_sensitive=False)],
+    firm: Annotated[str | None, typer.Option(help="The law firm a partner key acts for (partners only).")] = None,
+    name: Annotated[str, typer.Option(help="Who or what the key is for, e.g. a person's login.")] = "",
+) -> None:
+    """Create an API key and print it once: only its SHA-256 is stored."""
+    from store.apikeys import create_key, validate_role
+    from store.db import make_engine, make_sessionmaker, migrate, write_session
+
+    try:
+        validate_role(role.value, firm)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--role/--firm") from None
+    settings = _settings()
+    migrate(settings.db_url)
+
+    async def main() -> tuple[str, str]:
+        engine = make_engine(settings.db_url)
+        try:
+            async with write_session(make_sessionmaker(engine)) as session:
+                key, row = await create_key(session, role=role.value, firm=firm, name=name)
+                return key, str(row.id)
+        finally:
+            await engine.dispose()
+
+    key, key_id = asyncio.run(main())
+    scope = f" for firm {firm}" if firm else ""
+    typer.echo(f"Created {role.value} key {key_id}{scope}. It is shown only now; store it safely:")
+    typer.echo(key)
+
+
+if __name__ == "__main__":
+    app(prog_name="recovery")

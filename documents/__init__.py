@@ -1,0 +1,1 @@
+"""Letters: per-locale .docx templates, their contexts and the deterministic renderer."""

@@ -1,0 +1,225 @@
+"""What each letter needs to be rendered: one frozen model per letter kind.
+
+A context is the whole input of a render: the renderer reads nothing else (no clock, no
+database), so the same context always gives the same document. Amounts are Money and dates
+are dates here; the renderer formats them per locale. Validators refuse letters that would be
+wrong on their face (a total that is not the sum of its buckets, a pay-by date before the
+letter date), because a demand letter with such an error can be challenged in court.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.allocation import Balance
+from domain.money import Money
+from domain.parties import Borrower, Creditor
+
+Locale = Literal["zh-CN", "en"]
+LOCALES: tuple[str, ...] = ("zh-CN", "en")
+
+
+class LetterBase(BaseModel):
+    """Fields every letter carries: who writes to whom, about which contract, when."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: ClassVar[str] = ""
+
+    reference: str = Field(min_length=1, max_length=128, description="letter reference number")
+    letter_date: date
+    locale: Locale
+    creditor: Creditor
+    borrower: Borrower
+    contract_number: str = Field(min_length=1, max_length=128)
+    contract_signed_on: date
+
+    @model_validator(mode="after")
+    def _contract_before_letter(self) -> LetterBase:
+        if self.contract_signed_on > self.letter_date:
+            raise ValueError("contract_signed_on is after letter_date")
+        return self
+
+
+def _check_demand(letter: CollectionNoticeContext | ReminderLetterContext) -> None:
+    """Checks shared by the letters that demand payment of a balance."""
+    if letter.total != letter.balance.total:
+        raise ValueError(f"total {letter.total} is not the sum of the balance buckets {letter.balance.total}")
+    if letter.overdue_since > letter.letter_date:
+        raise ValueError("overdue_since is after letter_date")
+    if letter.pay_by < letter.letter_date:
+        raise ValueError("pay_by is before letter_date")
+
+
+class CollectionNoticeContext(LetterBase):
+    """催收通知书: the first written demand after the loan falls overdue."""
+
+    kind: ClassVar[str] = "collection_notice"
+
+    overdue_since: date
+    days_past_due: int = Field(ge=0)
+    balance: Balance
+    total: Money
+    pay_by: date
+
+    @model_validator(mode="after")
+    def _demand(self) -> CollectionNoticeContext:
+        _check_demand(self)
+        return self
+
+
+class ReminderLetterContext(LetterBase):
+    """还款提醒函: a further reminder on the ladder; `sequence` 1 is the first reminder."""
+
+    kind: ClassVar[str] = "reminder_letter"
+
+    sequence: int = Field(ge=1)
+    overdue_since: date
+    days_past_due: int = Field(ge=0)
+    balance: Balance
+    total: Money
+    paid_to_date: Money
+    pay_by: date
+
+    @model_validator(mode="after")
+    def _demand(self) -> ReminderLetterContext:
+        _check_demand(self)
+        if self.paid_to_date.currency != self.total.currency:
+            raise ValueError("paid_to_date and total are in different currencies")
+        if self.paid_to_date.is_negative():
+            raise ValueError("paid_to_date is negative")
+        return self
+
+
+class ClosureLetterContext(LetterBase):
+    """结清证明: the matter is closed and the debt discharged (paid in full or settled).
+
+    When `total_paid` is less than `original_total` the letter states that the difference
+    was waived under the settlement.
+    """
+
+    kind: ClassVar[str] = "closure_letter"
+
+    closed_on: date
+    original_total: Money
+    total_paid: Money
+
+    @model_validator(mode="after")
+    def _amounts(self) -> ClosureLetterContext:
+        if self.original_total.currency != self.total_paid.currency:
+            raise ValueError("original_total and total_paid are in different currencies")
+        if self.total_paid.is_negative() or self.original_total.is_negative():
+            raise ValueError("amounts of a closure letter cannot be negative")
+        if self.closed_on > self.letter_date:
+            raise ValueError("closed_on is after letter_date")
+        return self
+
+
+CONTEXTS: dict[str, type[LetterBase]] = {
+    cls.kind: cls for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext)
+}
+KINDS: tuple[str, ...] = tuple(CONTEXTS)
+
+
+# ---- samples: realistic data for tests, previews and template reviews --------------------------
+
+def _cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+def _parties(locale: str) -> tuple[Creditor, Borrower]:
+    if locale == "zh-CN":
+        creditor = Creditor(
+            name="江南信诚银行股份有限公司上海分行",
+            address="上海市黄浦区中山东一路18号",
+            phone="021-6328 8000",
+            registration_number="91310000MA1FL0XX3K",
+        )
+        borrower = Borrower(
+            name="张伟",
+            id_number="310105198803154510",
+            phone="13800138000",
+            address="上海市长宁区愚园路1088弄12号302室",
+            locale="zh-CN",
+        )
+    else:
+        creditor = Creditor(
+            name="Jiangnan Xincheng Bank Co., Ltd., Shanghai Branch",
+            address="18 Zhongshan East 1st Road, Huangpu District, Shanghai 200002, China",
+            phone="+86 21 6328 8000",
+            registration_number="91310000MA1FL0XX3K",
+        )
+        borrower = Borrower(
+            name="Daniel Whitaker",
+            id_number="P51873204",
+            phone="+86 139 1234 5678",
+            email="d.whitaker@example.com",
+            address="Flat 302, No. 12, Lane 1088 Yuyuan Road, Changning District, Shanghai 200050, China",
+            locale="en",
+            timezone="Asia/Shanghai",
+        )
+    return creditor, borrower
+
+
+def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
+    """A realistic, valid context of `kind` in `locale` (张伟 in Chinese, Daniel Whitaker in English)."""
+    if kind not in CONTEXTS:
+        raise ValueError(f"unknown letter kind {kind!r}; expected one of {', '.join(KINDS)}")
+    if locale not in LOCALES:
+        raise ValueError(f"unknown locale {locale!r}; expected one of {', '.join(LOCALES)}")
+    creditor, borrower = _parties(locale)
+    prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL"}[kind]
+    common: dict[str, Any] = {
+        "reference": f"JXB-SH-{prefix}-2024-000187",
+        "locale": locale,
+        "creditor": creditor,
+        "borrower": borrower,
+        "contract_number": "JXB(2022)SH-PL-0451",
+        "contract_signed_on": date(2022, 6, 8),
+    }
+    if kind == "collection_notice":
+        balance = Balance(
+            costs=_cny("0.00"),
+            fees=_cny("150.00"),
+            penalty=_cny("318.00"),
+            interest=_cny("1050.00"),
+            principal=_cny("18000.00"),
+        )
+        return CollectionNoticeContext(
+            **common,
+            letter_date=date(2024, 3, 15),
+            overdue_since=date(2024, 2, 10),
+            days_past_due=34,
+            balance=balance,
+            total=balance.total,
+            pay_by=date(2024, 3, 29),
+        )
+    if kind == "reminder_letter":
+        balance = Balance(
+            costs=_cny("0.00"),
+            fees=_cny("150.00"),
+            penalty=_cny("412.35"),
+            interest=_cny("1126.50"),
+            principal=_cny("16000.00"),
+        )
+        return ReminderLetterContext(
+            **common,
+            letter_date=date(2024, 4, 12),
+            sequence=2,
+            overdue_since=date(2024, 2, 10),
+            days_past_due=62,
+            balance=balance,
+            total=balance.total,
+            paid_to_date=_cny("2000.00"),
+            pay_by=date(2024, 4, 22),
+        )
+    return ClosureLetterContext(
+        **common,
+        letter_date=date(2024, 6, 3),
+        closed_on=date(2024, 5, 31),
+        original_total=_cny("19518.00"),
+        total_paid=_cny("19518.00"),
+    )

@@ -1,0 +1,531 @@
+"""The local stack behind `recovery up` (`make run`): every server and process, one terminal.
+
+In order: SeaweedFS (S3, data under `var/s3`), the Temporal dev server (file-backed
+`var/temporal.db`, WAL, the matter search attributes), the database migrations, the worker
+and the API. It waits until the API's `/health` answers 200, prints where to look, and stays
+in the foreground. SIGINT (Ctrl-C) or SIGTERM stops everything it started, in reverse order,
+by PID, and exits 0. If a child dies on its own the launcher reports it with the tail of its
+log, stops the rest and exits 1. Everything lives under `var/` and survives a restart: matters
+in flight continue where they were.
+
+A server whose endpoint in the settings is not on this machine (a Temporal cluster, AWS S3)
+is not started; it is used as configured. PostgreSQL is never started here: set
+RECOVERY_DATABASE_URL to use one, else the projection is a SQLite file under `var/`.
+
+Every port is checked before anything starts, so a clash fails at once, naming the port.
+SeaweedFS opens ten ports; clients only use the S3 one (from RECOVERY_S3_ENDPOINT_URL). The
+others are SeaweedFS's defaults unless RECOVERY_SEAWEEDFS_PORTS says otherwise: `auto` (free
+ports picked at start) or `master=9333,volume=8080,...` (names as in `SeaweedPorts`).
+
+The PIDs of the children are written to `var/run/stack.json` while the stack runs (for
+scripts and tests); a lock on `var/run/stack.lock` keeps two launchers off one `var/`.
+
+Imports: settings, stdlib and `infra.services` only (see DESIGN.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import fcntl
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import FrameType
+from typing import IO, TextIO
+from urllib.parse import urlsplit, urlunsplit
+
+from infra.services import (
+    GRPC_OFFSET,
+    SeaweedPorts,
+    Service,
+    ServiceError,
+    grpc_port_for,
+    port_free,
+    require_free_ports,
+    seaweedfs_service,
+    temporal_service,
+)
+from settings import ROOT, Settings
+
+SEAWEEDFS_PORTS_ENV = "RECOVERY_SEAWEEDFS_PORTS"
+LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
+MIGRATE_TIMEOUT = 300.0
+DEMO_TIMEOUT = 300.0
+POLL = 0.2
+
+
+# ---------------------------------------------------------------------------------------
+# The plan: what to start and on which ports (pure, unit-tested)
+# ---------------------------------------------------------------------------------------
+def is_local_host(host: str | None) -> bool:
+    return bool(host) and (host in LOCAL_HOSTS or str(host).startswith("127."))
+
+
+def split_host_port(address: str) -> tuple[str, int]:
+    """`host:port` (IPv6 in brackets) -> (host, port); a missing or bad port is an error."""
+    parts = urlsplit("//" + address)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if not parts.hostname or port is None:
+        raise ServiceError(f"cannot read host:port from {address!r}")
+    return parts.hostname, port
+
+
+def seaweed_ports(s3_port: int, spec: str | None) -> SeaweedPorts:
+    """SeaweedFS's ports: S3 from the endpoint URL, the others per RECOVERY_SEAWEEDFS_PORTS."""
+    spec = (spec or "").strip()
+    names = [f.name for f in dataclasses.fields(SeaweedPorts) if f.name != "s3"]
+    if spec == "auto":
+        return SeaweedPorts.random(s3=s3_port)
+    defaults = SeaweedPorts()
+    if s3_port != defaults.s3:
+        # Keep SeaweedFS's convention (gRPC = HTTP + 10000) for a moved S3 port.
+        defaults = dataclasses.replace(defaults, s3=s3_port, s3_grpc=grpc_port_for(s3_port))
+    if not spec:
+        return defaults
+    overrides: dict[str, int] = {}
+    for item in spec.split(","):
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_").replace(".", "_")
+        if not sep or name not in names or not value.strip().isdigit():
+            raise ServiceError(
+                f"{SEAWEEDFS_PORTS_ENV}: cannot read {item.strip()!r}; "
+                f"use 'auto' or name=port pairs with names from: {', '.join(names)}"
+            )
+        overrides[name] = int(value)
+    for name in list(overrides):
+        if f"{name}_grpc" in names and f"{name}_grpc" not in overrides:
+            overrides[f"{name}_grpc"] = overrides[name] + GRPC_OFFSET
+    return dataclasses.replace(defaults, **overrides)
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """What `up` starts, and every port it will listen on."""
+
+    var_dir: Path
+    temporal_port: int | None  # None: Temporal is remote, not started here
+    temporal_ui_port: int | None
+    seaweed: SeaweedPorts | None  # None: S3 is remote (or AWS), not started here
+    api_host: str
+    api_port: int
+
+    @property
+    def log_dir(self) -> Path:
+        return self.var_dir / "logs"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.var_dir / "run"
+
+    @property
+    def api_url(self) -> str:
+        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
+        if ":" in host:
+            host = f"[{host}]"
+        return f"http://{host}:{self.api_port}"
+
+    def local_ports(self) -> dict[str, int]:
+        """Ports on 127.0.0.1, by a name a user recognises in an error message."""
+        ports: dict[str, int] = {}
+        if self.temporal_port is not None and self.temporal_ui_port is not None:
+            ports["Temporal gRPC"] = self.temporal_port
+            ports["Temporal Web UI"] = self.temporal_ui_port
+        if self.seaweed is not None:
+            for name, port in self.seaweed.all().items():
+                ports["S3 (SeaweedFS)" if name == "SeaweedFS s3" else name] = port
+        return ports
+
+    def check_ports(self) -> None:
+        """Fail fast, naming the port: any port used twice, or already taken by another program."""
+        everything = {**self.local_ports(), "API": self.api_port}
+        by_port: dict[int, list[str]] = {}
+        for name, port in everything.items():
+            by_port.setdefault(port, []).append(name)
+        clashes = [f"port {p} is configured for both {' and '.join(n)}" for p, n in by_port.items() if len(n) > 1]
+        if clashes:
+            raise ServiceError("; ".join(clashes) + " (change one in the settings)")
+        require_free_ports(self.local_ports())
+        if not port_free(self.api_port, self.api_host or "127.0.0.1"):
+            raise ServiceError(
+                f"already in use: API port {self.api_port} on {self.api_host} "
+                "(stop what holds it, or set RECOVERY_API_PORT)"
+            )
+
+
+def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> StackPlan:
+    """Read the settings into a plan; servers on other machines are used, not started."""
+    env = os.environ if env is None else env
+    temporal_host, temporal_port = split_host_port(settings.temporal_address)
+    local_temporal = is_local_host(temporal_host) and not settings.temporal_tls
+    seaweed: SeaweedPorts | None = None
+    if settings.s3_endpoint_url:
+        url = urlsplit(settings.s3_endpoint_url)
+        if is_local_host(url.hostname):
+            if url.scheme != "http":
+                raise ServiceError(
+                    f"the local S3 server speaks plain http; RECOVERY_S3_ENDPOINT_URL is {settings.s3_endpoint_url}"
+                )
+            seaweed = seaweed_ports(url.port or 80, env.get(SEAWEEDFS_PORTS_ENV))
+    return StackPlan(
+        var_dir=Path(settings.var_dir).resolve(),
+        temporal_port=temporal_port if local_temporal else None,
+        temporal_ui_port=settings.temporal_ui_port if local_temporal else None,
+        seaweed=seaweed,
+        api_host=settings.api_host,
+        api_port=settings.api_port,
+    )
+
+
+def masked_url(url: str) -> str:
+    """A database URL fit to print: the password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = parts.netloc.rsplit("@", 1)
+    userinfo = netloc[0].split(":", 1)[0] + ":***"
+    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc[1]}"))
+
+
+def http_status(url: str, timeout: float = 2.0) -> int | None:
+    """The HTTP status of a GET, or None when nothing answers."""
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 - loopback health check
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+# ---------------------------------------------------------------------------------------
+# The launcher
+# ---------------------------------------------------------------------------------------
+class StopRequested(Exception):
+    """SIGINT/SIGTERM arrived: stop everything and exit 0."""
+
+
+class ChildDied(ServiceError):
+    """A child process exited on its own."""
+
+
+class Stack:
+    """Starts children, watches them, and stops them in reverse order, by PID."""
+
+    def __init__(self, plan: StackPlan, out: TextIO | None = None) -> None:
+        self.plan = plan
+        self.out = out or sys.stdout
+        self.services: list[Service] = []
+        self.stop_signal: int | None = None
+        self._lock: IO[str] | None = None
+
+    # ---- output and signals ------------------------------------------------------------
+    def say(self, message: str = "") -> None:
+        print(message, file=self.out, flush=True)
+
+    def _on_signal(self, signum: int, _frame: FrameType | None) -> None:
+        self.stop_signal = signum
+
+    def install_signal_handlers(self) -> None:
+        # The handler only records the signal; every wait below polls for it, so no start or
+        # stop is ever interrupted half-way (which could leave an untracked child behind).
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+
+    def check_stop(self) -> None:
+        if self.stop_signal is not None:
+            raise StopRequested(signal.Signals(self.stop_signal).name)
+
+    def sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            self.check_stop()
+            time.sleep(min(POLL, max(0.0, deadline - time.monotonic())))
+        self.check_stop()
+
+    # ---- the var/ lock and the PID file ------------------------------------------------------
+    def lock(self) -> None:
+        self.plan.run_dir.mkdir(parents=True, exist_ok=True)
+        fh = open(self.plan.run_dir / "stack.lock", "a+")  # noqa: SIM115 - held for the stack's life
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            fh.close()
+            other = self._recorded_launcher()
+            who = f" (pid {other})" if other else ""
+            raise ServiceError(
+                f"another `recovery up`{who} is already running on {self.plan.var_dir}; "
+                "stop it first (Ctrl-C in its terminal), or set RECOVERY_VAR_DIR to another folder"
+            ) from None
+        self._lock = fh
+
+    def unlock(self) -> None:
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
+
+    @property
+    def pid_file(self) -> Path:
+        return self.plan.run_dir / "stack.json"
+
+    def _recorded_launcher(self) -> int | None:
+        try:
+            return int(json.loads(self.pid_file.read_text())["launcher_pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def write_pid_file(self, urls: dict[str, str] | None = None) -> None:
+        data = {
+            "launcher_pid": os.getpid(),
+            "var_dir": str(self.plan.var_dir),
+            "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "children": {s.name: s.pid for s in self.services if s.pid is not None},
+            "urls": urls or {},
+        }
+        self.plan.run_dir.mkdir(parents=True, exist_ok=True)
+        tmp = self.pid_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2))
+        tmp.replace(self.pid_file)
+
+    # ---- starting ----------------------------------------------------------------------------------
+    def child_env(self) -> dict[str, str]:
+        """What every Python child gets on top of this process's environment."""
+        pythonpath = os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)
+        return {
+            # Relative RECOVERY_VAR_DIR would differ in a child started elsewhere: pin it.
+            "RECOVERY_VAR_DIR": str(self.plan.var_dir),
+            "PYTHONPATH": pythonpath,
+            "PYTHONUNBUFFERED": "1",
+        }
+
+    def python_service(self, name: str, module: str) -> Service:
+        return Service(
+            name=name,
+            argv=[sys.executable, "-m", module],
+            log_path=self.plan.log_dir / f"{name}.log",
+            env=self.child_env(),
+            cwd=ROOT,
+            stop_timeout=30,
+        )
+
+    def start(self, service: Service, ready: Callable[[], bool] | None, timeout: float) -> Service:
+        """Start `service` (tracked before it runs, so a stop never misses it) and wait for `ready`."""
+        service.die_with_parent = True
+        self._mark_log(service.log_path)
+        self.services.append(service)
+        service.start(wait=False)
+        self.write_pid_file()
+        if ready is not None:
+            self.wait_for(service, ready, timeout, what=f"{service.name} to be ready")
+        return service
+
+    def wait_for(self, service: Service | None, ready: Callable[[], bool], timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self.check_stop()
+            self.check_children()
+            if ready():
+                return
+            if time.monotonic() > deadline:
+                where = f"; see {service.log_path}:\n{service.tail()}" if service else ""
+                raise ServiceError(f"timed out after {timeout:.0f}s waiting for {what}{where}")
+            time.sleep(POLL)
+
+    def check_children(self) -> None:
+        for service in self.services:
+            if not service.alive():
+                code = service.process.returncode if service.process else None
+                raise ChildDied(
+                    f"{service.name} (pid {service.pid}) exited unexpectedly with code {code}; "
+                    f"last lines of {service.log_path}:\n{service.tail(25)}"
+                )
+
+    def run_once(self, name: str, module: str, timeout: float, *, to_log: bool = True) -> None:
+        """Run `python -m module` to completion (migrations, demo); its own process group."""
+        log_path = self.plan.log_dir / f"{name}.log"
+        if to_log:
+            self._mark_log(log_path)
+        env = {**os.environ, **self.child_env()}
+        with open(log_path, "ab") as log:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", *module.split()],
+                stdout=log if to_log else None,
+                stderr=subprocess.STDOUT if to_log else None,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        job = Service(name=name, argv=[], log_path=log_path, process=proc, stop_timeout=10)
+        deadline = time.monotonic() + timeout
+        try:
+            while proc.poll() is None:
+                self.check_stop()
+                self.check_children()
+                if time.monotonic() > deadline:
+                    raise ServiceError(f"{name} did not finish within {timeout:.0f}s; see {log_path}")
+                time.sleep(POLL)
+        finally:
+            job.stop()
+        if proc.returncode != 0:
+            tail = f":\n{job.tail(25)}" if to_log else ""
+            raise ServiceError(f"{name} failed with exit code {proc.returncode}; see {log_path}{tail}")
+
+    def _mark_log(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).isoformat(timespec="seconds")
+        with open(path, "a", encoding="utf-8") as fh:
+            fh.write(f"\n--- recovery up: starting at {stamp} ---\n")
+
+    # ---- stopping ------------------------------------------------------------------------------------
+    def stop_all(self) -> None:
+        """Stop every child in reverse order of starting, by PID; returns when all are gone."""
+        for service in reversed(self.services):
+            if service.alive():
+                self.say(f"  stopping {service.name} (pid {service.pid})")
+            service.stop()
+        if self._lock is not None:  # never another launcher's file (the one that holds the lock)
+            self.pid_file.unlink(missing_ok=True)
+
+
+def run(
+    settings: Settings | None = None,
+    *,
+    demo: bool = False,
+    health_timeout: float = 90.0,
+    out: TextIO | None = None,
+) -> int:
+    """Run the local stack in the foreground until SIGINT/SIGTERM; the process exit code."""
+    out = out or sys.stdout
+    err = sys.stderr
+
+    def fail(message: str) -> int:
+        print(f"recovery up: {message}", file=err, flush=True)
+        return 1
+
+    try:
+        settings = settings or Settings()
+        # One absolute var/ for this process and every child, whatever their working folder.
+        settings = settings.model_copy(update={"var_dir": Path(settings.var_dir).resolve()}).resolved()
+        plan = plan_stack(settings)
+    except (ServiceError, ValueError) as exc:
+        return fail(str(exc))
+
+    stack = Stack(plan, out)
+    previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
+    stack.install_signal_handlers()
+    code = 0
+    try:
+        stack.lock()
+        plan.check_ports()
+        _start_everything(stack, settings, health_timeout)
+        if demo:
+            stack.say("Loading the demo portfolio ...")
+            try:
+                stack.run_once("demo", "cli demo", DEMO_TIMEOUT, to_log=False)
+            except ChildDied:
+                raise
+            except ServiceError as exc:  # the stack itself is fine: say so and carry on
+                print(f"recovery up: demo portfolio not loaded: {exc}", file=err, flush=True)
+        _print_banner(stack, settings)
+        while True:  # the foreground: watch the children until a signal or a death
+            stack.sleep(0.5)
+            stack.check_children()
+    except StopRequested as exc:
+        stack.say(f"\n{exc}: stopping the stack ...")
+    except ChildDied as exc:
+        code = fail(str(exc) + "\nstopping the rest of the stack")
+    except ServiceError as exc:
+        code = fail(str(exc))
+    finally:
+        # A second Ctrl-C must not cut the orderly shutdown short and orphan a server.
+        for sig in previous:
+            signal.signal(sig, signal.SIG_IGN)
+        try:
+            stack.stop_all()
+        finally:
+            stack.unlock()
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+    if code == 0:
+        stack.say("Stack stopped; data kept under " + str(plan.var_dir))
+    return code
+
+
+def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -> None:
+    plan = stack.plan
+    plan.log_dir.mkdir(parents=True, exist_ok=True)
+    if plan.seaweed is not None:
+        ports = plan.seaweed
+        stack.say(f"Starting SeaweedFS (S3 on 127.0.0.1:{ports.s3}, data in {plan.var_dir / 's3'}) ...")
+        svc = seaweedfs_service(
+            plan.var_dir,
+            access_key=settings.s3_access_key_id or "",
+            secret_key=settings.s3_secret_access_key or "",
+            ports=ports,
+        )
+        stack.start(svc, svc.ready, timeout=60)
+    if plan.temporal_port is not None and plan.temporal_ui_port is not None:
+        db = plan.var_dir / "temporal.db"
+        stack.say(f"Starting the Temporal dev server (127.0.0.1:{plan.temporal_port}, {db}) ...")
+        svc = temporal_service(
+            plan.var_dir,
+            port=plan.temporal_port,
+            ui_port=plan.temporal_ui_port,
+            namespace=settings.temporal_namespace,
+        )
+        stack.start(svc, svc.ready, timeout=60)
+    stack.say(f"Migrating the database ({masked_url(settings.db_url)}) ...")
+    stack.run_once("migrate", "store.migrate", MIGRATE_TIMEOUT)
+    stack.say("Starting the worker and the API ...")
+    stack.start(stack.python_service("worker", "workers.main"), None, 0)
+    api = stack.python_service("api", "api")
+    health = plan.api_url + "/health"
+    stack.start(api, lambda: http_status(health) == 200, timeout=health_timeout)
+    stack.write_pid_file(urls=_urls(plan, settings))
+
+
+def _urls(plan: StackPlan, settings: Settings) -> dict[str, str]:
+    urls = {"api": plan.api_url, "api_docs": plan.api_url + "/docs"}
+    if plan.temporal_ui_port is not None:
+        urls["temporal_ui"] = f"http://127.0.0.1:{plan.temporal_ui_port}"
+    if settings.s3_endpoint_url:
+        urls["s3"] = settings.s3_endpoint_url
+    return urls
+
+
+def _print_banner(stack: Stack, settings: Settings) -> None:
+    plan = stack.plan
+    urls = _urls(plan, settings)
+    temporal = urls.get("temporal_ui") or f"(external Temporal at {settings.temporal_address})"
+    s3 = settings.s3_endpoint_url or "AWS S3"
+    s3_note = f", bucket {settings.s3_bucket}"
+    if plan.seaweed is not None:
+        s3_note += f"; credentials in {plan.var_dir / 'secrets.json'}"
+    lines = [
+        "",
+        "The recovery stack is up. Ctrl-C stops everything it started.",
+        f"  API docs         {urls['api_docs']}",
+        f"  Temporal Web UI  {temporal}",
+        f"  S3 endpoint      {s3}{s3_note}",
+        f"  Database         {masked_url(settings.db_url)}",
+        f"  Logs             {plan.log_dir}{os.sep}",
+        f"  PIDs             {stack.pid_file}",
+        "  Create an API key:  recovery keys create --role manager --name 'Your Name'",
+        "                      (roles: legal_team, manager, partner --firm FIRM)",
+        "  Demo matters:       recovery demo     Bulk intake:  recovery import FILE.csv",
+        "",
+    ]
+    for line in lines:
+        stack.say(line)

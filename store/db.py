@@ -1,0 +1,178 @@
+"""Engines, sessions, migrations and the health check for the projection database.
+
+One code path for SQLite (the embedded default under `var/`) and PostgreSQL (production):
+
+- `make_engine(url)` builds the async engine. On SQLite every connection gets WAL, foreign
+  keys and a busy timeout, and the driver's own transaction handling is replaced by explicit
+  `BEGIN` statements so that writers can ask for `BEGIN IMMEDIATE` (see `WRITE`): without it
+  two racing writers in WAL mode fail with "database is locked" instead of queueing.
+- `migrate(url)` upgrades the schema to the newest Alembic revision (synchronous; no
+  alembic.ini needed, the configuration is built here).
+- `check(engine)` answers the health endpoint.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+# Execution options for a session that writes: on SQLite the transaction takes the write
+# lock at BEGIN (BEGIN IMMEDIATE), so concurrent writers wait for each other (busy_timeout)
+# instead of failing when a read snapshot is upgraded to a write. Ignored on PostgreSQL.
+#   async with factory() as session, session.begin():
+#       await session.connection(execution_options=WRITE)  # first use: before any query
+#       ...
+# or simply `async with write_session(factory) as session: ...`.
+WRITE: dict[str, Any] = {"sqlite_begin": "IMMEDIATE"}
+
+
+def _url(url: str | URL) -> URL:
+    parsed = make_url(url) if isinstance(url, str) else url
+    if parsed.get_backend_name() == "postgres":  # Heroku-style alias
+        parsed = parsed.set(drivername="postgresql")
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise ValueError(f"unsupported database {backend!r}: use sqlite or postgresql")
+    return parsed
+
+
+def async_url(url: str | URL) -> URL:
+    """The async-driver form of a database URL (sqlite+aiosqlite, postgresql+psycopg)."""
+    parsed = _url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite+aiosqlite")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def sync_url(url: str | URL) -> URL:
+    """The sync-driver form of a database URL (sqlite, postgresql+psycopg) for Alembic."""
+    parsed = _url(url)
+    if parsed.get_backend_name() == "sqlite":
+        return parsed.set(drivername="sqlite")
+    return parsed.set(drivername="postgresql+psycopg")
+
+
+def _ensure_sqlite_dir(url: URL) -> None:
+    database = url.database
+    if url.get_backend_name() == "sqlite" and database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Pragmas on every new connection, and explicit BEGIN [IMMEDIATE] (see module docstring)."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control away from the driver; `_on_begin` emits BEGIN itself.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA foreign_keys=ON")
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        finally:
+            cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+        if mode not in ("DEFERRED", "IMMEDIATE", "EXCLUSIVE"):
+            raise ValueError(f"bad sqlite_begin {mode!r}")
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
+    """An async engine for a plain or async URL (the driver is chosen here)."""
+    parsed = async_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        _ensure_sqlite_dir(parsed)
+        engine = create_async_engine(parsed, **kwargs)
+        _configure_sqlite(engine.sync_engine)
+        return engine
+    kwargs.setdefault("pool_pre_ping", True)
+    kwargs.setdefault("connect_args", {"connect_timeout": 10})
+    return create_async_engine(parsed, **kwargs)
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (no lazy reloads under asyncio)."""
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str | URL | None = None) -> Config:
+    """An Alembic configuration built in code: scripts in `store/migrations`, no ini file."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if url is not None:
+        # ConfigParser interpolates '%': escape it (URL-encoded passwords contain it).
+        rendered = sync_url(url).render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", rendered.replace("%", "%%"))
+    return cfg
+
+
+@asynccontextmanager
+async def write_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
+    """A session inside one write transaction, committed on success, rolled back on error."""
+    async with factory() as session, session.begin():
+        # The connection is procured (and BEGIN emitted) here, with the options in place.
+        await session.connection(execution_options=WRITE)
+        yield session
+
+
+# Any constant: serialises concurrent `migrate` calls on one PostgreSQL database (the API and
+# the worker may start at the same moment).
+_MIGRATION_LOCK_ID = 0x7265636F76  # "recov"
+
+
+def migrate(url: str | URL, revision: str = "head") -> None:
+    """Upgrade the database at `url` (plain or async URL) to `revision`; a no-op when current.
+
+    Runs in one transaction (both databases have transactional DDL), under a lock so that two
+    processes migrating at once do not both create the tables.
+    """
+    parsed = sync_url(url)
+    _ensure_sqlite_dir(parsed)
+    engine = create_engine(parsed)
+    if parsed.get_backend_name() == "sqlite":
+        _configure_sqlite(engine)
+    try:
+        with engine.connect().execution_options(**WRITE) as connection, connection.begin():
+            if parsed.get_backend_name() == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": _MIGRATION_LOCK_ID})
+            cfg = alembic_config()
+            cfg.attributes["connection"] = connection
+            command.upgrade(cfg, revision)
+    finally:
+        engine.dispose()
+    log.info("database migrated to %s", revision)
+
+
+async def check(engine: AsyncEngine, timeout: float = 5.0) -> bool:
+    """True when the database answers a trivial query within `timeout` seconds."""
+
+    async def ping() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT 1"))
+
+    try:
+        await asyncio.wait_for(ping(), timeout)
+    except Exception as exc:  # any failure means unhealthy; the reason goes to the log
+        log.warning("database health check failed: %s", type(exc).__name__)
+        return False
+    return True

@@ -1,0 +1,115 @@
+"""Read side of the projection, for the API and the CLI.
+
+Every function takes an `AsyncSession` and returns ORM rows from `store.models` (`Matter`,
+`Party`, `Payment`, `Promise`, `Document`, `TimelineEvent`). They are plain column holders
+(no relationships, so nothing can lazy-load under asyncio); the API maps them onto its
+`...Public` schemas and never returns them directly. Amounts are `Decimal`, timestamps aware
+UTC `datetime`s.
+
+Object-level authorization lives in the query: pass `firm` for a partner and every function
+only sees matters whose `referred_firm` equals it; anything else looks absent (None or an empty
+list), which the API turns into a 404.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from sqlalchemy import Select, case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from store.models import Document, Matter, Party, Payment, Promise, TimelineEvent
+
+MAX_LIMIT = 500
+
+T = TypeVar("T")
+
+
+def _visible(stmt: Select[Any], firm: str | None) -> Select[Any]:
+    return stmt if firm is None else stmt.where(Matter.referred_firm == firm)
+
+
+async def list_matters(
+    session: AsyncSession,
+    *,
+    stage: str | None = None,
+    min_days_past_due: int | None = None,
+    firm: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[Matter], int]:
+    """One page of matters (newest first) and the count of all that match the filters."""
+    if not 1 <= limit <= MAX_LIMIT:
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise ValueError("offset must not be negative")
+    where = []
+    if stage is not None:
+        where.append(Matter.stage == stage)
+    if min_days_past_due is not None:
+        where.append(Matter.days_past_due >= min_days_past_due)
+    if firm is not None:
+        where.append(Matter.referred_firm == firm)
+    total = await session.scalar(select(func.count()).select_from(Matter).where(*where))
+    rows = await session.scalars(
+        select(Matter).where(*where).order_by(Matter.created_at.desc(), Matter.id).limit(limit).offset(offset)
+    )
+    return list(rows), int(total or 0)
+
+
+async def get_matter(session: AsyncSession, matter_id: str, firm: str | None = None) -> Matter | None:
+    """The matter, or None if it does not exist or is not referred to `firm`."""
+    return await session.scalar(_visible(select(Matter).where(Matter.id == matter_id), firm))
+
+
+async def get_matter_by_external_ref(
+    session: AsyncSession, external_ref: str, firm: str | None = None
+) -> Matter | None:
+    """The matter opened for the lender's reference `external_ref` (unique), or None."""
+    return await session.scalar(_visible(select(Matter).where(Matter.external_ref == external_ref), firm))
+
+
+async def _children(
+    session: AsyncSession, model: type[T], matter_id: str, firm: str | None, order: Sequence[Any]
+) -> list[T]:
+    stmt = select(model).where(model.matter_id == matter_id)  # type: ignore[attr-defined]
+    if firm is not None:
+        stmt = stmt.join(Matter, Matter.id == model.matter_id).where(  # type: ignore[attr-defined]
+            Matter.referred_firm == firm
+        )
+    return list(await session.scalars(stmt.order_by(*order)))
+
+
+async def list_documents(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Document]:
+    """The matter's stored documents, oldest first."""
+    return await _children(session, Document, matter_id, firm, (Document.created_at, Document.id))
+
+
+async def get_document(session: AsyncSession, document_id: str, firm: str | None = None) -> Document | None:
+    """One document by its id (`DocumentRef.document_id`), or None (also when not the firm's)."""
+    stmt = select(Document).where(Document.id == document_id)
+    if firm is not None:
+        stmt = stmt.join(Matter, Matter.id == Document.matter_id).where(Matter.referred_firm == firm)
+    return await session.scalar(stmt)
+
+
+async def list_timeline(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[TimelineEvent]:
+    """The matter's history, in the order things happened."""
+    return await _children(session, TimelineEvent, matter_id, firm, (TimelineEvent.occurred_at, TimelineEvent.id))
+
+
+async def list_payments(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Payment]:
+    """Payments received, oldest first."""
+    return await _children(session, Payment, matter_id, firm, (Payment.received_on, Payment.recorded_at, Payment.id))
+
+
+async def list_promises(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Promise]:
+    """Promises to pay, oldest first, with their current status."""
+    return await _children(session, Promise, matter_id, firm, (Promise.created_at, Promise.id))
+
+
+async def get_parties(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Party]:
+    """Borrower, guarantors (by position) and creditor. PII: never log what this returns."""
+    role_order = case({"borrower": 0, "guarantor": 1, "creditor": 2}, value=Party.role, else_=3)
+    return await _children(session, Party, matter_id, firm, (role_order, Party.position))

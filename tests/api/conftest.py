@@ -1,0 +1,172 @@
+"""The API against real servers: Temporal dev server, SeaweedFS, SQLite / PostgreSQL, a real worker.
+
+One stack per database backend for the whole session: settings pointing at the session's
+servers (fresh task queue and bucket), the schema migrated, the worker running in-process,
+the app started through its own lifespan, and one API key per role. Tests open their own
+matters (unique external refs), so they do not depend on each other.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.client import Client
+
+from activities.matter import MatterActivities
+from api.app import create_app
+from settings import Settings
+from store import apikeys
+from store.db import make_engine, make_sessionmaker, migrate, write_session
+from store.evidence import EvidenceStore
+from store.models import Matter
+from tests.conftest import S3Server
+from tests.factories import intake_data
+from workers.client import connect
+from workers.main import build_worker
+
+# A fixed test key (32 bytes): payloads in these tests' histories are encrypted with it.
+TEST_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()
+FIRM_A, FIRM_B = "Firm A LLP", "Firm B LLP"
+ROLES = ("legal_team", "manager", "partner_a", "partner_b")
+
+
+@dataclass
+class Stack:
+    backend: str
+    settings: Settings
+    http: httpx.AsyncClient
+    temporal: Client
+    sessions: async_sessionmaker[AsyncSession]
+    evidence: EvidenceStore
+    keys: dict[str, str] = field(default_factory=dict)
+    key_names: dict[str, str] = field(default_factory=dict)
+    prefix: str = field(default_factory=lambda: "T" + uuid.uuid4().hex[:8])
+
+    def auth(self, role: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.keys[role]}"}
+
+    def ref(self, name: str = "") -> str:
+        return f"{self.prefix}-{name or uuid.uuid4().hex[:8]}"
+
+    async def open(self, name: str = "", role: str = "legal_team", **overrides: Any) -> dict[str, Any]:
+        """POST /matters with the demo policy; asserts 201 and returns the body."""
+        body = intake_data(external_ref=self.ref(name), policy="demo", **overrides)
+        r = await self.http.post("/matters", json=body, headers=self.auth(role))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def detail(self, matter_id: str, role: str = "manager") -> dict[str, Any]:
+        r = await self.http.get(f"/matters/{matter_id}", headers=self.auth(role))
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    async def set_firm(self, matter_id: str, firm: str | None) -> None:
+        """Refer a matter to a firm in the projection (no referral workflow step exists yet)."""
+        async with write_session(self.sessions) as session:
+            await session.execute(update(Matter).where(Matter.id == matter_id).values(referred_firm=firm))
+
+
+async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30, every: float = 0.2) -> Any:
+    """Poll `check` until it returns something truthy (returned) or `timeout` passes (AssertionError)."""
+    deadline = time.monotonic() + timeout
+    last: Any = None
+    while time.monotonic() < deadline:
+        last = await check()
+        if last:
+            return last
+        await asyncio.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
+
+
+def stack_settings(var_dir: Path, temporal_address: str, s3: S3Server, database_url: str) -> Settings:
+    return Settings(
+        environment="development",
+        var_dir=var_dir,
+        temporal_address=temporal_address,
+        temporal_task_queue=f"api-test-{uuid.uuid4()}",
+        s3_endpoint_url=s3.endpoint_url,
+        s3_region=s3.region,
+        s3_access_key_id=s3.access_key,
+        s3_secret_access_key=s3.secret_key,
+        s3_bucket=f"api-{uuid.uuid4().hex[:20]}",
+        s3_object_lock_mode="GOVERNANCE",
+        s3_object_lock_days=1,
+        database_url=database_url,
+        encryption_key=TEST_ENCRYPTION_KEY,
+    )
+
+
+@asynccontextmanager
+async def running_stack(backend: str, settings: Settings) -> AsyncIterator[Stack]:
+    await asyncio.to_thread(migrate, settings.db_url)
+    evidence = EvidenceStore.from_settings(settings)
+    await asyncio.to_thread(evidence.ensure_bucket)
+    client = await connect(settings, identity="api-test-worker")
+    engine = make_engine(settings.db_url)
+    sessions = make_sessionmaker(engine)
+    activities = MatterActivities(sessions, EvidenceStore.from_settings(settings))
+    try:
+        async with build_worker(client, settings.temporal_task_queue, activities):
+            # The app builds its own Temporal client, engine and evidence store in its lifespan.
+            app = create_app(settings)
+            async with app.router.lifespan_context(app):
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as http:
+                    stack = Stack(backend, settings, http, client, sessions, evidence)
+                    async with write_session(sessions) as session:
+                        for role, firm in (("legal_team", None), ("manager", None),
+                                           ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
+                            name = f"{role}-{stack.prefix}"
+                            plaintext, _ = await apikeys.create_key(
+                                session, role=role.split("_")[0] if role.startswith("partner") else role,
+                                firm=firm, name=name,
+                            )  # fmt: skip
+                            stack.keys[role] = plaintext
+                            stack.key_names[role] = name
+                    yield stack
+    finally:
+        await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+async def sqlite_stack(
+    tmp_path_factory: pytest.TempPathFactory, temporal_address: str, s3_server: S3Server
+) -> AsyncIterator[Stack]:
+    # Session-scoped, so a file of its own rather than the function-scoped `sqlite_url`.
+    var_dir = tmp_path_factory.mktemp("api-sqlite")
+    settings = stack_settings(var_dir, temporal_address, s3_server, f"sqlite:///{var_dir / 'recovery.db'}")
+    async with running_stack("sqlite", settings) as stack:
+        yield stack
+
+
+@pytest.fixture(scope="session")
+async def pg_stack(
+    tmp_path_factory: pytest.TempPathFactory, temporal_address: str, s3_server: S3Server, pg_url: str
+) -> AsyncIterator[Stack]:
+    settings = stack_settings(tmp_path_factory.mktemp("api-pg"), temporal_address, s3_server, pg_url)
+    async with running_stack("postgresql", settings) as stack:
+        yield stack
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_stack(request: pytest.FixtureRequest) -> Stack:
+    """The main flow runs on both databases."""
+    name = "sqlite_stack" if request.param == "sqlite" else "pg_stack"
+    return request.getfixturevalue(name)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def stack(sqlite_stack: Stack) -> Stack:
+    return sqlite_stack

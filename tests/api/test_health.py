@@ -1,0 +1,45 @@
+"""Health: 503 naming exactly the dependencies that are down."""
+
+from __future__ import annotations
+
+import httpx
+from temporalio.client import Client
+
+from api.app import create_app
+from infra.services import free_port
+from store.db import make_engine, make_sessionmaker
+from store.evidence import EvidenceStore
+from tests.api.conftest import Stack
+
+
+async def _health(app) -> httpx.Response:  # type: ignore[no-untyped-def]
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as http:
+        return await http.get("/health")
+
+
+def _dead_s3() -> EvidenceStore:
+    return EvidenceStore(
+        bucket="nowhere", endpoint_url=f"http://127.0.0.1:{free_port()}", access_key_id="a", secret_access_key="b",
+        connect_timeout=1, read_timeout=1, max_attempts=1,
+    )  # fmt: skip
+
+
+async def test_s3_down_is_503(stack: Stack) -> None:
+    app = create_app(stack.settings, temporal=stack.temporal, sessionmaker=stack.sessions, evidence=_dead_s3())
+    r = await _health(app)
+    assert r.status_code == 503
+    assert r.json() == {"status": "unavailable", "checks": {"temporal": "up", "s3": "down", "database": "up"},
+                        "down": ["s3"]}  # fmt: skip
+
+
+async def test_everything_down_is_503(stack: Stack) -> None:
+    temporal = await Client.connect(f"127.0.0.1:{free_port()}", lazy=True)
+    engine = make_engine(f"postgresql://nobody@127.0.0.1:{free_port()}/nothing")
+    try:
+        app = create_app(stack.settings, temporal=temporal, sessionmaker=make_sessionmaker(engine),
+                         evidence=_dead_s3())  # fmt: skip
+        r = await _health(app)
+    finally:
+        await engine.dispose()
+    assert r.status_code == 503
+    assert r.json()["down"] == ["temporal", "s3", "database"]

@@ -1,0 +1,461 @@
+"""The local stack launcher: the plan (pure), supervision of children, and `recovery up` end to end.
+
+The end-to-end tests run `python -m cli up` as a subprocess on free ports with a temporary
+`var/`, exactly as a user would, and check that Ctrl-C (SIGINT) leaves nothing running.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from infra.services import GRPC_OFFSET, SeaweedPorts, Service, ServiceError, free_port, port_free
+from infra.stack import (
+    ChildDied,
+    Stack,
+    StackPlan,
+    StopRequested,
+    is_local_host,
+    masked_url,
+    plan_stack,
+    seaweed_ports,
+    split_host_port,
+)
+from settings import ROOT, Settings
+
+PYTHON = sys.executable
+
+
+# ---- the plan ------------------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("address", "expected"),
+    [("127.0.0.1:7233", ("127.0.0.1", 7233)), ("localhost:1", ("localhost", 1)),
+     ("[::1]:7233", ("::1", 7233)), ("temporal.example.com:443", ("temporal.example.com", 443))],
+)
+def test_split_host_port(address: str, expected: tuple[str, int]) -> None:
+    assert split_host_port(address) == expected
+
+
+@pytest.mark.parametrize("address", ["127.0.0.1", "127.0.0.1:http", ":7233"])
+def test_split_host_port_refuses_what_it_cannot_read(address: str) -> None:
+    with pytest.raises(ServiceError, match="host:port"):
+        split_host_port(address)
+
+
+def test_is_local_host() -> None:
+    assert all(is_local_host(h) for h in ("127.0.0.1", "localhost", "::1", "127.0.0.2"))
+    assert not any(is_local_host(h) for h in ("10.0.0.1", "temporal.example.com", "", None))
+
+
+def test_default_plan_starts_everything_on_the_settings_ports(tmp_path: Path) -> None:
+    plan = plan_stack(Settings(var_dir=tmp_path), env={})
+    assert plan.var_dir == tmp_path.resolve()
+    assert (plan.temporal_port, plan.temporal_ui_port, plan.api_port) == (7233, 8233, 8000)
+    assert plan.seaweed == SeaweedPorts()
+    ports = plan.local_ports()
+    assert ports["Temporal gRPC"] == 7233 and ports["Temporal Web UI"] == 8233
+    assert ports["S3 (SeaweedFS)"] == 8333 and ports["SeaweedFS master"] == 9333
+    assert plan.api_url == "http://127.0.0.1:8000"
+    assert plan.log_dir == tmp_path.resolve() / "logs"
+
+
+def test_remote_servers_are_not_started(tmp_path: Path) -> None:
+    remote = Settings(
+        var_dir=tmp_path,
+        temporal_address="temporal.example.com:7233",
+        s3_endpoint_url="https://minio.example.com",
+    )
+    plan = plan_stack(remote, env={})
+    assert plan.temporal_port is None and plan.temporal_ui_port is None and plan.seaweed is None
+    assert plan.local_ports() == {}
+    assert plan_stack(Settings(var_dir=tmp_path, s3_endpoint_url=None), env={}).seaweed is None  # AWS
+    tls = Settings(var_dir=tmp_path, temporal_tls=True)
+    assert plan_stack(tls, env={}).temporal_port is None
+
+
+def test_local_s3_must_be_plain_http(tmp_path: Path) -> None:
+    with pytest.raises(ServiceError, match="plain http"):
+        plan_stack(Settings(var_dir=tmp_path, s3_endpoint_url="https://127.0.0.1:8333"), env={})
+
+
+def test_s3_port_comes_from_the_endpoint_and_keeps_the_grpc_convention(tmp_path: Path) -> None:
+    port = free_port()
+    settings = Settings(var_dir=tmp_path, s3_endpoint_url=f"http://127.0.0.1:{port}")
+    plan = plan_stack(settings, env={})
+    assert plan.seaweed is not None and plan.seaweed.s3 == port
+    assert plan.seaweed.master == SeaweedPorts().master
+
+
+def test_seaweed_ports_from_the_environment() -> None:
+    ports = seaweed_ports(8333, "master=9444, volume=8081")
+    assert (ports.master, ports.master_grpc, ports.volume, ports.volume_grpc) == (9444, 19444, 8081, 18081)
+    assert ports.filer == SeaweedPorts().filer
+    with pytest.raises(ServiceError, match="RECOVERY_SEAWEEDFS_PORTS"):
+        seaweed_ports(8333, "mastr=1")
+    with pytest.raises(ServiceError, match="RECOVERY_SEAWEEDFS_PORTS"):
+        seaweed_ports(8333, "master")
+
+
+def test_auto_seaweed_ports_are_distinct_free_and_follow_the_grpc_offset() -> None:
+    s3 = free_port()
+    ports = seaweed_ports(s3, "auto")
+    values = list(ports.all().values())
+    assert ports.s3 == s3 and len(set(values)) == len(values)
+    for name in ("master", "volume", "filer", "admin"):
+        assert getattr(ports, f"{name}_grpc") == getattr(ports, name) + GRPC_OFFSET
+    assert all(p <= 65535 for p in values)
+    assert all(port_free(p) for p in values)
+
+
+def test_a_port_configured_twice_is_refused_naming_both_uses(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, api_port=8233)
+    with pytest.raises(ServiceError, match="port 8233 is configured for both Temporal Web UI and API"):
+        plan_stack(settings, env={}).check_ports()
+
+
+def test_a_taken_port_is_named(tmp_path: Path) -> None:
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        taken = holder.getsockname()[1]
+        plan = StackPlan(tmp_path, temporal_port=taken, temporal_ui_port=free_port(), seaweed=None,
+                         api_host="127.0.0.1", api_port=free_port())
+        with pytest.raises(ServiceError, match=f"Temporal gRPC port {taken}"):
+            plan.check_ports()
+        api_taken = StackPlan(tmp_path, None, None, None, api_host="127.0.0.1", api_port=taken)
+        with pytest.raises(ServiceError, match=f"API port {taken}"):
+            api_taken.check_ports()
+
+
+def test_masked_url_hides_only_the_password() -> None:
+    assert masked_url("postgresql+psycopg://app:s3cret@db:5432/recovery") == "postgresql+psycopg://app:***@db:5432/recovery"
+    assert masked_url("sqlite+aiosqlite:////tmp/x.db") == "sqlite+aiosqlite:////tmp/x.db"
+
+
+# ---- supervision, with harmless stand-in children ------------------------------------------------
+def sleeper(tmp_path: Path, name: str, code: str = "import time; time.sleep(60)") -> Service:
+    return Service(name=name, argv=[PYTHON, "-c", code], log_path=tmp_path / "logs" / f"{name}.log", stop_timeout=5)
+
+
+def bare_plan(tmp_path: Path) -> StackPlan:
+    return StackPlan(tmp_path, None, None, None, api_host="127.0.0.1", api_port=free_port())
+
+
+def gone(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # Still in the table: a zombie counts as gone once reaped; ours are reaped by Service.stop.
+    return Path(f"/proc/{pid}/stat").read_text().split(") ", 1)[1].startswith("Z")
+
+
+def test_children_are_stopped_in_reverse_order_and_the_pid_file_removed(tmp_path: Path) -> None:
+    out = io.StringIO()
+    stack = Stack(bare_plan(tmp_path), out)
+    stack.lock()
+    try:
+        for name in ("first", "second", "third"):
+            stack.start(sleeper(tmp_path, name), ready=None, timeout=0)
+        recorded = json.loads(stack.pid_file.read_text())
+        assert list(recorded["children"]) == ["first", "second", "third"]
+        assert recorded["launcher_pid"] == os.getpid()
+        pids = [s.pid for s in stack.services]
+        stack.check_children()  # all alive: no exception
+    finally:
+        stack.stop_all()
+        stack.unlock()
+    assert [line.split()[1] for line in out.getvalue().splitlines()] == ["third", "second", "first"]
+    assert all(gone(pid) for pid in pids if pid)
+    assert not stack.pid_file.exists()
+
+
+def test_a_child_that_dies_is_reported_with_its_log(tmp_path: Path) -> None:
+    stack = Stack(bare_plan(tmp_path), io.StringIO())
+    try:
+        stack.start(sleeper(tmp_path, "steady"), ready=None, timeout=0)
+        code = "import sys; print('worker could not reach Temporal'); sys.exit(3)"
+        with pytest.raises(ChildDied) as info:
+            stack.start(sleeper(tmp_path, "fragile", code), ready=lambda: False, timeout=30)
+    finally:
+        stack.stop_all()
+    message = str(info.value)
+    assert "fragile" in message and "code 3" in message and "worker could not reach Temporal" in message
+    assert all(not s.alive() for s in stack.services)
+
+
+def test_not_ready_in_time_names_the_service(tmp_path: Path) -> None:
+    stack = Stack(bare_plan(tmp_path), io.StringIO())
+    try:
+        with pytest.raises(ServiceError, match="timed out after 0s waiting for slow to be ready"):
+            stack.start(sleeper(tmp_path, "slow"), ready=lambda: False, timeout=0.3)
+    finally:
+        stack.stop_all()
+
+
+def test_a_signal_stops_any_wait(tmp_path: Path) -> None:
+    stack = Stack(bare_plan(tmp_path), io.StringIO())
+    stack.stop_signal = signal.SIGTERM
+    with pytest.raises(StopRequested, match="SIGTERM"):
+        stack.sleep(10)
+
+
+def test_one_launcher_per_var_dir(tmp_path: Path) -> None:
+    first, second = Stack(bare_plan(tmp_path)), Stack(bare_plan(tmp_path))
+    first.lock()
+    try:
+        first.write_pid_file()
+        with pytest.raises(ServiceError, match=f"\\(pid {os.getpid()}\\) is already running"):
+            second.lock()
+        second.stop_all()  # what `run` does on the way out: it must not touch the first one's PID file
+        assert first.pid_file.exists()
+    finally:
+        first.unlock()
+    second.lock()
+    second.unlock()
+
+
+def test_run_once_reports_a_failing_step_with_its_log(tmp_path: Path) -> None:
+    stack = Stack(bare_plan(tmp_path), io.StringIO())
+    with pytest.raises(ServiceError, match="failed with exit code 1") as info:
+        stack.run_once("migrate", "store.no_such_module", timeout=30)
+    assert "No module named" in str(info.value)
+
+
+# ---- `recovery up` end to end -------------------------------------------------------------------
+def clean_env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECOVERY_")}
+    env.update(overrides)
+    return env
+
+
+@dataclass
+class UpPorts:
+    temporal: int
+    ui: int
+    s3: int
+    api: int
+
+    @classmethod
+    def pick(cls) -> UpPorts:
+        ports: set[int] = set()
+        while len(ports) < 4:
+            ports.add(free_port())
+        return cls(*ports)
+
+    def env(self, var_dir: Path, **extra: str) -> dict[str, str]:
+        return clean_env(
+            **extra,
+            RECOVERY_VAR_DIR=str(var_dir),
+            RECOVERY_TEMPORAL_ADDRESS=f"127.0.0.1:{self.temporal}",
+            RECOVERY_TEMPORAL_UI_PORT=str(self.ui),
+            RECOVERY_S3_ENDPOINT_URL=f"http://127.0.0.1:{self.s3}",
+            RECOVERY_API_PORT=str(self.api),
+            RECOVERY_SEAWEEDFS_PORTS="auto",
+        )
+
+    def all(self) -> list[int]:
+        return [self.temporal, self.ui, self.s3, self.api]
+
+
+def http_get(url: str) -> int | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return int(resp.status)
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None
+
+
+@dataclass
+class RunningStack:
+    process: subprocess.Popen[bytes]
+    var_dir: Path
+    ports: UpPorts
+    stdout: Path
+    stderr: Path
+
+    def output(self) -> str:
+        return self.stdout.read_text(errors="replace") + self.stderr.read_text(errors="replace")
+
+    def children(self) -> dict[str, int]:
+        return json.loads((self.var_dir / "run" / "stack.json").read_text())["children"]
+
+
+def kill_launcher_and_children(proc: subprocess.Popen[bytes], children: dict[str, int]) -> None:
+    """Last resort when the launcher hangs: kill it and, by their recorded PIDs, what it started."""
+    proc.kill()
+    proc.wait()
+    for pid in children.values():
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+@contextmanager
+def recovery_up(
+    var_dir: Path, ports: UpPorts, *args: str, timeout: float = 60, env: dict[str, str] | None = None
+) -> Iterator[RunningStack]:
+    """`python -m cli up` until /health is 200; afterwards nothing it started may be left running."""
+    out, err = var_dir.parent / f"{var_dir.name}-up.out", var_dir.parent / f"{var_dir.name}-up.err"
+    with open(out, "ab") as o, open(err, "ab") as e:
+        proc = subprocess.Popen(
+            [PYTHON, "-m", "cli", "up", *args], cwd=ROOT, env=ports.env(var_dir, **(env or {})), stdout=o, stderr=e,
+            start_new_session=True,
+        )
+    running = RunningStack(proc, var_dir, ports, out, err)
+    children: dict[str, int] = {}
+    try:
+        deadline = time.monotonic() + timeout
+        while http_get(f"http://127.0.0.1:{ports.api}/health") != 200:
+            if proc.poll() is not None:
+                pytest.fail(f"`recovery up` exited with {proc.returncode} before /health was 200:\n{running.output()}")
+            if time.monotonic() > deadline:
+                pytest.fail(f"/health was not 200 within {timeout:.0f}s:\n{running.output()}")
+            time.sleep(0.25)
+        children = running.children()
+        yield running
+    finally:
+        # Whatever happened in the test, leave no process behind: by PID, never by name.
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                kill_launcher_and_children(proc, children)
+
+
+def assert_all_gone(pids: dict[str, int], ports: UpPorts) -> None:
+    for name, pid in pids.items():
+        assert gone(pid), f"{name} (pid {pid}) is still running"
+        with pytest.raises(ProcessLookupError):
+            os.killpg(pid, 0)  # nor anything else in its process group
+    deadline = time.monotonic() + 10
+    while not all(port_free(p) for p in ports.all()) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert [p for p in ports.all() if not port_free(p)] == []
+
+
+@pytest.mark.integration
+def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_path: Path) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports, "--demo") as stack:
+        pids = stack.children()
+        assert set(pids) == {"seaweedfs", "temporal", "worker", "api"}
+        assert all(not gone(pid) for pid in pids.values())
+        assert http_get(f"http://127.0.0.1:{ports.ui}/") == 200, "Temporal Web UI does not answer"
+        assert http_get(f"http://127.0.0.1:{ports.api}/docs") == 200
+        assert http_get(f"http://127.0.0.1:{ports.s3}/") is not None, "S3 does not answer"
+        # --demo ran before the banner; wait for the banner, which comes last.
+        deadline = time.monotonic() + 120
+        while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
+            assert stack.process.poll() is None, stack.output()
+            time.sleep(0.25)
+        output = stack.output()
+        assert output.count(" opened ") == 6, output
+        assert f"http://127.0.0.1:{ports.api}/docs" in output
+        assert f"http://127.0.0.1:{ports.ui}" in output
+        assert "recovery keys create" in output
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(pids, ports)
+    assert not (var_dir / "run" / "stack.json").exists()
+    assert (var_dir / "temporal.db").exists() and (var_dir / "logs" / "worker.log").exists()
+
+    # Restart on the same var/: the matters are still there (Temporal refuses to open them again).
+    with recovery_up(var_dir, ports) as stack:
+        pids = stack.children()
+        demo = subprocess.run(
+            [PYTHON, "-m", "cli", "demo"], cwd=ROOT, env=ports.env(var_dir), capture_output=True, text=True,
+            timeout=120,
+        )
+        assert demo.returncode == 0, demo.stdout + demo.stderr
+        assert demo.stdout.count("already open") == 6, demo.stdout
+        stack.process.send_signal(signal.SIGTERM)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(pids, ports)
+
+
+@pytest.mark.integration
+def test_up_reports_a_child_that_dies_and_stops_the_rest(tmp_path: Path) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports) as stack:
+        pids = stack.children()
+        os.kill(pids["worker"], signal.SIGKILL)
+        code = stack.process.wait(timeout=60)
+        assert code != 0
+        assert "worker" in stack.stderr.read_text() and "exited unexpectedly" in stack.stderr.read_text()
+    assert_all_gone(pids, ports)
+
+
+@pytest.mark.integration
+def test_up_with_postgresql(tmp_path: Path, pg_url: str) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports, env={"RECOVERY_DATABASE_URL": pg_url}) as stack:
+        pids = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert "postgresql+psycopg://" in stack.output()
+    assert not (var_dir / "recovery.db").exists()  # the projection went to PostgreSQL
+    assert_all_gone(pids, ports)
+
+
+@pytest.mark.integration
+def test_sigint_while_starting_leaves_nothing_running(tmp_path: Path) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    pid_file = var_dir / "run" / "stack.json"
+    out = tmp_path / "up.out"
+    with open(out, "wb") as sink:
+        proc = subprocess.Popen([PYTHON, "-m", "cli", "up"], cwd=ROOT, env=ports.env(var_dir), stdout=sink,
+                                stderr=subprocess.STDOUT, start_new_session=True)
+    pids: dict[str, int] = {}
+    try:
+        deadline = time.monotonic() + 60
+        while "temporal" not in pids and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                pids = json.loads(pid_file.read_text())["children"]
+            except (OSError, ValueError):
+                pass
+            time.sleep(0.05)
+        assert "seaweedfs" in pids, out.read_text()
+        proc.send_signal(signal.SIGINT)  # SeaweedFS up, Temporal just started: mid-way through
+        assert proc.wait(timeout=60) == 0, out.read_text()
+    finally:
+        if proc.poll() is None:
+            kill_launcher_and_children(proc, pids)
+    assert_all_gone(pids, ports)
+    assert "SIGINT: stopping the stack" in out.read_text()
+
+
+def test_up_fails_fast_naming_a_port_that_is_taken(tmp_path: Path) -> None:
+    ports = UpPorts.pick()
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", ports.api))
+        holder.listen()
+        started = time.monotonic()
+        result = subprocess.run(
+            [PYTHON, "-m", "cli", "up"], cwd=ROOT, env=ports.env(tmp_path / "var"), capture_output=True, text=True,
+            timeout=60,
+        )
+    assert result.returncode != 0
+    assert time.monotonic() - started < 15
+    assert f"API port {ports.api}" in result.stderr
+    # Nothing was started: no logs of servers, no PID file.
+    assert not (tmp_path / "var" / "logs" / "temporal.log").exists()
+    assert not (tmp_path / "var" / "run" / "stack.json").exists()

@@ -1,0 +1,197 @@
+"""The `recovery` command line: keys, bulk import and the demo portfolio."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+import cli
+from cli import app
+from domain.matter import MatterIntake
+from settings import ROOT
+from tests.domain.test_intake_csv import CN_ROW, EN_ROW, HEADER, col, replace_cell
+
+runner = CliRunner()
+KEY = re.compile(r"^rk_[A-Za-z0-9_-]{40,}$", re.MULTILINE)
+
+
+@pytest.fixture
+def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private var/ and SQLite database for the command."""
+    for name in ("RECOVERY_DATABASE_URL", "RECOVERY_ENVIRONMENT", "RECOVERY_ENCRYPTION_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("RECOVERY_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("RECOVERY_DATABASE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    return tmp_path
+
+
+# ---- keys ---------------------------------------------------------------------------------------
+def stored_key(db: Path, key: str):  # type: ignore[no-untyped-def]
+    from store.apikeys import authenticate
+    from store.db import make_engine, make_sessionmaker
+
+    async def lookup():  # type: ignore[no-untyped-def]
+        engine = make_engine(f"sqlite:///{db}")
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await authenticate(session, key)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(lookup())
+
+
+def test_keys_create_prints_a_working_key_once(env: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "manager", "--name", "alice"])
+    assert result.exit_code == 0, result.output
+    [key] = KEY.findall(result.stdout)
+    row = stored_key(env / "keys.db", key)
+    assert row is not None and row.role == "manager" and row.name == "alice" and row.firm is None
+    assert key not in row.key_hash  # only the hash is kept
+
+
+def test_keys_create_partner_is_bound_to_a_firm(env: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "partner", "--firm", "示范律师事务所"])
+    assert result.exit_code == 0, result.output
+    assert "示范律师事务所" in result.stdout
+    row = stored_key(env / "keys.db", KEY.findall(result.stdout)[0])
+    assert row is not None and row.role == "partner" and row.firm == "示范律师事务所"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--role", "boss"], "boss"),
+        (["--role", "partner"], "firm"),
+        (["--role", "manager", "--firm", "Example LLP"], "firm"),
+        ([], "--role"),
+    ],
+)
+def test_keys_create_refuses_bad_roles(env: Path, args: list[str], message: str) -> None:
+    result = runner.invoke(app, ["keys", "create", *args])
+    assert result.exit_code == 2
+    assert message in result.output
+    assert not KEY.search(result.output)
+    assert not (env / "keys.db").exists()  # refused before touching the database
+
+
+# ---- import: what needs no server ---------------------------------------------------------------
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_import_refuses_an_unknown_column_without_contacting_anyone(env: Path) -> None:
+    csv = write(env / "in.csv", HEADER + ",nickname\n" + CN_ROW + ",x\n")
+    result = runner.invoke(app, ["import", str(csv)])
+    assert result.exit_code == 1
+    assert "unknown column(s) in the header: nickname" in result.output
+
+
+def test_import_of_an_empty_or_non_utf8_file(env: Path) -> None:
+    assert "empty" in runner.invoke(app, ["import", str(write(env / "e.csv", ""))]).output
+    latin = env / "l.csv"
+    latin.write_bytes("external_ref\nCN-1,Zoë\n".encode("latin-1"))
+    result = runner.invoke(app, ["import", str(latin)])
+    assert result.exit_code == 1 and "not UTF-8" in result.output
+
+
+def test_import_lists_bad_lines_without_personal_data(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    bad = replace_cell(CN_ROW, col("borrower_email"), "zhang.wei-at-example.com")
+    csv = write(env / "in.csv", "\n".join([HEADER, bad, replace_cell(bad, 0, "CN-2")]) + "\n")
+    monkeypatch.setattr(cli, "_open_all", None)  # must not be reached: no good line
+    result = runner.invoke(app, ["import", str(csv)])
+    assert result.exit_code == 1
+    assert "line 2: borrower_email: not an e-mail address" in result.output
+    assert "line 3: borrower_email: not an e-mail address" in result.output
+    assert "0 opened, 0 already open, 2 bad line(s) of 2" in result.output
+    for pii in ("张伟", "110105198001011238", "zhang.wei-at-example.com", "13800138000"):
+        assert pii not in result.output
+
+
+def test_python_dash_m_cli_works() -> None:
+    result = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=ROOT, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0
+    for command in ("up", "worker", "api", "demo", "import", "keys"):
+        assert command in result.stdout
+
+
+def test_the_demo_portfolio_is_valid_and_varied() -> None:
+    data = json.loads((ROOT / "infra" / "demo_portfolio.json").read_text(encoding="utf-8"))
+    intakes = [MatterIntake.model_validate(m) for m in data["matters"]]
+    assert len(intakes) >= 6
+    assert len({i.external_ref for i in intakes}) == len(intakes)
+    assert {i.policy for i in intakes} == {"demo"}
+    assert {i.borrower.locale for i in intakes} == {"zh-CN", "en"}
+    assert {"CNY", "GBP", "USD"} <= {i.currency for i in intakes}
+    assert {"Asia/Shanghai", "Europe/London", "America/New_York"} <= {i.borrower.timezone for i in intakes}
+    assert any(i.guarantors for i in intakes) and any(i.assets for i in intakes)
+    assert any(g.guarantee_type == "general" for i in intakes for g in i.guarantors)
+
+
+# ---- import and demo against a real Temporal server -------------------------------------------------
+@pytest.fixture
+def temporal_env(env: Path, temporal_address: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A fresh task queue per test on the session's Temporal dev server (no worker: starts only)."""
+    monkeypatch.setenv("RECOVERY_TEMPORAL_ADDRESS", temporal_address)
+    queue = "cli-" + uuid.uuid4().hex[:8]
+    monkeypatch.setenv("RECOVERY_TEMPORAL_TASK_QUEUE", queue)
+    return queue
+
+
+@pytest.mark.integration
+def test_import_takes_good_lines_and_reports_bad_ones(env: Path, temporal_env: str) -> None:
+    suffix = uuid.uuid4().hex[:8]
+    good_cn = replace_cell(CN_ROW, 0, f"CN-{suffix}")
+    good_en = EN_ROW.replace("EN-0001", f"EN-{suffix}")
+    unknown_policy = replace_cell(replace_cell(CN_ROW, 0, f"CN-X-{suffix}"), col("policy"), "lenient")
+    bad_date = replace_cell(replace_cell(CN_ROW, 0, f"CN-Y-{suffix}"), col("overdue_since"), "15/08/2026")
+    duplicate = good_cn
+    csv = write(env / "in.csv", "\ufeff" + "\n".join([HEADER, good_cn, good_en, unknown_policy, bad_date, duplicate]))
+
+    result = runner.invoke(app, ["import", str(csv)])
+    assert result.exit_code == 1, result.output
+    assert "2 opened, 0 already open, 3 bad line(s) of 5" in result.output
+    assert "line 4: policy: unknown policy 'lenient'" in result.output
+    assert "line 5: overdue_since:" in result.output
+    assert "line 6: external_ref: same reference as line 2" in result.output
+
+    again = runner.invoke(app, ["import", str(write(env / "again.csv", "\n".join([HEADER, good_cn, good_en])))])
+    assert again.exit_code == 0, again.output
+    assert "0 opened, 2 already open, 0 bad line(s) of 2" in again.output
+
+
+@pytest.mark.integration
+def test_demo_is_idempotent(env: Path, temporal_env: str, tmp_path: Path) -> None:
+    # A private copy with fresh references, so the session's server has never seen them.
+    data = json.loads((ROOT / "infra" / "demo_portfolio.json").read_text(encoding="utf-8"))
+    suffix = uuid.uuid4().hex[:8]
+    for matter in data["matters"]:
+        matter["external_ref"] += f"-{suffix}"
+    portfolio = write(tmp_path / "demo.json", json.dumps(data, ensure_ascii=False))
+
+    first = runner.invoke(app, ["demo", "--file", str(portfolio)])
+    assert first.exit_code == 0, first.output
+    assert first.output.count(" opened ") == len(data["matters"])
+    second = runner.invoke(app, ["demo", "--file", str(portfolio)])
+    assert second.exit_code == 0, second.output
+    assert second.output.count("already open") == len(data["matters"])
+    assert "张伟" not in first.output + second.output
+
+
+def test_demo_without_temporal_says_what_to_do(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from infra.services import free_port
+
+    monkeypatch.setenv("RECOVERY_TEMPORAL_ADDRESS", f"127.0.0.1:{free_port()}")
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 1
+    assert "cannot reach Temporal" in result.output and "recovery up" in result.output
