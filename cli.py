@@ -1,6 +1,6 @@
 """`recovery`: the command line at the edge of the system.
 
-    recovery up [--demo]                 the whole local stack in the foreground (`make run`)
+    recovery up [--no-demo]              the whole local stack in the foreground (`make run`)
     recovery worker                      the Temporal worker alone
     recovery api                         the HTTP API alone
     recovery demo                        open the demo matters (idempotent)
@@ -76,7 +76,9 @@ def _exec_module(module: str) -> None:
 # ---------------------------------------------------------------------------------------------
 @app.command()
 def up(
-    demo: Annotated[bool, typer.Option("--demo", help="Open the demo matters once the stack is up.")] = False,
+    demo: Annotated[
+        bool, typer.Option("--demo/--no-demo", help="Open the demo matters once the stack is up (idempotent).")
+    ] = True,
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the API to report healthy.")] = 90.0,
 ) -> None:
     """Start SeaweedFS, Temporal, the worker and the API; Ctrl-C stops them all."""

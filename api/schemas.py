@@ -7,7 +7,7 @@ by returning ORM objects. No response schema carries borrower PII.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
@@ -139,7 +139,16 @@ class MatterDetailPublic(MatterPublic):
 class PaymentCreate(_Input):
     payment_id: str = CommandId
     amount: PositiveMoney
-    received_on: date
+    received_on: date = Field(description="the day the money was received; not in the future")
+
+    @field_validator("received_on")
+    @classmethod
+    def _not_future(cls, value: date) -> date:
+        # The latest calendar date anywhere on Earth (UTC+14) bounds "today".
+        latest_today = (datetime.now(UTC) + timedelta(hours=14)).date()
+        if value > latest_today:
+            raise ValueError(f"{value.isoformat()} is in the future")
+        return value
 
 
 class PaymentPublic(BaseModel):
@@ -171,7 +180,18 @@ class DecisionCreate(_Input):
         validate_default=True,
         description="the new last day of negotiation (policy calendar); required with extend_negotiation, else refused",
     )
+    firm: str | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="with escalate: the law firm the matter is referred to (its partners then see it)",
+    )
     reason: str = Field(min_length=1, max_length=2000)
+
+    @field_validator("firm")
+    @classmethod
+    def _firm(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("decision") != "escalate":
+            raise ValueError("only allowed with escalate")
+        return value
 
     @field_validator("new_end_on")
     @classmethod
@@ -189,6 +209,7 @@ class DecisionPublic(BaseModel):
     duplicate: bool
     stage: str
     negotiation_ends_on: date | None = None
+    referred_firm: str | None = None
 
 
 # ------------------------------------------------------------- documents

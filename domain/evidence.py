@@ -12,7 +12,9 @@ class DocumentRef(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    document_id: str = Field(description="stable id derived from business identity, e.g. '<matter>-notice-collection_notice'")
+    document_id: str = Field(
+        description="stable id derived from business identity, e.g. '<matter>-notice-collection_notice'"
+    )
     matter_id: str
     kind: str  # collection_notice, reminder_letter, closure_letter, ...
     locale: str

@@ -313,10 +313,13 @@ async def _status(session: AsyncSession, status: MatterStatus) -> None:
 
 
 async def _recompute_paid_total(session: AsyncSession, matter_id: str) -> None:
-    amounts = (await session.scalars(select(Payment.amount).where(Payment.matter_id == matter_id))).all()
+    # What was applied to the debt, as the workflow counts it: an overpayment's unapplied
+    # remainder is held for refund, not paid towards the matter.
+    allocations = (await session.scalars(select(Payment.allocation).where(Payment.matter_id == matter_id))).all()
+    applied = [Decimal(a["payment"]["amount"]) - Decimal(a["unapplied"]["amount"]) for a in allocations]
     await session.execute(
         update(Matter)
         .where(Matter.id == matter_id)
-        .values(paid_total=sum(amounts, Decimal(0)))
+        .values(paid_total=sum(applied, Decimal(0)))
         .execution_options(synchronize_session=False)
     )

@@ -79,6 +79,7 @@ class MatterState(_Model):
     ladder_shift_seconds: float = 0  # pauses (promises) push the remaining ladder later
     negotiation_ends_on: date | None = None
     decisions: tuple[str, ...] = ()  # decision ids applied (idempotency)
+    referred_firm: str | None = None  # the law firm a referral goes to
     seq: int = 0  # projection sequence
     notice_sent: bool = False
 
@@ -128,6 +129,7 @@ class DecisionCommand(_Model):
     decision_id: str = Field(min_length=1, max_length=128)
     decision: Literal["escalate", "extend_negotiation"]
     new_end_on: date | None = None
+    firm: str | None = Field(default=None, max_length=200, description="law firm to refer to (escalate)")
     reason: str = Field(default="", max_length=2000)
     actor: str = "system"
 
@@ -137,6 +139,7 @@ class DecisionResult(_Model):
     duplicate: bool
     stage: str
     negotiation_ends_on: date | None = None
+    referred_firm: str | None = None
 
 
 class NextStep(_Model):
@@ -159,6 +162,7 @@ class MatterSnapshot(_Model):
     policy_today: date
     next_step: NextStep | None
     negotiation_ends_on: date | None
+    referred_firm: str | None = None
     risk: RiskAssessment | None
     promises: tuple[PromiseState, ...]
     documents: tuple[DocumentRef, ...]

@@ -64,17 +64,18 @@ OUTSTANDING = SearchAttributeKey.for_float("OutstandingAmount")
 NOTICE_PAY_WITHIN_DAYS = 7
 REMINDER_PAY_WITHIN_DAYS = 7
 
-_LETTER_OPTS = dict(
-    start_to_close_timeout=timedelta(minutes=2),
-    retry_policy=RetryPolicy(
-        maximum_interval=timedelta(minutes=1),
-        non_retryable_error_types=["EvidenceConflict", "TemplateError"],
-    ),
+LETTER_TIMEOUT = timedelta(minutes=2)
+LETTER_RETRY = RetryPolicy(
+    maximum_interval=timedelta(minutes=1),
+    non_retryable_error_types=["EvidenceConflict", "TemplateError"],
 )
-_PROJECT_OPTS = dict(
-    start_to_close_timeout=timedelta(seconds=30),
-    retry_policy=RetryPolicy(maximum_interval=timedelta(seconds=30)),
-)
+PROJECT_TIMEOUT = timedelta(seconds=30)
+PROJECT_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+
+
+def _sentence(text: str) -> str:
+    """First letter upper case, the rest as written (keeps 'SMS')."""
+    return text[:1].upper() + text[1:]
 
 
 @workflow.defn(name=WORKFLOW_NAME)
@@ -230,13 +231,13 @@ class MatterWorkflow:
                 pay_by=today + timedelta(days=REMINDER_PAY_WITHIN_DAYS),
                 sequence=sequence,
             )
-            self._event(f"step-{index + 1}", "letter", f"{step.name.capitalize()} sent", data=self._doc_data(ref))
+            self._event(f"step-{index + 1}", "letter", f"{_sentence(step.name)} sent", data=self._doc_data(ref))
         else:
             # Contact attempts are recorded as tasks for the collections team (no gateway yet).
             self._event(
                 f"step-{index + 1}",
                 step.channel,
-                f"{step.name.capitalize()} ({step.channel.replace('_', ' ')}) scheduled for the team",
+                f"{_sentence(step.name)}: task created for the collections team",
                 data={"channel": step.channel, "step": index + 1},
             )
 
@@ -288,8 +289,12 @@ class MatterWorkflow:
             sequence=sequence,
             closed_on=closed_on,
         )
-        ref = await workflow.execute_activity(
-            RENDER_LETTER, request, result_type=DocumentRef, **_LETTER_OPTS  # type: ignore[arg-type]
+        ref: DocumentRef = await workflow.execute_activity(
+            RENDER_LETTER,
+            request,
+            result_type=DocumentRef,
+            start_to_close_timeout=LETTER_TIMEOUT,
+            retry_policy=LETTER_RETRY,
         )
         self._set(documents=(*self._s.documents, ref))
         self._new_documents.append(ref)
@@ -424,11 +429,14 @@ class MatterWorkflow:
                 duplicate=True,
                 stage=self._s.stage,
                 negotiation_ends_on=self._s.negotiation_ends_on,
+                referred_firm=self._s.referred_firm,
             )
         self._set(decisions=(*self._s.decisions, cmd.decision_id))
         if cmd.decision == "escalate":
-            self._set(stage="referral")
-            summary = "Manager decided to escalate: matter moves to referral"
+            self._set(stage="referral", referred_firm=cmd.firm)
+            summary = "Manager decided to escalate: matter moves to referral" + (
+                f" (firm {cmd.firm})" if cmd.firm else ""
+            )
         else:
             assert cmd.new_end_on is not None  # checked by the validator
             self._set(stage="negotiation", negotiation_ends_on=cmd.new_end_on)
@@ -440,7 +448,11 @@ class MatterWorkflow:
             "decision",
             summary,
             actor=cmd.actor,
-            data={"decision": cmd.decision, "new_end_on": cmd.new_end_on.isoformat() if cmd.new_end_on else None},
+            data={
+                "decision": cmd.decision,
+                "new_end_on": cmd.new_end_on.isoformat() if cmd.new_end_on else None,
+                "firm": cmd.firm,
+            },
         )
         self._dirty = True
         return DecisionResult(
@@ -448,6 +460,7 @@ class MatterWorkflow:
             duplicate=False,
             stage=self._s.stage,
             negotiation_ends_on=self._s.negotiation_ends_on,
+            referred_firm=self._s.referred_firm,
         )
 
     @legal_review_decision.validator
@@ -469,6 +482,8 @@ class MatterWorkflow:
                 )
         elif cmd.new_end_on is not None:
             raise ApplicationError("new_end_on: only allowed with extend_negotiation", type=ERR_INVALID)
+        if cmd.firm is not None and cmd.decision != "escalate":
+            raise ApplicationError("firm: only allowed with escalate", type=ERR_INVALID)
 
     def _refuse_if_closed(self) -> None:
         if self._s.stage == "closed":
@@ -491,6 +506,7 @@ class MatterWorkflow:
             policy_today=self._clock.today(now),
             next_step=self._next_step(now),
             negotiation_ends_on=self._s.negotiation_ends_on,
+            referred_firm=self._s.referred_firm,
             risk=self._s.risk,
             promises=self._s.promises,
             documents=self._s.documents,
@@ -627,6 +643,7 @@ class MatterWorkflow:
         """Write pending projection records and refresh the search attributes."""
         now = workflow.now()
         self._set(seq=self._s.seq + 1)
+        upcoming = self._next_step(now)
         status = MatterStatus(
             matter_id=self._mid,
             seq=self._s.seq,
@@ -637,9 +654,10 @@ class MatterWorkflow:
             days_past_due=self._dpd(now),
             risk_grade=self._s.risk.grade if self._s.risk else None,
             risk_score=self._s.risk.score if self._s.risk else None,
-            next_step=(n := self._next_step(now)) and n.name,
-            next_step_at=n.at if n else None,
+            next_step=upcoming.name if upcoming else None,
+            next_step_at=upcoming.at if upcoming else None,
             negotiation_ends_on=self._s.negotiation_ends_on,
+            referred_firm=self._s.referred_firm,
             updated_at=now,
         )
         update = ProjectionUpdate(
@@ -659,4 +677,6 @@ class MatterWorkflow:
                 OUTSTANDING.value_set(float(self._s.balance.total.amount)),
             ]
         )
-        await workflow.execute_activity(PROJECT, update, **_PROJECT_OPTS)  # type: ignore[arg-type]
+        await workflow.execute_activity(
+            PROJECT, update, start_to_close_timeout=PROJECT_TIMEOUT, retry_policy=PROJECT_RETRY
+        )

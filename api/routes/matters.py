@@ -425,8 +425,8 @@ async def decide_legal_review(
     """A manager's decision on a matter in `legal_review`: escalate (-> referral) or extend negotiation."""
     decision_id = idempotency_key or str(uuid.uuid4())
     cmd = DecisionCommand(
-        decision_id=decision_id, decision=body.decision, new_end_on=body.new_end_on, reason=body.reason,
-        actor=key.actor,
+        decision_id=decision_id, decision=body.decision, new_end_on=body.new_end_on, firm=body.firm,
+        reason=body.reason, actor=key.actor,
     )  # fmt: skip
     replay = idempotency_key is not None and await _recorded_before(session, matter_id, "decision", decision_id)
     try:

@@ -8,7 +8,7 @@ from typing import Any
 from domain.matter import MatterIntake
 from domain.policy import EscalationPolicy, LadderStep
 from store import queries
-from tests.api.conftest import Stack, eventually
+from tests.api.conftest import FIRM_A, Stack, eventually
 from tests.factories import intake_data
 from workers.client import open_matter
 from workflows.contracts import workflow_id
@@ -127,6 +127,7 @@ async def test_payment_validation_names_the_field(stack: Stack) -> None:
         ({**good, "amount": cny("10.001")}, ["body", "amount"], "decimal places"),
         ({**good, "received_on": "20-11-2026"}, ["body", "received_on"], ""),
         ({**good, "received_on": "2026-02-30"}, ["body", "received_on"], ""),
+        ({**good, "received_on": "2999-01-01"}, ["body", "received_on"], "in the future"),
         ({**good, "source": "bank"}, ["body", "source"], ""),
         ({k: v for k, v in good.items() if k != "payment_id"}, ["body", "payment_id"], ""),
         ({**good, "payment_id": ""}, ["body", "payment_id"], ""),
@@ -234,7 +235,7 @@ async def test_legal_review_escalate_and_extend(stack: Stack) -> None:
     d = await eventually(lambda: _in_legal_review(stack, extend_id), timeout=30)
 
     # Only managers decide.
-    body = {"decision": "escalate", "reason": "no payment after negotiation"}
+    body = {"decision": "escalate", "firm": FIRM_A, "reason": "no payment after negotiation"}
     for role in ("legal_team", "partner_a"):
         r = await stack.http.post(f"/matters/{escalate_id}/legal-review", json=body, headers=stack.auth(role))
         assert r.status_code == 403
@@ -243,8 +244,15 @@ async def test_legal_review_escalate_and_extend(stack: Stack) -> None:
     r = await stack.http.post(f"/matters/{escalate_id}/legal-review", json=body, headers=headers)
     assert r.status_code == 201, r.text
     assert r.json() == {"decision_id": f"{stack.prefix}-D1", "duplicate": False, "stage": "referral",
-                        "negotiation_ends_on": r.json()["negotiation_ends_on"]}  # fmt: skip
+                        "negotiation_ends_on": r.json()["negotiation_ends_on"], "referred_firm": FIRM_A}  # fmt: skip
     await eventually(lambda: _projected_event(stack, escalate_id, f"decision-{stack.prefix}-D1"))
+    # The firm's partners now see the referred matter (and only them); later status writes keep the firm.
+    r = await stack.http.get(f"/matters/{escalate_id}", headers=stack.auth("partner_a"))
+    assert r.status_code == 200 and r.json()["referred_firm"] == FIRM_A, r.text
+    r = await stack.http.get(f"/matters/{escalate_id}", headers=stack.auth("partner_b"))
+    assert r.status_code == 404
+    listed = (await stack.http.get("/matters", headers=stack.auth("partner_a"))).json()["data"]
+    assert escalate_id in [m["id"] for m in listed]
     replay = await stack.http.post(f"/matters/{escalate_id}/legal-review", json=body, headers=headers)
     assert replay.status_code == 200 and replay.json()["duplicate"] is True
     assert (await stack.detail(escalate_id))["stage"] == "referral"

@@ -21,13 +21,13 @@ from store.policies import get_policy
 from tests.factories import make_intake
 from tests.workflows.test_matter import Recorder
 from workflows.contracts import (
+    QUERY_SNAPSHOT,
     UPDATE_DECISION,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
-    QUERY_SNAPSHOT,
     DecisionCommand,
-    MatterSnapshot,
     MatterInput,
+    MatterSnapshot,
     PaymentCommand,
     PromiseCommand,
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 
 import pytest
 from temporalio import activity
@@ -164,10 +163,12 @@ async def test_standard_matter_runs_to_legal_review_and_escalates(env, matter): 
 
     result = await h.execute_update(
         UPDATE_DECISION,
-        DecisionCommand(decision_id="d1", decision="escalate", reason="no contact", actor="manager-1"),
+        DecisionCommand(
+            decision_id="d1", decision="escalate", firm="Firm A LLP", reason="no contact", actor="manager-1"
+        ),
         result_type=DecisionResult,
     )
-    assert result.stage == "referral"
+    assert result.stage == "referral" and result.referred_firm == "Firm A LLP"
     assert (await snap(h)).stage == "referral"
     kinds = matter.rec.kinds()
     assert kinds.count("sms") == 1 and kinds.count("phone_task") == 2 and "legal_review" in kinds
