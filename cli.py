@@ -124,6 +124,7 @@ def demo(
 ) -> None:
     """Open the demo matters; re-running reports them as already open."""
     intakes = _load_portfolio(file)
+    events = json.loads(file.read_text(encoding="utf-8")).get("events", []) if file.suffix == ".json" else []
     settings = _settings()
 
     async def main() -> None:
@@ -131,14 +132,77 @@ def demo(
         from workers.client import open_matter
 
         client = await _connect(settings)
+        ids: dict[str, str] = {}
         for intake in intakes:
             matter_id, created = await open_matter(
                 client, settings.temporal_task_queue, intake, get_policy(intake.policy), actor
             )
+            ids[intake.external_ref] = matter_id
             state = "opened" if created else "already open"
             typer.echo(f"{intake.external_ref:<14} {state:<13} matter {matter_id}")
+        await _play_events(client, ids, events, actor)
 
     asyncio.run(main())
+
+
+async def _play_events(client: Client, ids: dict[str, str], events: list[dict], actor: str) -> None:
+    """Apply the portfolio's scripted promises and payments, each at its `after_seconds`.
+
+    Each carries its own id, so replaying the demo changes nothing; a command the matter no
+    longer accepts (it closed meanwhile) is reported and skipped.
+    """
+    from datetime import UTC, datetime, timedelta
+
+    from temporalio.client import WorkflowUpdateFailedError
+    from temporalio.service import RPCError
+
+    from domain.money import Money
+    from workflows.contracts import (
+        QUERY_SNAPSHOT,
+        UPDATE_PAYMENT,
+        UPDATE_PROMISE,
+        MatterSnapshot,
+        PaymentCommand,
+        PromiseCommand,
+        workflow_id,
+    )
+
+    loop = asyncio.get_running_loop()
+    start = loop.time()
+    for event in sorted(events, key=lambda e: e.get("after_seconds", 0)):
+        ref = event["external_ref"]
+        if ref not in ids:
+            continue
+        await asyncio.sleep(max(0.0, start + float(event.get("after_seconds", 0)) - loop.time()))
+        handle = client.get_workflow_handle(workflow_id(ids[ref]))
+        try:
+            if event["action"] == "payment":
+                p = event["payment"]
+                await handle.execute_update(
+                    UPDATE_PAYMENT,
+                    PaymentCommand(
+                        payment_id=p["payment_id"], amount=Money.model_validate(p["amount"]),
+                        received_on=datetime.now(UTC).date(), actor=actor,
+                    ),
+                    id=f"payment-{p['payment_id']}",
+                )  # fmt: skip
+                typer.echo(f"{ref:<14} payment {p['payment_id']} of {Money.model_validate(p['amount'])}")
+            elif event["action"] == "promise":
+                p = event["promise"]
+                snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
+                due_on = snap.policy_today + timedelta(days=int(p["due_in_days"]))
+                await handle.execute_update(
+                    UPDATE_PROMISE,
+                    PromiseCommand(
+                        promise_id=p["promise_id"], amount=Money.model_validate(p["amount"]), due_on=due_on,
+                        note=p.get("note"), actor=actor,
+                    ),
+                    id=f"promise-{p['promise_id']}",
+                )  # fmt: skip
+                typer.echo(f"{ref:<14} promise {p['promise_id']} due {due_on.isoformat()}")
+        except (WorkflowUpdateFailedError, RPCError) as exc:
+            cause = getattr(exc, "cause", None) or exc
+            typer.echo(f"{ref:<14} {event['action']} skipped: {cause}")
 
 
 async def _connect(settings: Settings) -> Client:

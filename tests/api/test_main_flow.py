@@ -45,7 +45,7 @@ async def test_main_flow(any_stack: Stack) -> None:
 
     row = await eventually(closed)
     assert row["closure_reason"] == "paid" and row["outstanding"] == cny("0.00")
-    assert row["paid_total"] == cny("19618.00")  # what was received, including the unapplied 100.00
+    assert row["paid_total"] == cny("19518.00")  # what was applied; the unapplied 100.00 is held for refund
 
     docs = (await stack.http.get(f"/matters/{mid}/documents", headers=staff)).json()
     kinds = {d["kind"]: d for d in docs["data"]}
