@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 from domain.allocation import Allocation, Balance
 from domain.matter import MatterIntake, Stage
 from domain.money import Money
+from domain.text import PlainText
 from workflows.contracts import NextStep
 
 # Anything a caller may name: payment, promise and decision ids (also from Idempotency-Key).
@@ -163,7 +164,7 @@ class PaymentPublic(BaseModel):
 class PromiseCreate(_Input):
     amount: PositiveMoney
     due_on: date = Field(description="a date on the matter's policy calendar")
-    note: str | None = Field(default=None, max_length=2000)
+    note: PlainText | None = Field(default=None, max_length=2000)
 
 
 class PromisePublic(BaseModel):
@@ -180,11 +181,11 @@ class DecisionCreate(_Input):
         validate_default=True,
         description="the new last day of negotiation (policy calendar); required with extend_negotiation, else refused",
     )
-    firm: str | None = Field(
+    firm: PlainText | None = Field(
         default=None, min_length=1, max_length=200,
         description="with escalate: the law firm the matter is referred to (its partners then see it)",
     )
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: PlainText = Field(min_length=1, max_length=2000)
 
     @field_validator("firm")
     @classmethod

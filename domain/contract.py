@@ -8,12 +8,13 @@ from decimal import Decimal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.money import Money
+from domain.text import PlainText
 
 
 class LoanContract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
-    number: str = Field(min_length=1, max_length=128)
+    number: PlainText = Field(min_length=1, max_length=128)
     signed_on: date
     principal: Money
     annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from domain.money import Money
+from domain.text import PlainText
 
 Locale = Literal["zh-CN", "en"]
 GuaranteeType = Literal["joint_and_several", "general"]
@@ -30,11 +31,11 @@ class _Pii(_Frozen):
 
 
 class Borrower(_Pii):
-    name: str = Field(min_length=1, max_length=2000)
-    id_number: str = Field(min_length=1, max_length=64)
-    phone: str | None = Field(default=None, max_length=64)
-    email: str | None = Field(default=None, max_length=320)
-    address: str | None = Field(default=None, max_length=2000)
+    name: PlainText = Field(min_length=1, max_length=2000)
+    id_number: PlainText = Field(min_length=1, max_length=64)
+    phone: PlainText | None = Field(default=None, max_length=64)
+    email: PlainText | None = Field(default=None, max_length=320)
+    address: PlainText | None = Field(default=None, max_length=2000)
     locale: Locale = "zh-CN"
     timezone: str = "Asia/Shanghai"
 
@@ -56,24 +57,24 @@ class Borrower(_Pii):
 
 
 class Guarantor(_Pii):
-    name: str = Field(min_length=1, max_length=2000)
-    id_number: str = Field(min_length=1, max_length=64)
+    name: PlainText = Field(min_length=1, max_length=2000)
+    id_number: PlainText = Field(min_length=1, max_length=64)
     guarantee_type: GuaranteeType = "joint_and_several"
     cap: Money | None = None
     period_ends_on: date | None = None
-    phone: str | None = Field(default=None, max_length=64)
-    address: str | None = Field(default=None, max_length=2000)
+    phone: PlainText | None = Field(default=None, max_length=64)
+    address: PlainText | None = Field(default=None, max_length=2000)
 
 
 class Creditor(_Frozen):
-    name: str = Field(min_length=1, max_length=500)
-    address: str | None = Field(default=None, max_length=2000)
-    phone: str | None = Field(default=None, max_length=64)
-    registration_number: str | None = Field(default=None, max_length=64)
+    name: PlainText = Field(min_length=1, max_length=500)
+    address: PlainText | None = Field(default=None, max_length=2000)
+    phone: PlainText | None = Field(default=None, max_length=64)
+    registration_number: PlainText | None = Field(default=None, max_length=64)
 
 
 class Asset(_Frozen):
     kind: Literal["real_estate", "vehicle", "deposit", "equity", "receivable", "other"] = "other"
-    description: str = Field(min_length=1, max_length=2000)
+    description: PlainText = Field(min_length=1, max_length=2000)
     estimated_value: Money | None = None
     pledged: bool = False

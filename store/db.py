@@ -97,8 +97,21 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.exec_driver_sql(f"BEGIN {mode}")
 
 
+def _quiet_drivers() -> None:
+    # aiosqlite logs every statement with its parameters at DEBUG; never let that through.
+    driver_log = logging.getLogger("aiosqlite")
+    if driver_log.level < logging.INFO:
+        driver_log.setLevel(logging.INFO)
+
+
 def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a plain or async URL (the driver is chosen here)."""
+    """An async engine for a plain or async URL (the driver is chosen here).
+
+    Statement parameters are hidden from error messages and driver debug logs: they hold
+    borrower PII, and an activity failure is logged (with its message) on every retry.
+    """
+    _quiet_drivers()
+    kwargs.setdefault("hide_parameters", True)
     parsed = async_url(url)
     if parsed.get_backend_name() == "sqlite":
         _ensure_sqlite_dir(parsed)
@@ -148,7 +161,7 @@ def migrate(url: str | URL, revision: str = "head") -> None:
     """
     parsed = sync_url(url)
     _ensure_sqlite_dir(parsed)
-    engine = create_engine(parsed)
+    engine = create_engine(parsed, hide_parameters=True)
     if parsed.get_backend_name() == "sqlite":
         _configure_sqlite(engine)
     try:

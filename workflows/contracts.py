@@ -19,6 +19,7 @@ from domain.matter import MatterIntake
 from domain.money import Money
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
+from domain.text import PlainText
 
 WORKFLOW_NAME = "MatterWorkflow"
 UPDATE_PAYMENT = "record_payment"
@@ -114,7 +115,7 @@ class PromiseCommand(_Model):
     promise_id: str = Field(min_length=1, max_length=128)
     amount: Money
     due_on: date
-    note: str | None = Field(default=None, max_length=2000)
+    note: PlainText | None = Field(default=None, max_length=2000)
     actor: str = "system"
 
 
@@ -129,8 +130,8 @@ class DecisionCommand(_Model):
     decision_id: str = Field(min_length=1, max_length=128)
     decision: Literal["escalate", "extend_negotiation"]
     new_end_on: date | None = None
-    firm: str | None = Field(default=None, max_length=200, description="law firm to refer to (escalate)")
-    reason: str = Field(default="", max_length=2000)
+    firm: PlainText | None = Field(default=None, max_length=200, description="law firm to refer to (escalate)")
+    reason: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
 
 

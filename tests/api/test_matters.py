@@ -112,6 +112,13 @@ async def test_intake_validation_names_the_field(stack: Stack) -> None:
     assert r.status_code == 422
     assert ["body", "overdue", "since"] in _locs(r)
 
+    nul_name = intake_data(external_ref=stack.ref(), policy="demo")
+    nul_name["borrower"]["name"] = "张\x00伟"
+    r = await stack.http.post("/matters", json=nul_name, headers=h)
+    assert r.status_code == 422
+    assert ["body", "borrower", "name"] in _locs(r)
+    assert "control character" in r.text
+
     # Nothing was started for refused intakes.
     r = await stack.http.get(f"/matters/{matter_id_for(bad_date['external_ref'])}", headers=h)
     assert r.status_code == 404

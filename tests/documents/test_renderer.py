@@ -61,7 +61,9 @@ HOSTILE = {
 
 
 def _with_borrower(context: LetterBase, **changes: str) -> LetterBase:
-    borrower = Borrower(**{**context.borrower.model_dump(), **changes})
+    # model_construct: the domain refuses control characters at intake (domain/text.py); the
+    # renderer must still be safe for data that got past it (older histories, other callers).
+    borrower = Borrower.model_construct(**{**context.borrower.model_dump(), **changes})
     return type(context)(**{**dict(context), "borrower": borrower})
 
 

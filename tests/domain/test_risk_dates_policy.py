@@ -93,3 +93,13 @@ def test_pii_models_do_not_print_personal_data() -> None:
     intake = make_intake()
     text = repr(intake) + str(intake.borrower)
     assert "张伟" not in text and "110105198001011234" not in text
+
+
+def test_control_characters_are_refused_with_the_field_named() -> None:
+    bad = {**intake_data()["borrower"], "address": "Road 1\x00"}
+    with pytest.raises(ValidationError) as err:
+        make_intake(borrower=bad)
+    assert err.value.errors()[0]["loc"] == ("borrower", "address")
+    assert "control character (U+0000)" in str(err.value)
+    ok = {**intake_data()["borrower"], "address": "Line 1\nLine 2\tBuilding 3"}
+    assert make_intake(borrower=ok).borrower.address == "Line 1\nLine 2\tBuilding 3"
