@@ -6,6 +6,7 @@ real activities are proven against real servers in tests/activities and tests/ap
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -116,6 +117,15 @@ async def describe(env: WorkflowEnvironment, h: WorkflowHandle):  # type: ignore
     return desc
 
 
+async def recorded(rec: Recorder, kind: str, seconds: float = 5.0) -> bool:
+    """True once the fake projection received an event of `kind` (the worker may lag the clock)."""
+    for _ in range(int(seconds / 0.05)):
+        if kind in rec.kinds():
+            return True
+        await asyncio.sleep(0.05)
+    return False
+
+
 async def snap(h: WorkflowHandle) -> MatterSnapshot:
     return await h.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
 
@@ -170,12 +180,22 @@ async def test_standard_matter_runs_to_legal_review_and_escalates(env, matter): 
     )
     assert result.stage == "referral" and result.referred_firm == "Firm A LLP"
     assert (await snap(h)).stage == "referral"
+    assert await recorded(matter.rec, "decision")
     kinds = matter.rec.kinds()
     assert kinds.count("sms") == 1 and kinds.count("phone_task") == 2 and "legal_review" in kinds
     assert any(e.kind == "decision" and e.actor == "manager-1" for e in matter.rec.events)
     # Letters were asked for with business identities, each once.
     ids = [r.document_id for r in matter.rec.letters]
     assert len(ids) == len(set(ids)) == 3
+
+    # The matter waits in referral for months; paying in full still closes it.
+    await env.sleep(timedelta(days=35))
+    s = await snap(h)
+    assert s.stage == "referral" and s.days_past_due >= 95
+    await pay(h, "FINAL", "19518.00")
+    final = await h.result()
+    assert final.stage == "closed" and final.closure_reason == "paid"
+    assert [d.kind for d in final.documents][-1] == "closure_letter"
 
 
 async def test_payment_allocates_down_the_waterfall_and_full_payment_closes(env, matter):  # type: ignore[no-untyped-def]
@@ -252,10 +272,11 @@ async def test_promise_kept_pauses_ladder(env, matter):  # type: ignore[no-untyp
     await pay(h, "P2", "3000.00")
     s = await snap(h)
     assert s.promises[0].status == "kept"
-    assert "promise_kept" in matter.rec.kinds()
+    assert await recorded(matter.rec, "promise_kept")
     # The ladder resumes, shifted by the pause: the SMS follows shortly after.
-    await env.sleep(timedelta(days=4))
-    assert "sms" in matter.rec.kinds()
+    # (Contact hours may push it up to 11 hours later, depending on the server clock's time of day.)
+    await env.sleep(timedelta(days=5))
+    assert await recorded(matter.rec, "sms")
 
 
 async def test_promise_broken_resumes_ladder_and_counts_in_risk(env, matter):  # type: ignore[no-untyped-def]
@@ -281,9 +302,9 @@ async def test_promise_broken_resumes_ladder_and_counts_in_risk(env, matter):  #
     broken = next(f for f in s.risk.factors if f.factor == "broken_promises")  # type: ignore[union-attr]
     assert broken.points > 0
     assert s.risk.score > before.score  # type: ignore[union-attr]
-    assert "promise_broken" in matter.rec.kinds()
+    assert await recorded(matter.rec, "promise_broken")
     await env.sleep(timedelta(days=3))
-    assert "sms" in matter.rec.kinds()
+    assert await recorded(matter.rec, "sms")
 
 
 async def test_extend_negotiation_then_review_again(env, matter):  # type: ignore[no-untyped-def]
