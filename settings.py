@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -62,6 +62,15 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    @field_validator(
+        "s3_endpoint_url", "database_url", "encryption_key", "temporal_api_key",
+        "s3_access_key_id", "s3_secret_access_key", mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        # `RECOVERY_S3_ENDPOINT_URL=` (empty) means "none": AWS S3 itself.
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
