@@ -123,7 +123,7 @@ def _read_template(kind: str, locale: str) -> bytes:
 
 
 def _version(kind: str, template: bytes) -> str:
-    return f"{TEMPLATE_VERSIONS[kind]}-{hashlib.sha256(template).hexdigest()[:12]}"
+    return f"{TEMPLATE_VERSIONS.get(kind, '1')}-{hashlib.sha256(template).hexdigest()[:12]}"
 
 
 def template_version(kind: str, locale: str) -> str:
