@@ -31,6 +31,10 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/mypy domain workflows activities documents store workers api infra settings.py cli.py
 
+## Letters/s of plain docxtpl vs the prepared renderer vs the full pipeline (one core).
+bench: install
+	$(BIN)/python -m documents.bench
+
 clean-var:
 	rm -rf var
 

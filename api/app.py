@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api.routes import documents, health, matters
+from api.routes import bundles, documents, health, matters
 from settings import Settings, get_settings
 from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
@@ -78,4 +78,5 @@ def create_app(
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(documents.router)
+    app.include_router(bundles.router)
     return app

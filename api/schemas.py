@@ -261,3 +261,44 @@ class HealthPublic(BaseModel):
 def field_error(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> dict[str, Any]:
     """One entry of a 422 `detail` list, shaped like FastAPI's own validation errors."""
     return {"loc": list(loc), "msg": msg, "type": type_}
+
+
+# --------------------------------------------------------------- bundles
+class BundleCreate(_Input):
+    """Options of a new evidence bundle; the body may be omitted."""
+
+    locale: Literal["zh-CN", "en"] | None = Field(
+        default=None, description="language of the catalogue; default: the borrower's locale"
+    )
+
+
+class BundleFilePublic(BaseModel):
+    """One evidence file of a bundle, as its manifest lists it."""
+
+    number: int
+    name: str = Field(description="path inside the ZIP: evidence/NN-<safe file name>")
+    original_name: str
+    media_type: str
+    size: int
+    sha256: str
+    source: str
+    created_at: str = Field(description="ISO 8601, UTC")
+    description: str
+    proves: str
+
+
+class BundlePublic(BaseModel):
+    """A stored evidence bundle: the ZIP's identity, its manifest and the files it holds."""
+
+    id: str
+    matter_id: str
+    media_type: Literal["application/zip"] = "application/zip"
+    sha256: str
+    size: int
+    version_id: str | None
+    item_count: int
+    items: list[BundleFilePublic]
+    manifest: dict[str, Any]
+    created_by: str
+    created_at: datetime
+    content_url: str

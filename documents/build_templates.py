@@ -54,11 +54,13 @@ TITLES: dict[str, dict[str, str]] = {
         "collection_notice": "催收通知书",
         "reminder_letter": "还款提醒函",
         "closure_letter": "结清证明",
+        "evidence_catalog": "证据目录",
     },
     "en": {
         "collection_notice": "Collection Notice",
         "reminder_letter": "Reminder Letter",
         "closure_letter": "Payoff and Closure Letter",
+        "evidence_catalog": "Evidence Catalogue",
     },
 }
 
@@ -249,6 +251,37 @@ class _Letter:
                 run.bold = strong or None
                 if row is table.rows[0]:
                     _shade(cell, "D9D9D9")
+        self.para(space_after=6)
+
+    def evidence_table(self) -> None:
+        """The numbered evidence list: one docxtpl row loop (`{%tr for %}`) under a header row."""
+        if self.zh:
+            head = ("序号", "证据名称", "来源", "SHA-256", "证明目的")
+        else:
+            head = ("No.", "Description", "Source", "SHA-256", "Purpose")
+        cells = ("{{ item.number }}", "{{ item.description }}", "{{ item.source }}", "{{ item.sha256 }}",
+                 "{{ item.proves }}")
+        widths = (Cm(1.2), Cm(3.6), Cm(3.0), Cm(4.4), Cm(3.4))  # 15.6 cm: the text width
+        table = self.doc.add_table(rows=4, cols=len(head))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        texts = (head, ("{%tr for item in items %}",) + ("",) * 4, cells, ("{%tr endfor %}",) + ("",) * 4)
+        for index, (row, row_texts) in enumerate(zip(table.rows, texts, strict=True)):
+            for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
+                cell.width = width
+                paragraph = cell.paragraphs[0]
+                paragraph.paragraph_format.space_after = Pt(0)
+                if index == 0 or column == 0:
+                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+                if not text:
+                    continue
+                run = paragraph.add_run(text)
+                if index == 0:
+                    run.bold = True
+                    _shade(cell, "D9D9D9")
+                elif column == 3:
+                    run.font.size = Pt(8)  # 64 hex digits wrap onto two lines of the cell
         self.para(space_after=6)
 
     def signature(self, closing: str | None = None) -> None:
@@ -469,6 +502,19 @@ def _zh_closure_letter(letter: _Letter) -> None:
     letter.body("请妥善保管本证明。特此证明。")
 
 
+def _zh_evidence_catalog(letter: _Letter) -> None:
+    letter.para([("案件名称：", True), ("{{ case_title }}", False)])
+    letter.para([("案件编号：", True), ("{{ matter_reference }}", False)])
+    letter.para([("提交人：", True), ("{{ creditor.name }}", False)])
+    letter.para([("对方当事人：", True), ("{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}）", False)])
+    letter.para("{% if borrower.address %}住址：{{ borrower.address }}{% endif %}")
+    letter.para([("借款合同：", True), ("编号{{ contract_number }}，签订于{{ contract_signed_on }}", False)],
+                space_after=12)
+    letter.evidence_table()
+    letter.body("说明：上列证据的电子文件随本目录一并提交，文件名以其序号开头。各文件的SHA-256哈希值列于上表，"
+                "重新计算该值即可核验文件自提交之日起未被改动。本目录共列证据{{ items|length }}项。")
+
+
 def _en_collection_notice(letter: _Letter) -> None:
     letter.subject_line()
     letter.para("Dear {{ borrower.name }},")
@@ -532,6 +578,21 @@ def _en_closure_letter(letter: _Letter) -> None:
     letter.body("Please keep this letter for your records.")
 
 
+def _en_evidence_catalog(letter: _Letter) -> None:
+    letter.para([("Case: ", True), ("{{ case_title }}", False)], space_after=0)
+    letter.para([("Matter ref.: ", True), ("{{ matter_reference }}", False)], space_after=0)
+    letter.para([("Submitted by: ", True), ("{{ creditor.name }}", False)], space_after=0)
+    letter.para([("Other party: ", True), ("{{ borrower.name }} (ID/Passport No. {{ borrower.id_number }})", False)],
+                space_after=0)
+    letter.para("{% if borrower.address %}Address: {{ borrower.address }}{% endif %}", space_after=0)
+    letter.para([("Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }}", True)], space_after=12)
+    letter.evidence_table()
+    letter.body("The electronic files listed above are submitted with this catalogue, each file name beginning "
+                "with its number. The SHA-256 value of each file is shown in the table: recomputing it proves "
+                "that the file has not changed since it was submitted. This catalogue lists {{ items|length }} "
+                "item{% if items|length != 1 %}s{% endif %}.")
+
+
 _BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
     ("zh-CN", "collection_notice"): _zh_collection_notice,
     ("zh-CN", "reminder_letter"): _zh_reminder_letter,
@@ -539,7 +600,11 @@ _BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
     ("en", "collection_notice"): _en_collection_notice,
     ("en", "reminder_letter"): _en_reminder_letter,
     ("en", "closure_letter"): _en_closure_letter,
+    ("zh-CN", "evidence_catalog"): _zh_evidence_catalog,
+    ("en", "evidence_catalog"): _en_evidence_catalog,
 }
+# Kinds that are not addressed to the borrower (filed with a court or sent to a law firm).
+_UNADDRESSED = frozenset({"evidence_catalog"})
 
 
 def build(kind: str, locale: str) -> bytes:
@@ -551,9 +616,13 @@ def build(kind: str, locale: str) -> bytes:
         subtitle = "（第{{ sequence_text }}次提醒）" if letter.zh else "{{ sequence_text }} Reminder"
     letter.title(kind, subtitle)
     letter.reference_and_date()
-    letter.addressee()
+    if kind not in _UNADDRESSED:
+        letter.addressee()
     _BODIES[(locale, kind)](letter)
-    letter.signature()
+    if kind in _UNADDRESSED:
+        letter.signature(closing="Submitted by:")
+    else:
+        letter.signature()
     letter.footer()
     return letter.to_bytes()
 

@@ -118,8 +118,46 @@ class ClosureLetterContext(LetterBase):
         return self
 
 
+SHA256_HEX = r"^[0-9a-f]{64}$"
+
+
+class EvidenceItem(BaseModel):
+    """One line of an evidence catalogue: a file, where it came from, its hash, what it proves."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: int = Field(ge=1, description="1, 2, ... in the catalogue's order")
+    description: str = Field(min_length=1, max_length=500, description="证据名称: what the file is")
+    source: str = Field(min_length=1, max_length=500, description="来源: where it came from")
+    sha256: str = Field(pattern=SHA256_HEX, description="lower-case hex SHA-256 of the file's bytes")
+    proves: str = Field(min_length=1, max_length=1000, description="证明目的: what it proves")
+
+
+class EvidenceCatalogContext(LetterBase):
+    """证据目录: the numbered list of evidence submitted for a matter, each file with its SHA-256.
+
+    `case_title` names the dispute (e.g. "…诉张伟金融借款合同纠纷"), `matter_reference` the
+    matter it belongs to. Items are numbered 1..n in order, so the catalogue and the bundle's
+    `evidence/NN-...` files agree.
+    """
+
+    kind: ClassVar[str] = "evidence_catalog"
+
+    case_title: str = Field(min_length=1, max_length=500)
+    matter_reference: str = Field(min_length=1, max_length=128)
+    items: tuple[EvidenceItem, ...] = Field(min_length=1, max_length=999)
+
+    @model_validator(mode="after")
+    def _numbered(self) -> EvidenceCatalogContext:
+        numbers = [item.number for item in self.items]
+        if numbers != list(range(1, len(numbers) + 1)):
+            raise ValueError(f"evidence items must be numbered 1..{len(numbers)} in order, got {numbers}")
+        return self
+
+
 CONTEXTS: dict[str, type[LetterBase]] = {
-    cls.kind: cls for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext)
+    cls.kind: cls
+    for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext, EvidenceCatalogContext)
 }
 KINDS: tuple[str, ...] = tuple(CONTEXTS)
 
@@ -171,7 +209,8 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}; expected one of {', '.join(LOCALES)}")
     creditor, borrower = _parties(locale)
-    prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL"}[kind]
+    prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL",
+              "evidence_catalog": "EC"}[kind]
     common: dict[str, Any] = {
         "reference": f"JXB-SH-{prefix}-2024-000187",
         "locale": locale,
@@ -216,10 +255,48 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
             paid_to_date=_cny("2000.00"),
             pay_by=date(2024, 4, 22),
         )
+    if kind == "evidence_catalog":
+        return _sample_catalog(common, locale)
     return ClosureLetterContext(
         **common,
         letter_date=date(2024, 6, 3),
         closed_on=date(2024, 5, 31),
         original_total=_cny("19518.00"),
         total_paid=_cny("19518.00"),
+    )
+
+
+def _sample_catalog(common: dict[str, Any], locale: str) -> EvidenceCatalogContext:
+    zh = locale == "zh-CN"
+    creditor, borrower = common["creditor"].name, common["borrower"].name
+    rows = (
+        ("借款合同（编号JXB(2022)SH-PL-0451）", "Loan Contract No. JXB(2022)SH-PL-0451",
+         "原告存档原件扫描件", "Scan of the original kept by the claimant",
+         "双方之间存在借款合同关系及借款金额、利率、还款期限的约定",
+         "The loan relationship and the agreed amount, rate and repayment dates"),
+        ("放款凭证（2022年6月10日）", "Loan disbursement voucher (10 June 2022)",
+         "原告核心业务系统导出", "Exported from the claimant's core banking system",
+         "原告已依约发放借款人民币200,000.00元", "The claimant paid out the loan of CNY 200,000.00 as agreed"),
+        ("催收通知书（JXB-SH-CN-2024-000187）", "Collection Notice JXB-SH-CN-2024-000187",
+         "本系统生成并存证", "Generated and stored by the recovery system",
+         "原告已于2024年3月15日书面催收，诉讼时效中断",
+         "Written demand made on 15 March 2024, interrupting the limitation period"),
+    )
+    hashes = (
+        "3f8a1c0d5e6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c4b5a6f7e8d9c0b1a2f",
+        "a94b2c7d1e0f3a5b6c8d9e7f0a1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d",
+        "0c1d2e3f405162738495a6b7c8d9eafb0c1d2e3f405162738495a6b7c8d9eafb",
+    )
+    items = tuple(
+        EvidenceItem(number=i, description=row[0 if zh else 1], source=row[2 if zh else 3],
+                     sha256=sha, proves=row[4 if zh else 5])
+        for i, (row, sha) in enumerate(zip(rows, hashes, strict=True), start=1)
+    )
+    title = f"{creditor}诉{borrower}金融借款合同纠纷" if zh else f"{creditor} v. {borrower} (loan contract dispute)"
+    return EvidenceCatalogContext(
+        **common,
+        letter_date=date(2024, 7, 8),
+        case_title=title,
+        matter_reference="M-2024-000187",
+        items=items,
     )

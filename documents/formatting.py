@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from domain.amount_words import MAX_AMOUNT_EXCLUSIVE, chinese_numerals
 from domain.money import Money, minor_units
 
 # Currency names used in Chinese letters; a currency not listed shows its ISO code.
@@ -28,7 +29,6 @@ _ZH_CURRENCY_NAMES: dict[str, str] = {
 # 角/分 make no sense for pounds, euros or yen.
 _YUAN_CURRENCIES: frozenset[str] = frozenset({"CNY", "HKD", "MOP", "TWD", "USD"})
 
-_DIGITS = "零壹贰叁肆伍陆柒捌玖"
 _SMALL_CN = "〇一二三四五六七八九"
 _EN_MONTHS = (
     "January", "February", "March", "April", "May", "June",
@@ -61,72 +61,18 @@ def format_date(value: date, locale: str) -> str:
     return f"{value.day} {_EN_MONTHS[value.month - 1]} {value.year}"
 
 
-def _group_words(group: int) -> str:
-    """0 < group < 10000 in capital numerals, inner zeros collapsed to one 零."""
-    out = ""
-    pending_zero = False
-    for value, unit in ((1000, "仟"), (100, "佰"), (10, "拾"), (1, "")):
-        digit = group // value % 10
-        if digit == 0:
-            pending_zero = bool(out)
-            continue
-        if pending_zero:
-            out += "零"
-            pending_zero = False
-        out += _DIGITS[digit] + unit
-    return out
-
-
-def _below_yi(number: int) -> str:
-    """0 < number < 10^8: `[group]万[零][group]`."""
-    high, low = divmod(number, 10000)
-    if not high:
-        return _group_words(low)
-    words = _group_words(high) + "万"
-    if low:
-        # A gap before the low group's first digit reads 零 (壹万零伍, 壹万伍仟).
-        words += ("零" if low < 1000 else "") + _group_words(low)
-    return words
-
-
-def _integer_words(number: int) -> str:
-    """0 <= number < 10^16 in capital numerals: 壹万贰仟亿零叁佰万 (no 万亿 stacking)."""
-    if number == 0:
-        return "零"
-    high, low = divmod(number, 10**8)
-    if not high:
-        return _below_yi(low)
-    words = _below_yi(high) + "亿"
-    if low:
-        words += ("零" if low < 10**7 else "") + _below_yi(low)
-    return words
-
-
 def capital_numerals(money: Money) -> str:
     """The amount in Chinese capital numerals, e.g. `人民币壹万玖仟伍佰壹拾捌元整`.
 
-    Follows the writing rules of the PBOC 支付结算办法: 整 after 元 when there are no 角/分,
-    no 整 after 角 or 分; `零` for skipped places. Returns "" where capital numerals do not
-    apply (a currency not counted in 元, or 10^16 and above), so a template can omit them.
+    The numerals come from `domain.amount_words` (PBOC writing rules: 整 after 元 when there are
+    no 角/分, `零` for skipped places). This wrapper keeps the letters' policy: returns "" where
+    capital numerals are not printed (a currency not counted in 元, or 10^16 and above), so a
+    template can omit them, and writes a negative amount as 负 after the currency name.
     """
-    if money.currency not in _YUAN_CURRENCIES or abs(money.amount) >= Decimal(10) ** 16:
+    if money.currency not in _YUAN_CURRENCIES or abs(money.amount) >= MAX_AMOUNT_EXCLUSIVE:
         return ""
-    cents = abs(money.minor)
-    yuan, jiao, fen = cents // 100, cents // 10 % 10, cents % 10
-    words = ""
-    if yuan or not (jiao or fen):
-        words = _integer_words(yuan) + "元"
-    if not (jiao or fen):
-        words += "整"
-    else:
-        if jiao:
-            words += _DIGITS[jiao] + "角"
-        elif yuan:
-            words += "零"
-        if fen:
-            words += _DIGITS[fen] + "分"
     sign = "负" if money.amount < 0 else ""
-    return f"{_ZH_CURRENCY_NAMES[money.currency]}{sign}{words}"
+    return f"{_ZH_CURRENCY_NAMES[money.currency]}{sign}{chinese_numerals(-money if sign else money)}"
 
 
 def chinese_count(number: int) -> str:

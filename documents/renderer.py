@@ -11,12 +11,18 @@ evidence store keys and verifies documents by that hash. How:
   template code is cached by source, which halves the time of a render;
 * the resulting ZIP is rewritten with fixed timestamps, attributes and compression.
 
+docxtpl's letter-independent work (opening the .docx, `patch_xml`, compiling, compressing the
+members it does not change) is done once per template version by
+`documents.prepared.PreparedTemplate`, whose output equals, byte for byte, plain docxtpl
+followed by `normalize_docx` (`render_plain`, kept for the proof tests and the benchmark).
+
 The template version is a declared number per kind plus a prefix of the template file's
 SHA-256, so any edit of a template file shows up in the version stored with each document.
 
-Thread-safe: each render builds its own template object and Jinja environment; the only
-shared state is the LRU cache of immutable compiled code. Activities may call `render` from a
-thread pool (the work holds the GIL, so processes, not threads, add throughput).
+Thread-safe: the shared state is the cache of prepared templates (immutable once built, built
+under a lock) and the LRU cache of immutable compiled code; each render works on its own
+copies. Activities may call `render` from a thread pool (the work holds the GIL, so
+processes, not threads, add throughput).
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ from pydantic import BaseModel
 
 from documents.contexts import CONTEXTS, LOCALES, LetterBase
 from documents.formatting import capital_numerals, chinese_count, english_ordinal, format_date, format_money
+from documents.prepared import ZIP_LEVEL, PreparedCache, PreparedTemplate, zip_info
 from domain.allocation import Balance
 from domain.money import Money
 
@@ -54,11 +61,9 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "collection_notice": "1",
     "reminder_letter": "1",
     "closure_letter": "1",
+    "evidence_catalog": "1",
 }
 
-_FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_ZIP_LEVEL = 6
-_ZIP_FILE_MODE = 0o100644 << 16  # regular file, rw-r--r--
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
 # C0 controls except \t and \n, DEL and C1 controls, lone surrogates and the two
@@ -242,8 +247,15 @@ def _compiled(source: str) -> CodeType:
     return _LetterEnvironment().compile(source)
 
 
-def _environment() -> SandboxedEnvironment:
+def letter_environment() -> SandboxedEnvironment:
+    """A new instance of the sandboxed, autoescaping, strict environment letters render in."""
     return _LetterEnvironment()
+
+
+_environment = letter_environment
+
+# Prepared templates by (kind, locale, template version, file SHA-256): an edited file is a new key.
+_PREPARED = PreparedCache(maxsize=64)
 
 
 def normalize_docx(data: bytes) -> bytes:
@@ -251,22 +263,33 @@ def normalize_docx(data: bytes) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
         for member in src.infolist():
-            info = zipfile.ZipInfo(member.filename, date_time=_FIXED_ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.create_system = 3  # ZipInfo's default depends on the platform; say Unix everywhere
-            info.create_version = 20
-            info.extract_version = 20
-            info.external_attr = _ZIP_FILE_MODE  # zipfile replaces 0 with its own default anyway
-            dst.writestr(info, src.read(member), compress_type=zipfile.ZIP_DEFLATED, compresslevel=_ZIP_LEVEL)
+            info = zip_info(member.filename)  # fixed time, Unix attributes, deflate
+            dst.writestr(info, src.read(member), compress_type=zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
     return out.getvalue()
 
 
-def render(kind: str, context: LetterBase) -> RenderedDocument:
-    """Render `context` with the template of `kind` in the context's locale.
+def plain_docx(template: bytes, variables: dict[str, Any]) -> bytes:
+    """What plain docxtpl writes for `variables` (open, render, save), before normalising."""
+    doc = DocxTemplate(io.BytesIO(template))
+    doc.render(variables, jinja_env=letter_environment(), autoescape=True)
+    raw = io.BytesIO()
+    doc.save(raw)
+    return raw.getvalue()
 
-    Raises `UnknownLetterKind`, `ContextMismatch` (e.g. a closure context for a reminder),
-    `TemplateMissing` or `TemplateFailed`; all are `RenderError`s a retry cannot fix.
-    """
+
+def prepared_template(kind: str, locale: str) -> PreparedTemplate | None:
+    """The prepared template of the current file (None if it needs plain docxtpl)."""
+    template = _read_template(kind, locale)
+    return _prepared(kind, locale, template, _version(kind, template))
+
+
+def _prepared(kind: str, locale: str, template: bytes, version: str) -> PreparedTemplate | None:
+    # The version holds only 12 hex digits of the file's hash; the key holds all of it.
+    key = (kind, locale, version, hashlib.sha256(template).hexdigest())
+    return _PREPARED.get(key, lambda: PreparedTemplate(template, letter_environment()))
+
+
+def _render(kind: str, context: LetterBase, *, prepared: bool) -> RenderedDocument:
     if kind not in CONTEXTS:
         raise UnknownLetterKind(f"unknown letter kind {kind!r}; expected one of {', '.join(CONTEXTS)}")
     expected = CONTEXTS[kind]
@@ -275,24 +298,36 @@ def render(kind: str, context: LetterBase) -> RenderedDocument:
             f"letter kind {kind!r} needs a {expected.__name__}, got {type(context).__name__}"
         )
     template = _read_template(kind, context.locale)
+    version = _version(kind, template)
     variables = template_variables(context)
-    doc = DocxTemplate(io.BytesIO(template))
     try:
-        doc.render(variables, jinja_env=_environment(), autoescape=True)
+        ready = _prepared(kind, context.locale, template, version) if prepared else None
+        content = ready.render(variables) if ready is not None else normalize_docx(plain_docx(template, variables))
     except TemplateError as exc:
         # The message names variables and template text, never context values.
         raise TemplateFailed(f"{kind}/{context.locale} template failed: {type(exc).__name__}: {exc}") from exc
-    raw = io.BytesIO()
-    doc.save(raw)
-    content = normalize_docx(raw.getvalue())
     return RenderedDocument(
         kind=kind,
         locale=context.locale,
-        template_version=_version(kind, template),
+        template_version=version,
         content=content,
         sha256=hashlib.sha256(content).hexdigest(),
         size=len(content),
     )
+
+
+def render(kind: str, context: LetterBase) -> RenderedDocument:
+    """Render `context` with the template of `kind` in the context's locale.
+
+    Raises `UnknownLetterKind`, `ContextMismatch` (e.g. a closure context for a reminder),
+    `TemplateMissing` or `TemplateFailed`; all are `RenderError`s a retry cannot fix.
+    """
+    return _render(kind, context, prepared=True)
+
+
+def render_plain(kind: str, context: LetterBase) -> RenderedDocument:
+    """`render` through plain docxtpl on every call: the reference the prepared path must equal."""
+    return _render(kind, context, prepared=False)
 
 
 # ---- reading back ------------------------------------------------------------------------------

@@ -312,3 +312,27 @@ class ApiKey(Base):
     def __repr__(self) -> str:
         revoked = self.revoked_at is not None
         return f"ApiKey(id={self.id!r}, role={self.role!r}, firm={self.firm!r}, revoked={revoked})"
+
+
+class EvidenceBundle(Base):
+    """A stored evidence bundle (ZIP of a matter's evidence + manifest + catalogue). Never updated.
+
+    Created by revision 0002. `manifest` is the bundle's manifest.json as stored in the ZIP
+    (file names, sizes, hashes: no borrower PII beyond what file names carry).
+    """
+
+    __tablename__ = "bundles"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("matters.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    bucket: Mapped[str] = mapped_column(String(63))
+    key: Mapped[str] = mapped_column(String(1024))
+    version_id: Mapped[str | None] = mapped_column(String(1024))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    item_count: Mapped[int]
+    manifest: Mapped[dict[str, Any]]
+    created_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Document, Matter, Party, Payment, Promise, TimelineEvent
+from store.models import Document, EvidenceBundle, Matter, Party, Payment, Promise, TimelineEvent
 
 MAX_LIMIT = 500
 
@@ -113,3 +113,18 @@ async def get_parties(session: AsyncSession, matter_id: str, firm: str | None = 
     """Borrower, guarantors (by position) and creditor. PII: never log what this returns."""
     role_order = case({"borrower": 0, "guarantor": 1, "creditor": 2}, value=Party.role, else_=3)
     return await _children(session, Party, matter_id, firm, (role_order, Party.position))
+
+
+async def list_bundles(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[EvidenceBundle]:
+    """The matter's evidence bundles, oldest first."""
+    return await _children(session, EvidenceBundle, matter_id, firm, (EvidenceBundle.created_at, EvidenceBundle.id))
+
+
+async def get_bundle(
+    session: AsyncSession, matter_id: str, bundle_id: str, firm: str | None = None
+) -> EvidenceBundle | None:
+    """One bundle of the matter, or None (also when the matter is not the firm's)."""
+    stmt = select(EvidenceBundle).where(EvidenceBundle.id == bundle_id, EvidenceBundle.matter_id == matter_id)
+    if firm is not None:
+        stmt = stmt.join(Matter, Matter.id == EvidenceBundle.matter_id).where(Matter.referred_firm == firm)
+    return await session.scalar(stmt)

@@ -54,6 +54,7 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
         ("GET", f"/matters/{mid}/documents", None, everyone, True),
         ("GET", f"/matters/{mid}/history", None, everyone, True),
         ("GET", f"/documents/{ref.document_id}/content", None, everyone, True),
+        ("GET", f"/documents/{ref.document_id}/preview.pdf", None, everyone, True),
     ]
 
 

@@ -13,6 +13,7 @@ from documents.contexts import (
     LOCALES,
     ClosureLetterContext,
     CollectionNoticeContext,
+    EvidenceCatalogContext,
     ReminderLetterContext,
     sample_context,
 )
@@ -24,6 +25,7 @@ def test_registry_maps_each_kind_to_its_model() -> None:
         "collection_notice": CollectionNoticeContext,
         "reminder_letter": ReminderLetterContext,
         "closure_letter": ClosureLetterContext,
+        "evidence_catalog": EvidenceCatalogContext,
     }
     for kind, model in CONTEXTS.items():
         assert model.kind == kind

@@ -1,0 +1,44 @@
+"""Golden texts: every sample letter reads exactly as its reviewed golden file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from documents import golden
+
+
+@pytest.mark.parametrize(("kind", "locale"), golden.cases())
+def test_sample_letter_matches_its_golden_text(kind: str, locale: str) -> None:
+    problem = golden.compare(kind, locale)
+    if problem is not None:
+        pytest.fail(problem, pytrace=False)
+
+
+def test_missing_golden_file_says_how_to_create_it(tmp_path: Path) -> None:
+    kind, locale = golden.cases()[0]
+    problem = golden.compare(kind, locale, tmp_path)
+    assert problem is not None
+    assert "python -m documents.golden --write" in problem and "review the diff" in problem
+
+
+def test_mismatch_shows_a_unified_diff(tmp_path: Path) -> None:
+    kind, locale = golden.cases()[0]
+    assert golden.write(tmp_path) != []
+    path = golden.golden_path(kind, locale, tmp_path)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([lines[0], "an edited line\n", *lines[2:]]), encoding="utf-8")
+    problem = golden.compare(kind, locale, tmp_path)
+    assert problem is not None
+    assert "--- " in problem and "+++ " in problem and "@@ " in problem
+    assert "-an edited line" in problem and f"+{lines[1]}" in problem
+    assert golden.write(tmp_path) == [path]  # --write restores it, and only it
+    assert golden.compare(kind, locale, tmp_path) is None
+
+
+def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert golden.main(["--dir", str(tmp_path)]) == 1
+    assert "--write" in capsys.readouterr().out
+    assert golden.main(["--dir", str(tmp_path), "--write"]) == 0
+    assert golden.main(["--dir", str(tmp_path)]) == 0

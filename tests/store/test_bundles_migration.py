@@ -1,0 +1,66 @@
+"""Revision 0002 (evidence bundles) upgrades a database already at 0001, on both databases."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from alembic import command
+from sqlalchemy import create_engine, inspect, text
+
+from store.db import alembic_config, migrate, sync_url
+from tests.store.test_migrations import fresh_pg_database
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def url(request: pytest.FixtureRequest) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield request.getfixturevalue("sqlite_url")
+        return
+    with fresh_pg_database(request.getfixturevalue("pg_url")) as fresh:
+        yield fresh
+
+
+MATTER = text(
+    "INSERT INTO matters (id, external_ref, workflow_id, policy_name, policy_version, stage, currency, "
+    "outstanding, costs, fees, penalty, interest, principal, paid_total, days_past_due, overdue_since, "
+    "borrower_locale, opened_by, details, created_at, updated_at) VALUES ('m1', 'r1', 'matter-m1', 'demo', 1, "
+    "'intake', 'CNY', 1, 0, 0, 0, 0, 1, 0, 3, '2024-01-01', 'zh-CN', 'test', '{}', "
+    "'2024-01-01 00:00:00+00:00', '2024-01-01 00:00:00+00:00')"
+)
+BUNDLE = text(
+    "INSERT INTO bundles (id, matter_id, bucket, key, version_id, sha256, size, item_count, manifest, "
+    "created_by, created_at) VALUES ('b1', 'm1', 'bucket', 'matters/m1/bundles/b1.zip', 'v1', :sha, 10, 2, "
+    "'{\"files\": []}', 'test', '2024-01-02 00:00:00+00:00')"
+)
+
+
+def _revision(conn) -> str | None:  # type: ignore[no-untyped-def]
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def test_upgrade_from_0001_keeps_data_and_adds_bundles(url: str) -> None:
+    migrate(url, "0001")
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.begin() as conn:
+            assert "bundles" not in inspect(conn).get_table_names()
+            conn.execute(MATTER)
+        migrate(url)  # head
+        with engine.begin() as conn:
+            assert _revision(conn) == "0002"
+            columns = {c["name"] for c in inspect(conn).get_columns("bundles")}
+            assert columns == {"id", "matter_id", "bucket", "key", "version_id", "sha256", "size", "item_count",
+                               "manifest", "created_by", "created_at"}
+            assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
+            conn.execute(BUNDLE, {"sha": "a" * 64})
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0001")
+        with engine.connect() as conn:
+            assert "bundles" not in inspect(conn).get_table_names()
+            assert _revision(conn) == "0001"
+            assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
+    finally:
+        engine.dispose()
