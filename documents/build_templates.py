@@ -37,6 +37,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
+from documents import kinds
 from documents.contexts import KINDS, LOCALES
 from documents.renderer import TEMPLATE_DIR, normalize_docx
 
@@ -605,16 +606,25 @@ _BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
 }
 # Kinds that are not addressed to the borrower (filed with a court or sent to a law firm).
 _UNADDRESSED = frozenset({"evidence_catalog"})
+_SUBTITLES: dict[tuple[str, str], str] = {
+    ("zh-CN", "reminder_letter"): "（第{{ sequence_text }}次提醒）",
+    ("en", "reminder_letter"): "{{ sequence_text }} Reminder",
+}
+
+# Families of documents defined in documents/kinds/<group>.py.
+for _group in kinds.groups():
+    for _locale, _titles in getattr(_group, "TITLES", {}).items():
+        TITLES[_locale].update(_titles)
+    _BODIES.update(_group.BODIES)
+    _UNADDRESSED = _UNADDRESSED | frozenset(getattr(_group, "UNADDRESSED", ()))
+    _SUBTITLES.update(getattr(_group, "SUBTITLES", {}))
 
 
 def build(kind: str, locale: str) -> bytes:
     """The template of `kind` in `locale`, as normalised .docx bytes."""
     letter = _Letter(locale, kind)
     letter.letterhead()
-    subtitle = None
-    if kind == "reminder_letter":
-        subtitle = "（第{{ sequence_text }}次提醒）" if letter.zh else "{{ sequence_text }} Reminder"
-    letter.title(kind, subtitle)
+    letter.title(kind, _SUBTITLES.get((locale, kind)))
     letter.reference_and_date()
     if kind not in _UNADDRESSED:
         letter.addressee()

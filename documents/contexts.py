@@ -10,38 +10,15 @@ letter date), because a demand letter with such an error can be challenged in co
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, ClassVar, Literal
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from documents import kinds
+from documents.base import LOCALES, LetterBase, Locale  # noqa: F401  (re-exported)
 from domain.allocation import Balance
 from domain.money import Money
 from domain.parties import Borrower, Creditor
-
-Locale = Literal["zh-CN", "en"]
-LOCALES: tuple[str, ...] = ("zh-CN", "en")
-
-
-class LetterBase(BaseModel):
-    """Fields every letter carries: who writes to whom, about which contract, when."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    kind: ClassVar[str] = ""
-
-    reference: str = Field(min_length=1, max_length=128, description="letter reference number")
-    letter_date: date
-    locale: Locale
-    creditor: Creditor
-    borrower: Borrower
-    contract_number: str = Field(min_length=1, max_length=128)
-    contract_signed_on: date
-
-    @model_validator(mode="after")
-    def _contract_before_letter(self) -> LetterBase:
-        if self.contract_signed_on > self.letter_date:
-            raise ValueError("contract_signed_on is after letter_date")
-        return self
 
 
 def _check_demand(letter: CollectionNoticeContext | ReminderLetterContext) -> None:
@@ -159,6 +136,12 @@ CONTEXTS: dict[str, type[LetterBase]] = {
     cls.kind: cls
     for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext, EvidenceCatalogContext)
 }
+# Kinds defined in documents/kinds/<group>.py (one module per family of documents).
+for _group in kinds.groups():
+    for _cls in _group.CONTEXT_CLASSES:
+        if _cls.kind in CONTEXTS:
+            raise RuntimeError(f"letter kind {_cls.kind!r} is defined twice")
+        CONTEXTS[_cls.kind] = _cls
 KINDS: tuple[str, ...] = tuple(CONTEXTS)
 
 
@@ -210,7 +193,7 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
         raise ValueError(f"unknown locale {locale!r}; expected one of {', '.join(LOCALES)}")
     creditor, borrower = _parties(locale)
     prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL",
-              "evidence_catalog": "EC"}[kind]
+              "evidence_catalog": "EC", **kinds.prefixes()}.get(kind, "DOC")
     common: dict[str, Any] = {
         "reference": f"JXB-SH-{prefix}-2024-000187",
         "locale": locale,
@@ -257,6 +240,9 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
         )
     if kind == "evidence_catalog":
         return _sample_catalog(common, locale)
+    group_sample = kinds.sample(kind)
+    if group_sample is not None:
+        return group_sample(common, locale)
     return ClosureLetterContext(
         **common,
         letter_date=date(2024, 6, 3),

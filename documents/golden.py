@@ -57,10 +57,12 @@ def compare(kind: str, locale: str, directory: Path | None = None) -> str | None
     return f"{kind}/{locale} differs from {path}; if the change is intended, {WRITE_HINT}\n" + "".join(diff)
 
 
-def write(directory: Path | None = None) -> list[Path]:
-    """(Re)write every golden file; return those whose content changed."""
+def write(directory: Path | None = None, only: Sequence[str] = ()) -> list[Path]:
+    """(Re)write every golden file (or those of the kinds in `only`); return those that changed."""
     changed = []
     for kind, locale in cases():
+        if only and kind not in only:
+            continue
         path = golden_path(kind, locale, directory)
         text = rendered_text(kind, locale)
         if path.is_file() and path.read_text(encoding="utf-8") == text:
@@ -75,9 +77,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare (or --write) the golden texts of the sample letters.")
     parser.add_argument("--write", action="store_true", help="regenerate the golden files")
     parser.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden files folder")
+    parser.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
     args = parser.parse_args(argv)
     if args.write:
-        for path in write(args.dir):
+        for path in write(args.dir, args.kind):
             sys.stdout.write(f"wrote {path}\n")
         return 0
     failures = [message for kind, locale in cases() if (message := compare(kind, locale, args.dir))]

@@ -1,0 +1,39 @@
+"""Families of documents, one module each: their contexts, samples and template builders.
+
+Each module `documents/kinds/<group>.py` defines:
+- `CONTEXT_CLASSES`: context models (subclasses of `documents.base.LetterBase`, each with `kind`);
+- `SAMPLES`: kind -> function(common fields, locale) -> a realistic context (fixed dates);
+- `PREFIXES`: kind -> two or three letters for sample reference numbers;
+- `TITLES`: locale -> kind -> document title;
+- `BODIES`: (locale, kind) -> function(letter) writing the body (letter = build_templates' _Letter);
+- `UNADDRESSED`: kinds not addressed to the borrower (filed with a court, sent to a law firm);
+- optionally `SUBTITLES`: (locale, kind) -> subtitle template text.
+Modules are discovered here, so adding a family touches no shared file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from collections.abc import Callable
+from functools import cache
+from types import ModuleType
+from typing import Any
+
+
+@cache
+def groups() -> tuple[ModuleType, ...]:
+    names = sorted(m.name for m in pkgutil.iter_modules(__path__) if not m.name.startswith("_"))
+    return tuple(importlib.import_module(f"{__name__}.{name}") for name in names)
+
+
+def prefixes() -> dict[str, str]:
+    return {k: v for g in groups() for k, v in getattr(g, "PREFIXES", {}).items()}
+
+
+def sample(kind: str) -> Callable[[dict[str, Any], str], Any] | None:
+    for g in groups():
+        fn = getattr(g, "SAMPLES", {}).get(kind)
+        if fn is not None:
+            return fn  # type: ignore[no-any-return]
+    return None
