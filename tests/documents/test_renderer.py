@@ -338,6 +338,6 @@ def test_template_errors_fail_loudly(tmp_path: Path, monkeypatch: pytest.MonkeyP
 
 def test_every_kind_has_a_declared_version_and_templates() -> None:
     # Declared versions name known kinds; a kind not declared there is version 1 (see `_version`).
-    assert set(renderer.TEMPLATE_VERSIONS) == set(CONTEXTS)
+    assert set(renderer.TEMPLATE_VERSIONS) <= set(CONTEXTS)
     for kind, locale in CASES:
         assert renderer.template_path(kind, locale).is_file()
