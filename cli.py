@@ -137,7 +137,8 @@ def demo(
             matter_id, created = await open_matter(
                 client, settings.temporal_task_queue, intake, get_policy(intake.policy), actor
             )
-            ids[intake.external_ref] = matter_id
+            if created:  # scripted events belong to a fresh demo, not to a re-run
+                ids[intake.external_ref] = matter_id
             state = "opened" if created else "already open"
             typer.echo(f"{intake.external_ref:<14} {state:<13} matter {matter_id}")
         await _play_events(client, ids, events, actor)
@@ -353,5 +354,26 @@ def keys_create(
     typer.echo(key)
 
 
+def main() -> None:
+    """The `recovery` command: run, flush, and leave without interpreter finalisation.
+
+    The Temporal client's native threads can abort a normal interpreter shutdown
+    ("Fatal Python error: PyGILState_Release", seen under load after `demo`); once a command
+    has done and flushed its work there is nothing left to finalise, so exit directly.
+    """
+    code = 0
+    try:
+        app(prog_name="recovery")
+    except SystemExit as exc:
+        if isinstance(exc.code, str):
+            print(exc.code, file=sys.stderr)
+            code = 1
+        else:
+            code = exc.code or 0
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    app(prog_name="recovery")
+    main()

@@ -17,7 +17,8 @@ variable:
    `NOT_PRINTED` says why it legitimately is not. A field nobody prints is data the letter
    claims to state but does not.
 3. The sample context renders: no Jinja delimiters left in any part, every XML part parses,
-   and every string of the context appears in the body text.
+   and every string of the context appears in the body text (codes, `Literal` fields, excepted:
+   a letter states `guarantee_type` in words).
 
 The render in check 3 uses the renderer's public pieces (`template_variables`, `visible_text`)
 with the same Jinja settings as the renderer (sandbox, autoescape, StrictUndefined), so that
@@ -220,14 +221,26 @@ def _not_printed(kind: str) -> dict[str, str]:
     return {**NOT_PRINTED.get("*", {}), **NOT_PRINTED.get(kind, {})}
 
 
+def _is_code(annotation: Any) -> bool:
+    """A `Literal` (or optional `Literal`) field: a code that chooses wording, never text to print."""
+    if typing.get_origin(annotation) is typing.Literal:
+        return True
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        return any(_is_code(arg) for arg in typing.get_args(annotation))
+    return False
+
+
 def _strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
+    """The text values of a context, for check 3. Codes (`guarantee_type`) are left out: check 2
+    proves the template reads them, and the letter states them in words, not as the code."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Money):
         return
     elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _strings(getattr(value, name), (*path, name))
+        for name, info in type(value).model_fields.items():
+            if not _is_code(info.annotation):
+                yield from _strings(getattr(value, name), (*path, name))
     elif isinstance(value, list | tuple):
         for item in value:
             yield from _strings(item, path)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import secrets
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,22 +68,39 @@ def temporal_address(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this session (sync psycopg URL without driver)."""
+def pg_databases() -> Iterator[Callable[[], str]]:
+    """Makes fresh PostgreSQL databases (plain URLs); all are dropped at the end of the session.
+
+    Suites that empty their tables between tests get a database of their own, so they never
+    block on, or wipe, the rows of another suite's long-lived stack.
+    """
     try:
         import psycopg
 
         admin = psycopg.connect(PG_ADMIN_URL, autocommit=True, connect_timeout=3)
     except Exception as exc:
         unavailable(f"PostgreSQL is not reachable at {PG_ADMIN_URL}: {exc}")
-    name = "recovery_test_" + uuid.uuid4().hex[:10]
-    admin.execute(f'CREATE DATABASE "{name}"')
     base = PG_ADMIN_URL.rsplit("/", 1)[0]
+    made: list[str] = []
+
+    def create() -> str:
+        name = "recovery_test_" + uuid.uuid4().hex[:10]
+        admin.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        return f"{base}/{name}"
+
     try:
-        yield f"{base}/{name}"
+        yield create
     finally:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        for name in made:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url(pg_databases: Callable[[], str]) -> str:
+    """A fresh PostgreSQL database for this session (plain URL, as settings would give it)."""
+    return pg_databases()
 
 
 @pytest.fixture

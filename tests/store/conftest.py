@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 
 import psycopg
 import pytest
@@ -22,9 +22,11 @@ from tests.conftest import S3Server
 
 
 @pytest.fixture(scope="session")
-def pg_migrated(pg_url: str) -> str:
-    migrate(pg_url)
-    return pg_url
+def pg_migrated(pg_databases: Callable[[], str]) -> str:
+    # Its own database: these tests TRUNCATE every table before each test.
+    url = pg_databases()
+    migrate(url)
+    return url
 
 
 def _truncate(url: str) -> None:

@@ -1,0 +1,869 @@
+"""Agreements and instructions: settlement, loan restructuring, referral to a law firm, power of attorney.
+
+Unlike the demand letters, these documents are signed by both parties (the agreements) or by
+the creditor as principal (the instruction letter and the power of attorney), so their bodies
+write their own parties block and replace the creditor-only signature of `build_templates`.
+Validators refuse documents wrong on their face: instalments that do not add up to the
+settlement amount, a waiver that is not the difference it claims to be, a schedule whose rows
+do not sum, dates out of order, amounts in two currencies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from documents.base import LetterBase
+from domain.allocation import Balance
+from domain.money import Money
+
+if TYPE_CHECKING:
+    from documents.build_templates import _Letter
+
+
+def _cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+def _same_currency(currency: str, **amounts: Money) -> None:
+    for name, money in amounts.items():
+        if money.currency != currency:
+            raise ValueError(f"{name} is in {money.currency}, not in the balance currency {currency}")
+
+
+def _numbered(numbers: Sequence[int], what: str) -> None:
+    if list(numbers) != list(range(1, len(numbers) + 1)):
+        raise ValueError(f"{what} must be numbered 1..{len(numbers)} in order, got {list(numbers)}")
+
+
+def _ascending(dates: Sequence[date], what: str) -> None:
+    for earlier, later in zip(dates, dates[1:], strict=False):
+        if later <= earlier:
+            raise ValueError(f"{what} due dates must be strictly ascending ({earlier} then {later})")
+
+
+def _sum(amounts: Sequence[Money], currency: str) -> Money:
+    result = Money.zero(currency)
+    for amount in amounts:
+        result = result + amount
+    return result
+
+
+def _check_balance(total: Money, balance: Balance, as_of: date, letter_date: date) -> None:
+    if total != balance.total:
+        raise ValueError(f"total {total} is not the sum of the balance buckets {balance.total}")
+    if as_of > letter_date:
+        raise ValueError("balance_as_of is after letter_date")
+
+
+# ---- contexts ----------------------------------------------------------------------------------
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Instalment(_Row):
+    """One payment of a settlement: its number, due date and amount."""
+
+    number: int = Field(ge=1)
+    due_date: date
+    amount: Money
+
+
+class ScheduleRow(_Row):
+    """One instalment of a restructured loan: principal + interest = total."""
+
+    number: int = Field(ge=1)
+    due_date: date
+    principal: Money
+    interest: Money
+    total: Money
+
+    @model_validator(mode="after")
+    def _adds_up(self) -> ScheduleRow:
+        if self.principal + self.interest != self.total:
+            raise ValueError(f"instalment {self.number}: principal {self.principal} + interest {self.interest} "
+                             f"is not its total {self.total}")
+        if self.principal.is_negative() or self.interest.is_negative():
+            raise ValueError(f"instalment {self.number}: amounts cannot be negative")
+        return self
+
+
+class GuarantorConsent(_Row):
+    """A guarantor of the original contract who signs to consent to the restructuring."""
+
+    name: str = Field(min_length=1, max_length=2000)
+    id_number: str = Field(min_length=1, max_length=64)
+
+
+class Agent(_Row):
+    """A lawyer appointed as litigation agent (诉讼代理人)."""
+
+    name: str = Field(min_length=1, max_length=200)
+    law_firm: str = Field(min_length=1, max_length=500)
+    licence_number: str = Field(pattern=r"^\d{17}$", description="律师执业证号: 17 digits")
+
+
+class SettlementAgreementContext(LetterBase):
+    """和解协议: the debt as of a date, the amount accepted in settlement, the waiver, payment terms.
+
+    `letter_date` is the date of signing. `waived_amount` must equal `total - settlement_amount`
+    and may only cover interest, penalty, fees and costs: principal is repaid in full. One
+    instalment is a lump sum.
+    """
+
+    kind: ClassVar[str] = "settlement_agreement"
+
+    balance_as_of: date
+    balance: Balance
+    total: Money
+    settlement_amount: Money
+    waived_amount: Money
+    approver_name: str = Field(min_length=1, max_length=200)
+    approver_role: str = Field(min_length=1, max_length=500)
+    approved_on: date
+    instalments: tuple[Instalment, ...] = Field(min_length=1, max_length=60)
+
+    @model_validator(mode="after")
+    def _terms(self) -> SettlementAgreementContext:
+        _check_balance(self.total, self.balance, self.balance_as_of, self.letter_date)
+        currency = self.balance.currency
+        _same_currency(currency, total=self.total, settlement_amount=self.settlement_amount,
+                       waived_amount=self.waived_amount,
+                       **{f"instalment {i.number}": i.amount for i in self.instalments})
+        if not self.settlement_amount.is_positive():
+            raise ValueError("settlement_amount must be positive")
+        if self.settlement_amount > self.total:
+            raise ValueError(f"settlement_amount {self.settlement_amount} exceeds the debt {self.total}")
+        if self.waived_amount != self.total - self.settlement_amount:
+            raise ValueError(f"waived_amount {self.waived_amount} is not total {self.total} minus "
+                             f"settlement_amount {self.settlement_amount}")
+        if self.settlement_amount < self.balance.principal:
+            raise ValueError(f"settlement_amount {self.settlement_amount} is below the principal "
+                             f"{self.balance.principal}: only interest, penalty, fees and costs may be waived")
+        if self.approved_on > self.letter_date:
+            raise ValueError("approved_on is after letter_date: the settlement must be approved before signing")
+        _numbered([i.number for i in self.instalments], "instalments")
+        _ascending([i.due_date for i in self.instalments], "instalment")
+        if self.instalments[0].due_date < self.letter_date:
+            raise ValueError("the first instalment falls due before letter_date")
+        if any(not i.amount.is_positive() for i in self.instalments):
+            raise ValueError("every instalment must be a positive amount")
+        paid = _sum([i.amount for i in self.instalments], currency)
+        if paid != self.settlement_amount:
+            raise ValueError(f"instalments sum to {paid}, not to the settlement_amount {self.settlement_amount}")
+        return self
+
+
+class AmendmentAgreementContext(LetterBase):
+    """借款合同补充协议: the overdue debt restructured into a new principal, rate and schedule.
+
+    `restructured_principal + payable_on_signing == total`: the part of the debt not carried
+    into the new principal is paid when the amendment is signed. The schedule repays exactly
+    the restructured principal; `total_interest` and `total_repayable` are the column sums.
+    """
+
+    kind: ClassVar[str] = "amendment_agreement"
+
+    balance_as_of: date
+    balance: Balance
+    total: Money
+    restructured_principal: Money
+    payable_on_signing: Money
+    new_annual_rate: Decimal = Field(gt=0, lt=100, decimal_places=4, description="percent a year, e.g. 4.35")
+    effective_on: date
+    schedule: tuple[ScheduleRow, ...] = Field(min_length=1, max_length=360)
+    total_interest: Money
+    total_repayable: Money
+    acceleration_grace_days: int = Field(ge=0, le=90)
+    guarantors: tuple[GuarantorConsent, ...] = Field(default=(), max_length=20)
+
+    @model_validator(mode="after")
+    def _terms(self) -> AmendmentAgreementContext:
+        _check_balance(self.total, self.balance, self.balance_as_of, self.letter_date)
+        currency = self.balance.currency
+        amounts = {"total": self.total, "restructured_principal": self.restructured_principal,
+                   "payable_on_signing": self.payable_on_signing, "total_interest": self.total_interest,
+                   "total_repayable": self.total_repayable}
+        for row in self.schedule:
+            amounts[f"instalment {row.number}"] = row.total
+        _same_currency(currency, **amounts)
+        if not self.restructured_principal.is_positive() or self.payable_on_signing.is_negative():
+            raise ValueError("restructured_principal must be positive and payable_on_signing not negative")
+        if self.restructured_principal + self.payable_on_signing != self.total:
+            raise ValueError(f"restructured_principal {self.restructured_principal} + payable_on_signing "
+                             f"{self.payable_on_signing} is not the debt {self.total}")
+        if self.effective_on < self.letter_date:
+            raise ValueError("effective_on is before letter_date (the date of signing)")
+        _numbered([row.number for row in self.schedule], "schedule rows")
+        _ascending([row.due_date for row in self.schedule], "schedule")
+        if self.schedule[0].due_date <= self.effective_on:
+            raise ValueError("the first instalment falls due on or before effective_on")
+        principal = _sum([row.principal for row in self.schedule], currency)
+        if principal != self.restructured_principal:
+            raise ValueError(f"the schedule repays {principal} of principal, not the restructured_principal "
+                             f"{self.restructured_principal}")
+        interest = _sum([row.interest for row in self.schedule], currency)
+        if interest != self.total_interest:
+            raise ValueError(f"the schedule's interest sums to {interest}, not to total_interest {self.total_interest}")
+        if principal + interest != self.total_repayable:
+            raise ValueError(f"the schedule sums to {principal + interest}, not to total_repayable "
+                             f"{self.total_repayable}")
+        return self
+
+
+class ReferralInstructionContext(LetterBase):
+    """委托代理函: the creditor instructs a law firm to recover the debt of a matter.
+
+    At least one of the four heads of scope must be instructed. `arbitration` means the claim is
+    brought before the arbitration institution named in the contract instead of a people's court.
+    """
+
+    kind: ClassVar[str] = "referral_instruction"
+
+    law_firm_name: str = Field(min_length=1, max_length=500)
+    law_firm_address: str = Field(min_length=1, max_length=2000)
+    partner_name: str = Field(min_length=1, max_length=200)
+    matter_reference: str = Field(min_length=1, max_length=128)
+    overdue_since: date
+    balance_as_of: date
+    balance: Balance
+    total: Money
+    lawyer_letter: bool
+    litigation: bool
+    arbitration: bool
+    preservation: bool
+    enforcement: bool
+    fee_arrangement: str = Field(min_length=1, max_length=2000)
+    evidence_pack_reference: str = Field(min_length=1, max_length=200)
+    report_within_days: int = Field(ge=1, le=30)
+
+    @model_validator(mode="after")
+    def _scope(self) -> ReferralInstructionContext:
+        _check_balance(self.total, self.balance, self.balance_as_of, self.letter_date)
+        if self.overdue_since > self.balance_as_of:
+            raise ValueError("overdue_since is after balance_as_of")
+        if not (self.lawyer_letter or self.litigation or self.preservation or self.enforcement):
+            raise ValueError("the instruction covers nothing: instruct at least one of lawyer_letter, "
+                             "litigation, preservation, enforcement")
+        if self.arbitration and not self.litigation:
+            raise ValueError("arbitration chooses the forum of the claim; it requires litigation")
+        return self
+
+
+class PowerOfAttorneyContext(LetterBase):
+    """授权委托书: the creditor appoints one or two lawyers as its agents in a case.
+
+    With `special_authorisation` the agents may admit, waive or alter claims, settle,
+    counterclaim and appeal (民事诉讼法 art. 62); otherwise the authority is general.
+    `valid_until` None means until the proceedings in the case are concluded.
+    """
+
+    kind: ClassVar[str] = "power_of_attorney"
+
+    legal_representative: str = Field(min_length=1, max_length=200)
+    agents: tuple[Agent, ...] = Field(min_length=1, max_length=2)
+    case_title: str = Field(min_length=1, max_length=500)
+    court: str = Field(min_length=1, max_length=500)
+    special_authorisation: bool
+    valid_until: date | None = None
+
+    @model_validator(mode="after")
+    def _term(self) -> PowerOfAttorneyContext:
+        if self.valid_until is not None and self.valid_until <= self.letter_date:
+            raise ValueError("valid_until must be after letter_date")
+        if len({agent.licence_number for agent in self.agents}) != len(self.agents):
+            raise ValueError("the same lawyer is appointed twice")
+        return self
+
+
+CONTEXT_CLASSES: tuple[type[LetterBase], ...] = (
+    SettlementAgreementContext, AmendmentAgreementContext, ReferralInstructionContext, PowerOfAttorneyContext,
+)
+
+
+# ---- samples -----------------------------------------------------------------------------------
+
+def _sample_balance() -> Balance:
+    return Balance(costs=_cny("0.00"), fees=_cny("150.00"), penalty=_cny("318.00"),
+                   interest=_cny("1050.00"), principal=_cny("18000.00"))
+
+
+def _sample_settlement(common: dict[str, Any], locale: str) -> SettlementAgreementContext:
+    zh = locale == "zh-CN"
+    balance = _sample_balance()
+    dates = (date(2024, 5, 15), date(2024, 6, 15), date(2024, 7, 15))
+    return SettlementAgreementContext(
+        **common,
+        letter_date=date(2024, 5, 8),
+        balance_as_of=date(2024, 4, 30),
+        balance=balance,
+        total=balance.total,
+        settlement_amount=_cny("18900.00"),
+        waived_amount=_cny("618.00"),
+        approver_name="李明" if zh else "Li Ming",
+        approver_role="个人信贷资产保全部总经理" if zh else "General Manager, Retail Credit Asset Recovery Department",
+        approved_on=date(2024, 5, 6),
+        instalments=tuple(Instalment(number=n, due_date=d, amount=_cny("6300.00"))
+                          for n, d in enumerate(dates, start=1)),
+    )
+
+
+def _sample_amendment(common: dict[str, Any], locale: str) -> AmendmentAgreementContext:
+    zh = locale == "zh-CN"
+    balance = _sample_balance()
+    interest = ("69.06", "57.55", "46.04", "34.53", "23.02", "11.51")
+    schedule = tuple(
+        ScheduleRow(number=n, due_date=date(2024, 5 + n, 10), principal=_cny("3175.00"), interest=_cny(i),
+                    total=_cny("3175.00") + _cny(i))
+        for n, i in enumerate(interest, start=1)
+    )
+    guarantor = (GuarantorConsent(name="李娜", id_number="310104199002183526") if zh
+                 else GuarantorConsent(name="Sarah Whitaker", id_number="P62940317"))
+    return AmendmentAgreementContext(
+        **common,
+        letter_date=date(2024, 5, 10),
+        balance_as_of=date(2024, 5, 10),
+        balance=balance,
+        total=balance.total,
+        restructured_principal=_cny("19050.00"),
+        payable_on_signing=_cny("468.00"),
+        new_annual_rate=Decimal("4.35"),
+        effective_on=date(2024, 5, 10),
+        schedule=schedule,
+        total_interest=_cny("241.71"),
+        total_repayable=_cny("19291.71"),
+        acceleration_grace_days=30,
+        guarantors=(guarantor,),
+    )
+
+
+def _sample_referral(common: dict[str, Any], locale: str) -> ReferralInstructionContext:
+    zh = locale == "zh-CN"
+    balance = _sample_balance()
+    return ReferralInstructionContext(
+        **common,
+        letter_date=date(2024, 6, 20),
+        law_firm_name="上海申衡律师事务所" if zh else "Shanghai Shenheng Law Firm",
+        law_firm_address=("上海市静安区南京西路1266号恒隆广场38楼" if zh else
+                          "38/F, Plaza 66, 1266 West Nanjing Road, Jing’an District, Shanghai 200040, China"),
+        partner_name="陈静" if zh else "Chen Jing",
+        matter_reference="M-2024-000187",
+        overdue_since=date(2024, 2, 10),
+        balance_as_of=date(2024, 3, 15),
+        balance=balance,
+        total=balance.total,
+        lawyer_letter=True,
+        litigation=True,
+        arbitration=False,
+        preservation=True,
+        enforcement=True,
+        fee_arrangement=("按我行与贵所签订的《法律服务框架协议》（编号JXB-LS-2023-012）执行：基础费用人民币3,000.00元，"
+                         "另按实际回收金额的8%计付风险代理费" if zh else
+                         "As agreed in the Legal Services Framework Agreement No. JXB-LS-2023-012: a base fee of "
+                         "CNY 3,000.00 plus a contingency fee of 8% of the amount actually recovered"),
+        evidence_pack_reference="EP-M-2024-000187-01",
+        report_within_days=5,
+    )
+
+
+def _sample_power_of_attorney(common: dict[str, Any], locale: str) -> PowerOfAttorneyContext:
+    zh = locale == "zh-CN"
+    creditor, borrower = common["creditor"].name, common["borrower"].name
+    agents = (
+        Agent(name="陈静" if zh else "Chen Jing", law_firm="上海申衡律师事务所" if zh else "Shanghai Shenheng Law Firm",
+              licence_number="13101200910187654"),
+        Agent(name="周涛" if zh else "Zhou Tao", law_firm="上海申衡律师事务所" if zh else "Shanghai Shenheng Law Firm",
+              licence_number="13101201811243210"),
+    )
+    return PowerOfAttorneyContext(
+        **common,
+        letter_date=date(2024, 7, 8),
+        legal_representative="王建国" if zh else "Wang Jianguo",
+        agents=agents,
+        case_title=(f"{creditor}诉{borrower}金融借款合同纠纷" if zh
+                    else f"{creditor} v. {borrower} (loan contract dispute)"),
+        court="上海市长宁区人民法院" if zh else "Shanghai Changning District People’s Court",
+        special_authorisation=True,
+    )
+
+
+SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
+    "settlement_agreement": _sample_settlement,
+    "amendment_agreement": _sample_amendment,
+    "referral_instruction": _sample_referral,
+    "power_of_attorney": _sample_power_of_attorney,
+}
+PREFIXES: dict[str, str] = {
+    "settlement_agreement": "SA",
+    "amendment_agreement": "AA",
+    "referral_instruction": "RI",
+    "power_of_attorney": "PA",
+}
+TITLES: dict[str, dict[str, str]] = {
+    "zh-CN": {
+        "settlement_agreement": "和解协议",
+        "amendment_agreement": "借款合同补充协议",
+        "referral_instruction": "委托代理函",
+        "power_of_attorney": "授权委托书",
+    },
+    "en": {
+        "settlement_agreement": "Settlement Agreement",
+        "amendment_agreement": "Loan Contract Amendment (Restructuring) Agreement",
+        "referral_instruction": "Letter of Instruction",
+        "power_of_attorney": "Power of Attorney",
+    },
+}
+# The agreements write their own parties block; the instruction and the power of attorney are
+# addressed to a law firm and a court.
+UNADDRESSED: frozenset[str] = frozenset(SAMPLES)
+
+
+# ---- template helpers --------------------------------------------------------------------------
+
+def _loop_table(letter: _Letter, head: Sequence[str], cells: Sequence[str], widths: Sequence[float],
+                loop: str, total_row: Sequence[str] | None = None) -> None:
+    """A table with a header row, one docxtpl row loop (`{%tr for %}`) and an optional total row."""
+    from docx.enum.table import WD_TABLE_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Cm, Pt
+
+    from documents.build_templates import _shade
+
+    blank = ("",) * (len(head) - 1)
+    texts: list[tuple[Sequence[str], bool]] = [
+        (head, True), ((f"{{%tr for {loop} %}}", *blank), False), (cells, False), (("{%tr endfor %}", *blank), False),
+    ]
+    if total_row is not None:
+        texts.append((total_row, True))
+    table = letter.doc.add_table(rows=len(texts), cols=len(head))
+    table.style = letter.doc.styles["Table Grid"]
+    table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for index, (row, (row_texts, strong)) in enumerate(zip(table.rows, texts, strict=True)):
+        for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
+            cell.width = Cm(width)
+            paragraph = cell.paragraphs[0]
+            paragraph.paragraph_format.space_after = Pt(0)
+            if index == 0 or column < 2:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            else:
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+            if index == 0:
+                _shade(cell, "D9D9D9")
+            if text:
+                run = paragraph.add_run(text)
+                run.bold = strong or None
+    letter.para(space_after=6)
+
+
+def _instalment_table(letter: _Letter) -> None:
+    head = ("期数", "还款日", "金额") if letter.zh else ("No.", "Due date", "Amount")
+    total = ("合计", "", "{{ settlement_amount }}") if letter.zh else ("Total", "", "{{ settlement_amount }}")
+    _loop_table(letter, head, ("{{ i.number }}", "{{ i.due_date }}", "{{ i.amount }}"), (2.0, 5.0, 6.0),
+                "i in instalments", total)
+
+
+def _schedule_table(letter: _Letter) -> None:
+    if letter.zh:
+        head: tuple[str, ...] = ("期数", "还款日", "应还本金", "应还利息", "本期合计")
+        total: tuple[str, ...] = ("合计", "", "{{ restructured_principal }}", "{{ total_interest }}",
+                                  "{{ total_repayable }}")
+    else:
+        head = ("No.", "Due date", "Principal", "Interest", "Instalment")
+        total = ("Total", "", "{{ restructured_principal }}", "{{ total_interest }}", "{{ total_repayable }}")
+    cells = ("{{ r.number }}", "{{ r.due_date }}", "{{ r.principal }}", "{{ r.interest }}", "{{ r.total }}")
+    _loop_table(letter, head, cells, (1.4, 3.4, 3.6, 3.4, 3.8), "r in schedule", total)
+
+
+def _signatures(letter: _Letter, zh_lines: Sequence[str], en_lines: Sequence[str]) -> None:
+    """Replace this document's closing signature (creditor only) by the given signature lines.
+
+    `build_templates.build` closes every document with `letter.signature()`; an agreement is
+    signed by each party, a power of attorney by the principal's legal representative too.
+    """
+    def signature(closing: str | None = None) -> None:
+        letter.doc.paragraphs[-1].paragraph_format.keep_with_next = True
+        letter.para(space_before=12, keep_with_next=True)
+        lines = zh_lines if letter.zh else en_lines
+        for index, line in enumerate(lines):
+            last = index == len(lines) - 1
+            letter.para(line, keep_with_next=not last, space_before=0 if letter.zh else None,
+                        space_after=0 if not last else None)
+
+    letter.signature = signature  # type: ignore[method-assign]
+
+
+def _parties(letter: _Letter, guarantors: bool = False) -> None:
+    if letter.zh:
+        letter.para([("甲方（债权人）：", True), ("{{ creditor.name }}", False)])
+        letter.para("住所：{{ creditor.address }}　统一社会信用代码：{{ creditor.registration_number }}")
+        letter.para([("乙方（债务人）：", True), ("{{ borrower.name }}", False)])
+        letter.para("身份证件号码：{{ borrower.id_number }}{% if borrower.address %}　住址：{{ borrower.address }}"
+                    "{% endif %}", space_after=0 if guarantors else 12)
+        if guarantors:
+            letter.para("{% for g in guarantors %}丙方（保证人）：{{ g.name }}（身份证件号码：{{ g.id_number }}）"
+                        "{% if not loop.last %}；{% endif %}{% endfor %}", space_after=12)
+    else:
+        letter.para([("Party A (Creditor): ", True), ("{{ creditor.name }}", False)], space_after=0)
+        letter.para("Address: {{ creditor.address }}; Unified Social Credit Code: "
+                    "{{ creditor.registration_number }}", space_after=0)
+        letter.para([("Party B (Borrower): ", True), ("{{ borrower.name }}", False)], space_after=0)
+        letter.para("ID/Passport No.: {{ borrower.id_number }}{% if borrower.address %}; Address: "
+                    "{{ borrower.address }}{% endif %}", space_after=0 if guarantors else 12)
+        if guarantors:
+            letter.para("{% for g in guarantors %}Party C (Guarantor): {{ g.name }} (ID/Passport No. "
+                        "{{ g.id_number }}){% if not loop.last %}; {% endif %}{% endfor %}", space_after=12)
+
+
+_ZH_SIGN_BOTH = ("甲方（盖章）：{{ creditor.name }}", "法定代表人或授权代表（签字）：", "",
+                 "乙方（签字并按指印）：{{ borrower.name }}", "", "签订日期：{{ letter_date }}")
+_EN_SIGN_BOTH = ("For and on behalf of Party A: {{ creditor.name }} (company seal)",
+                 "Legal representative or authorised signatory: ____________________", "",
+                 "Party B: {{ borrower.name }}    Signature: ____________________", "",
+                 "Date of signing: {{ letter_date }}")
+
+
+# ---- settlement agreement ----------------------------------------------------------------------
+
+def _zh_settlement_agreement(letter: _Letter) -> None:
+    _parties(letter)
+    letter.body("甲乙双方于{{ contract_signed_on }}签订编号为{{ contract_number }}的借款合同（以下称“借款合同”）。"
+                "因乙方未按约履行还款义务，双方本着平等、自愿、诚信的原则，依照《中华人民共和国民法典》"
+                "第五条、第六条及第五百四十三条的规定，经协商一致，就借款合同项下债务的清偿达成如下和解协议：")
+    letter.body([("第一条　债务确认。", True),
+                 ("乙方确认，截至{{ balance_as_of }}，乙方在借款合同项下尚欠甲方款项明细如下：", False)])
+    letter.amount_table()
+    letter.body("以上合计{{ total }}{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}"
+                "（以下称“全部欠款”）。乙方对上述债务的真实性、合法性及金额均无异议。")
+    letter.body([("第二条　和解金额及减免。", True),
+                 ("甲方同意乙方以{{ settlement_amount }}"
+                  "{% if settlement_amount_in_words %}（大写：{{ settlement_amount_in_words }}）{% endif %}"
+                  "（以下称“和解金额”）清偿全部欠款，并在乙方依本协议足额按期付清和解金额的前提下，"
+                  "减免全部欠款与和解金额之间的差额{{ waived_amount }}"
+                  "{% if waived_amount_in_words %}（大写：{{ waived_amount_in_words }}）{% endif %}。"
+                  "减免范围限于利息、罚息及费用，借款本金不予减免。", False)])
+    letter.body([("第三条　审批。", True),
+                 ("本协议项下的减免已经甲方{{ approver_role }}{{ approver_name }}于{{ approved_on }}"
+                  "依甲方授权审批同意。", False)])
+    letter.body([("第四条　付款安排。", True),
+                 ("{% if instalments|length == 1 %}乙方应按下表约定的日期一次性付清和解金额："
+                  "{% else %}乙方应按下表约定分{{ instalments|length }}期付清和解金额：{% endif %}", False)])
+    _instalment_table(letter)
+    letter.body("乙方应将上述款项存入借款合同约定的还款账户，以款项到达该账户之日为付款日。"
+                "乙方可以提前支付任何一期款项。")
+    letter.body([("第五条　违约责任。", True),
+                 ("乙方任何一期款项未按期足额支付的，甲方有权解除本协议，第二条约定的减免自动失效，"
+                  "全部欠款扣除乙方已付款项后的余额立即到期，甲方有权依照借款合同约定自原逾期之日起"
+                  "继续计收利息、罚息，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。", False)])
+    letter.body([("第六条　其他。", True),
+                 ("本协议不改变借款合同项下担保的效力；本协议未约定的事项，仍依借款合同执行。"
+                  "乙方付清和解金额后，甲方出具结清证明，并依照《征信业管理条例》报送结清信息。"
+                  "本协议自甲方盖章、乙方签字之日起生效，一式两份，双方各执一份，具有同等法律效力。", False)])
+    _signatures(letter, _ZH_SIGN_BOTH, _EN_SIGN_BOTH)
+
+
+def _en_settlement_agreement(letter: _Letter) -> None:
+    _parties(letter)
+    letter.body("The Parties entered into Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} "
+                "(the “Contract”). Party B having failed to make the repayments due under the Contract, the "
+                "Parties, on the principles of equality, free will and good faith and in accordance with "
+                "Articles 5, 6 and 543 of the Civil Code of the People’s Republic of China, agree as follows "
+                "on the discharge of the debt under the Contract:")
+    letter.body([("1. Acknowledgement of debt. ", True),
+                 ("Party B acknowledges that, as at {{ balance_as_of }}, the following amounts are owed "
+                  "to Party A under the Contract:", False)])
+    letter.amount_table()
+    letter.body("The total of {{ total }} (the “Debt”) is acknowledged by Party B as genuine, lawful and "
+                "correctly stated.")
+    letter.body([("2. Settlement amount and waiver. ", True),
+                 ("Party A agrees to accept {{ settlement_amount }} (the “Settlement Amount”) in full "
+                  "settlement of the Debt and, provided that Party B pays the Settlement Amount in full and on "
+                  "time under this Agreement, waives the difference of {{ waived_amount }} between the Debt and "
+                  "the Settlement Amount. The waiver covers interest, penalty interest and fees only; no "
+                  "principal is waived.", False)])
+    letter.body([("3. Approval. ", True),
+                 ("The waiver under this Agreement was approved on {{ approved_on }} by {{ approver_name }}, "
+                  "{{ approver_role }} of Party A, acting under Party A’s internal authority.", False)])
+    letter.body([("4. Payment. ", True),
+                 ("{% if instalments|length == 1 %}Party B shall pay the Settlement Amount in a single "
+                  "payment on the date below:{% else %}Party B shall pay the Settlement Amount in "
+                  "{{ instalments|length }} instalments as follows:{% endif %}", False)])
+    _instalment_table(letter)
+    letter.body("Payments shall be made into the repayment account specified in the Contract; a payment is "
+                "made on the day it reaches that account. Party B may pay any instalment early.")
+    letter.body([("5. Default. ", True),
+                 ("If Party B fails to pay any instalment in full when due, Party A may terminate this "
+                  "Agreement; the waiver under clause 2 then lapses automatically, the balance of the Debt "
+                  "less the amounts paid becomes immediately due, and Party A may charge interest and penalty "
+                  "interest under the Contract from the original date of default, bring proceedings before a "
+                  "people’s court or the agreed arbitration institution, and apply for preservation and "
+                  "enforcement.", False)])
+    letter.body([("6. General. ", True),
+                 ("This Agreement does not affect any security for the Contract; matters not provided for here "
+                  "remain governed by the Contract. When the Settlement Amount has been paid, Party A will issue "
+                  "a payoff letter and report the loan as settled under the Regulations on the Administration "
+                  "of the Credit Reporting Industry. This Agreement takes effect when sealed by Party A and "
+                  "signed by Party B and is made in two counterparts of equal effect, one for each Party.",
+                  False)])
+    _signatures(letter, _ZH_SIGN_BOTH, _EN_SIGN_BOTH)
+
+
+# ---- amendment (restructuring) agreement -------------------------------------------------------
+
+def _zh_amendment_agreement(letter: _Letter) -> None:
+    _parties(letter, guarantors=True)
+    letter.body("甲乙双方于{{ contract_signed_on }}签订编号为{{ contract_number }}的借款合同（以下称“原合同”）。"
+                "因乙方未能按原合同约定还款，经乙方申请，各方依照《中华人民共和国民法典》第五百四十三条"
+                "关于协商一致变更合同的规定，就原合同项下债务的重组达成如下补充协议：")
+    letter.body([("第一条　债务确认。", True),
+                 ("截至{{ balance_as_of }}，乙方在原合同项下尚欠甲方款项明细如下：", False)])
+    letter.amount_table()
+    letter.body("以上合计{{ total }}{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}，"
+                "乙方对此无异议。")
+    letter.body([("第二条　重组本金。", True),
+                 ("上述欠款中的{{ restructured_principal }}"
+                  "{% if restructured_principal_in_words %}（大写：{{ restructured_principal_in_words }}）{% endif %}"
+                  "自{{ effective_on }}起作为重组后的借款本金（以下称“重组本金”）；其余{{ payable_on_signing }}"
+                  "{% if payable_on_signing_in_words %}（大写：{{ payable_on_signing_in_words }}）{% endif %}"
+                  "由乙方于本协议签订当日一次性付清，付清前本协议不生效。", False)])
+    letter.body([("第三条　利率。", True),
+                 ("重组本金自{{ effective_on }}起按年利率{{ new_annual_rate }}%计息，按月结息，"
+                  "按实际占用天数计算。", False)])
+    letter.body([("第四条　还款计划。", True),
+                 ("乙方应按下表分{{ schedule|length }}期归还重组本金并支付利息，合计应还{{ total_repayable }}"
+                  "{% if total_repayable_in_words %}（大写：{{ total_repayable_in_words }}）{% endif %}，"
+                  "其中利息{{ total_interest }}"
+                  "{% if total_interest_in_words %}（大写：{{ total_interest_in_words }}）{% endif %}：", False)])
+    _schedule_table(letter)
+    letter.body([("第五条　原合同的效力。", True),
+                 ("除本协议明确变更的借款本金、利率和还款计划外，原合同的其他条款（包括违约责任、"
+                  "争议解决、费用承担及担保条款）继续有效；本协议是原合同不可分割的组成部分，"
+                  "二者不一致的，以本协议为准。本协议不构成对原合同项下债务的免除或更新。", False)])
+    letter.body([("第六条　提前到期。", True),
+                 ("乙方任何一期款项逾期超过{{ acceleration_grace_days }}日，或者违反原合同、本协议其他约定的，"
+                  "甲方有权宣布重组本金及利息全部提前到期，要求乙方立即清偿，并依照原合同约定计收罚息；"
+                  "甲方有权恢复催收，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。", False)])
+    letter.body([("第七条　保证人同意。", True),
+                 ("{% if guarantors %}丙方确认已知悉并同意本协议对原合同所作的变更，依照《中华人民共和国民法典》"
+                  "第六百九十五条的规定，丙方对变更后的债务继续承担原保证合同约定的保证责任，"
+                  "保证期间依照变更后的还款计划重新确定。{% else %}原合同未设保证担保。{% endif %}", False)])
+    letter.body([("第八条　生效。", True),
+                 ("本协议自各方签字、盖章且乙方依第二条付清款项之日起生效，一式三份，各方各执一份，"
+                  "具有同等法律效力。", False)])
+    _signatures(letter, (*_ZH_SIGN_BOTH[:-1],
+                         "{% if guarantors %}丙方（签字并按指印）：{% for g in guarantors %}{{ g.name }}　"
+                         "{% endfor %}{% endif %}", "", _ZH_SIGN_BOTH[-1]), ())
+
+
+def _en_amendment_agreement(letter: _Letter) -> None:
+    _parties(letter, guarantors=True)
+    letter.body("Party A and Party B entered into Loan Contract No. {{ contract_number }} dated "
+                "{{ contract_signed_on }} (the “Original Contract”). Party B having been unable to repay as "
+                "agreed, at Party B’s request and in accordance with Article 543 of the Civil Code of the "
+                "People’s Republic of China (amendment of a contract by agreement), the parties agree as "
+                "follows on restructuring the debt under the Original Contract:")
+    letter.body([("1. Acknowledgement of debt. ", True),
+                 ("As at {{ balance_as_of }}, Party B owes Party A the following under the Original "
+                  "Contract:", False)])
+    letter.amount_table()
+    letter.body("Party B acknowledges the total of {{ total }}.")
+    letter.body([("2. Restructured principal. ", True),
+                 ("From {{ effective_on }}, {{ restructured_principal }} of that debt is the principal of the "
+                  "restructured loan (the “Restructured Principal”). The remaining {{ payable_on_signing }} "
+                  "shall be paid by Party B in one sum on the date of signing; this Agreement does not take "
+                  "effect until it is paid.", False)])
+    letter.body([("3. Interest rate. ", True),
+                 ("From {{ effective_on }} the Restructured Principal bears interest at {{ new_annual_rate }}% "
+                  "a year, calculated on the actual number of days outstanding and payable monthly.", False)])
+    letter.body([("4. Repayment schedule. ", True),
+                 ("Party B shall repay the Restructured Principal with interest in {{ schedule|length }} "
+                  "instalments as follows, {{ total_repayable }} in total, of which {{ total_interest }} is "
+                  "interest:", False)])
+    _schedule_table(letter)
+    letter.body([("5. The Original Contract. ", True),
+                 ("Except for the principal, interest rate and repayment schedule expressly amended by this "
+                  "Agreement, all terms of the Original Contract (including default, dispute resolution, costs "
+                  "and security) remain in full force. This Agreement forms an integral part of the Original "
+                  "Contract and prevails in case of conflict. It neither releases nor novates any debt under "
+                  "the Original Contract.", False)])
+    letter.body([("6. Acceleration. ", True),
+                 ("If any instalment is more than {{ acceleration_grace_days }} days overdue, or Party B "
+                  "breaches any other term of the Original Contract or this Agreement, Party A may declare the "
+                  "Restructured Principal and interest immediately due and payable, charge penalty interest "
+                  "under the Original Contract, resume collection, and bring proceedings before a people’s "
+                  "court or the agreed arbitration institution and apply for preservation and "
+                  "enforcement.", False)])
+    letter.body([("7. Guarantors’ consent. ", True),
+                 ("{% if guarantors %}Party C confirms that it has read and consents to the amendments made "
+                  "by this Agreement and, in accordance with Article 695 of the Civil Code, continues to "
+                  "guarantee the amended debt on the terms of its original guarantee, the guarantee period "
+                  "running from the due dates of the amended schedule.{% else %}The Original Contract is not "
+                  "guaranteed.{% endif %}", False)])
+    letter.body([("8. Effect. ", True),
+                 ("This Agreement takes effect when signed and sealed by all parties and the sum under clause 2 "
+                  "has been paid. It is made in three counterparts of equal effect, one for each party.", False)])
+    _signatures(letter, (), (*_EN_SIGN_BOTH[:-1],
+                             "{% if guarantors %}Party C: {% for g in guarantors %}{{ g.name }}    Signature: "
+                             "____________________    {% endfor %}{% endif %}", "", _EN_SIGN_BOTH[-1]))
+
+
+# ---- instruction to a law firm -----------------------------------------------------------------
+
+def _zh_referral_instruction(letter: _Letter) -> None:
+    letter.para([("致：", True), ("{{ law_firm_name }}", True)])
+    letter.para("地址：{{ law_firm_address }}")
+    letter.para("{{ partner_name }}律师：", space_after=12)
+    letter.body("我行现委托贵所代理下述借款合同纠纷（我行案件编号：{{ matter_reference }}），具体事项如下：")
+    letter.body([("一、案件情况。", True),
+                 ("借款人{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
+                  "{% if borrower.address %}，住址：{{ borrower.address }}{% endif %}）于{{ contract_signed_on }}"
+                  "与我行签订编号为{{ contract_number }}的借款合同，自{{ overdue_since }}起未按约还款。"
+                  "截至{{ balance_as_of }}，借款人尚欠款项明细如下：", False)])
+    letter.amount_table()
+    letter.body("以上合计{{ total }}{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}，"
+                "此后的利息、罚息依照借款合同约定继续计收。")
+    letter.body([("二、委托事项。", True), ("我行委托贵所办理以下事项：", False)])
+    letter.body("{% if lawyer_letter %}□ 以贵所名义向借款人发送律师函；{% endif %}"
+                "{% if litigation %}□ {% if arbitration %}向借款合同约定的仲裁机构申请仲裁{% else %}"
+                "向有管辖权的人民法院提起诉讼{% endif %}，代理一审及可能的二审程序；{% endif %}"
+                "{% if preservation %}□ 依照《中华人民共和国民事诉讼法》第一百零三条、第一百零四条申请诉前或者诉讼"
+                "财产保全；{% endif %}"
+                "{% if enforcement %}□ 在生效法律文书确定的履行期限届满后申请强制执行，"
+                "并注意《中华人民共和国民事诉讼法》第二百五十条规定的二年申请执行期间。{% endif %}")
+    letter.body("贵所代理人代为承认、放弃、变更诉讼请求，进行和解或者调解的，须事先取得我行书面同意，"
+                "我行将另行出具授权委托书。")
+    letter.body([("三、律师费用。", True), ("{{ fee_arrangement }}。", False)])
+    letter.body([("四、证据材料。", True),
+                 ("本案证据材料（证据包编号：{{ evidence_pack_reference }}）随本函移交，"
+                  "各电子文件附有SHA-256哈希值，请核对无误后书面确认接收，并妥善保管，不得用于本案以外的用途。"
+                  "借款人个人信息应依照《中华人民共和国个人信息保护法》予以保护。", False)])
+    letter.body([("五、报告义务。", True),
+                 ("贵所应于每一重要程序节点（发函、立案、保全、开庭、裁判、执行）发生后"
+                  "{{ report_within_days }}个工作日内向我行书面报告进展，收到裁判文书之日起三日内报送副本，"
+                  "以便我行在上诉期限（判决十五日、裁定十日）内作出决定；"
+                  "如发现诉讼时效、保证期间即将届满或者借款人转移财产的情形，应立即报告。", False)])
+    letter.body("特此委托。")
+    _signatures(letter, ("{{ creditor.name }}（盖章）", "{{ letter_date }}"), ())
+
+
+def _en_referral_instruction(letter: _Letter) -> None:
+    letter.para([("To: ", True), ("{{ law_firm_name }}", True)], space_after=0)
+    letter.para("{{ law_firm_address }}", space_after=0)
+    letter.para("Attention: {{ partner_name }}, Partner", space_after=12)
+    letter.para([("Re: Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} — our matter "
+                  "{{ matter_reference }}", True)], space_after=12)
+    letter.para("Dear {{ partner_name }},")
+    letter.body([("1. The matter. ", True),
+                 ("{{ borrower.name }} (ID/Passport No. {{ borrower.id_number }}{% if borrower.address %}, "
+                  "address: {{ borrower.address }}{% endif %}) entered into the above Loan Contract with us on "
+                  "{{ contract_signed_on }} and has failed to repay since {{ overdue_since }}. As at "
+                  "{{ balance_as_of }} the following amounts are outstanding:", False)])
+    letter.amount_table()
+    letter.body("Interest and penalty interest continue to accrue on the total of {{ total }} as provided in "
+                "the Loan Contract.")
+    letter.body([("2. Scope of instruction. ", True), ("We instruct you to:", False)])
+    letter.body("{% if lawyer_letter %}□ send a lawyer’s letter to the borrower in your firm’s name; {% endif %}"
+                "{% if litigation %}□ {% if arbitration %}commence arbitration before the institution named "
+                "in the Loan Contract{% else %}bring proceedings before the competent people’s court{% endif %} "
+                "and act for us at first instance and on any appeal; {% endif %}"
+                "{% if preservation %}□ apply for pre-action or interim preservation of property under "
+                "Articles 103 and 104 of the Civil Procedure Law; {% endif %}"
+                "{% if enforcement %}□ apply for enforcement once the time for performance under the effective "
+                "judgment has expired, within the two-year period of Article 250 of the Civil Procedure "
+                "Law.{% endif %}")
+    letter.body("Your lawyers may not admit, waive or alter any claim, or settle or accept mediation, without "
+                "our prior written consent; we will issue a separate power of attorney.")
+    letter.body([("3. Fees. ", True), ("{{ fee_arrangement }}.", False)])
+    letter.body([("4. Evidence. ", True),
+                 ("The evidence pack {{ evidence_pack_reference }} is delivered with this letter, each file with "
+                  "its SHA-256 value. Please check it, confirm receipt in writing, keep it safe and use it for "
+                  "this matter only; the borrower’s personal information is protected under the Personal "
+                  "Information Protection Law.", False)])
+    letter.body([("5. Reporting. ", True),
+                 ("Please report to us in writing within {{ report_within_days }} working days of each "
+                  "milestone (letter sent, case filed, preservation, hearing, judgment, enforcement), send us "
+                  "any judgment or ruling within three days of service so that we can decide within the appeal "
+                  "period (15 days for a judgment, 10 for a ruling), and tell us at once if a limitation or "
+                  "guarantee period is about to expire or the borrower is moving assets.", False)])
+    _signatures(letter, (), ("Yours faithfully,", "", "For and on behalf of", "{{ creditor.name }}",
+                             "(Company seal)"))
+
+
+# ---- power of attorney -------------------------------------------------------------------------
+
+_ZH_SPECIAL = ("特别授权：代为起诉、应诉，代为承认、放弃、变更诉讼请求，进行和解、调解，提起反诉或者上诉，"
+               "代为申请财产保全、申请执行，代为签收法律文书，代为收取执行款项。")
+_ZH_GENERAL = "一般授权：代为起诉、应诉，提交证据，参加庭审，发表代理意见，代为签收法律文书。"
+_EN_SPECIAL = ("Special authority: to commence and defend proceedings; to admit, waive or alter claims; to settle "
+               "and accept mediation; to counterclaim and to appeal; to apply for preservation and enforcement; "
+               "to accept service of legal documents; and to receive enforcement proceeds.")
+_EN_GENERAL = ("General authority: to commence and defend proceedings, submit evidence, attend hearings, make "
+               "submissions and accept service of legal documents.")
+
+
+def _zh_power_of_attorney(letter: _Letter) -> None:
+    letter.para([("致：", True), ("{{ court }}", True)], space_after=12)
+    letter.para([("委托人：", True), ("{{ creditor.name }}", False)])
+    letter.para("住所：{{ creditor.address }}　统一社会信用代码：{{ creditor.registration_number }}")
+    letter.para("法定代表人：{{ legal_representative }}", space_after=12)
+    letter.para("{% for a in agents %}受托人：{{ a.name }}，{{ a.law_firm }}律师，执业证号：{{ a.licence_number }}"
+                "{% if not loop.last %}；{% endif %}{% endfor %}", space_after=12)
+    letter.body("现委托上列受托人在委托人与{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
+                "{% if borrower.address %}，住址：{{ borrower.address }}{% endif %}）{{ case_title }}一案"
+                "（借款合同编号：{{ contract_number }}，签订于{{ contract_signed_on }}）中，"
+                "作为委托人的诉讼代理人。")
+    letter.body([("代理权限：", True), ("{% if special_authorisation %}" + _ZH_SPECIAL + "{% else %}"
+                                    + _ZH_GENERAL + "{% endif %}", False)])
+    letter.body("依照《中华人民共和国民事诉讼法》第六十二条的规定，诉讼代理人代为承认、放弃、变更诉讼请求，"
+                "进行和解，提起反诉或者上诉，必须有委托人的特别授权。"
+                "{% if special_authorisation %}本委托书为特别授权。{% else %}本委托书为一般授权，"
+                "受托人无权代为实施上述事项。{% endif %}")
+    letter.body("委托期限：自本委托书签署之日起至{% if valid_until %}{{ valid_until }}止。"
+                "{% else %}本案审理程序终结之日止。{% endif %}")
+    _signatures(letter, ("委托人（盖章）：{{ creditor.name }}", "法定代表人（签字）：{{ legal_representative }}",
+                         "", "受托人（签字）：{% for a in agents %}{{ a.name }}　{% endfor %}", "",
+                         "{{ letter_date }}"), ())
+
+
+def _en_power_of_attorney(letter: _Letter) -> None:
+    letter.para([("To: ", True), ("{{ court }}", True)], space_after=12)
+    letter.para([("Principal: ", True), ("{{ creditor.name }}", False)], space_after=0)
+    letter.para("Address: {{ creditor.address }}; Unified Social Credit Code: {{ creditor.registration_number }}",
+                space_after=0)
+    letter.para("Legal representative: {{ legal_representative }}", space_after=12)
+    letter.para("{% for a in agents %}Agent: {{ a.name }}, lawyer, {{ a.law_firm }}, licence No. "
+                "{{ a.licence_number }}{% if not loop.last %}; {% endif %}{% endfor %}", space_after=12)
+    letter.body("The Principal appoints the above agent(s) to act for it in the case {{ case_title }} against "
+                "{{ borrower.name }} (ID/Passport No. {{ borrower.id_number }}{% if borrower.address %}, address: "
+                "{{ borrower.address }}{% endif %}) concerning Loan Contract No. {{ contract_number }} dated "
+                "{{ contract_signed_on }}.")
+    letter.body([("Scope of authority: ", True), ("{% if special_authorisation %}" + _EN_SPECIAL + "{% else %}"
+                                                 + _EN_GENERAL + "{% endif %}", False)])
+    letter.body("Under Article 62 of the Civil Procedure Law of the People’s Republic of China, an agent may "
+                "admit, waive or alter claims, settle, counterclaim or appeal only with the principal’s special "
+                "authority. {% if special_authorisation %}This power of attorney confers special authority."
+                "{% else %}This power of attorney confers general authority only and does not extend to those "
+                "acts.{% endif %}")
+    letter.body("Term: from the date of signing until {% if valid_until %}{{ valid_until }}.{% else %}the "
+                "proceedings in this case are concluded.{% endif %}")
+    _signatures(letter, (), ("Principal: {{ creditor.name }} (company seal)",
+                             "Legal representative: {{ legal_representative }}    Signature: ____________________",
+                             "", "Agent(s): {% for a in agents %}{{ a.name }}    Signature: ____________________    "
+                             "{% endfor %}", "", "Date: {{ letter_date }}"))
+
+
+BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
+    ("zh-CN", "settlement_agreement"): _zh_settlement_agreement,
+    ("en", "settlement_agreement"): _en_settlement_agreement,
+    ("zh-CN", "amendment_agreement"): _zh_amendment_agreement,
+    ("en", "amendment_agreement"): _en_amendment_agreement,
+    ("zh-CN", "referral_instruction"): _zh_referral_instruction,
+    ("en", "referral_instruction"): _en_referral_instruction,
+    ("zh-CN", "power_of_attorney"): _zh_power_of_attorney,
+    ("en", "power_of_attorney"): _en_power_of_attorney,
+}
