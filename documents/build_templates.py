@@ -530,7 +530,8 @@ def _en_collection_notice(letter: _Letter) -> None:
     letter.body("Under Articles 509, 577 and 676 of the Civil Code of the People’s Republic of China, each "
                 "party must perform its obligations in full as agreed, and a borrower who fails to repay a "
                 "loan when due must pay overdue interest as agreed or as provided by the relevant State "
-                "regulations. We therefore formally demand that you pay the total amount due of {{ total }} "
+                "regulations. We therefore formally demand that you pay the total amount due of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %} "
                 "into the repayment account specified in the Contract no later than {{ pay_by }}. If you "
                 "cannot do so, please contact us before that date to discuss a repayment arrangement.")
     letter.body([("Consequences of non-payment. ", True), (_EN_MEASURES, False)])
@@ -550,7 +551,8 @@ def _en_reminder_letter(letter: _Letter) -> None:
                 "{{ letter_date }}, the following amounts remain outstanding under the Contract:")
     letter.amount_table()
     letter.body(_EN_ACCRUAL)
-    letter.body("We again request that you pay the total amount due of {{ total }} into the repayment account "
+    letter.body("We again request that you pay the total amount due of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %} into the repayment account "
                 "specified in the Contract no later than {{ pay_by }}. Paying in full and on time stops "
                 "further interest and penalty interest from accruing and avoids further harm to your credit "
                 "record. If you are in financial difficulty, please contact us before that date to explain "
@@ -566,9 +568,13 @@ def _en_closure_letter(letter: _Letter) -> None:
     letter.body("We, {{ creditor.name }}, confirm that the debt owed by {{ borrower.name }} (ID/Passport No. "
                 "{{ borrower.id_number }}) (the “Borrower”) under Loan Contract No. {{ contract_number }} "
                 "dated {{ contract_signed_on }} (the “Contract”) was discharged on {{ closed_on }}.")
-    letter.body("The total amount owed under the Contract was {{ original_total }}, and the Borrower has paid "
-                "{{ total_paid }} in total.{% if waived %} Under the settlement agreed between the parties, "
-                "we have waived the remaining balance of {{ waived }}.{% endif %}")
+    letter.body("The total amount owed under the Contract was {{ original_total }}"
+                "{% if original_total_in_words %} (in words: {{ original_total_in_words }}){% endif %}"
+                ", and the Borrower has paid {{ total_paid }}"
+                "{% if total_paid_in_words %} (in words: {{ total_paid_in_words }}){% endif %}"
+                " in total.{% if waived %} Under the settlement agreed between the parties, "
+                "we have waived the remaining balance of {{ waived }}"
+                "{% if waived_in_words %} (in words: {{ waived_in_words }}){% endif %}.{% endif %}")
     letter.body("Accordingly, as at the date of this letter no amount remains outstanding under the Contract "
                 "and no claim remains between us and the Borrower in respect of the Contract. We have ceased "
                 "all collection activity on this debt and will report the loan as settled to the Financial "

@@ -50,6 +50,7 @@ from documents.contexts import CONTEXTS, LOCALES, LetterBase
 from documents.formatting import capital_numerals, chinese_count, english_ordinal, format_date, format_money
 from documents.prepared import ZIP_LEVEL, PreparedCache, PreparedTemplate, zip_info
 from domain.allocation import Balance
+from domain.amount_words import AmountWordsError, english_words
 from domain.money import Money
 
 TEMPLATE_DIR: Path = Path(__file__).resolve().parent / "templates"
@@ -193,12 +194,27 @@ def _view(value: Any, locale: str) -> Any:
     return _data_text(str(value))
 
 
+def _in_words(money: Money, locale: str) -> str:
+    """`money` in words for `locale`: capital numerals in Chinese, British English words in English.
+
+    "" where the amount cannot be stated in words (an unsupported currency, a negative amount in
+    English, 10^16 and above), so the template omits the statement.
+    """
+    if locale == "zh-CN":
+        return capital_numerals(money)
+    try:
+        return english_words(money)
+    except AmountWordsError:
+        return ""
+
+
 def template_variables(context: LetterBase) -> dict[str, Any]:
     """The variables a template sees for `context`: cleaned strings, formatted amounts and dates.
 
-    Besides every field of the context: `<money field>_in_words` (capital numerals in
-    Chinese, "" in English), `sequence_text` for reminders (二 / Second) and for closure letters
-    `waived` / `waived_in_words` (the settled-away difference, "" when paid in full).
+    Besides every field of the context: `<money field>_in_words` (capital numerals in Chinese,
+    words in English such as `Nineteen thousand five hundred and eighteen yuan only`; "" where the
+    amount cannot be stated in words), `sequence_text` for reminders (二 / Second) and for closure
+    letters `waived` / `waived_in_words` (the settled-away difference, "" when paid in full).
     """
     locale = context.locale
     zh = locale == "zh-CN"
@@ -207,7 +223,7 @@ def template_variables(context: LetterBase) -> dict[str, Any]:
         value = getattr(context, name)
         variables[name] = _view(value, locale)
         if isinstance(value, Money):
-            variables[f"{name}_in_words"] = capital_numerals(value) if zh else ""
+            variables[f"{name}_in_words"] = _in_words(value, locale)
     sequence = getattr(context, "sequence", None)
     if isinstance(sequence, int):
         variables["sequence_text"] = chinese_count(sequence) if zh else english_ordinal(sequence)
@@ -216,7 +232,7 @@ def template_variables(context: LetterBase) -> dict[str, Any]:
         waived = original - paid
         positive = waived.is_positive()
         variables["waived"] = format_money(waived, locale) if positive else ""
-        variables["waived_in_words"] = capital_numerals(waived) if positive and zh else ""
+        variables["waived_in_words"] = _in_words(waived, locale) if positive else ""
     return variables
 
 

@@ -578,12 +578,18 @@ def _en_settlement_agreement(letter: _Letter) -> None:
                  ("Party B acknowledges that, as at {{ balance_as_of }}, the following amounts are owed "
                   "to Party A under the Contract:", False)])
     letter.amount_table()
-    letter.body("The total of {{ total }} (the “Debt”) is acknowledged by Party B as genuine, lawful and "
+    letter.body("The total of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}"
+                " (the “Debt”) is acknowledged by Party B as genuine, lawful and "
                 "correctly stated.")
     letter.body([("2. Settlement amount and waiver. ", True),
-                 ("Party A agrees to accept {{ settlement_amount }} (the “Settlement Amount”) in full "
+                 ("Party A agrees to accept {{ settlement_amount }}"
+                  "{% if settlement_amount_in_words %} (in words: {{ settlement_amount_in_words }}){% endif %}"
+                  " (the “Settlement Amount”) in full "
                   "settlement of the Debt and, provided that Party B pays the Settlement Amount in full and on "
-                  "time under this Agreement, waives the difference of {{ waived_amount }} between the Debt and "
+                  "time under this Agreement, waives the difference of {{ waived_amount }}"
+                  "{% if waived_amount_in_words %} (in words: {{ waived_amount_in_words }}){% endif %}"
+                  " between the Debt and "
                   "the Settlement Amount. The waiver covers interest, penalty interest and fees only; no "
                   "principal is waived.", False)])
     letter.body([("3. Approval. ", True),
@@ -671,10 +677,15 @@ def _en_amendment_agreement(letter: _Letter) -> None:
                  ("As at {{ balance_as_of }}, Party B owes Party A the following under the Original "
                   "Contract:", False)])
     letter.amount_table()
-    letter.body("Party B acknowledges the total of {{ total }}.")
+    letter.body("Party B acknowledges the total of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}.")
     letter.body([("2. Restructured principal. ", True),
-                 ("From {{ effective_on }}, {{ restructured_principal }} of that debt is the principal of the "
-                  "restructured loan (the “Restructured Principal”). The remaining {{ payable_on_signing }} "
+                 ("From {{ effective_on }}, {{ restructured_principal }}"
+                  "{% if restructured_principal_in_words %} (in words: "
+                  "{{ restructured_principal_in_words }}){% endif %}"
+                  " of that debt is the principal of the "
+                  "restructured loan (the “Restructured Principal”). The remaining {{ payable_on_signing }}"
+                  "{% if payable_on_signing_in_words %} (in words: {{ payable_on_signing_in_words }}){% endif %} "
                   "shall be paid by Party B in one sum on the date of signing; this Agreement does not take "
                   "effect until it is paid.", False)])
     letter.body([("3. Interest rate. ", True),
@@ -682,7 +693,10 @@ def _en_amendment_agreement(letter: _Letter) -> None:
                   "a year, calculated on the actual number of days outstanding and payable monthly.", False)])
     letter.body([("4. Repayment schedule. ", True),
                  ("Party B shall repay the Restructured Principal with interest in {{ schedule|length }} "
-                  "instalments as follows, {{ total_repayable }} in total, of which {{ total_interest }} is "
+                  "instalments as follows, {{ total_repayable }}"
+                  "{% if total_repayable_in_words %} (in words: {{ total_repayable_in_words }}){% endif %}"
+                  " in total, of which {{ total_interest }}"
+                  "{% if total_interest_in_words %} (in words: {{ total_interest_in_words }}){% endif %} is "
                   "interest:", False)])
     _schedule_table(letter)
     letter.body([("5. The Original Contract. ", True),
@@ -764,7 +778,8 @@ def _en_referral_instruction(letter: _Letter) -> None:
                   "{{ contract_signed_on }} and has failed to repay since {{ overdue_since }}. As at "
                   "{{ balance_as_of }} the following amounts are outstanding:", False)])
     letter.amount_table()
-    letter.body("Interest and penalty interest continue to accrue on the total of {{ total }} as provided in "
+    letter.body("Interest and penalty interest continue to accrue on the total of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %} as provided in "
                 "the Loan Contract.")
     letter.body([("2. Scope of instruction. ", True), ("We instruct you to:", False)])
     letter.body("{% if lawyer_letter %}□ send a lawyer’s letter to the borrower in your firm’s name; {% endif %}"

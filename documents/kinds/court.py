@@ -647,7 +647,8 @@ def _en_civil_complaint(letter: _Letter) -> None:
     letter.para("{%p endfor %}")
     letter.body("{{ guarantors|length + 4 }}. That the court fees, preservation fees and other costs of these "
                 "proceedings be borne by {% if guarantors %}the Defendants{% else %}the Defendant{% endif %}.")
-    letter.body("The amounts under claims 1 to 3, calculated up to {{ calculated_to }}, total {{ total }}, "
+    letter.body("The amounts under claims 1 to 3, calculated up to {{ calculated_to }}, total {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}, "
                 "itemised as follows:")
     letter.amount_table()
     _heading(letter, "Facts and Reasons")
@@ -758,7 +759,8 @@ def _en_arbitration_application(letter: _Letter) -> None:
                 "({{ balance.costs }} up to {{ calculated_to }}, thereafter as actually incurred);")
     letter.body("4. That the arbitration fees, preservation fees and all other costs of these proceedings be borne "
                 "by the Respondent.")
-    letter.body("The amounts under requests 1 to 3, calculated up to {{ calculated_to }}, total {{ total }}, "
+    letter.body("The amounts under requests 1 to 3, calculated up to {{ calculated_to }}, total {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}, "
                 "itemised as follows:")
     letter.amount_table()
     _heading(letter, "Facts and Reasons")
@@ -832,7 +834,9 @@ def _en_preservation_application(letter: _Letter) -> None:
     letter.body("The Applicant requests the Court to order"
                 "{% if pre_suit %}, before proceedings are brought,{% endif %} "
                 "the sealing up, seizure or freezing of property of the Respondent, {{ borrower.name }}, to the "
-                "value of {{ preserve_amount }}. The property of the Respondent known to the Applicant is as "
+                "value of {{ preserve_amount }}"
+                "{% if preserve_amount_in_words %} (in words: {{ preserve_amount_in_words }}){% endif %}"
+                ". The property of the Respondent known to the Applicant is as "
                 "follows:")
     _asset_table(letter)
     _heading(letter, "Facts and Reasons")
@@ -841,7 +845,8 @@ def _en_preservation_application(letter: _Letter) -> None:
                 "repay it when due and has not paid despite repeated written demands. "
                 "{% if pre_suit %}The Applicant intends to bring proceedings before the competent people’s court"
                 "{% else %}The Applicant has brought proceedings before this Court, which has accepted the case "
-                "under Case No. {{ case_number }}{% endif %}, claiming {{ claim_amount }}.")
+                "under Case No. {{ case_number }}{% endif %}, claiming {{ claim_amount }}"
+                "{% if claim_amount_in_words %} (in words: {{ claim_amount_in_words }}){% endif %}.")
     letter.body("The Respondent has been in default for a long time and refuses to pay despite demands; there is a "
                 "real risk that the Respondent will transfer, conceal or dispose of property. "
                 "{% if pre_suit %}The matter is urgent: unless preservation is ordered at once, the Applicant’s "
@@ -851,7 +856,8 @@ def _en_preservation_application(letter: _Letter) -> None:
                 "confined to the scope of the claim, as Article 105 of the Civil Procedure Law of the People’s "
                 "Republic of China requires.")
     letter.body("The Applicant provides security in the form of a {{ security_instrument }} issued by "
-                "{{ security_provider }} (No. {{ security_reference }}, amount secured {{ security_amount }}). "
+                "{{ security_provider }} (No. {{ security_reference }}, amount secured {{ security_amount }}"
+                "{% if security_amount_in_words %} (in words: {{ security_amount_in_words }}){% endif %}). "
                 "Should the application prove wrongful, the Applicant will compensate the Respondent for any "
                 "resulting loss as provided by law.")
     letter.body("The Applicant therefore applies to the Court under Article {% if pre_suit %}104{% else %}103"
@@ -914,17 +920,24 @@ def _en_enforcement_application(letter: _Letter) -> None:
                 "It became legally effective on {{ effective_date }}, and the time it set for performance "
                 "expired on {{ performance_deadline }}.")
     _heading(letter, "Requests")
-    letter.body("1. Enforcement against the Respondent, {{ borrower.name }}, of the sum of {{ judgment_amount }} "
+    letter.body("1. Enforcement against the Respondent, {{ borrower.name }}, of the sum of {{ judgment_amount }}"
+                "{% if judgment_amount_in_words %} (in words: {{ judgment_amount_in_words }}){% endif %} "
                 "awarded by the {{ instrument }}, together with the penalty interest it awards up to the date of "
                 "payment;")
     letter.body("2. Enforcement of the court fees, preservation fees and other costs of the proceedings borne by "
-                "the Respondent, amounting to {{ litigation_costs }};")
+                "the Respondent, amounting to {{ litigation_costs }}"
+                "{% if litigation_costs_in_words %} (in words: {{ litigation_costs_in_words }}){% endif %};")
     letter.body("3. Enforcement of the doubled interest on the debt for the period of delayed performance: "
-                "{{ delay_interest }} from the day after {{ performance_deadline }} to {{ calculated_to }}, "
+                "{{ delay_interest }}"
+                "{% if delay_interest_in_words %} (in words: {{ delay_interest_in_words }}){% endif %}"
+                " from the day after {{ performance_deadline }} to {{ calculated_to }}, "
                 "continuing to accrue until the date of actual performance;")
     letter.body("4. That the costs of enforcement be borne by the Respondent.")
-    letter.body("After deduction of {{ paid }} already paid by the Respondent, the amount to be enforced as at "
-                "{{ calculated_to }} is {{ total_to_enforce }}.")
+    letter.body("After deduction of {{ paid }}"
+                "{% if paid_in_words %} (in words: {{ paid_in_words }}){% endif %}"
+                " already paid by the Respondent, the amount to be enforced as at "
+                "{{ calculated_to }} is {{ total_to_enforce }}"
+                "{% if total_to_enforce_in_words %} (in words: {{ total_to_enforce_in_words }}){% endif %}.")
     _heading(letter, "Facts and Reasons")
     letter.body("In a dispute between the Applicant and the Respondent over Loan Contract No. {{ contract_number }} "
                 "dated {{ contract_signed_on }}, the {{ judgment_court }} gave {{ instrument }} {{ case_number }} "

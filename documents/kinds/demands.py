@@ -511,7 +511,9 @@ def _en_final_demand(letter: _Letter) -> None:
     letter.body(_EN_ACCRUAL)
     letter.body([("Final demand. ", True),
                  ("This is our final demand before we take legal action. We require you to pay the total amount "
-                  "due of {{ total }} into the repayment account specified in the Contract no later than "
+                  "due of {{ total }}"
+                  "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}"
+                  " into the repayment account specified in the Contract no later than "
                   "{{ pay_by }}. We will send no further reminder before that date.", False)])
     letter.body([("Legal action that will follow. ", True),
                  ("If we have not received payment in full by that date, we will, as provided in the Contract and "
@@ -579,11 +581,14 @@ def _en_ptp_confirmation(letter: _Letter) -> None:
     _heading(letter, "1. Acknowledgment of the debt")
     letter.body("As at {{ letter_date }}, the following amounts are outstanding under the Contract:")
     letter.amount_table()
-    letter.body("The Borrower acknowledges owing us the total amount due of {{ total }} as at {{ letter_date }} "
+    letter.body("The Borrower acknowledges owing us the total amount due of {{ total }}"
+                "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %} as at {{ letter_date }} "
                 "and does not dispute it. Interest and penalty interest continue to accrue after that date as "
                 "provided in the Contract.")
     _heading(letter, "2. Promise to pay")
-    letter.body("The Borrower promises to pay {{ promised_amount }} into the repayment account specified in the "
+    letter.body("The Borrower promises to pay {{ promised_amount }}"
+                "{% if promised_amount_in_words %} (in words: {{ promised_amount_in_words }}){% endif %}"
+                " into the repayment account specified in the "
                 "Contract on or before {{ promise_due_on }}.{% if promised_amount != total %} The promised amount "
                 "is less than the total amount due: the rest remains payable under the Contract, and this "
                 "confirmation does not waive, defer or vary any part of the debt or of the Contract.{% endif %}")
@@ -673,7 +678,8 @@ def _en_lawyers_letter(letter: _Letter) -> None:
                 "overdue interest as agreed or as provided by the relevant State regulations and is liable for the "
                 "breach. Your failure to repay is a breach of the Contract.")
     letter.body([("Our demand. ", True),
-                 ("On our Client’s instructions, we demand that you pay the total amount due of {{ total }} into the "
+                 ("On our Client’s instructions, we demand that you pay the total amount due of {{ total }}"
+                  "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %} into the "
                   "repayment account specified in the Contract no later than {{ pay_by }}. If you dispute the debt "
                   "or cannot pay, please contact {{ lawyer.name }} of this Firm"
                   "{% if law_firm.phone %} on {{ law_firm.phone }}{% endif %} before that date.", False)])
@@ -819,12 +825,15 @@ def _en_guarantor_demand(letter: _Letter) -> None:
     letter.body([("Our demand. ", True),
                  (_GENERAL + "We hereby notify you that, to the extent the Debtor’s property after enforcement cannot "
                   "satisfy the debt, you must perform your guarantee, and we will require you to pay us "
-                  "{{ amount_claimed }}. Where any of the exceptions above applies, we demand that you pay that "
+                  "{{ amount_claimed }}"
+                  "{% if amount_claimed_in_words %} (in words: {{ amount_claimed_in_words }}){% endif %}"
+                  ". Where any of the exceptions above applies, we demand that you pay that "
                   "amount into the account we designate no later than {{ pay_by }}. If you fail to perform when you "
                   "are bound to, we will bring proceedings against you before a competent people’s court or the "
                   "arbitration institution named in the Guarantee and apply for preservation of your property and "
                   "for compulsory enforcement."
-                  "{% else %}We hereby demand, within the guarantee period, that you pay us {{ amount_claimed }} no "
+                  "{% else %}We hereby demand, within the guarantee period, that you pay us {{ amount_claimed }}"
+                  "{% if amount_claimed_in_words %} (in words: {{ amount_claimed_in_words }}){% endif %} no "
                   "later than {{ pay_by }} in performance of your joint and several guarantee. Under Article 694 of "
                   "the Civil Code, the limitation period for your guarantee obligation runs from the date of this "
                   "demand. If you fail to pay by that date, we will bring proceedings against you before a "

@@ -37,6 +37,7 @@ from documents.renderer import (
     clean_text,
     parse_part,
     render,
+    template_variables,
     template_version,
     visible_text,
 )
@@ -158,6 +159,19 @@ def test_chinese_letters_state_amounts_in_capital_numerals(samples) -> None:
     assert "Second Reminder" in visible_text(samples[("reminder_letter", "en")].content)
 
 
+def test_english_letters_state_amounts_in_words(samples) -> None:
+    text = visible_text(samples[("collection_notice", "en")].content)
+    assert "CNY 19,518.00 (in words: Nineteen thousand five hundred and eighteen yuan only)" in text
+
+
+def test_english_amounts_in_words_are_omitted_where_they_cannot_be_stated() -> None:
+    context = sample_context("collection_notice", "en")
+    assert template_variables(context)["total_in_words"] == "Nineteen thousand five hundred and eighteen yuan only"
+    assert renderer._in_words(Money.of("105.50", "SGD"), "en") == "One hundred and five SGD and 50/100"
+    assert renderer._in_words(Money.of("19518.000", "KWD"), "en") == ""  # three minor digits
+    assert renderer._in_words(Money.of("-5.00", "CNY"), "en") == ""
+
+
 @pytest.mark.parametrize("locale", LOCALES)
 def test_closure_letter_states_a_settlement_waiver_only_when_there_is_one(samples, locale: str) -> None:
     paid_in_full = visible_text(samples[("closure_letter", locale)].content)
@@ -169,6 +183,8 @@ def test_closure_letter_states_a_settlement_waiver_only_when_there_is_one(sample
     assert waived not in paid_in_full
     if locale == "zh-CN":
         assert "人民币肆仟伍佰壹拾捌元整" in text
+    else:
+        assert "Four thousand five hundred and eighteen yuan only" in text
 
 
 def test_visible_text_reads_tables_tabs_and_line_breaks() -> None:
