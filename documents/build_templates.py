@@ -254,6 +254,35 @@ class _Letter:
                     _shade(cell, "D9D9D9")
         self.para(space_after=6)
 
+    def instalment_table(self, intro: str) -> None:
+        """The missed instalments, when the context lists any: `{%p if %}` drops intro and table otherwise."""
+        self.para("{%p if instalments %}")
+        self.body(intro)
+        if self.zh:
+            head = ("期次", "应还日期", "应还金额")
+        else:
+            head = ("Instalment", "Due date", "Amount due")
+        cells = ("{{ i.number }}", "{{ i.due_on }}", "{{ i.amount }}")
+        widths = (Cm(3.5), Cm(5.5), Cm(5.5))
+        table = self.doc.add_table(rows=4, cols=3)
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        texts = (head, ("{%tr for i in instalments %}", "", ""), cells, ("{%tr endfor %}", "", ""))
+        for index, (row, row_texts) in enumerate(zip(table.rows, texts, strict=True)):
+            for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
+                cell.width = width
+                paragraph = cell.paragraphs[0]
+                paragraph.paragraph_format.space_after = Pt(0)
+                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if column == 2 and index else WD_ALIGN_PARAGRAPH.CENTER
+                if not text:
+                    continue
+                run = paragraph.add_run(text)
+                if index == 0:
+                    run.bold = True
+                    _shade(cell, "D9D9D9")
+        self.para("{%p endif %}")
+
     def evidence_table(self) -> None:
         """The numbered evidence list: one docxtpl row loop (`{%tr for %}`) under a header row."""
         if self.zh:
@@ -451,6 +480,7 @@ def _zh_collection_notice(letter: _Letter) -> None:
     letter.body("截至{{ letter_date }}，您在借款合同项下尚欠我方款项明细如下：")
     letter.amount_table()
     letter.body(_ZH_TOTAL)
+    letter.instalment_table("其中，您未按期归还的分期款项如下：")
     letter.body("根据《中华人民共和国民法典》第五百零九条、第五百七十七条及第六百七十六条的规定，"
                 "当事人应当按照约定全面履行自己的义务；借款人未按照约定的期限返还借款的，"
                 "应当按照约定或者国家有关规定支付逾期利息。现我方正式通知并要求您于{{ pay_by }}前"
@@ -527,6 +557,7 @@ def _en_collection_notice(letter: _Letter) -> None:
     letter.body("As at {{ letter_date }}, the following amounts are outstanding under the Contract:")
     letter.amount_table()
     letter.body(_EN_ACCRUAL)
+    letter.instalment_table("The instalments you have failed to pay are:")
     letter.body("Under Articles 509, 577 and 676 of the Civil Code of the People’s Republic of China, each "
                 "party must perform its obligations in full as agreed, and a borrower who fails to repay a "
                 "loan when due must pay overdue interest as agreed or as provided by the relevant State "

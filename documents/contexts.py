@@ -9,7 +9,7 @@ letter date), because a demand letter with such an error can be challenged in co
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -31,8 +31,22 @@ def _check_demand(letter: CollectionNoticeContext | ReminderLetterContext) -> No
         raise ValueError("pay_by is before letter_date")
 
 
+class OverdueInstalment(BaseModel):
+    """One missed instalment of the repayment schedule."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    number: int = Field(ge=1, description="instalment number in the contract's schedule")
+    due_on: date
+    amount: Money
+
+
 class CollectionNoticeContext(LetterBase):
-    """催收通知书: the first written demand after the loan falls overdue."""
+    """催收通知书: the first written demand after the loan falls overdue.
+
+    `instalments` optionally lists the missed instalments (a table in the letter); empty, the
+    table is left out.
+    """
 
     kind: ClassVar[str] = "collection_notice"
 
@@ -41,10 +55,25 @@ class CollectionNoticeContext(LetterBase):
     balance: Balance
     total: Money
     pay_by: date
+    instalments: tuple[OverdueInstalment, ...] = ()
 
     @model_validator(mode="after")
     def _demand(self) -> CollectionNoticeContext:
         _check_demand(self)
+        numbers = [i.number for i in self.instalments]
+        if numbers != sorted(set(numbers)):
+            raise ValueError("instalments must be in schedule order, each number once")
+        for i in self.instalments:
+            if i.amount.currency != self.total.currency:
+                raise ValueError(f"instalment {i.number} is not in {self.total.currency}")
+            if not i.amount.is_positive():
+                raise ValueError(f"instalment {i.number} amount must be greater than zero")
+            if not self.overdue_since <= i.due_on <= self.letter_date:
+                raise ValueError(f"instalment {i.number} is not overdue between overdue_since and letter_date")
+        if self.instalments:
+            scheduled = sum((i.amount for i in self.instalments), Money.zero(self.total.currency))
+            if scheduled > self.balance.principal + self.balance.interest:
+                raise ValueError("the missed instalments exceed the principal and interest outstanding")
         return self
 
 
@@ -210,6 +239,11 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
             interest=_cny("1050.00"),
             principal=_cny("18000.00"),
         )
+        # A short-term consumer loan repaid every three days: twelve missed instalments of 1,587.50.
+        instalments = tuple(
+            OverdueInstalment(number=27 + n, due_on=date(2024, 2, 10) + timedelta(days=3 * n), amount=_cny("1587.50"))
+            for n in range(12)
+        )
         return CollectionNoticeContext(
             **common,
             letter_date=date(2024, 3, 15),
@@ -218,6 +252,7 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
             balance=balance,
             total=balance.total,
             pay_by=date(2024, 3, 29),
+            instalments=instalments,
         )
     if kind == "reminder_letter":
         balance = Balance(

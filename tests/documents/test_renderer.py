@@ -357,3 +357,15 @@ def test_every_kind_has_a_declared_version_and_templates() -> None:
     assert set(renderer.TEMPLATE_VERSIONS) <= set(CONTEXTS)
     for kind, locale in CASES:
         assert renderer.template_path(kind, locale).is_file()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_collection_notice_instalment_table_only_when_there_are_instalments(locale: str) -> None:
+    full = sample_context("collection_notice", locale)
+    assert len(full.instalments) == 12  # type: ignore[attr-defined]
+    with_table = visible_text(render("collection_notice", full).content)
+    without = visible_text(render("collection_notice", full.model_copy(update={"instalments": ()})).content)
+    intro = "未按期归还的分期款项" if locale == "zh-CN" else "instalments you have failed to pay"
+    assert intro in with_table and intro not in without
+    assert with_table.count("1,587.50") == 12 and "1,587.50" not in without
+    assert "{%" not in without and "instalments" not in without.replace("instalment", "")
