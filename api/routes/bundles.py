@@ -11,9 +11,11 @@ make and read bundles; any other matter is a 404 for a partner.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Annotated, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -28,7 +30,7 @@ from domain.parties import Borrower, Creditor
 from store import queries
 from store.db import write_session
 from store.evidence import EvidenceError, EvidenceMissing, EvidenceStore, EvidenceTampered
-from store.models import Document, EvidenceBundle, Matter, Party
+from store.models import Document, EvidenceBundle, Matter, Party, Payment
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,45 @@ def _catalog_base(matter: Matter, parties: list[Party], bundle_id: str, locale: 
     }
 
 
+_PAYMENTS = {
+    "zh-CN": ("还款记录（含冲抵明细）", "借款人已还款项、到账日期及其按费用、罚息、利息、本金顺序冲抵的情况",
+              "本系统还款台账（由流程引擎确认的还款指令记录）"),
+    "en": ("Payment records (with allocation)",
+           "Payments received, their dates and their allocation to costs, fees, penalty, interest and principal",
+           "The recovery system's payments ledger (payments accepted by the matter's workflow)"),
+}  # fmt: skip
+
+
+def _payments_item(payments: list[Payment], locale: str) -> BundleItem:
+    """The matter's payments as canonical JSON: the same payments always give the same bytes."""
+    records = [
+        {
+            "payment_id": p.payment_id,
+            "amount": {"amount": format(p.amount.quantize(Decimal("0.01")), "f"), "currency": p.currency},
+            "received_on": p.received_on.isoformat(),
+            "allocation": p.allocation,
+            "recorded_by": p.actor,
+            "recorded_at": _utc(p.recorded_at).isoformat(),
+        }
+        for p in payments
+    ]
+    content = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+    description, proves, source = _PAYMENTS[locale]
+    return BundleItem(
+        file_name="payments.json",
+        media_type="application/json",
+        content=content,
+        source=source,
+        created_at=max(_utc(p.recorded_at) for p in payments),
+        description=description,
+        proves=proves,
+    )
+
+
+def _utc(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def _item(doc: Document, content: bytes, locale: str) -> BundleItem:
     other_description, other_proves = _OTHER[locale]
     extension = ".docx" if doc.media_type == DOCX_MEDIA_TYPE else ""
@@ -167,12 +208,14 @@ async def create_bundle(
     request: Request,
     body: Annotated[BundleCreate | None, Body()] = None,
 ) -> BundlePublic:
-    """Bundle the matter's stored letters (each verified against its SHA-256) and store the ZIP."""
+    """Bundle the matter's stored letters (each verified against its SHA-256) and its payment
+    records, and store the ZIP."""
     matter = await queries.get_matter(session, matter_id, firm=key.firm_scope)
     if matter is None:
         await session.commit()
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
     documents = await queries.list_documents(session, matter_id, firm=key.firm_scope)
+    payments = await queries.list_payments(session, matter_id, firm=key.firm_scope)
     parties = await queries.get_parties(session, matter_id, firm=key.firm_scope)
     await session.commit()  # no transaction held open while S3 answers (rows stay loaded)
     if not documents:
@@ -183,6 +226,8 @@ async def create_bundle(
     for doc in documents:
         content = await _fetch(evidence, f"document {doc.id}", doc.key, doc.version_id, doc.sha256)
         items.append(_item(doc, content, locale))
+    if payments:
+        items.append(_payments_item(payments, locale))
 
     bundle_id = uuid.uuid4().hex
     created_at = datetime.now(UTC).replace(microsecond=0)

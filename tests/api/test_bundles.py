@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import json
 import zipfile
 
 from sqlalchemy import update
@@ -13,7 +14,7 @@ from documents.bundle import CATALOG_NAME, MANIFEST_NAME, verify
 from documents.renderer import visible_text
 from store.db import write_session
 from store.models import Document
-from tests.api.conftest import FIRM_A, Stack
+from tests.api.conftest import FIRM_A, Stack, eventually
 from tests.api.test_documents import notice_of
 
 
@@ -119,3 +120,36 @@ async def test_bundle_of_another_matter_is_not_found(stack: Stack) -> None:
     assert r.status_code == 201
     r = await stack.http.get(f"/matters/{second}/bundles/{r.json()['id']}", headers=stack.auth("manager"))
     assert r.status_code == 404
+
+
+async def test_bundle_carries_the_payment_records(stack: Stack) -> None:
+    matter_id, _ = await notice_of(stack, "bundle-pay")
+    r = await stack.http.post(
+        f"/matters/{matter_id}/payments", headers=stack.auth("legal_team"),
+        json={"payment_id": "BP-1", "amount": {"amount": "318.00", "currency": "CNY"}, "received_on": "2026-11-20"},
+    )  # fmt: skip
+    assert r.status_code == 201, r.text
+
+    await eventually(lambda: _payments(stack, matter_id))
+    r = await stack.http.post(f"/matters/{matter_id}/bundles", headers=stack.auth("manager"))
+    assert r.status_code == 201, r.text
+    made = r.json()
+    record = next(item for item in made["items"] if item["name"].endswith("payments.json"))
+    assert record["media_type"] == "application/json"
+    content = (await stack.http.get(made["content_url"], headers=stack.auth("manager"))).content
+    assert verify(content).ok
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        payments = json.loads(archive.read(record["name"]))
+        catalog = visible_text(archive.read(CATALOG_NAME))
+    assert [p["payment_id"] for p in payments] == ["BP-1"]
+    assert payments[0]["amount"] == {"amount": "318.00", "currency": "CNY"}
+    assert payments[0]["allocation"]["fees"]["amount"] == "100.00"  # the waterfall, as recorded
+    assert payments[0]["allocation"]["penalty"]["amount"] == "218.00"
+    assert record["sha256"] in catalog and "还款记录" in catalog
+
+
+async def _payments(stack: Stack, matter_id: str) -> list[object]:
+    from store import queries
+
+    async with stack.sessions() as session:
+        return list(await queries.list_payments(session, matter_id))
