@@ -19,6 +19,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.routes import bundles, documents, health, matters
+from api.routes import evidence as uploads
 from settings import Settings, get_settings
 from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
@@ -79,4 +80,5 @@ def create_app(
     app.include_router(matters.router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
+    app.include_router(uploads.router)
     return app

@@ -336,3 +336,31 @@ class EvidenceBundle(Base):
     manifest: Mapped[dict[str, Any]]
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class Upload(Base):
+    """A file uploaded as evidence for a matter, stored in S3 like a letter. Never updated.
+
+    Created by revision 0003. The same bytes under the same name for the same matter are one
+    upload (the unique constraint makes a repeated upload a no-op).
+    """
+
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("matter_id", "sha256", "file_name"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    matter_id: Mapped[str] = mapped_column(
+        String(128), ForeignKey("matters.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    file_name: Mapped[str] = mapped_column(String(255))
+    media_type: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(String(2000))
+    proves: Mapped[str] = mapped_column(String(2000))
+    source: Mapped[str] = mapped_column(String(2000))
+    bucket: Mapped[str] = mapped_column(String(63))
+    key: Mapped[str] = mapped_column(String(1024))
+    version_id: Mapped[str | None] = mapped_column(String(1024))
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(BigInteger)
+    uploaded_by: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]

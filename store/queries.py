@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import Document, EvidenceBundle, Matter, Party, Payment, Promise, TimelineEvent
+from store.models import Document, EvidenceBundle, Matter, Party, Payment, Promise, TimelineEvent, Upload
 
 MAX_LIMIT = 500
 
@@ -128,3 +128,8 @@ async def get_bundle(
     if firm is not None:
         stmt = stmt.join(Matter, Matter.id == EvidenceBundle.matter_id).where(Matter.referred_firm == firm)
     return await session.scalar(stmt)
+
+
+async def list_uploads(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Upload]:
+    """Uploaded evidence of the matter, oldest first."""
+    return await _children(session, Upload, matter_id, firm, (Upload.created_at, Upload.id))

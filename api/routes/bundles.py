@@ -208,17 +208,18 @@ async def create_bundle(
     request: Request,
     body: Annotated[BundleCreate | None, Body()] = None,
 ) -> BundlePublic:
-    """Bundle the matter's stored letters (each verified against its SHA-256) and its payment
-    records, and store the ZIP."""
+    """Bundle the matter's stored letters and uploaded evidence (each re-verified against its
+    SHA-256) and its payment records, and store the ZIP."""
     matter = await queries.get_matter(session, matter_id, firm=key.firm_scope)
     if matter is None:
         await session.commit()
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
     documents = await queries.list_documents(session, matter_id, firm=key.firm_scope)
     payments = await queries.list_payments(session, matter_id, firm=key.firm_scope)
+    uploads = await queries.list_uploads(session, matter_id, firm=key.firm_scope)
     parties = await queries.get_parties(session, matter_id, firm=key.firm_scope)
     await session.commit()  # no transaction held open while S3 answers (rows stay loaded)
-    if not documents:
+    if not documents and not uploads:
         raise HTTPException(status.HTTP_409_CONFLICT, detail=f"matter {matter_id} has no stored documents to bundle")
     locale = (body.locale if body else None) or matter.borrower_locale
     locale = locale if locale in LOCALES else "zh-CN"
@@ -226,6 +227,12 @@ async def create_bundle(
     for doc in documents:
         content = await _fetch(evidence, f"document {doc.id}", doc.key, doc.version_id, doc.sha256)
         items.append(_item(doc, content, locale))
+    for upload in uploads:
+        content = await _fetch(evidence, f"upload {upload.id}", upload.key, upload.version_id, upload.sha256)
+        items.append(BundleItem(
+            file_name=upload.file_name, media_type=upload.media_type, content=content, source=upload.source,
+            created_at=_utc(upload.created_at), description=upload.description, proves=upload.proves,
+        ))  # fmt: skip
     if payments:
         items.append(_payments_item(payments, locale))
 

@@ -46,7 +46,7 @@ def test_upgrade_from_0001_keeps_data_and_adds_bundles(url: str) -> None:
         with engine.begin() as conn:
             assert "bundles" not in inspect(conn).get_table_names()
             conn.execute(MATTER)
-        migrate(url)  # head
+        migrate(url, "0002")
         with engine.begin() as conn:
             assert _revision(conn) == "0002"
             columns = {c["name"] for c in inspect(conn).get_columns("bundles")}
@@ -62,5 +62,38 @@ def test_upgrade_from_0001_keeps_data_and_adds_bundles(url: str) -> None:
             assert "bundles" not in inspect(conn).get_table_names()
             assert _revision(conn) == "0001"
             assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
+    finally:
+        engine.dispose()
+
+
+UPLOAD = text(
+    "INSERT INTO uploads (id, matter_id, file_name, media_type, description, proves, source, bucket, key, "
+    "version_id, sha256, size, uploaded_by, created_at) VALUES (:id, 'm1', 'contract.pdf', 'application/pdf', "
+    "'Loan contract', 'The loan', 'Creditor', 'bucket', 'matters/m1/uploads/u1', 'v1', :sha, 10, 'test', "
+    "'2024-01-02 00:00:00+00:00')"
+)
+
+
+def test_upgrade_from_0002_keeps_data_and_adds_uploads(url: str) -> None:
+    migrate(url, "0002")
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.begin() as conn:
+            assert "uploads" not in inspect(conn).get_table_names()
+            conn.execute(MATTER)
+        migrate(url)  # head
+        with engine.begin() as conn:
+            assert _revision(conn) == "0003"
+            assert conn.execute(text("SELECT count(*) FROM matters")).scalar() == 1
+            conn.execute(UPLOAD, {"id": "u1", "sha": "a" * 64})
+        with engine.begin() as conn, pytest.raises(Exception, match="(?i)unique"):
+            conn.execute(UPLOAD, {"id": "u2", "sha": "a" * 64})  # same file, same name: one upload
+        with engine.begin() as conn:
+            cfg = alembic_config()
+            cfg.attributes["connection"] = conn
+            command.downgrade(cfg, "0002")
+        with engine.connect() as conn:
+            assert "uploads" not in inspect(conn).get_table_names()
+            assert _revision(conn) == "0002"
     finally:
         engine.dispose()
