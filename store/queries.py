@@ -133,3 +133,26 @@ async def get_bundle(
 async def list_uploads(session: AsyncSession, matter_id: str, firm: str | None = None) -> list[Upload]:
     """Uploaded evidence of the matter, oldest first."""
     return await _children(session, Upload, matter_id, firm, (Upload.created_at, Upload.id))
+
+
+# ---- point look-ups by business key (each backed by a unique index) --------------------------
+async def get_payment(session: AsyncSession, matter_id: str, payment_id: str) -> Payment | None:
+    """The payment recorded under `payment_id` for the matter, or None."""
+    stmt = select(Payment).where(Payment.matter_id == matter_id, Payment.payment_id == payment_id)
+    return await session.scalar(stmt)
+
+
+async def has_promise(session: AsyncSession, matter_id: str, promise_id: str) -> bool:
+    stmt = select(Promise.id).where(Promise.matter_id == matter_id, Promise.promise_id == promise_id)
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def has_event(session: AsyncSession, matter_id: str, event_key: str) -> bool:
+    stmt = select(TimelineEvent.id).where(TimelineEvent.matter_id == matter_id, TimelineEvent.event_key == event_key)
+    return await session.scalar(stmt.limit(1)) is not None
+
+
+async def get_upload_by_content(session: AsyncSession, matter_id: str, sha256: str, file_name: str) -> Upload | None:
+    """The upload of these bytes under this name for the matter, or None."""
+    stmt = select(Upload).where(Upload.matter_id == matter_id, Upload.sha256 == sha256, Upload.file_name == file_name)
+    return await session.scalar(stmt)

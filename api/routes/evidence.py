@@ -117,8 +117,7 @@ async def upload_evidence(
     sha256 = hashlib.sha256(content).hexdigest()
 
     async with request.app.state.sessionmaker() as reader:
-        existing = next((u for u in await queries.list_uploads(reader, matter_id)
-                         if u.sha256 == sha256 and u.file_name == name), None)  # fmt: skip
+        existing = await queries.get_upload_by_content(reader, matter_id, sha256, name)
     if existing is not None:
         response.status_code = status.HTTP_200_OK
         return _public(existing)
@@ -142,8 +141,9 @@ async def upload_evidence(
             writer.add(row)
     except IntegrityError:  # a racing identical upload won: its row is the upload
         async with request.app.state.sessionmaker() as reader:
-            row = next(u for u in await queries.list_uploads(reader, matter_id)
-                       if u.sha256 == sha256 and u.file_name == name)  # fmt: skip
+            winner = await queries.get_upload_by_content(reader, matter_id, sha256, name)
+        assert winner is not None  # the unique constraint that refused our row names it
+        row = winner
         response.status_code = status.HTTP_200_OK
     log.info("evidence uploaded", extra={"upload_id": row.id, "sha256": sha256})
     return _public(row)

@@ -330,12 +330,11 @@ async def _recorded_before(session: AsyncSession, matter_id: str, kind: str, com
     outcome: nothing is ever applied twice either way.)
     """
     if kind == "payment":
-        found = any(p.payment_id == command_id for p in await queries.list_payments(session, matter_id))
+        found = await queries.get_payment(session, matter_id, command_id) is not None
     elif kind == "promise":
-        found = any(p.promise_id == command_id for p in await queries.list_promises(session, matter_id))
+        found = await queries.has_promise(session, matter_id, command_id)
     else:
-        key = f"decision-{command_id}"
-        found = any(e.event_key == key for e in await queries.list_timeline(session, matter_id))
+        found = await queries.has_event(session, matter_id, f"decision-{command_id}")
     await session.commit()
     return found
 
@@ -380,7 +379,7 @@ async def _recorded_payment(session: AsyncSession, matter_id: str, payment_id: s
     row = await queries.get_matter(session, matter_id)
     if row is None:
         return None
-    payment = next((p for p in await queries.list_payments(session, matter_id) if p.payment_id == payment_id), None)
+    payment = await queries.get_payment(session, matter_id, payment_id)
     if payment is None:
         return None
     return PaymentResult(
