@@ -29,6 +29,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from temporalio.exceptions import ApplicationError
 from temporalio.testing import ActivityEnvironment
 
 from activities.inputs import LetterRequest
@@ -315,3 +316,27 @@ async def test_forged_new_version_is_detected_and_the_original_survives(harness:
     assert ev.get_verified(ref.key, ref.version_id, ref.sha256) == original
     # The activity keeps answering with the recorded version, never the forged latest one.
     assert await harness.run(req) == ref
+
+
+async def test_other_bytes_under_the_letters_key_fail_the_activity_for_good(harness: Harness) -> None:
+    """Same business identity, different bytes: a non-retryable failure, no second object, no row."""
+    intake = await harness.open_matter("zh-CN")
+    req = letter_request(intake, "collection_notice", step="conflict")
+    key = document_key(req.matter_id, req.document_id)
+    squatter = harness.evidence.put_document(key, b"not the letter", "application/octet-stream", {})
+
+    with pytest.raises(ApplicationError) as err:
+        await harness.run(req)
+    assert err.value.type == "EvidenceConflict" and err.value.non_retryable
+    assert harness.versions(key) == [squatter.version_id]
+    assert await harness.rows(req.document_id) == []
+
+
+async def test_unknown_letter_kind_fails_the_activity_for_good(harness: Harness) -> None:
+    intake = await harness.open_matter("en")
+    req = letter_request(intake, "collection_notice").model_copy(update={"kind": "no_such_letter"})
+    with pytest.raises(ApplicationError) as err:
+        await harness.run(req)
+    assert err.value.type == "TemplateError" and err.value.non_retryable
+    assert "no_such_letter" in str(err.value)
+    assert await harness.rows(req.document_id) == []
