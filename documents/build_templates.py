@@ -254,65 +254,72 @@ class _Letter:
                     _shade(cell, "D9D9D9")
         self.para(space_after=6)
 
+    def loop_table(
+        self,
+        head: Sequence[str],
+        cells: Sequence[str],
+        widths: Sequence[float],
+        loop: str,
+        *,
+        aligns: Sequence[WD_ALIGN_PARAGRAPH | None],
+        total_row: Sequence[str] | None = None,
+        small: Sequence[int] = (),
+        space_after: bool = True,
+    ) -> None:
+        """A table: a shaded header row, one docxtpl row loop (`{%tr for <loop> %}`) over `cells`,
+        and an optional bold total row. `widths` in cm; `aligns` per column for every row below the
+        header (None leaves the paragraph's own alignment); `small` columns print in 8 pt."""
+        blank = ("",) * (len(head) - 1)
+        texts: list[tuple[Sequence[str], bool]] = [
+            (head, True), ((f"{{%tr for {loop} %}}", *blank), False), (cells, False),
+            (("{%tr endfor %}", *blank), False),
+        ]
+        if total_row is not None:
+            texts.append((total_row, True))
+        table = self.doc.add_table(rows=len(texts), cols=len(head))
+        table.style = self.doc.styles["Table Grid"]
+        table.alignment = WD_TABLE_ALIGNMENT.CENTER
+        table.autofit = False
+        for index, (row, (row_texts, strong)) in enumerate(zip(table.rows, texts, strict=True)):
+            for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
+                cell.width = Cm(width)
+                paragraph = cell.paragraphs[0]
+                paragraph.paragraph_format.space_after = Pt(0)
+                align = WD_ALIGN_PARAGRAPH.CENTER if index == 0 else aligns[column]
+                if align is not None:
+                    paragraph.alignment = align
+                if index == 0:
+                    _shade(cell, "D9D9D9")
+                if not text:
+                    continue
+                run = paragraph.add_run(text)
+                if strong:
+                    run.bold = True
+                if index and column in small:
+                    run.font.size = Pt(8)  # e.g. 64 hex digits wrap onto two lines of the cell
+        if space_after:
+            self.para(space_after=6)
+
     def instalment_table(self, intro: str) -> None:
         """The missed instalments, when the context lists any: `{%p if %}` drops intro and table otherwise."""
         self.para("{%p if instalments %}")
         self.body(intro)
-        if self.zh:
-            head = ("期次", "应还日期", "应还金额")
-        else:
-            head = ("Instalment", "Due date", "Amount due")
-        cells = ("{{ i.number }}", "{{ i.due_on }}", "{{ i.amount }}")
-        widths = (Cm(3.5), Cm(5.5), Cm(5.5))
-        table = self.doc.add_table(rows=4, cols=3)
-        table.style = self.doc.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        texts = (head, ("{%tr for i in instalments %}", "", ""), cells, ("{%tr endfor %}", "", ""))
-        for index, (row, row_texts) in enumerate(zip(table.rows, texts, strict=True)):
-            for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
-                cell.width = width
-                paragraph = cell.paragraphs[0]
-                paragraph.paragraph_format.space_after = Pt(0)
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT if column == 2 and index else WD_ALIGN_PARAGRAPH.CENTER
-                if not text:
-                    continue
-                run = paragraph.add_run(text)
-                if index == 0:
-                    run.bold = True
-                    _shade(cell, "D9D9D9")
+        head = ("期次", "应还日期", "应还金额") if self.zh else ("Instalment", "Due date", "Amount due")
+        center, right = WD_ALIGN_PARAGRAPH.CENTER, WD_ALIGN_PARAGRAPH.RIGHT
+        self.loop_table(head, ("{{ i.number }}", "{{ i.due_on }}", "{{ i.amount }}"), (3.5, 5.5, 5.5),
+                        "i in instalments", aligns=(center, center, right), space_after=False)
         self.para("{%p endif %}")
 
     def evidence_table(self) -> None:
-        """The numbered evidence list: one docxtpl row loop (`{%tr for %}`) under a header row."""
+        """The numbered evidence list: one docxtpl row loop under a header row."""
         if self.zh:
             head = ("序号", "证据名称", "来源", "SHA-256", "证明目的")
         else:
             head = ("No.", "Description", "Source", "SHA-256", "Purpose")
         cells = ("{{ item.number }}", "{{ item.description }}", "{{ item.source }}", "{{ item.sha256 }}",
                  "{{ item.proves }}")
-        widths = (Cm(1.2), Cm(3.6), Cm(3.0), Cm(4.4), Cm(3.4))  # 15.6 cm: the text width
-        table = self.doc.add_table(rows=4, cols=len(head))
-        table.style = self.doc.styles["Table Grid"]
-        table.alignment = WD_TABLE_ALIGNMENT.CENTER
-        table.autofit = False
-        texts = (head, ("{%tr for item in items %}",) + ("",) * 4, cells, ("{%tr endfor %}",) + ("",) * 4)
-        for index, (row, row_texts) in enumerate(zip(table.rows, texts, strict=True)):
-            for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
-                cell.width = width
-                paragraph = cell.paragraphs[0]
-                paragraph.paragraph_format.space_after = Pt(0)
-                if index == 0 or column == 0:
-                    paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                if not text:
-                    continue
-                run = paragraph.add_run(text)
-                if index == 0:
-                    run.bold = True
-                    _shade(cell, "D9D9D9")
-                elif column == 3:
-                    run.font.size = Pt(8)  # 64 hex digits wrap onto two lines of the cell
-        self.para(space_after=6)
+        self.loop_table(head, cells, (1.2, 3.6, 3.0, 4.4, 3.4), "item in items",  # 15.6 cm: the text width
+                        aligns=(WD_ALIGN_PARAGRAPH.CENTER, None, None, None, None), small=(3,))
 
     def signature(self, closing: str | None = None) -> None:
         # Never leave the signature alone on a page: it keeps with the letter's last paragraph.

@@ -427,38 +427,11 @@ UNADDRESSED: frozenset[str] = frozenset(SAMPLES)
 
 def _loop_table(letter: _Letter, head: Sequence[str], cells: Sequence[str], widths: Sequence[float],
                 loop: str, total_row: Sequence[str] | None = None) -> None:
-    """A table with a header row, one docxtpl row loop (`{%tr for %}`) and an optional total row."""
-    from docx.enum.table import WD_TABLE_ALIGNMENT
+    """A row-loop table: the first two columns centred, the amounts right-aligned."""
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Cm, Pt
 
-    from documents.build_templates import _shade
-
-    blank = ("",) * (len(head) - 1)
-    texts: list[tuple[Sequence[str], bool]] = [
-        (head, True), ((f"{{%tr for {loop} %}}", *blank), False), (cells, False), (("{%tr endfor %}", *blank), False),
-    ]
-    if total_row is not None:
-        texts.append((total_row, True))
-    table = letter.doc.add_table(rows=len(texts), cols=len(head))
-    table.style = letter.doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    for index, (row, (row_texts, strong)) in enumerate(zip(table.rows, texts, strict=True)):
-        for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
-            cell.width = Cm(width)
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            if index == 0 or column < 2:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            else:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if index == 0:
-                _shade(cell, "D9D9D9")
-            if text:
-                run = paragraph.add_run(text)
-                run.bold = strong or None
-    letter.para(space_after=6)
+    aligns = [WD_ALIGN_PARAGRAPH.CENTER] * 2 + [WD_ALIGN_PARAGRAPH.RIGHT] * (len(head) - 2)
+    letter.loop_table(head, cells, widths, loop, aligns=aligns, total_row=total_row)
 
 
 def _instalment_table(letter: _Letter) -> None:

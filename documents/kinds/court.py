@@ -24,11 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
-from docx.oxml import OxmlElement
-from docx.oxml.ns import qn
-from docx.shared import Cm, Pt
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from documents.base import LetterBase
@@ -454,15 +450,6 @@ _ZH_ORDINALS = "'二三四五六七'"  # 被告二.. for guarantors (at most MAX
 _ZH_CLAIMS = "'四五六七八九十'"  # claim numbers after the three claims against the borrower
 
 
-def _shade(cell: Any, fill: str) -> None:
-    tc_pr = cell._tc.get_or_add_tcPr()
-    shd = OxmlElement("w:shd")
-    shd.set(qn("w:val"), "clear")
-    shd.set(qn("w:color"), "auto")
-    shd.set(qn("w:fill"), fill)
-    tc_pr.append(shd)
-
-
 def _asset_table(letter: _Letter) -> None:
     """The assets, one docxtpl row loop (`{%tr for %}`) under a header row."""
     if letter.zh:
@@ -470,28 +457,8 @@ def _asset_table(letter: _Letter) -> None:
     else:
         head = ("No.", "Asset", "Location, account or registration", "Estimated value")
     cells = ("{{ loop.index }}", "{{ a.description }}", "{{ a.location }}", "{{ a.estimated_value }}")
-    widths = (Cm(1.2), Cm(5.6), Cm(5.6), Cm(3.2))  # 15.6 cm: the text width
-    table = letter.doc.add_table(rows=4, cols=len(head))
-    table.style = letter.doc.styles["Table Grid"]
-    table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    table.autofit = False
-    texts = (head, ("{%tr for a in assets %}",) + ("",) * 3, cells, ("{%tr endfor %}",) + ("",) * 3)
-    for index, (row, row_texts) in enumerate(zip(table.rows, texts, strict=True)):
-        for column, (cell, text, width) in enumerate(zip(row.cells, row_texts, widths, strict=True)):
-            cell.width = width
-            paragraph = cell.paragraphs[0]
-            paragraph.paragraph_format.space_after = Pt(0)
-            if index == 0 or column == 0:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif column == 3:
-                paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            if not text:
-                continue
-            run = paragraph.add_run(text)
-            if index == 0:
-                run.bold = True
-                _shade(cell, "D9D9D9")
-    letter.para(space_after=6)
+    letter.loop_table(head, cells, (1.2, 5.6, 5.6, 3.2), "a in assets",  # 15.6 cm: the text width
+                      aligns=(WD_ALIGN_PARAGRAPH.CENTER, None, None, WD_ALIGN_PARAGRAPH.RIGHT))
 
 
 def _heading(letter: _Letter, text: str) -> None:
