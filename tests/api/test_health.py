@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 from temporalio.client import Client
 
 from api.app import create_app
-from infra.services import free_port
+from infra.services import free_port, temporal_service
 from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
 from tests.api.conftest import Stack
+from tests.factories import intake_data
+from workers.client import data_converter
 
 
 async def _health(app) -> httpx.Response:  # type: ignore[no-untyped-def]
@@ -43,3 +47,26 @@ async def test_everything_down_is_503(stack: Stack) -> None:
         await engine.dispose()
     assert r.status_code == 503
     assert r.json()["down"] == ["temporal", "s3", "database"]
+
+
+async def test_commands_while_temporal_is_down_are_503_and_change_nothing(stack: Stack, tmp_path: Path) -> None:
+    """A command Temporal never accepted is not a 2xx: 503, and nothing reaches the projection."""
+    m = await stack.open("temporal-down")
+    # A Temporal the API was connected to, then lost.
+    port = free_port()
+    server = temporal_service(tmp_path, port=port, ui_port=free_port()).start()
+    temporal = await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
+    server.stop()
+    app = create_app(stack.settings, temporal=temporal, sessionmaker=stack.sessions, evidence=stack.evidence)
+    payment = {"payment_id": "DOWN-1", "amount": {"amount": "10.00", "currency": "CNY"},
+               "received_on": "2026-11-20"}  # fmt: skip
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as http:
+        r = await http.post(f"/matters/{m['id']}/payments", json=payment, headers=stack.auth("legal_team"))
+        assert r.status_code == 503, r.text
+        assert "Temporal is unavailable" in r.json()["detail"]
+        r = await http.post("/matters", json=intake_data(external_ref=stack.ref(), policy="demo"),
+                            headers=stack.auth("legal_team"))  # fmt: skip
+        assert r.status_code == 503, r.text
+    # The real stack never saw the payment.
+    detail = await stack.detail(m["id"])
+    assert detail["payments_count"] == 0
