@@ -64,6 +64,18 @@ def _default_actor() -> str:
         return "cli"
 
 
+def _policies_or_exit(directory: Path) -> None:
+    """Refuse to open matters when a policy file is bad: file, field and reason on stderr, exit 1."""
+    from documents.policy_check import policy_document_problems
+    from store.policies import PolicyError, load_policies
+
+    try:
+        load_policies(directory, check=policy_document_problems)
+    except PolicyError as exc:
+        typer.echo(f"bad policy:\n{exc}", err=True)
+        raise typer.Exit(1) from None
+
+
 def _exec_module(module: str) -> None:
     """Replace this process with `python -m module` (signals then go straight to it)."""
     env = dict(os.environ)
@@ -123,6 +135,7 @@ def demo(
     actor: Annotated[str, typer.Option(help="Recorded as the user who opened the matters.")] = "cli:demo",
 ) -> None:
     """Open the demo matters; re-running reports them as already open."""
+    _policies_or_exit(Settings().policy_dir)
     intakes = _load_portfolio(file)
     events = json.loads(file.read_text(encoding="utf-8")).get("events", []) if file.suffix == ".json" else []
     settings = _settings()
@@ -135,7 +148,7 @@ def demo(
         ids: dict[str, str] = {}
         for intake in intakes:
             matter_id, created = await open_matter(
-                client, settings.temporal_task_queue, intake, get_policy(intake.policy), actor
+                client, settings.temporal_task_queue, intake, get_policy(intake.policy, settings.policy_dir), actor
             )
             if created:  # scripted events belong to a fresh demo, not to a re-run
                 ids[intake.external_ref] = matter_id
@@ -235,6 +248,7 @@ def import_csv(
     """Open one matter per good CSV line; list bad lines by number and column; exit 1 if any was bad."""
     from domain.intake_csv import CsvHeaderError, FieldError, parse_intake_csv
 
+    _policies_or_exit(Settings().policy_dir)
     try:
         text = file.read_text(encoding="utf-8")
     except UnicodeDecodeError:
@@ -305,7 +319,7 @@ async def _open_all(
 
         async def one(line: int, intake: MatterIntake) -> None:
             try:
-                policy = get_policy(intake.policy)
+                policy = get_policy(intake.policy, settings.policy_dir)
             except UnknownPolicy as exc:
                 results[line] = FieldError("policy", str(exc))
             else:

@@ -17,16 +17,18 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
+OLD_KEYS_VAR = "RECOVERY_ENCRYPTION_OLD_KEYS"
 
 
 class Settings(BaseSettings):
     """Every knob of the system. Env var = `RECOVERY_` + field name in upper case."""
 
-    model_config = SettingsConfigDict(env_prefix="RECOVERY_", extra="ignore")
+    # hide_input_in_errors: a refused value may be a secret (a key), so errors never echo it.
+    model_config = SettingsConfigDict(env_prefix="RECOVERY_", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "production"] = "development"
     var_dir: Path = ROOT / "var"
@@ -58,19 +60,38 @@ class Settings(BaseSettings):
     # Payload encryption key: base64 of 32 random bytes
     encryption_key: str | None = None
     encryption_key_id: str = "k1"
+    # Keys retired by a rotation, kept to read older histories: "id=base64key,id2=base64key"
+    encryption_old_keys: str | None = None
+
+    # Worker: what this process serves (see workers/main.py), render processes (0 = render in
+    # threads of the worker), how many workflows to keep in memory between their tasks
+    worker_role: Literal["all", "workflows", "letters"] = "all"
+    render_processes: int | None = Field(default=None, ge=0)  # None: one per CPU
+    worker_max_cached_workflows: int = Field(default=10_000, ge=0)
 
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    # Escalation policies (*.yaml), validated when a process starts
+    policy_dir: Path = ROOT / "policies"
+
     @field_validator(
-        "s3_endpoint_url", "database_url", "encryption_key", "temporal_api_key",
+        "s3_endpoint_url", "database_url", "encryption_key", "encryption_old_keys", "temporal_api_key",
         "s3_access_key_id", "s3_secret_access_key", mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         # `RECOVERY_S3_ENDPOINT_URL=` (empty) means "none": AWS S3 itself.
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("encryption_old_keys")
+    @classmethod
+    def _old_keys_are_well_formed(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # Refused when the process starts, not when the first old payload needs its key.
+        if value is not None:
+            parse_old_keys(value, current_id=info.data.get("encryption_key_id"))
+        return value
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -119,6 +140,44 @@ class Settings(BaseSettings):
         if len(key) != 32:
             raise ValueError("RECOVERY_ENCRYPTION_KEY must be base64 of exactly 32 bytes")
         return key
+
+    def encryption_old_keys_bytes(self) -> dict[str, bytes]:
+        """The retired payload keys by id: they decrypt old payloads, never encrypt new ones."""
+        if not self.encryption_old_keys:
+            return {}
+        return parse_old_keys(self.encryption_old_keys, current_id=self.encryption_key_id)
+
+
+def parse_old_keys(value: str, *, current_id: str | None) -> dict[str, bytes]:
+    """`id=base64key,id2=base64key` -> `{id: key}`, each key exactly 32 bytes.
+
+    An error names the variable, the entry (by position) and the reason, and never shows a key:
+    not even an id, since a key pasted without one would be read as an id.
+    """
+    keys: dict[str, bytes] = {}
+    for n, entry in enumerate(value.split(","), start=1):
+        key_id, sep, encoded = (part.strip() for part in entry.partition("="))
+        where = f"{OLD_KEYS_VAR}: entry {n}"
+        if not sep:
+            raise ValueError(f"{where} is not of the form id=base64key")
+        if not key_id:
+            raise ValueError(f"{where} has an empty key id")
+        if not encoded:  # e.g. a key pasted without an id: its '=' padding splits it
+            raise ValueError(f"{where} has no key after its '=' (the form is id=base64key)")
+        if key_id == current_id:
+            raise ValueError(
+                f"{where} has the id of the current key (RECOVERY_ENCRYPTION_KEY_ID); an old key needs its own id"
+            )
+        if key_id in keys:
+            raise ValueError(f"{where} repeats the id of entry {list(keys).index(key_id) + 1}")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except ValueError:  # binascii.Error, or a character that is not ASCII
+            raise ValueError(f"{where}: the key is not valid base64") from None
+        if len(key) != 32:
+            raise ValueError(f"{where}: the key is {len(key)} bytes; it must be base64 of exactly 32 bytes")
+        keys[key_id] = key
+    return keys
 
 
 def async_db_url(url: str) -> str:

@@ -1,36 +1,61 @@
 """The matter's side effects: rendering and storing letters, writing the projection.
 
+- `store_letter` (workflow v2, on the `<task queue>-letters` queue): render the typed context
+  the workflow built and store it in S3 under the letter's business identity; the workflow
+  records the returned reference in the projection. Rendering runs in a `RenderPool` (other
+  processes) when one is given, so letters never hold the GIL of the process that runs workflow
+  tasks; the S3 put runs in a thread.
+- `project` (a local activity of workflow v2; a regular activity of v1): write one
+  `ProjectionUpdate` in one transaction, idempotently.
+- `render_and_store_letter`: v1's letter activity, kept for matters opened before v2 until
+  they migrate (it also writes the document row).
+
 Each activity is idempotent by business identity: a letter's `document_id` names exactly
-one S3 object and one database row, so a retry after a crash (even after the object was
-stored but before the row was written) produces neither a second object nor a second row.
-Blocking work (docxtpl, boto3) runs in a thread so the worker's event loop stays free.
+one S3 object (and one database row), so a retry after a crash (even after the object was
+stored) produces neither a second object nor a second row. Failures that retrying cannot fix
+(a template missing or failing, another object under the letter's key, a context that is
+not valid) are raised non-retryable, so the workflow puts the matter in `needs_attention`
+instead of retrying for ever.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import PROJECT, RENDER_LETTER, LetterRequest
+from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, LetterRequest
+from activities.render_pool import RenderPool
 from documents import contexts as ctx
-from documents.renderer import RenderedDocument, render
+from documents.registry import describe_errors
+from documents.renderer import RenderedDocument, RenderError, render
 from domain.evidence import DocumentRef
 from store import projection, queries
-from store.evidence import EvidenceConflict, EvidenceStore
+from store.evidence import EvidenceConflict, EvidenceStore, StoredObject
 from store.records import ProjectionUpdate
 
 log = logging.getLogger(__name__)
 
+V1_PAY_WITHIN_DAYS = 7
+
 
 def letter_context(req: LetterRequest) -> ctx.LetterBase:
-    """Map the workflow's facts onto the template's declared context."""
+    """Map a v1 letter request onto the template's declared context.
+
+    v1 took a letter's pay-by date and its letter date at two different instants; under load the
+    pay-by date could fall before the letter date and the letter was refused for ever (issue 6,
+    defect 1). The pay-by date is then the letter date plus the days v1 meant to give, so such a
+    matter's letter goes out and the matter moves on (and migrates to v2).
+    """
     intake = req.intake
+    if req.pay_by is not None and req.pay_by < req.letter_date:
+        req = req.model_copy(update={"pay_by": req.letter_date + timedelta(days=V1_PAY_WITHIN_DAYS)})
     base: dict[str, Any] = dict(
         reference=req.reference,
         letter_date=req.letter_date,
@@ -77,9 +102,62 @@ def document_key(matter_id: str, document_id: str) -> str:
 class MatterActivities:
     """Activities with their clients injected (DB session factory, evidence store)."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], evidence: EvidenceStore) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        evidence: EvidenceStore,
+        render_pool: RenderPool | None = None,
+    ) -> None:
         self._sessions = sessions
         self._evidence = evidence
+        self._pool = render_pool
+
+    async def _render(self, kind: str, context: ctx.LetterBase) -> RenderedDocument:
+        try:
+            if self._pool is not None:
+                return await self._pool.render(kind, context)
+            return await asyncio.to_thread(render, kind, context)
+        except RenderError as exc:
+            # A missing or failing template: retrying the same input cannot help.
+            raise ApplicationError(f"{type(exc).__name__}: {exc}", type="TemplateError", non_retryable=True) from exc
+
+    def _put(self, key: str, rendered: RenderedDocument, matter_id: str, document_id: str) -> StoredObject:
+        return self._evidence.put_document(
+            key,
+            rendered.content,
+            rendered.media_type,
+            {
+                "matter-id": matter_id,
+                "document-id": document_id,
+                "kind": rendered.kind,
+                "template-version": rendered.template_version,
+            },
+        )
+
+    @activity.defn(name=STORE_LETTER)
+    async def store_letter(self, job: LetterJob) -> DocumentRef:
+        """Render `job`'s context and store it once under its document id; the reference to record."""
+        rendered = await self._render(job.kind, job.context)
+        key = document_key(job.matter_id, job.document_id)
+        try:
+            stored = await asyncio.to_thread(self._put, key, rendered, job.matter_id, job.document_id)
+        except EvidenceConflict as exc:
+            # Same identity, different bytes: another object holds this letter's key.
+            raise ApplicationError(str(exc), type="EvidenceConflict", non_retryable=True) from exc
+        return DocumentRef(
+            document_id=job.document_id,
+            matter_id=job.matter_id,
+            kind=job.kind,
+            locale=rendered.locale,
+            template_version=rendered.template_version,
+            bucket=stored.bucket,
+            key=stored.key,
+            version_id=stored.version_id,
+            sha256=stored.sha256,
+            size=stored.size,
+            media_type=rendered.media_type,
+            created_at=datetime.now(UTC),
+        )
 
     @activity.defn(name=PROJECT)
     async def project(self, update: ProjectionUpdate) -> None:
@@ -91,8 +169,12 @@ class MatterActivities:
             existing = await queries.get_document(session, req.document_id)
         if existing is not None:
             return _ref_from_row(existing)
-        context = letter_context(req)
-        rendered: RenderedDocument = await asyncio.to_thread(render, req.kind, context)
+        try:
+            context = letter_context(req)
+        except ValidationError as exc:
+            raise ApplicationError(f"LetterInvalid: {describe_errors(exc)}", type="LetterInvalid",
+                                   non_retryable=True) from None
+        rendered = await self._render(req.kind, context)
         key = document_key(req.matter_id, req.document_id)
         try:
             stored = await asyncio.to_thread(

@@ -20,9 +20,11 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api.routes import bundles, documents, health, matters
 from api.routes import evidence as uploads
+from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
 from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
+from store.policies import load_policies
 from workers.client import connect
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ def create_app(
 ) -> FastAPI:
     """Build the app. Whatever is not injected is created from `settings` when the app starts."""
     settings = (settings or get_settings()).resolved()
+    # Refuse to build the app on a bad policy file (PolicyError: file, field, reason).
+    load_policies(settings.policy_dir, check=policy_document_problems)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -5,22 +5,32 @@ projection database. A missing or unknown key is a 401 with `WWW-Authenticate: B
 known key of the wrong role is a 403. A partner key is bound to one firm: `Principal.firm_scope`
 is passed to every query, so a matter not referred to that firm simply does not exist for it
 (404), exactly like an unknown one.
+
+Authorise first: who is calling (401), may their role do this (403), may they see this object
+(404), and only then anything else (input 422, state 409, a dependency that is down 503), so
+an answer never tells an outsider that something exists. Object checks are dependencies
+(FastAPI runs them before it validates the query and the body), and `AuthorisedRoute` holds a
+malformed JSON body back until they have run.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import json
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Request, Response, status
+from fastapi.exceptions import RequestValidationError
+from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
 from settings import Settings
-from store import apikeys
+from store import apikeys, queries
 from store.evidence import EvidenceStore
+from store.models import Matter
 
 Role = str  # legal_team | manager | partner
 
@@ -110,3 +120,81 @@ def require_roles(*roles: Role) -> Any:
 
 StaffKey = Annotated[Principal, require_roles("legal_team", "manager")]
 ManagerKey = Annotated[Principal, require_roles("manager")]
+
+
+async def get_projected_matter(matter_id: str, key: CurrentKey, session: SessionDep) -> Matter:
+    """The matter's projection row if the caller may see it; 404 (as for an unknown one) otherwise.
+
+    A dependency, so the 404 comes before the route's query and body are validated. List the
+    route's role-checked key before it, so a refused role is a 403 first.
+    """
+    row = await queries.get_matter(session, matter_id, firm=key.firm_scope)
+    await session.commit()  # end the read: nothing held open while S3 or Temporal answer (rows stay loaded)
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
+    return row
+
+
+ProjectedMatter = Annotated[Matter, Depends(get_projected_matter)]
+
+
+# What `json()` returns for a body it could not parse: a bare object, which no model, dict, list or
+# scalar type accepts (`AuthorisedRoute` refuses, when it is built, a body type that would).
+_UNPARSED = object()
+
+
+class _DeferredJSONRequest(Request):
+    """A request whose `json()` records a parse error instead of raising it."""
+
+    body_error: ValueError | None = None
+
+    async def json(self) -> Any:
+        try:
+            return await super().json()
+        except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
+            self.body_error = exc
+            return _UNPARSED
+
+
+class AuthorisedRoute(APIRoute):
+    """A route that reports a malformed JSON body only to a caller its dependencies admit.
+
+    FastAPI parses a JSON body before it runs any dependency, so a request with broken JSON
+    would get a 422 before its key, role or object is checked. Here the parse error is held
+    back: the dependencies run first (401, 403, 404), then the stand-in body fails validation
+    and the caller gets the error FastAPI itself would have given.
+    """
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        if self.body_field is not None and not self.body_field.validate(_UNPARSED, {}, loc=("body",))[1]:
+            # The endpoint would run with the stand-in for a body it never received.
+            raise TypeError(f"{path}: AuthorisedRoute needs a typed body (a model), not one that accepts anything")
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def authorise_then_parse(request: Request) -> Response:
+            deferred = _DeferredJSONRequest(request.scope, request.receive)
+            try:
+                return await handler(deferred)
+            except RequestValidationError:
+                exc = deferred.body_error
+                if exc is None:
+                    raise
+                if isinstance(exc, json.JSONDecodeError):
+                    raise RequestValidationError(
+                        [
+                            {
+                                "type": "json_invalid",
+                                "loc": ("body", exc.pos),
+                                "msg": "JSON decode error",
+                                "input": {},
+                                "ctx": {"error": exc.msg},
+                            }
+                        ],
+                        body=exc.doc,
+                    ) from None
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="There was an error parsing the body") from None
+
+        return authorise_then_parse

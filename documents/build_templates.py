@@ -37,7 +37,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.text.paragraph import Paragraph
 
-from documents import kinds
+from documents import kinds, registry
 from documents.contexts import KINDS, LOCALES
 from documents.renderer import TEMPLATE_DIR, normalize_docx
 
@@ -50,20 +50,8 @@ _CJK_BODY_FONT = "SimSun"  # 宋体
 _CJK_TITLE_FONT = "SimHei"  # 黑体
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"
 
-TITLES: dict[str, dict[str, str]] = {
-    "zh-CN": {
-        "collection_notice": "催收通知书",
-        "reminder_letter": "还款提醒函",
-        "closure_letter": "结清证明",
-        "evidence_catalog": "证据目录",
-    },
-    "en": {
-        "collection_notice": "Collection Notice",
-        "reminder_letter": "Reminder Letter",
-        "closure_letter": "Payoff and Closure Letter",
-        "evidence_catalog": "Evidence Catalogue",
-    },
-}
+# Titles per locale and kind: one table, in documents/registry.py.
+TITLES: dict[str, dict[str, str]] = registry.TITLES
 
 
 # ---- low-level helpers -------------------------------------------------------------------------
@@ -657,8 +645,6 @@ _SUBTITLES: dict[tuple[str, str], str] = {
 
 # Families of documents defined in documents/kinds/<group>.py.
 for _group in kinds.groups():
-    for _locale, _titles in getattr(_group, "TITLES", {}).items():
-        TITLES[_locale].update(_titles)
     _BODIES.update(_group.BODIES)
     _UNADDRESSED = _UNADDRESSED | frozenset(getattr(_group, "UNADDRESSED", ()))
     _SUBTITLES.update(getattr(_group, "SUBTITLES", {}))

@@ -71,3 +71,57 @@ class PolicyClock(BaseModel):
         elif local.hour >= end_hour:
             local = datetime.combine(local.date() + timedelta(days=1), time(start_hour), tz)
         return local.astimezone(instant.tzinfo)
+
+
+class OverdueClock(BaseModel):
+    """Enough to say a matter's days past due at any instant, without waking its workflow.
+
+    Days past due used to be refreshed by the workflow every policy day; now whoever reads a
+    matter computes them: the API, the projection's queries (as SQL bounds, see
+    `min_overdue_bounds`) and Temporal's own list (the `OverdueSince` search attribute is
+    `zero_at`).
+
+    - real-time policies (`day_seconds` 86400): whole calendar days in the borrower's time zone
+      from `overdue_since` to today there; `zero_at` is the start of `overdue_since` there;
+    - compressed (demo) policies: the days past due at intake plus the policy days elapsed since
+      the matter started; `zero_at` is the instant at which that count was zero.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    overdue_since: date
+    timezone: str
+    day_seconds: int
+    zero_at: datetime  # aware, UTC
+
+    @classmethod
+    def for_matter(cls, clock: PolicyClock, overdue_since: date, intake_days_past_due: int) -> OverdueClock:
+        if clock.real_time:
+            zero_at = datetime.combine(overdue_since, time(0), ZoneInfo(clock.timezone)).astimezone(
+                clock.started_at.tzinfo
+            )
+        else:
+            zero_at = clock.started_at - timedelta(seconds=intake_days_past_due * clock.day_seconds)
+        return cls(overdue_since=overdue_since, timezone=clock.timezone, day_seconds=clock.day_seconds, zero_at=zero_at)
+
+    @property
+    def real_time(self) -> bool:
+        return self.day_seconds == 86400
+
+    def days_past_due(self, now: datetime) -> int:
+        """Days past due at `now` (never negative)."""
+        if self.real_time:
+            return days_past_due(self.overdue_since, now.astimezone(ZoneInfo(self.timezone)).date())
+        return max(0, int((now - self.zero_at).total_seconds() // self.day_seconds))
+
+
+def overdue_cutoff(now: datetime, timezone: str, day_seconds: int, days: int) -> date | datetime:
+    """The bound a matter must meet to be at least `days` past due at `now`.
+
+    Real-time policies: the latest `overdue_since` date (`overdue_since <= bound`); compressed
+    policies: the latest `zero_at` instant (`zero_at <= bound`). Exact, so lists filtered in SQL
+    agree with `OverdueClock.days_past_due`.
+    """
+    if day_seconds == 86400:
+        return now.astimezone(ZoneInfo(timezone)).date() - timedelta(days=days)
+    return now - timedelta(seconds=days * day_seconds)

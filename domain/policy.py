@@ -2,17 +2,96 @@
 
 A matter keeps the policy name and version it started with: the whole policy object
 travels in the workflow input, so a later edit of the YAML file never changes a matter
-in flight.
+in flight. New sections therefore get defaults (old inputs still decode), and a field that
+is no longer used stays, ignored, for the same reason (see `dpd_refresh_days`).
+
+The rules here are the pure ones (ranges, order, windows). `PolicyError` reports every
+broken rule as `<source>: <field path>: <reason>`; the loader (store/policies.py) adds the
+file-level rules and the start-up check that every document kind a policy names exists.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 Channel = Literal["letter", "sms", "email", "phone_task"]
+
+# ---- errors --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class PolicyProblem:
+    """One broken rule: where (file, field path such as `ladder[2].day`) and why."""
+
+    source: str
+    field: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        return f"{self.source}: {self.field}: {self.reason}" if self.field else f"{self.source}: {self.reason}"
+
+
+class PolicyError(ValueError):
+    """A policy is invalid. The message has one line per problem: `<source>: <field path>: <reason>`."""
+
+    def __init__(self, problems: Iterable[PolicyProblem]) -> None:
+        self.problems: tuple[PolicyProblem, ...] = tuple(problems)
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+def field_path(loc: Sequence[str | int]) -> str | None:
+    """pydantic's location as a policy author reads it: `('ladder', 2, 'day')` -> `ladder[2].day`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path or None
+
+
+_SCALARS = (str, int, float, Decimal, bool, type(None))
+
+
+def _reason(error: Any) -> str:
+    kind, message, value = error["type"], error["msg"], error.get("input")
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return "unknown field (not part of the policy format)"
+    if kind == "value_error":  # a plain ValueError raised by a validator: its own words
+        return str(error["ctx"]["error"])
+    if kind == "policy_rule":  # `_rule_error` below: the message already shows the values
+        return message
+    return f"{message} (got {value!r})" if isinstance(value, _SCALARS) else message
+
+
+def validation_problems(exc: ValidationError, source: str) -> list[PolicyProblem]:
+    """Every error of a policy's ValidationError, as problems naming the field and the reason."""
+    return [PolicyProblem(source, field_path(e["loc"]), _reason(e)) for e in exc.errors()]
+
+
+def _rule_error(model: str, loc: tuple[str | int, ...], reason: str, value: object) -> ValidationError:
+    """A rule broken at `loc` (relative to the validated value), so the error names that field.
+
+    pydantic keeps the locations of a ValidationError raised inside a validator, which a
+    plain ValueError would lose (it would point at the whole list or model).
+    """
+    return _rule_errors(model, [(loc, reason, value)])
+
+
+def _rule_errors(model: str, broken: Sequence[tuple[tuple[str | int, ...], str, object]]) -> ValidationError:
+    details = [
+        InitErrorDetails(type=PydanticCustomError("policy_rule", "{reason}", {"reason": reason}), loc=loc, input=value)
+        for loc, reason, value in broken
+    ]
+    return ValidationError.from_exception_data(model, details)
+
+
+# ---- the model -----------------------------------------------------------------------------------
 
 
 class LadderStep(BaseModel):
@@ -26,7 +105,8 @@ class LadderStep(BaseModel):
     @model_validator(mode="after")
     def _letter_has_template(self) -> LadderStep:
         if self.channel == "letter" and not self.template:
-            raise ValueError(f"ladder step {self.name!r} is a letter and needs a template")
+            reason = f"ladder step {self.name!r} is a letter and needs a template"
+            raise _rule_error("LadderStep", ("template",), reason, self.template)
         return self
 
 
@@ -44,9 +124,44 @@ class ContactRules(BaseModel):
     end_hour: int = Field(default=21, ge=1, le=24)
     max_attempts_per_7_days: int = Field(default=7, ge=1)
 
+    @model_validator(mode="after")
+    def _window(self) -> ContactRules:
+        if self.start_hour >= self.end_hour:
+            raise _rule_error(
+                "ContactRules", ("end_hour",),
+                f"{self.end_hour} is not after start_hour {self.start_hour} (contact hours must be a non-empty window)",
+                self.end_hour,
+            )  # fmt: skip
+        return self
+
+
+class ReferralRules(BaseModel):
+    """How long a law firm has to answer a referral, and when it is reminded."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    answer_within_days: int = Field(default=5, ge=1, description="policy days the firm has to accept or decline")
+    remind_after_days: int = Field(default=3, ge=1, description="policy days after the referral to remind the firm")
+
+    @model_validator(mode="after")
+    def _reminder_before_deadline(self) -> ReferralRules:
+        if self.remind_after_days >= self.answer_within_days:
+            raise _rule_error(
+                "ReferralRules", ("remind_after_days",),
+                f"{self.remind_after_days} is not before answer_within_days {self.answer_within_days} "
+                "(the reminder must come before the firm's deadline)",
+                self.remind_after_days,
+            )  # fmt: skip
+        return self
+
 
 class EscalationPolicy(BaseModel):
-    """One version of one policy."""
+    """One version of one policy.
+
+    `dpd_refresh_days` is deprecated and ignored: policy files no longer set it, and it stays
+    (optional, default 1) only so that workflow inputs recorded with it still decode. New code
+    must not read it.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -59,19 +174,32 @@ class EscalationPolicy(BaseModel):
     promise_grace_days: int = Field(ge=0)
     legal_review: LegalReviewThresholds = LegalReviewThresholds()
     contact: ContactRules = ContactRules()
-    dpd_refresh_days: int = Field(default=1, ge=1, description="how often DaysPastDue is refreshed")
+    referral: ReferralRules = ReferralRules()
+    dpd_refresh_days: int = Field(default=1, ge=1, description="deprecated and ignored; kept so old inputs decode")
 
-    @model_validator(mode="after")
-    def _ordered(self) -> EscalationPolicy:
-        days = [s.day for s in self.ladder]
-        if days != sorted(days):
-            raise ValueError("ladder steps must be in day order")
-        return self
+    @field_validator("ladder")
+    @classmethod
+    def _days_ascend(cls, ladder: tuple[LadderStep, ...]) -> tuple[LadderStep, ...]:
+        broken: list[tuple[tuple[str | int, ...], str, object]] = []
+        for i in range(1, len(ladder)):
+            day, previous = ladder[i].day, ladder[i - 1].day
+            if day <= previous:
+                same = ": two steps on the same day are not allowed" if day == previous else ""
+                reason = f"{day} is not after the previous step's day {previous}{same}"
+                reason += " (ladder days must strictly ascend)"
+                broken.append(((i, "day"), reason, day))
+        if broken:
+            raise _rule_errors("EscalationPolicy", broken)
+        return ladder
 
     @property
     def ladder_days(self) -> int:
         return self.ladder[-1].day if self.ladder else 0
 
     @classmethod
-    def from_mapping(cls, data: dict[str, Any]) -> EscalationPolicy:
-        return cls.model_validate(data)
+    def from_mapping(cls, data: dict[str, Any], source: str = "policy") -> EscalationPolicy:
+        """Validate a policy read from `source` (a file path); raises PolicyError naming each bad field."""
+        try:
+            return cls.model_validate(data)
+        except ValidationError as exc:
+            raise PolicyError(validation_problems(exc, source)) from None

@@ -18,11 +18,19 @@ import sysconfig
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-SEARCH_ATTRIBUTES = {"MatterStage": "Keyword", "DaysPastDue": "Int", "OutstandingAmount": "Double"}
+# The matters' search attributes: registered on the namespace before any matter runs. DaysPastDue is
+# written only by matters opened before workflow v2 (until they migrate); OverdueSince replaces it.
+SEARCH_ATTRIBUTES = {
+    "MatterStage": "Keyword",
+    "OutstandingAmount": "Double",
+    "OverdueSince": "Datetime",
+    "NeedsAttention": "Bool",
+    "DaysPastDue": "Int",
+}
 
 
 class ServiceError(RuntimeError):
@@ -246,42 +254,59 @@ class SeaweedPorts:
         ]
 
     @classmethod
-    def random(cls, s3: int | None = None) -> SeaweedPorts:
-        """Free ports for every server (keeping `s3` if given), in SeaweedFS's own layout.
+    def random(
+        cls,
+        s3: int | None = None,
+        *,
+        keep: Mapping[str, int] | None = None,
+        avoid: Iterable[int] = (),
+    ) -> SeaweedPorts:
+        """Free ports for every server (keeping `s3` and the ports in `keep`), in SeaweedFS's layout.
 
         Parts of `weed mini` assume gRPC = HTTP port + 10000 whatever the flags say (its
-        plugin worker dials the admin server there), so each pair keeps that offset. The
-        ports are drawn below the kernel's ephemeral range, where outgoing connections
-        cannot take them between this check and the server's bind.
+        plugin worker dials the admin server there), so each pair keeps that offset: a kept
+        HTTP port without its gRPC port gets HTTP + 10000 when that is free. The ports are
+        drawn below the kernel's ephemeral range, where outgoing connections cannot take
+        them between this check and the server's bind, and never from `avoid` (the ports of
+        the other servers of the stack, free now but about to be taken).
         """
-        rng = random.SystemRandom()
-        taken: set[int] = set()
+        kept = dict(keep or {})
         if s3 is not None:
-            taken.add(s3)
-        pairs: list[tuple[int, int]] = []
-        for _ in range(10_000):
-            if len(pairs) == (4 if s3 is not None else 5):
-                break
-            base = rng.randrange(_PORT_POOL_LOW, _PORT_POOL_LOW + 2768)
-            if {base, base + GRPC_OFFSET} & taken or not (port_free(base) and port_free(base + GRPC_OFFSET)):
-                continue
-            taken |= {base, base + GRPC_OFFSET}
-            pairs.append((base, base + GRPC_OFFSET))
-        else:
+            kept["s3"] = s3
+        unknown = set(kept) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ValueError(f"not a SeaweedFS port: {', '.join(sorted(unknown))}")
+        taken = set(avoid) | set(kept.values())
+        bases = list(range(_PORT_POOL_LOW, _PORT_POOL_HIGH))
+        random.SystemRandom().shuffle(bases)
+        pool = iter(bases)
+
+        def draw(pair: bool) -> int:
+            for base in pool:
+                wanted = {base, base + GRPC_OFFSET} if pair else {base}
+                if not wanted & taken and all(port_free(p) for p in wanted):
+                    taken.update(wanted)
+                    return base
             raise ServiceError("could not find free ports for SeaweedFS")
-        if s3 is not None:
-            s3_grpc = grpc_port_for(s3, taken)
-            pairs.insert(0, (s3, s3_grpc))
-        (s3p, s3g), (master, master_g), (volume, volume_g), (filer, filer_g), (admin, admin_g) = pairs
-        return cls(
-            s3=s3p, master=master, volume=volume, filer=filer,
-            s3_grpc=s3g, master_grpc=master_g, volume_grpc=volume_g, filer_grpc=filer_g,
-            admin=admin, admin_grpc=admin_g,
-        )
+
+        ports: dict[str, int] = {}
+        for name in SEAWEED_SERVERS:
+            http, grpc = kept.get(name), kept.get(f"{name}_grpc")
+            if http is None:
+                http = draw(pair=grpc is None)
+                if grpc is None:
+                    grpc = http + GRPC_OFFSET
+            elif grpc is None:
+                grpc = grpc_port_for(http, taken)
+                taken.add(grpc)
+            ports[name], ports[f"{name}_grpc"] = http, grpc
+        return cls(**ports)
 
 
+SEAWEED_SERVERS = ("s3", "master", "volume", "filer", "admin")  # each an HTTP + gRPC pair
 GRPC_OFFSET = 10_000
 _PORT_POOL_LOW = 20_000  # 20000-22767 and +10000: below the usual ephemeral range (32768-)
+_PORT_POOL_HIGH = 22_768
 
 
 def grpc_port_for(http_port: int, avoid: set[int] | None = None) -> int:

@@ -12,10 +12,13 @@ A server whose endpoint in the settings is not on this machine (a Temporal clust
 is not started; it is used as configured. PostgreSQL is never started here: set
 RECOVERY_DATABASE_URL to use one, else the projection is a SQLite file under `var/`.
 
-Every port is checked before anything starts, so a clash fails at once, naming the port.
-SeaweedFS opens ten ports; clients only use the S3 one (from RECOVERY_S3_ENDPOINT_URL). The
-others are SeaweedFS's defaults unless RECOVERY_SEAWEEDFS_PORTS says otherwise: `auto` (free
-ports picked at start) or `master=9333,volume=8080,...` (names as in `SeaweedPorts`).
+Every port is checked before anything starts, so a clash fails at once, naming the port, what
+it is for and the setting that chose it. SeaweedFS opens ten ports; clients only use the S3 one
+(from RECOVERY_S3_ENDPOINT_URL). The other nine are internal: by default free ports picked at
+start (SeaweedFS's own 8080, 9333, 8888 ... are often taken on a laptop), each gRPC port its
+HTTP port + 10000 as SeaweedFS expects. RECOVERY_SEAWEEDFS_PORTS changes that: `fixed`
+(SeaweedFS's classic ports), `name=port,...` pairs (names as in `SeaweedPorts`; the ones not
+named are picked free, or classic after `fixed,`), or `auto` (the default, said explicitly).
 
 The PIDs of the children are written to `var/run/stack.json` while the stack runs (for
 scripts and tests); a lock on `var/run/stack.lock` keeps two launchers off one `var/`.
@@ -35,7 +38,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,13 +53,14 @@ from infra.services import (
     ServiceError,
     grpc_port_for,
     port_free,
-    require_free_ports,
     seaweedfs_service,
     temporal_service,
 )
 from settings import ROOT, Settings
 
 SEAWEEDFS_PORTS_ENV = "RECOVERY_SEAWEEDFS_PORTS"
+SEAWEEDFS_AUTO = "auto"  # free ports for SeaweedFS's internal servers (the default)
+SEAWEEDFS_FIXED = frozenset({"fixed", "defaults"})  # SeaweedFS's classic ports (9333, 8080, 8888 ...)
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MIGRATE_TIMEOUT = 300.0
 DEMO_TIMEOUT = 300.0
@@ -82,32 +86,67 @@ def split_host_port(address: str) -> tuple[str, int]:
     return parts.hostname, port
 
 
-def seaweed_ports(s3_port: int, spec: str | None) -> SeaweedPorts:
-    """SeaweedFS's ports: S3 from the endpoint URL, the others per RECOVERY_SEAWEEDFS_PORTS."""
-    spec = (spec or "").strip()
+def plan_seaweed_ports(
+    s3_port: int, spec: str | None, avoid: Iterable[int] = ()
+) -> tuple[SeaweedPorts, frozenset[str]]:
+    """SeaweedFS's ports, and the names of those RECOVERY_SEAWEEDFS_PORTS fixed (the rest were picked).
+
+    S3 comes from the endpoint URL. The internal ports are free ones (never one in `avoid`:
+    the other servers' ports) unless `spec` names them, or says `fixed` for SeaweedFS's classic
+    layout. A named HTTP port brings its gRPC port along at HTTP + 10000 unless named too.
+    """
     names = [f.name for f in dataclasses.fields(SeaweedPorts) if f.name != "s3"]
-    if spec == "auto":
-        return SeaweedPorts.random(s3=s3_port)
-    defaults = SeaweedPorts()
-    if s3_port != defaults.s3:
-        # Keep SeaweedFS's convention (gRPC = HTTP + 10000) for a moved S3 port.
-        defaults = dataclasses.replace(defaults, s3=s3_port, s3_grpc=grpc_port_for(s3_port))
-    if not spec:
-        return defaults
+    fixed: bool | None = None
     overrides: dict[str, int] = {}
-    for item in spec.split(","):
+    for item in (spec or "").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        if item.lower() == SEAWEEDFS_AUTO or item.lower() in SEAWEEDFS_FIXED:
+            wants_fixed = item.lower() in SEAWEEDFS_FIXED
+            if fixed is not None and fixed != wants_fixed:
+                raise ServiceError(f"{SEAWEEDFS_PORTS_ENV}: say either 'auto' or 'fixed', not both")
+            fixed = wants_fixed
+            continue
         name, sep, value = item.partition("=")
-        name = name.strip().replace("-", "_").replace(".", "_")
+        name = name.strip().lower().replace("-", "_").replace(".", "_")
         if not sep or name not in names or not value.strip().isdigit():
             raise ServiceError(
-                f"{SEAWEEDFS_PORTS_ENV}: cannot read {item.strip()!r}; "
-                f"use 'auto' or name=port pairs with names from: {', '.join(names)}"
+                f"{SEAWEEDFS_PORTS_ENV}: cannot read {item!r}; use 'auto' (the default: free ports), "
+                f"'fixed' (SeaweedFS's classic ports) and/or name=port pairs with names from: {', '.join(names)}"
             )
-        overrides[name] = int(value)
+        port = int(value)
+        if not 1 <= port <= 65535:
+            raise ServiceError(f"{SEAWEEDFS_PORTS_ENV}: {item!r}: a port is a number from 1 to 65535")
+        overrides[name] = port
     for name in list(overrides):
-        if f"{name}_grpc" in names and f"{name}_grpc" not in overrides:
-            overrides[f"{name}_grpc"] = overrides[name] + GRPC_OFFSET
-    return dataclasses.replace(defaults, **overrides)
+        grpc_name = f"{name}_grpc"
+        if grpc_name in names and grpc_name not in overrides:
+            grpc = overrides[name] + GRPC_OFFSET
+            if grpc > 65535:
+                raise ServiceError(
+                    f"{SEAWEEDFS_PORTS_ENV}: {name}={overrides[name]} puts its gRPC port at {grpc} "
+                    f"(SeaweedFS uses HTTP + {GRPC_OFFSET}); choose a port up to {65535 - GRPC_OFFSET}, "
+                    f"or set {grpc_name} too"
+                )
+            overrides[grpc_name] = grpc
+    if not fixed:
+        return SeaweedPorts.random(s3=s3_port, keep=overrides, avoid=avoid), frozenset(overrides)
+    classic = SeaweedPorts()
+    if s3_port != classic.s3:
+        # Keep SeaweedFS's convention (gRPC = HTTP + 10000) for a moved S3 port.
+        classic = dataclasses.replace(classic, s3=s3_port, s3_grpc=grpc_port_for(s3_port))
+    return dataclasses.replace(classic, **overrides), frozenset(names)
+
+
+def seaweed_ports(s3_port: int, spec: str | None, avoid: Iterable[int] = ()) -> SeaweedPorts:
+    """SeaweedFS's ports: S3 from the endpoint URL, the others per RECOVERY_SEAWEEDFS_PORTS."""
+    return plan_seaweed_ports(s3_port, spec, avoid)[0]
+
+
+def seaweed_label(name: str) -> str:
+    """A `SeaweedPorts` field as the user reads it in messages: `S3 (SeaweedFS)`, `SeaweedFS master grpc`."""
+    return "S3 (SeaweedFS)" if name == "s3" else f"SeaweedFS {name.replace('_', ' ')}"
 
 
 @dataclass(frozen=True)
@@ -120,6 +159,8 @@ class StackPlan:
     seaweed: SeaweedPorts | None  # None: S3 is remote (or AWS), not started here
     api_host: str
     api_port: int
+    # SeaweedFS's internal ports that RECOVERY_SEAWEEDFS_PORTS fixed; the others were picked free.
+    seaweed_fixed: frozenset[str] = frozenset()
 
     @property
     def log_dir(self) -> Path:
@@ -138,17 +179,31 @@ class StackPlan:
 
     def local_ports(self) -> dict[str, int]:
         """Ports on 127.0.0.1, by a name a user recognises in an error message."""
-        ports: dict[str, int] = {}
+        return {label: port for label, port, _ in self._ports_on_loopback()}
+
+    def _ports_on_loopback(self) -> list[tuple[str, int, str]]:
+        """(name, port, where it comes from) of every port on 127.0.0.1."""
+        ports: list[tuple[str, int, str]] = []
         if self.temporal_port is not None and self.temporal_ui_port is not None:
-            ports["Temporal gRPC"] = self.temporal_port
-            ports["Temporal Web UI"] = self.temporal_ui_port
+            ports.append(("Temporal gRPC", self.temporal_port, "set by RECOVERY_TEMPORAL_ADDRESS"))
+            ports.append(("Temporal Web UI", self.temporal_ui_port, "set by RECOVERY_TEMPORAL_UI_PORT"))
         if self.seaweed is not None:
-            for name, port in self.seaweed.all().items():
-                ports["S3 (SeaweedFS)" if name == "SeaweedFS s3" else name] = port
+            for field in dataclasses.fields(SeaweedPorts):
+                name, port = field.name, getattr(self.seaweed, field.name)
+                http = name.removesuffix("_grpc")
+                if name == "s3":
+                    origin = "set by RECOVERY_S3_ENDPOINT_URL"
+                elif name not in self.seaweed_fixed:
+                    origin = "picked free by `recovery up` and taken since: run it again"
+                elif http != name and http in self.seaweed_fixed and port == getattr(self.seaweed, http) + GRPC_OFFSET:
+                    origin = f"set by {SEAWEEDFS_PORTS_ENV}: the {http} port + {GRPC_OFFSET}"
+                else:
+                    origin = f"set by {SEAWEEDFS_PORTS_ENV}"
+                ports.append((seaweed_label(name), port, origin))
         return ports
 
     def check_ports(self) -> None:
-        """Fail fast, naming the port: any port used twice, or already taken by another program."""
+        """Fail fast, naming the port, what it is for and its setting: a port used twice, or taken."""
         everything = {**self.local_ports(), "API": self.api_port}
         by_port: dict[int, list[str]] = {}
         for name, port in everything.items():
@@ -156,11 +211,16 @@ class StackPlan:
         clashes = [f"port {p} is configured for both {' and '.join(n)}" for p, n in by_port.items() if len(n) > 1]
         if clashes:
             raise ServiceError("; ".join(clashes) + " (change one in the settings)")
-        require_free_ports(self.local_ports())
+        taken = [f"{name} port {port} ({origin})" for name, port, origin in self._ports_on_loopback()
+                 if not port_free(port)]
         if not port_free(self.api_port, self.api_host or "127.0.0.1"):
+            taken.append(f"API port {self.api_port} on {self.api_host} (set by RECOVERY_API_PORT)")
+        if taken:
+            hint = ""
+            if any(SEAWEEDFS_PORTS_ENV in item for item in taken):
+                hint = f" Without {SEAWEEDFS_PORTS_ENV}, SeaweedFS's internal ports are picked free."
             raise ServiceError(
-                f"already in use: API port {self.api_port} on {self.api_host} "
-                "(stop what holds it, or set RECOVERY_API_PORT)"
+                "already in use: " + "; ".join(taken) + ". Stop what holds it, or change the setting named." + hint
             )
 
 
@@ -170,6 +230,9 @@ def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> Stac
     temporal_host, temporal_port = split_host_port(settings.temporal_address)
     local_temporal = is_local_host(temporal_host) and not settings.temporal_tls
     seaweed: SeaweedPorts | None = None
+    seaweed_fixed: frozenset[str] = frozenset()
+    # SeaweedFS must not pick a port that the other servers are about to take.
+    others = {settings.api_port, *((temporal_port, settings.temporal_ui_port) if local_temporal else ())}
     if settings.s3_endpoint_url:
         url = urlsplit(settings.s3_endpoint_url)
         if is_local_host(url.hostname):
@@ -177,7 +240,7 @@ def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> Stac
                 raise ServiceError(
                     f"the local S3 server speaks plain http; RECOVERY_S3_ENDPOINT_URL is {settings.s3_endpoint_url}"
                 )
-            seaweed = seaweed_ports(url.port or 80, env.get(SEAWEEDFS_PORTS_ENV))
+            seaweed, seaweed_fixed = plan_seaweed_ports(url.port or 80, env.get(SEAWEEDFS_PORTS_ENV), others)
     return StackPlan(
         var_dir=Path(settings.var_dir).resolve(),
         temporal_port=temporal_port if local_temporal else None,
@@ -185,6 +248,7 @@ def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> Stac
         seaweed=seaweed,
         api_host=settings.api_host,
         api_port=settings.api_port,
+        seaweed_fixed=seaweed_fixed,
     )
 
 

@@ -144,7 +144,11 @@ class Matter(Base):
     """One overdue-loan matter: its latest projected status (the workflow is the truth).
 
     Written first from `MatterOpened` (intake values, stage `intake`), then overwritten by
-    each `MatterStatus` whose `seq` is newer than `status_seq` (NULL until the first status).
+    each status record whose `seq` is newer than `status_seq` (NULL until the first status).
+    `status` holds the whole public status (`domain.status.MatterStatus`, no PII) as the workflow
+    published it; the other columns repeat what lists filter and sort on. Days past due are not
+    stored (they change every day): they are computed when read, from `overdue_since` and
+    `timezone` (real-time policies) or `overdue_zero_at` and `day_seconds` (compressed ones).
     """
 
     __tablename__ = "matters"
@@ -168,16 +172,22 @@ class Matter(Base):
     interest: Mapped[Decimal]
     principal: Mapped[Decimal]
     paid_total: Mapped[Decimal]
-    days_past_due: Mapped[int] = mapped_column(index=True)
-    overdue_since: Mapped[date]
+    overdue_since: Mapped[date] = mapped_column(index=True)
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    day_seconds: Mapped[int | None] = mapped_column(Integer)
+    overdue_zero_at: Mapped[datetime | None] = mapped_column(index=True)
     risk_grade: Mapped[str | None] = mapped_column(String(16))
     risk_score: Mapped[int | None]
     next_step: Mapped[str | None] = mapped_column(String(200))
     next_step_at: Mapped[datetime | None]
     negotiation_ends_on: Mapped[date | None]
     referred_firm: Mapped[str | None] = mapped_column(String(200), index=True)
+    referral_status: Mapped[str | None] = mapped_column(String(16))
+    attention_since: Mapped[datetime | None] = mapped_column(index=True)
+    attention_reason: Mapped[str | None] = mapped_column(Text)
     borrower_locale: Mapped[str] = mapped_column(String(16))
     status_seq: Mapped[int | None] = mapped_column(Integer)
+    status: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)
     opened_by: Mapped[str] = mapped_column(String(200))
     # Contract and assets as taken in (no borrower PII): {"contract": {...}, "assets": [...]}.
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)

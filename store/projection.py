@@ -7,12 +7,16 @@ read-then-insert:
 
 - `opened`: the matter and its parties, inserted if absent (a no-op if present).
 - `status`: overwrites the matter's current state only if `status.seq` is newer than the
-  stored `status_seq`, so a late, stale write never moves a matter backwards.
+  stored `status_seq`, so a late, stale write never moves a matter backwards. A v2 record
+  (`StatusRecord`) carries the whole public status, stored as is in `matters.status` and
+  repeated in the columns lists filter on; a v1 record (`LegacyMatterStatus`, from matters not
+  yet migrated) writes the columns it has.
 - `events`, `payments`, `documents`: inserted if their key is absent (facts are never updated).
 - `promises`: inserted if absent; a pending promise may then move once to kept, broken or
   superseded (a late "pending" write never reopens a resolved promise).
-- `paid_total` is recomputed from the payments table when payments arrive (exact Decimal
-  sum in Python: SQLite stores amounts as text).
+- `paid_total` comes with a v2 status (the workflow's ledger is the truth); for v1 updates it is
+  recomputed from the payments table when payments arrive (exact Decimal sum in Python: SQLite
+  stores amounts as text).
 
 The matter rows an update touches are locked first (`SELECT ... FOR UPDATE` on PostgreSQL;
 SQLite serialises writers with `BEGIN IMMEDIATE`), so concurrent updates of one matter apply
@@ -26,17 +30,16 @@ import logging
 from collections.abc import Iterable
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from domain.allocation import Balance
-from domain.dates import days_past_due
+from domain.dates import OverdueClock, PolicyClock, days_past_due
 from store.db import write_session
 from store.models import Document, Matter, Party, Payment, Promise, TimelineEvent
-from store.records import MatterOpened, MatterStatus, ProjectionUpdate
+from store.records import LegacyMatterStatus, MatterOpened, ProjectionUpdate, StatusRecord
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +154,9 @@ async def apply_in(session: AsyncSession, update: ProjectionUpdate) -> None:
             )
             .on_conflict_do_nothing(index_elements=["id"])
         )
-    for matter_id in sorted({p.matter_id for p in update.payments}):
-        await _recompute_paid_total(session, matter_id)
+    if not isinstance(update.status, StatusRecord):
+        for matter_id in sorted({p.matter_id for p in update.payments}):
+            await _recompute_paid_total(session, matter_id)
 
 
 def _matter_ids(update: ProjectionUpdate) -> set[str]:
@@ -184,7 +188,12 @@ async def _lock_matters(session: AsyncSession, matter_ids: set[str]) -> None:
 async def _open(session: AsyncSession, opened: MatterOpened) -> None:
     intake = opened.intake
     balance = Balance.from_overdue(intake.overdue)
-    today = opened.opened_at.astimezone(ZoneInfo(intake.borrower.timezone)).date()
+    # Matters opened before v2 do not say their policy day; those policies were `demo` (1 s) and real days.
+    day_seconds = opened.day_seconds or (1 if opened.policy_name == "demo" else 86400)
+    clock = PolicyClock.start(opened.opened_at, intake.borrower.timezone, day_seconds)
+    overdue = OverdueClock.for_matter(
+        clock, intake.overdue.since, days_past_due(intake.overdue.since, clock.start_date)
+    )
     await session.execute(
         _insert(session, Matter)
         .values(
@@ -203,8 +212,10 @@ async def _open(session: AsyncSession, opened: MatterOpened) -> None:
             interest=balance.interest.amount,
             principal=balance.principal.amount,
             paid_total=Decimal(0),
-            days_past_due=days_past_due(intake.overdue.since, today),
             overdue_since=intake.overdue.since,
+            timezone=overdue.timezone,
+            day_seconds=overdue.day_seconds,
+            overdue_zero_at=overdue.zero_at,
             borrower_locale=intake.borrower.locale,
             status_seq=None,
             opened_by=opened.opened_by,
@@ -279,37 +290,70 @@ def _parties(opened: MatterOpened) -> list[dict[str, Any]]:
     return rows
 
 
-async def _status(session: AsyncSession, status: MatterStatus) -> None:
-    balance = status.balance
+def _status_values(record: StatusRecord | LegacyMatterStatus) -> dict[str, Any]:
+    """The columns a status record writes (one mapping per record shape)."""
+    if isinstance(record, StatusRecord):
+        st = record.status
+        b = st.balance
+        attention = st.attention
+        return {
+            "stage": st.stage,
+            "closure_reason": st.closure_reason,
+            "outstanding": st.outstanding.amount,
+            "costs": b.costs.amount,
+            "fees": b.fees.amount,
+            "penalty": b.penalty.amount,
+            "interest": b.interest.amount,
+            "principal": b.principal.amount,
+            "paid_total": st.paid_total.amount,
+            "overdue_since": st.overdue.overdue_since,
+            "timezone": st.overdue.timezone,
+            "day_seconds": st.overdue.day_seconds,
+            "overdue_zero_at": st.overdue.zero_at,
+            "risk_grade": st.risk_grade,
+            "risk_score": st.risk_score,
+            "next_step": st.next_step.name[:200] if st.next_step else None,
+            "next_step_at": st.next_step.at if st.next_step else None,
+            "negotiation_ends_on": st.negotiation_ends_on,
+            "referred_firm": st.referred_firm,
+            "referral_status": st.referral.status if st.referral else None,
+            "attention_since": attention.since if attention else None,
+            "attention_reason": attention.reason if attention else None,
+            "status": st.model_dump(mode="json"),
+            "updated_at": st.updated_at,
+        }
+    b = record.balance
+    return {
+        "stage": record.stage,
+        "closure_reason": record.closure_reason,
+        "outstanding": record.outstanding.amount,
+        "costs": b.costs.amount,
+        "fees": b.fees.amount,
+        "penalty": b.penalty.amount,
+        "interest": b.interest.amount,
+        "principal": b.principal.amount,
+        "risk_grade": record.risk_grade,
+        "risk_score": record.risk_score,
+        "next_step": record.next_step,
+        "next_step_at": record.next_step_at,
+        "negotiation_ends_on": record.negotiation_ends_on,
+        "referred_firm": record.referred_firm,
+        "updated_at": record.updated_at,
+    }
+
+
+async def _status(session: AsyncSession, record: StatusRecord | LegacyMatterStatus) -> None:
     result = await session.execute(
         update(Matter)
         .where(
-            Matter.id == status.matter_id,
-            or_(Matter.status_seq.is_(None), Matter.status_seq < status.seq),
+            Matter.id == record.matter_id,
+            or_(Matter.status_seq.is_(None), Matter.status_seq < record.seq),
         )
-        .values(
-            status_seq=status.seq,
-            stage=status.stage,
-            closure_reason=status.closure_reason,
-            outstanding=status.outstanding.amount,
-            costs=balance.costs.amount,
-            fees=balance.fees.amount,
-            penalty=balance.penalty.amount,
-            interest=balance.interest.amount,
-            principal=balance.principal.amount,
-            days_past_due=status.days_past_due,
-            risk_grade=status.risk_grade,
-            risk_score=status.risk_score,
-            next_step=status.next_step,
-            next_step_at=status.next_step_at,
-            negotiation_ends_on=status.negotiation_ends_on,
-            referred_firm=status.referred_firm,
-            updated_at=status.updated_at,
-        )
+        .values(status_seq=record.seq, **_status_values(record))
         .execution_options(synchronize_session=False)
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        log.info("stale status for matter %s ignored (seq %d)", status.matter_id, status.seq)
+        log.info("stale status for matter %s ignored (seq %d)", record.matter_id, record.seq)
 
 
 async def _recompute_paid_total(session: AsyncSession, matter_id: str) -> None:

@@ -14,14 +14,17 @@ list), which the API turns into a 404.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, case, func, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.dates import overdue_cutoff
 from store.models import Document, EvidenceBundle, Matter, Party, Payment, Promise, TimelineEvent, Upload
 
 MAX_LIMIT = 500
+MAX_DAYS_PAST_DUE = 36_500  # a century: the largest bound a days-past-due filter takes
 
 T = TypeVar("T")
 
@@ -30,12 +33,47 @@ def _visible(stmt: Select[Any], firm: str | None) -> Select[Any]:
     return stmt if firm is None else stmt.where(Matter.referred_firm == firm)
 
 
+async def days_past_due_condition(
+    session: AsyncSession, now: datetime, min_days: int | None, max_days: int | None
+) -> ColumnElement[bool] | None:
+    """SQL that holds for matters whose days past due at `now` are within [min_days, max_days].
+
+    Days past due are not stored: they depend on the day. Per (time zone, policy day) group the
+    bounds become exact date or instant comparisons (`domain.dates.overdue_cutoff`), so the list
+    agrees with what each matter's page shows.
+    """
+    if min_days is None and max_days is None:
+        return None
+    for bound in (min_days, max_days):
+        if bound is not None and not 0 <= bound <= MAX_DAYS_PAST_DUE:
+            raise ValueError(f"days past due bounds must be between 0 and {MAX_DAYS_PAST_DUE}")
+    groups = (await session.execute(select(Matter.timezone, Matter.day_seconds).distinct())).all()
+    conditions = []
+    for timezone, day_seconds in groups:
+        tz, ds = timezone or "UTC", day_seconds or 86400
+        parts: list[ColumnElement[bool]] = [
+            Matter.timezone.is_(None) if timezone is None else Matter.timezone == timezone,
+            Matter.day_seconds.is_(None) if day_seconds is None else Matter.day_seconds == day_seconds,
+        ]
+        column: Any = Matter.overdue_since if ds == 86400 else Matter.overdue_zero_at
+        if min_days is not None:
+            parts.append(column <= overdue_cutoff(now, tz, ds, min_days))
+        if max_days is not None:
+            parts.append(column > overdue_cutoff(now, tz, ds, max_days + 1))
+        conditions.append(and_(*parts))
+    return or_(*conditions) if conditions else false()
+
+
 async def list_matters(
     session: AsyncSession,
     *,
     stage: str | None = None,
     min_days_past_due: int | None = None,
+    max_days_past_due: int | None = None,
+    needs_attention: bool | None = None,
+    referral_status: str | None = None,
     firm: str | None = None,
+    now: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[Matter], int]:
@@ -44,11 +82,17 @@ async def list_matters(
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise ValueError("offset must not be negative")
-    where = []
+    where: list[ColumnElement[bool]] = []
     if stage is not None:
         where.append(Matter.stage == stage)
-    if min_days_past_due is not None:
-        where.append(Matter.days_past_due >= min_days_past_due)
+    dpd = await days_past_due_condition(session, now or datetime.now().astimezone(), min_days_past_due,
+                                        max_days_past_due)
+    if dpd is not None:
+        where.append(dpd)
+    if needs_attention is not None:
+        where.append(Matter.attention_since.is_not(None) if needs_attention else Matter.attention_since.is_(None))
+    if referral_status is not None:
+        where.append(Matter.referral_status == referral_status)
     if firm is not None:
         where.append(Matter.referred_firm == firm)
     total = await session.scalar(select(func.count()).select_from(Matter).where(*where))

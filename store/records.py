@@ -15,6 +15,7 @@ from domain.allocation import Allocation, Balance
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake
 from domain.money import Money
+from domain.status import MatterStatus
 
 
 class MatterOpened(BaseModel):
@@ -29,10 +30,14 @@ class MatterOpened(BaseModel):
     policy_version: int
     opened_at: datetime
     opened_by: str
+    day_seconds: int | None = None  # the policy's day (None from matters opened before v2)
 
 
-class MatterStatus(BaseModel):
-    """The current state of a matter, overwriting the previous one (only if `seq` is newer)."""
+class LegacyMatterStatus(BaseModel):
+    """The status record of workflow v1 (matters started before v2 write it until they migrate).
+
+    Overwrites the previous one only if `seq` is newer. Kept so v1 histories still decode.
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -50,6 +55,19 @@ class MatterStatus(BaseModel):
     negotiation_ends_on: date | None = None
     referred_firm: str | None = None
     updated_at: datetime
+
+
+class StatusRecord(BaseModel):
+    """The matter's current status (`domain.status.MatterStatus`), written only if `seq` is newer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int = Field(description="monotonic per matter; older writes are ignored")
+    status: MatterStatus
+
+    @property
+    def matter_id(self) -> str:
+        return self.status.matter_id
 
 
 class TimelineEvent(BaseModel):
@@ -101,7 +119,8 @@ class ProjectionUpdate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     opened: MatterOpened | None = None
-    status: MatterStatus | None = None
+    # A v2 status (`StatusRecord`) or, from matters not yet migrated, a v1 one.
+    status: StatusRecord | LegacyMatterStatus | None = None
     events: tuple[TimelineEvent, ...] = ()
     payments: tuple[PaymentRecord, ...] = ()
     promises: tuple[PromiseRecord, ...] = ()

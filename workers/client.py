@@ -23,8 +23,14 @@ from workflows.contracts import WORKFLOW_NAME, MatterInput, matter_id_for, workf
 
 
 def data_converter(settings: Settings) -> DataConverter:
-    """Pydantic payloads (Decimal, dates), encrypted; failure messages encrypted too."""
-    codec = EncryptionCodec(settings.encryption_key_id, settings.encryption_key_bytes())
+    """Pydantic payloads (Decimal, dates), encrypted; failure messages encrypted too.
+
+    New payloads are encrypted with the current key; payloads written before a rotation are
+    decrypted with the old key of their id (`RECOVERY_ENCRYPTION_OLD_KEYS`).
+    """
+    codec = EncryptionCodec(
+        settings.encryption_key_id, settings.encryption_key_bytes(), old_keys=settings.encryption_old_keys_bytes()
+    )
     return dataclasses.replace(
         pydantic_data_converter,
         payload_codec=codec,

@@ -25,6 +25,8 @@ class EncryptionCodec(PayloadCodec):
     def __init__(self, key_id: str, key: bytes, old_keys: Mapping[str, bytes] | None = None) -> None:
         if len(key) != 32:
             raise ValueError("the payload encryption key must be 32 bytes")
+        if any(len(k) != 32 for k in (old_keys or {}).values()):
+            raise ValueError("every old payload encryption key must be 32 bytes")
         self._key_id = key_id
         self._keys = {**(old_keys or {}), key_id: key}
         self._ciphers = {kid: AESGCM(k) for kid, k in self._keys.items()}

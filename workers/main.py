@@ -1,61 +1,148 @@
-"""The worker process: runs MatterWorkflow and its activities on the matters task queue.
+"""The worker process: the matter workflows on the matters task queue, letters on their own queue.
 
 `python -m workers.main` connects to Temporal as configured, makes sure the evidence bucket
 exists (with Object Lock), and polls until SIGINT/SIGTERM, then drains and exits.
+
+`RECOVERY_WORKER_ROLE` says what this process serves:
+- `workflows`: the matter workflows (v2, the frozen v1, the referral child) and the projection
+  writes (local activities) on `RECOVERY_TEMPORAL_TASK_QUEUE`;
+- `letters`: rendering and storing letters on `<task queue>-letters`, rendering in a pool of
+  `RECOVERY_RENDER_PROCESSES` processes, so a backlog of letters never delays a workflow task;
+- `all` (default): both in one process (rendering still in the process pool).
+The local stack runs one `workflows` and one `letters` process; production can scale each.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import signal
+import sys
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Literal
 
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from activities.inputs import letters_queue
 from activities.matter import MatterActivities
+from activities.render_pool import RenderPool
+from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
 from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
+from store.policies import PolicyError, load_policies
 from workers.client import connect
-from workflows.matter import MatterWorkflow
+from workflows.legacy.matter_v1 import MatterWorkflowV1
+from workflows.matter.workflow import MatterWorkflow
+from workflows.referral import ReferralWorkflow
 
 log = logging.getLogger("recovery.worker")
 
+Role = Literal["all", "workflows", "letters"]
+WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow)
 
-def build_worker(client: Client, task_queue: str, activities: MatterActivities) -> Worker:
-    """The one worker definition, shared by the process and the tests."""
-    return Worker(
-        client,
-        task_queue=task_queue,
-        workflows=[MatterWorkflow],
-        activities=[activities.project, activities.render_and_store_letter],
-        max_concurrent_activities=16,
-    )
+
+class Workers:
+    """Several Temporal workers run as one: `async with Workers(...)`, or `await run()`."""
+
+    def __init__(self, workers: Sequence[Worker]) -> None:
+        self.workers = list(workers)
+        self._stack: contextlib.AsyncExitStack | None = None
+
+    async def __aenter__(self) -> Workers:
+        stack = contextlib.AsyncExitStack()
+        try:
+            for worker in self.workers:
+                await stack.enter_async_context(worker)
+        except BaseException:
+            await stack.aclose()
+            raise
+        self._stack = stack
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._stack is not None:
+            stack, self._stack = self._stack, None
+            await stack.aclose()
+
+
+def build_worker(
+    client: Client,
+    task_queue: str,
+    activities: MatterActivities,
+    *,
+    role: Role = "all",
+    max_cached_workflows: int = 10_000,
+    letter_concurrency: int = 32,
+) -> Workers:
+    """The workers of one process, shared by the process and the tests."""
+    workers: list[Worker] = []
+    if role in ("all", "workflows"):
+        workers.append(
+            Worker(
+                client,
+                task_queue=task_queue,
+                workflows=list(WORKFLOWS),
+                # `project` runs as a local activity of v2 (and a regular one of v1); v1's letters too.
+                activities=[activities.project, activities.render_and_store_letter],
+                max_concurrent_activities=16,
+                max_concurrent_local_activities=32,
+                max_cached_workflows=max_cached_workflows,
+            )
+        )
+    if role in ("all", "letters"):
+        workers.append(
+            Worker(
+                client,
+                task_queue=letters_queue(task_queue),
+                activities=[activities.store_letter],
+                max_concurrent_activities=letter_concurrency,
+            )
+        )
+    return Workers(workers)
 
 
 async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> None:
-    client = await connect(settings, identity="recovery-worker")
+    # Refuse to start on a bad policy file (PolicyError: file, field, reason), before connecting.
+    load_policies(settings.policy_dir, check=policy_document_problems)
+    role: Role = settings.worker_role
+    client = await connect(settings, identity=f"recovery-worker-{role}")
     engine = make_engine(settings.db_url)
     evidence = EvidenceStore.from_settings(settings)
     await asyncio.to_thread(evidence.ensure_bucket)
-    activities = MatterActivities(make_sessionmaker(engine), evidence)
+    pool = RenderPool(settings.render_processes) if role != "workflows" and settings.render_processes != 0 else None
+    activities = MatterActivities(make_sessionmaker(engine), evidence, pool)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
-    worker = build_worker(client, settings.temporal_task_queue, activities)
-    log.info("worker polling task queue %s on %s", settings.temporal_task_queue, settings.temporal_address)
-    async with worker:
-        await stop.wait()
-        log.info("worker stopping")
-    await engine.dispose()
+    workers = build_worker(
+        client, settings.temporal_task_queue, activities, role=role,
+        max_cached_workflows=settings.worker_max_cached_workflows,
+    )
+    log.info("worker (%s) polling task queue %s on %s", role, settings.temporal_task_queue, settings.temporal_address)
+    try:
+        async with workers:
+            await stop.wait()
+            log.info("worker stopping")
+    finally:
+        if pool is not None:
+            await asyncio.to_thread(pool.close)
+        await engine.dispose()
 
 
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    asyncio.run(run_worker(settings))
+    try:
+        asyncio.run(run_worker(settings))
+    except PolicyError as exc:  # an expected refusal: the message, no traceback
+        sys.exit(f"worker not started: bad policy\n{exc}")
 
 
 if __name__ == "__main__":

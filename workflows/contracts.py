@@ -1,8 +1,15 @@
-"""The public face of the matter workflow: its ID, input, commands, results and snapshot.
+"""The public face of the matter workflows: IDs, inputs, commands, results, snapshots, reports.
 
 The API and the CLI import only this module (no workflow code), so the names of the
-updates and queries and the shapes they carry live here in one place. Every model is
+updates, signals and queries and the shapes they carry live here in one place. Every model is
 frozen and every new field gets a default, so old histories keep decoding.
+
+Workflow types:
+- `MatterWorkflowV2` (`workflows/matter/`): every matter opened since workflow v2;
+- `MatterWorkflow` (`workflows/legacy/matter_v1.py`): matters opened before; each one continues
+  as new into v2 at its next workflow task (see "Versioning" in the README);
+- `ReferralWorkflow` (`workflows/referral.py`): one child per referral to a law firm, with the ID
+  `matter-<matter id>/referral-<n>`.
 """
 
 from __future__ import annotations
@@ -11,26 +18,39 @@ import uuid
 from datetime import date, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.allocation import Allocation, Balance
+from domain.dates import PolicyClock
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake
 from domain.money import Money
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
+from domain.status import MatterStatus, NextStep
 from domain.text import PlainText
+from workflows.matter.state import MatterState, PromiseState
 
-WORKFLOW_NAME = "MatterWorkflow"
+__all__ = ["MatterState", "NextStep", "PromiseState"]
+
+WORKFLOW_NAME = "MatterWorkflowV2"
+LEGACY_WORKFLOW_NAME = "MatterWorkflow"
+REFERRAL_WORKFLOW_NAME = "ReferralWorkflow"
+
 UPDATE_PAYMENT = "record_payment"
 UPDATE_PROMISE = "record_promise"
 UPDATE_DECISION = "legal_review_decision"
+UPDATE_RETRY = "retry_attention"
+UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
+SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 QUERY_SNAPSHOT = "snapshot"
+QUERY_REFERRAL = "referral_snapshot"  # on the referral child
 
-# ApplicationError types with which the workflow refuses a command.
+# ApplicationError types with which the workflows refuse a command.
 ERR_CLOSED = "MatterClosed"  # -> HTTP 409
 ERR_STAGE = "StageNotAllowed"  # -> HTTP 409
 ERR_INVALID = "InvalidCommand"  # -> HTTP 422
+ERR_NOT_YOURS = "NotYours"  # -> HTTP 404 (a partner answering for another firm's referral)
 
 _MATTER_NS = uuid.UUID("6f1d3c5e-8a0b-4c4e-9b71-2f0d6a3e9c11")
 
@@ -44,45 +64,13 @@ def workflow_id(matter_id: str) -> str:
     return f"matter-{matter_id}"
 
 
+def referral_workflow_id(matter_id: str, number: int) -> str:
+    """The ID of the matter's `number`-th referral child (children's IDs derive from the matter's)."""
+    return f"{workflow_id(matter_id)}/referral-{number}"
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
-
-
-class PromiseState(_Model):
-    promise_id: str
-    amount: Money
-    due_on: date
-    deadline: datetime
-    status: Literal["pending", "kept", "broken", "superseded"] = "pending"
-    paid_at_start: Money  # total paid when the promise was made
-    note: str | None = None
-    actor: str = "system"
-    created_at: datetime
-    resolved_at: datetime | None = None
-
-
-class MatterState(_Model):
-    """Everything the workflow carries across continue-as-new."""
-
-    stage: str
-    closure_reason: str | None = None
-    balance: Balance
-    original_total: Money
-    paid_total: Money
-    started_at: datetime
-    start_date: date
-    intake_days_past_due: int
-    payments: dict[str, Allocation] = Field(default_factory=dict)
-    promises: tuple[PromiseState, ...] = ()
-    documents: tuple[DocumentRef, ...] = ()
-    risk: RiskAssessment | None = None
-    ladder_index: int = 0  # next ladder step to run
-    ladder_shift_seconds: float = 0  # pauses (promises) push the remaining ladder later
-    negotiation_ends_on: date | None = None
-    decisions: tuple[str, ...] = ()  # decision ids applied (idempotency)
-    referred_firm: str | None = None  # the law firm a referral goes to
-    seq: int = 0  # projection sequence
-    notice_sent: bool = False
 
 
 class MatterInput(_Model):
@@ -90,9 +78,12 @@ class MatterInput(_Model):
     intake: MatterIntake
     policy: EscalationPolicy
     opened_by: str = "system"
-    state: MatterState | None = None  # set when continuing as new
+    state: MatterState | None = None  # set when continuing as new (or migrating from v1)
     # Tests force continue-as-new with a small number; production waits for the SDK's suggestion.
     continue_as_new_after_events: int | None = None
+    # A side effect that failed for a reason retrying may fix is tried again after this long
+    # (doubling each time, at most 24 times as long).
+    attention_retry_seconds: int = Field(default=900, ge=1)
 
 
 class PaymentCommand(_Model):
@@ -143,13 +134,13 @@ class DecisionResult(_Model):
     referred_firm: str | None = None
 
 
-class NextStep(_Model):
-    name: str
-    at: datetime
-
-
 class MatterSnapshot(_Model):
-    """The live state a query returns."""
+    """The live state a query returns.
+
+    `status` is the one public status (v2); `days_past_due` and `policy_today` are as of the
+    workflow's last task (a sleeping workflow's clock does not move): readers compute both from
+    `status` at their own now. Matters not yet migrated from v1 answer without `status`.
+    """
 
     matter_id: str
     stage: str
@@ -169,3 +160,88 @@ class MatterSnapshot(_Model):
     documents: tuple[DocumentRef, ...]
     payments: int
     extra: dict[str, Any] = Field(default_factory=dict)
+    status: MatterStatus | None = None
+
+
+class RetryCommand(_Model):
+    """A manager's order to retry the side effect the matter is waiting on (`needs_attention`)."""
+
+    retry_id: str = Field(min_length=1, max_length=128)
+    note: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+
+class RetryResult(_Model):
+    retry_id: str
+    duplicate: bool
+    effect: str | None  # the side effect retried
+    stage: str
+
+
+# ---- the referral child ------------------------------------------------------------------------
+
+ReferralAnswer = Literal["accept", "decline"]
+ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed", "closed"]
+
+
+class ReferralInput(_Model):
+    matter_id: str
+    number: int = Field(ge=1)
+    firm: str
+    parent_workflow_id: str
+    clock: PolicyClock
+    answer_within_days: int = Field(ge=1)
+    remind_after_days: int = Field(ge=1)
+    instructed_by: str = "system"
+    reason: str = ""
+
+
+class ReferralAnswerCommand(_Model):
+    """A partner's answer to a referral: accept, or decline with a reason."""
+
+    answer_id: str = Field(min_length=1, max_length=128)
+    answer: ReferralAnswer
+    firm: str = Field(description="the firm of the partner answering (from the API key)")
+    reason: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+    @model_validator(mode="after")
+    def _reason_to_decline(self) -> ReferralAnswerCommand:
+        if self.answer == "decline" and not self.reason.strip():
+            raise ValueError("reason: required to decline a referral")
+        return self
+
+
+class ReferralAnswerResult(_Model):
+    answer_id: str
+    duplicate: bool
+    status: str  # instructed, accepted, declined, lapsed, closed
+    number: int
+    firm: str
+
+
+class ReferralSnapshot(_Model):
+    matter_id: str
+    number: int
+    workflow_id: str
+    firm: str
+    status: str
+    instructed_at: datetime
+    answer_by: datetime
+    remind_at: datetime
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+
+
+class ChildReport(_Model):
+    """What a child workflow tells its parent (signal `child_report`); `key` makes it idempotent."""
+
+    key: str
+    workflow_id: str
+    kind: ReportKind
+    number: int
+    firm: str
+    at: datetime
+    actor: str = "system"
+    reason: str = ""
+    answer_by: datetime | None = None

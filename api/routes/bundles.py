@@ -21,7 +21,7 @@ from typing import Annotated, Any
 from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 
-from api.deps import EvidenceDep, Principal, SessionDep, require_roles
+from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
 from api.schemas import BundleCreate, BundleFilePublic, BundlePublic
 from documents.bundle import BUNDLE_MEDIA_TYPE, BundleItem, build_bundle
 from documents.contexts import LOCALES
@@ -34,7 +34,7 @@ from store.models import Document, EvidenceBundle, Matter, Party, Payment
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/matters", tags=["bundles"])
+router = APIRouter(prefix="/matters", tags=["bundles"], route_class=AuthorisedRoute)
 
 BundleKey = Annotated[Principal, require_roles("legal_team", "manager", "partner")]
 
@@ -203,6 +203,7 @@ def _item(doc: Document, content: bytes, locale: str) -> BundleItem:
 async def create_bundle(
     matter_id: str,
     key: BundleKey,
+    matter: ProjectedMatter,  # 404 before the body is looked at
     session: SessionDep,
     evidence: EvidenceDep,
     request: Request,
@@ -210,10 +211,6 @@ async def create_bundle(
 ) -> BundlePublic:
     """Bundle the matter's stored letters and uploaded evidence (each re-verified against its
     SHA-256) and its payment records, and store the ZIP."""
-    matter = await queries.get_matter(session, matter_id, firm=key.firm_scope)
-    if matter is None:
-        await session.commit()
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
     documents = await queries.list_documents(session, matter_id, firm=key.firm_scope)
     payments = await queries.list_payments(session, matter_id, firm=key.firm_scope)
     uploads = await queries.list_uploads(session, matter_id, firm=key.firm_scope)

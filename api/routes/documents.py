@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from api.deps import CurrentKey, EvidenceDep, Principal, SessionDep
+from api.deps import AuthorisedRoute, CurrentKey, EvidenceDep, Principal, SessionDep
 from documents import preview
 from store import queries
 from store.evidence import EvidenceMissing, EvidenceStore, EvidenceTampered
@@ -22,7 +22,7 @@ from store.models import Document
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/documents", tags=["documents"])
+router = APIRouter(prefix="/documents", tags=["documents"], route_class=AuthorisedRoute)
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 PDF = "application/pdf"

@@ -21,7 +21,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
-from api.deps import EvidenceDep, Principal, SessionDep, require_roles
+from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
 from documents.bundle import safe_file_name
 from domain.text import no_control_characters
 from store import queries
@@ -31,7 +31,7 @@ from store.models import Upload
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/matters", tags=["evidence"])
+router = APIRouter(prefix="/matters", tags=["evidence"], route_class=AuthorisedRoute)
 
 UploadKey = Annotated[Principal, require_roles("legal_team", "manager", "partner")]
 MAX_UPLOAD_BYTES = 25 * 1024 * 1024
@@ -93,7 +93,7 @@ async def upload_evidence(
     request: Request,
     response: Response,
     key: UploadKey,
-    session: SessionDep,
+    _: ProjectedMatter,  # 404 before the query parameters and the file are looked at
     evidence: EvidenceDep,
     file_name: Annotated[str, Query(min_length=1, max_length=255)],
     description: Annotated[str, Query(min_length=1, max_length=2000)],
@@ -101,10 +101,6 @@ async def upload_evidence(
     source: Annotated[str, Query(min_length=1, max_length=2000, description="where the file comes from")],
 ) -> UploadPublic:
     """Add a file to the matter's evidence (raw body; media type from Content-Type)."""
-    matter = await queries.get_matter(session, matter_id, firm=key.firm_scope)
-    await session.commit()
-    if matter is None:
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
     name = safe_file_name(_text("file_name", file_name))
     description, proves, source = (_text(f, v) for f, v in
                                    (("description", description), ("proves", proves), ("source", source)))
@@ -150,12 +146,8 @@ async def upload_evidence(
 
 
 @router.get("/{matter_id}/evidence", response_model=UploadsPublic)
-async def list_evidence(matter_id: str, key: UploadKey, session: SessionDep) -> UploadsPublic:
+async def list_evidence(matter_id: str, key: UploadKey, _: ProjectedMatter, session: SessionDep) -> UploadsPublic:
     """The matter's uploaded evidence, oldest first."""
-    matter = await queries.get_matter(session, matter_id, firm=key.firm_scope)
-    if matter is None:
-        await session.commit()
-        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"matter {matter_id} not found")
     rows = await queries.list_uploads(session, matter_id, firm=key.firm_scope)
     await session.commit()
     return UploadsPublic(data=[_public(r) for r in rows], count=len(rows))

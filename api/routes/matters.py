@@ -12,12 +12,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Header, HTTPException, Query, Response, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.deps import CurrentKey, ManagerKey, Principal, SessionDep, SettingsDep, StaffKey, TemporalDep
+from api.deps import (
+    AuthorisedRoute,
+    CurrentKey,
+    ManagerKey,
+    Principal,
+    SessionDep,
+    SettingsDep,
+    StaffKey,
+    TemporalDep,
+)
 from api.history import HistoryNotFound, matter_history
 from api.schemas import (
     DecisionCreate,
@@ -62,7 +71,7 @@ from workflows.contracts import (
 
 log = logging.getLogger(__name__)
 
-router = APIRouter(prefix="/matters", tags=["matters"])
+router = APIRouter(prefix="/matters", tags=["matters"], route_class=AuthorisedRoute)
 
 MAX_LIMIT = 200
 # Any string: an id that names no matter is simply not found (404), never a validation error.
@@ -218,6 +227,14 @@ async def visible_matter(session: AsyncSession, temporal: Client, key: Principal
     raise not_found(matter_id)
 
 
+async def _visible(matter_id: MatterId, key: CurrentKey, session: SessionDep, temporal: TemporalDep) -> Matter | None:
+    return await visible_matter(session, temporal, key, matter_id)
+
+
+# The 404 as a dependency: it comes before the route's query parameters are validated.
+VisibleMatter = Annotated[Matter | None, Depends(_visible)]
+
+
 # ----------------------------------------------------------------- intake
 @router.post(
     "",
@@ -272,11 +289,8 @@ async def list_matters(
 
 
 @router.get("/{matter_id}", response_model=MatterDetailPublic)
-async def get_matter(
-    matter_id: MatterId, key: CurrentKey, session: SessionDep, temporal: TemporalDep
-) -> MatterDetailPublic:
+async def get_matter(matter_id: MatterId, row: VisibleMatter, temporal: TemporalDep) -> MatterDetailPublic:
     """One matter: the projection merged with the workflow's live snapshot (`source` says which answered)."""
-    row = await visible_matter(session, temporal, key, matter_id)
     exists, snap = await live_snapshot(temporal, matter_id)
     if row is None and snap is None:
         if exists is False:
@@ -289,10 +303,9 @@ async def get_matter(
 
 @router.get("/{matter_id}/documents", response_model=DocumentsPublic)
 async def list_documents(
-    matter_id: MatterId, key: CurrentKey, session: SessionDep, temporal: TemporalDep
+    matter_id: MatterId, key: CurrentKey, _: VisibleMatter, session: SessionDep
 ) -> DocumentsPublic:
     """The matter's stored documents, oldest first, each with its SHA-256 and content URL."""
-    await visible_matter(session, temporal, key, matter_id)
     rows = await queries.list_documents(session, matter_id, firm=key.firm_scope)
     return DocumentsPublic(data=[document_public(r) for r in rows], count=len(rows))
 
@@ -300,14 +313,12 @@ async def list_documents(
 @router.get("/{matter_id}/history", response_model=HistoryPublic)
 async def get_history(
     matter_id: MatterId,
-    key: CurrentKey,
-    session: SessionDep,
+    _: VisibleMatter,
     temporal: TemporalDep,
     limit: Annotated[int, Query(ge=1, le=1000)] = 500,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> HistoryPublic:
     """The matter's full workflow history (every run) in plain words: when, what, who."""
-    await visible_matter(session, temporal, key, matter_id)
     try:
         entries, runs = await matter_history(temporal, workflow_id(matter_id))
     except HistoryNotFound:

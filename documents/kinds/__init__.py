@@ -7,7 +7,10 @@ Each module `documents/kinds/<group>.py` defines:
 - `TITLES`: locale -> kind -> document title;
 - `BODIES`: (locale, kind) -> function(letter) writing the body (letter = build_templates' _Letter);
 - `UNADDRESSED`: kinds not addressed to the borrower (filed with a court, sent to a law firm);
-- optionally `SUBTITLES`: (locale, kind) -> subtitle template text.
+- `RECIPIENTS`: kind -> who may receive it (borrower, guarantor, law_firm, court, ...);
+- optionally `SUBTITLES`: (locale, kind) -> subtitle template text;
+- optionally `BUILDERS`: kind -> function(LetterFacts, params) -> the context fields a matter's
+  facts give (see documents/registry.py).
 Modules are discovered here, so adding a family touches no shared file.
 """
 

@@ -421,6 +421,13 @@ TITLES: dict[str, dict[str, str]] = {
 # The agreements write their own parties block; the instruction and the power of attorney are
 # addressed to a law firm and a court.
 UNADDRESSED: frozenset[str] = frozenset(SAMPLES)
+# Who may receive each kind (documents.registry): the agreements go to their signatories.
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "settlement_agreement": ("borrower", "guarantor"),
+    "amendment_agreement": ("borrower", "guarantor"),
+    "referral_instruction": ("law_firm",),
+    "power_of_attorney": ("law_firm", "court", "arbitration_commission"),
+}
 
 
 # ---- template helpers --------------------------------------------------------------------------

@@ -442,6 +442,13 @@ TITLES: dict[str, dict[str, str]] = {
     },
 }
 UNADDRESSED: frozenset[str] = frozenset(SAMPLES)
+# Who may receive each kind (documents.registry): filed with the court or commission.
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "civil_complaint": ("court",),
+    "arbitration_application": ("arbitration_commission",),
+    "preservation_application": ("court",),
+    "enforcement_application": ("court",),
+}
 
 
 # ---- template builders ---------------------------------------------------------------------------

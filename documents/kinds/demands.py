@@ -372,6 +372,13 @@ TITLES: dict[str, dict[str, str]] = {
 }
 # Addressed to the guarantor, not to the borrower: the body writes its own addressee block.
 UNADDRESSED: frozenset[str] = frozenset({"guarantor_demand"})
+# Who may receive each kind (documents.registry).
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "final_demand": ("borrower",),
+    "ptp_confirmation": ("borrower",),
+    "lawyers_letter": ("borrower",),
+    "guarantor_demand": ("guarantor",),
+}
 
 
 # ---- letter parts ------------------------------------------------------------------------------

@@ -1,17 +1,31 @@
-"""Auth on every route: no key or a bad key -> 401, the wrong role -> 403, another firm's matter -> 404."""
+"""Auth on every route: no key or a bad key -> 401, the wrong role -> 403, another firm's matter -> 404.
+
+And always in that order, before anything else is checked: bad input (422), a dependency that is
+down (503) or a state (409) is only ever reported to a caller who may see the object.
+"""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
+from temporalio.client import Client
 
+from api.app import create_app
+from documents import preview
+from infra.services import free_port, temporal_service
 from store import apikeys
 from store.db import write_session
-from tests.api.conftest import FIRM_A, Stack, eventually
+from tests.api.conftest import FIRM_A, ROLES, Stack, eventually
 from tests.api.test_commands import cny
+from tests.api.test_health import _dead_s3
+from tests.api.test_uploads import PARAMS, PDF
+from workers.client import data_converter
 from workflows.contracts import workflow_id
 
 
@@ -109,7 +123,9 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         r = await _call(stack, method, path, body, stack.auth("partner_b"))
         assert r.status_code == 404, (method, path, r.text)
         r = await _call(stack, method, path, body, stack.auth("partner_a"))
-        assert r.status_code == 200, (method, path, r.text)
+        # A preview needs LibreOffice; without it the partner who may see the letter is told so.
+        ok = 200 if not path.endswith("/preview.pdf") or preview.available() else 503
+        assert r.status_code == ok, (method, path, r.text)
     # Lists: each partner sees only its firm's matters.
     a = (await stack.http.get("/matters", params={"limit": 200}, headers=stack.auth("partner_a"))).json()
     assert referred.matter_id in {m["id"] for m in a["data"]}
@@ -133,3 +149,104 @@ async def test_health_needs_no_key(stack: Stack) -> None:
     r = await stack.http.get("/health")
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "checks": {"temporal": "up", "s3": "up", "database": "up"}, "down": []}
+
+
+# ---- authorise first: who is calling and what they may see come before any other check ----------
+MALFORMED = (
+    (b'{"payment_id": "AUTH2", "amount": ', 422),  # JSON cut off mid-way: FastAPI's `json_invalid`
+    (b'{"payment_id": "\xff"}', 400),  # not UTF-8: FastAPI's "error parsing the body"
+)
+
+
+def evidence_routes(ref: Referred, bundle_id: str) -> list[tuple[str, str, dict[str, Any] | None]]:
+    """(method, path, query) of the upload and bundle routes: every role may call them, firm-scoped."""
+    mid = ref.matter_id
+    return [
+        ("POST", f"/matters/{mid}/evidence", PARAMS),
+        ("GET", f"/matters/{mid}/evidence", None),
+        ("POST", f"/matters/{mid}/bundles", None),
+        ("GET", f"/matters/{mid}/bundles/{bundle_id}", None),
+        ("GET", f"/matters/{mid}/bundles/{bundle_id}/content", None),
+    ]
+
+
+async def test_a_malformed_body_is_reported_only_to_a_caller_who_may_send_it(stack: Stack, referred: Referred) -> None:
+    """FastAPI parses a JSON body before any dependency runs; the key, the role and the firm still come first."""
+    posts = [(path, allowed, scoped) for method, path, _, allowed, scoped in routes(referred) if method == "POST"]
+    posts.append((f"/matters/{referred.matter_id}/bundles", ROLES, True))
+    json_body = {"Content-Type": "application/json"}
+    for (path, allowed, scoped), (content, malformed) in itertools.product(posts, MALFORMED):
+        r = await stack.http.post(path, content=content, headers=json_body)
+        assert r.status_code == 401, (path, content, r.text)
+        assert r.headers["www-authenticate"] == "Bearer"
+        for role in ROLES:
+            if role not in allowed:
+                expected = 403
+            elif scoped and role == "partner_b":  # another firm's matter: as if absent
+                expected = 404
+            else:
+                expected = malformed  # the control: the body really is malformed, and FastAPI's own error says so
+            r = await stack.http.post(path, content=content, headers={**stack.auth(role), **json_body})
+            assert r.status_code == expected, (path, content, role, r.text)
+            if expected == 422:
+                assert r.json()["detail"][0]["type"] == "json_invalid", r.text
+
+
+async def test_bad_input_on_another_firms_matter_is_404(stack: Stack, referred: Referred) -> None:
+    """Query and body validation come after the firm check: a 422 is only for a matter the caller may see."""
+    mid = referred.matter_id
+    bad: list[tuple[str, str, dict[str, Any]]] = [
+        ("GET", f"/matters/{mid}/history", {"params": {"limit": 0}}),
+        ("GET", f"/matters/{mid}/history", {"params": {"offset": -1}}),
+        ("POST", f"/matters/{mid}/bundles", {"json": {"locale": "fr", "extra": 1}}),
+        ("POST", f"/matters/{mid}/evidence", {"content": b""}),  # no query parameters, no file
+        ("POST", f"/matters/{mid}/evidence", {"params": {**PARAMS, "file_name": "x" * 300}, "content": PDF}),
+    ]
+    for method, path, kwargs in bad:
+        r = await stack.http.request(method, path, headers=stack.auth("partner_b"), **kwargs)
+        assert r.status_code == 404, (method, path, kwargs, r.text)
+        r = await stack.http.request(method, path, **kwargs)
+        assert r.status_code == 401, (method, path, kwargs, r.text)
+        r = await stack.http.request(method, path, headers=stack.auth("partner_a"), **kwargs)
+        assert r.status_code == 422, (method, path, kwargs, r.text)  # the control: the input really is bad
+        unknown = path.replace(mid, "no-such-matter")
+        r = await stack.http.request(method, unknown, headers=stack.auth("manager"), **kwargs)
+        assert r.status_code == 404, (method, unknown, kwargs, r.text)
+
+
+async def _lost_temporal(stack: Stack, tmp_path: Path) -> Client:
+    """A client of a Temporal the API was connected to, then lost."""
+    port = free_port()
+    server = temporal_service(tmp_path, port=port, ui_port=free_port()).start()
+    try:
+        return await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
+    finally:
+        server.stop()
+
+
+async def test_outsiders_get_401_or_404_while_dependencies_are_down(
+    stack: Stack, referred: Referred, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Temporal lost, the evidence store down, no LibreOffice: nobody outside learns that anything exists."""
+    r = await stack.http.post(f"/matters/{referred.matter_id}/bundles", headers=stack.auth("partner_a"))
+    assert r.status_code == 201, r.text
+    bundle_id = r.json()["id"]
+    monkeypatch.setattr(preview, "find_soffice", lambda: None)
+    temporal = await _lost_temporal(stack, tmp_path)
+    app = create_app(stack.settings, temporal=temporal, sessionmaker=stack.sessions, evidence=_dead_s3())
+    calls: list[tuple[str, str, dict[str, Any], tuple[str, ...]]] = [
+        (m, p, {"json": body}, allowed) for m, p, body, allowed, scoped in routes(referred) if scoped
+    ]
+    for m, p, query in evidence_routes(referred, bundle_id):
+        calls.append((m, p, {"params": query, "content": PDF} if query else {}, ROLES))
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as http:
+        for method, path, kwargs, allowed in calls:
+            r = await http.request(method, path, **kwargs)
+            assert r.status_code == 401, (method, path, r.text)
+            r = await http.request(method, path, headers=stack.auth("partner_b"), **kwargs)
+            assert r.status_code == (404 if "partner_b" in allowed else 403), (method, path, r.text)
+        # The controls: the dependencies really are down for a caller who may see the matter.
+        r = await http.get(f"/documents/{referred.document_id}/content", headers=stack.auth("partner_a"))
+        assert r.status_code == 503 and "evidence store" in r.json()["detail"], r.text
+        r = await http.get(f"/matters/{referred.matter_id}/history", headers=stack.auth("partner_a"))
+        assert r.status_code == 503 and "Temporal" in r.json()["detail"], r.text

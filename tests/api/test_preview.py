@@ -8,15 +8,18 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import update
 
+from api.app import create_app
 from documents import preview
 from store.db import write_session
 from store.models import Document
 from tests.api.conftest import FIRM_A, Stack, eventually
 from tests.api.test_commands import cny
 from tests.api.test_documents import notice_of
+from tests.api.test_health import _dead_s3
 from tests.conftest import unavailable
 from tests.factories import intake_data
 from workflows.contracts import workflow_id
@@ -89,6 +92,28 @@ async def test_preview_refusals(stack: Stack, referred: Referred) -> None:
     assert not r.content.startswith(b"%PDF")
     r = await stack.http.get(preview_url("no-such-document"), headers=stack.auth("manager"))
     assert r.status_code == 404
+
+
+async def test_without_libreoffice_outsiders_still_see_401_or_404(
+    stack: Stack, referred: Referred, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Authorise first: only a caller who may see the letter learns that previews (or S3) are down."""
+    monkeypatch.setattr(preview, "find_soffice", lambda: None)  # what `preview.available()` asks
+    url = preview_url(referred.document_id)
+    down = create_app(stack.settings, temporal=stack.temporal, sessionmaker=stack.sessions, evidence=_dead_s3())
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=down), base_url="http://api.test") as s3_down:
+        for http, unavailable in ((stack.http, "LibreOffice is not installed"), (s3_down, "evidence store")):
+            r = await http.get(url)
+            assert r.status_code == 401, r.text
+            r = await http.get(url, headers={"Authorization": "Bearer rk_nonsense"})
+            assert r.status_code == 401, r.text
+            r = await http.get(url, headers=stack.auth("partner_b"))  # another firm's matter: as if absent
+            assert r.status_code == 404, r.text
+            r = await http.get(preview_url("no-such-document"), headers=stack.auth("manager"))
+            assert r.status_code == 404, r.text
+            # The control: for the partner of the matter's firm, previews really are unavailable.
+            r = await http.get(url, headers=stack.auth("partner_a"))
+            assert r.status_code == 503 and unavailable in r.json()["detail"], r.text
 
 
 async def test_tampered_document_is_never_converted(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -72,7 +72,7 @@ def test_policy_rejects_letter_without_template_and_unordered_ladder() -> None:
     with pytest.raises(ValidationError, match="needs a template"):
         EscalationPolicy.model_validate(bad)
     steps = base["ladder"]
-    with pytest.raises(ValidationError, match="day order"):
+    with pytest.raises(ValidationError, match="ladder days must strictly ascend"):
         EscalationPolicy.model_validate({**base, "ladder": list(reversed(steps))})
 
 

@@ -1,88 +1,170 @@
-"""Record the replay fixtures: `python -m tests.histories.record`.
+"""Record the replay fixtures of workflow v2: `python -m tests.histories.record`.
 
 Runs matters on the time-skipping test server with fake activities (fictional data only) and
 saves their event histories as JSON next to this file. Re-record only on purpose: the point of
-these files is that today's workflow code must replay yesterday's histories unchanged.
+these files is that today's workflow code must replay yesterday's histories unchanged. The v1
+files (`v1_*.json`) were recorded by v1 itself and are never re-recorded; `v1_migrated.json` is a
+v1 run that the migration (v1 -> v2) ended, recorded with v1 as it was plus today's worker.
+
+Versioning convention (README, "Versioning"): a change to running code is guarded by
+`workflow.patched("<id>")` and proven by replaying these files; a new proceeding is a new child
+workflow type; a rewrite of the parent is a new workflow type (v1 -> v2) into which running
+matters continue as new.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from datetime import date, timedelta
+import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
+from domain.money import Money
 from infra.services import find_binary
 from store.policies import get_policy
 from tests.factories import make_intake
-from tests.workflows.test_matter import Recorder
+from tests.workflows.conftest import register_search_attributes
+from tests.workflows.harness import Recorder, eventually, matter_input, pay, snap, start, workers
+from tests.workflows.pristine_v1 import PristineMatterWorkflowV1
 from workflows.contracts import (
-    QUERY_SNAPSHOT,
+    LEGACY_WORKFLOW_NAME,
     UPDATE_DECISION,
-    UPDATE_PAYMENT,
     UPDATE_PROMISE,
+    UPDATE_REFERRAL_ANSWER,
+    UPDATE_RETRY,
     DecisionCommand,
-    MatterInput,
-    MatterSnapshot,
-    PaymentCommand,
     PromiseCommand,
+    ReferralAnswerCommand,
+    RetryCommand,
+    referral_workflow_id,
 )
-from workflows.matter import MatterWorkflow
+from workflows.legacy.matter_v1 import MatterInput as V1Input
 
 HERE = Path(__file__).parent
+QUEUE = "record"
+
+
+async def save(client: Client, name: str, wid: str, run_id: str | None = None) -> None:
+    history = await client.get_workflow_handle(wid, run_id=run_id).fetch_history()
+    (HERE / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
+    print(f"recorded {name}.json ({len(history.events)} events)")
+
+
+async def v2_matters(env: WorkflowEnvironment, rec: Recorder) -> None:
+    client = env.client
+    cny = lambda a: Money.of(a, "CNY")  # noqa: E731
+
+    # 1. Paid in full after a partial payment and a kept promise: closure.
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-paid"))
+    await env.sleep(timedelta(days=4))
+    today = (await snap(h)).policy_today
+    await h.execute_update(UPDATE_PROMISE, PromiseCommand(
+        promise_id="pr1", amount=cny("1000.00"), due_on=today + timedelta(days=3), actor="clerk"))
+    await env.sleep(timedelta(days=2))
+    await pay(h, "P1", "1000.00")
+    await env.sleep(timedelta(days=10))
+    await pay(h, "P2", "18518.00")
+    await h.result()
+    await save(client, "v2_paid_in_full", h.id)
+
+    # 2. The ladder to legal review, a referral declined, a second accepted, then paid: children cancelled.
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-referral",
+                                                intake={"locale": "en", "currency": "CNY"}))
+    await env.sleep(timedelta(days=62))
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate",
+                                                            firm="Firm A LLP", actor="manager"))
+    await eventually(lambda: rec.kinds().count("referral_instructed") == 1)
+    first = client.get_workflow_handle(referral_workflow_id("hist-v2-referral", 1))
+    await first.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
+        answer_id="a1", answer="decline", firm="Firm A LLP", reason="conflict", actor="partner-a"))
+    await eventually(lambda: "referral_declined" in rec.kinds())
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d2", decision="escalate",
+                                                            firm="Firm B LLP", actor="manager"))
+    await eventually(lambda: rec.kinds().count("referral_instructed") == 2)
+    await env.sleep(timedelta(days=4))  # a reminder first
+    second = client.get_workflow_handle(referral_workflow_id("hist-v2-referral", 2))
+    await second.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
+        answer_id="a2", answer="accept", firm="Firm B LLP", actor="partner-b"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await env.sleep(timedelta(days=20))
+    await pay(h, "ALL", "19518.00")
+    await h.result()
+    await second.result()
+    await save(client, "v2_referral_then_paid", h.id)
+    await save(client, "v2_referral_child_declined", first.id)
+    await save(client, "v2_referral_child_accepted_then_closed", second.id)
+
+    # 3. A referral not answered in time.
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-lapsed"))
+    await env.sleep(timedelta(days=62))
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate",
+                                                            firm="Firm A LLP", actor="manager"))
+    child = client.get_workflow_handle(referral_workflow_id("hist-v2-lapsed", 1))
+    await eventually(lambda: "referral_instructed" in rec.kinds())
+    await env.sleep(timedelta(days=6))
+    await child.result()
+    await save(client, "v2_referral_child_lapsed", child.id)
+    await h.terminate("recorded")
+
+    # 4. A letter that fails for good: needs attention, a payment meanwhile, a manager's retry.
+    rec.fail_letters = "TemplateError"
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-attention"))
+    await env.sleep(timedelta(hours=1))
+    await pay(h, "P1", "100.00")
+    rec.fail_letters = None
+    await h.execute_update(UPDATE_RETRY, RetryCommand(retry_id="r1", actor="manager"))
+    await env.sleep(timedelta(days=11))
+    await h.terminate("recorded")
+    await save(client, "v2_attention_then_retry", h.id)
+
+    # 5. Continue-as-new with payments across runs (the first run).
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-can", continue_as_new_after_events=30))
+    first_run = (await h.describe()).run_id
+    for i in range(5):
+        await pay(h, f"P{i}", "10.00")
+        await env.sleep(timedelta(days=4))
+    await h.terminate("recorded")
+    await save(client, "v2_continued_as_new_first_run", h.id, run_id=first_run)
+
+
+async def v1_migrated(env: WorkflowEnvironment) -> None:
+    rec = Recorder()
+    queue = f"record-{uuid.uuid4()}"
+    async with workers(env.client, queue, rec, workflows=[PristineMatterWorkflowV1], cache=False):
+        h: WorkflowHandle[Any, Any] = await env.client.start_workflow(
+            LEGACY_WORKFLOW_NAME,
+            V1Input(matter_id="hist-v1-migrated", intake=make_intake(), policy=get_policy("standard"),
+                    opened_by="tester"),
+            id="matter-hist-v1-migrated", task_queue=queue,
+        )
+        first_run = h.result_run_id
+        await env.sleep(timedelta(hours=1))
+        await pay(h, "P1", "100.00")
+    async with workers(env.client, queue, rec):
+        await env.sleep(timedelta(days=5))
+        await eventually(lambda: "migrated" in rec.kinds())
+        await env.client.get_workflow_handle(h.id).terminate("recorded")
+    await save(env.client, "v1_migrated", h.id, run_id=first_run)
 
 
 async def main() -> None:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=find_binary("temporal-test-server"), data_converter=pydantic_data_converter
     )
-    from tests.workflows.conftest import register_search_attributes
-
     await register_search_attributes(env.client)
     rec = Recorder()
-    async with Worker(env.client, task_queue="record", workflows=[MatterWorkflow], activities=rec.activities()):
-        from domain.money import Money
-
-        cny = lambda a: Money.of(a, "CNY")  # noqa: E731
-
-        # 1. Paid in full after a partial payment: closure.
-        h = await env.client.start_workflow(
-            MatterWorkflow.run,
-            MatterInput(matter_id="hist-paid", intake=make_intake(), policy=get_policy("standard")),
-            id="matter-hist-paid", task_queue="record",
-        )
-        await env.sleep(timedelta(days=8))
-        await h.execute_update(UPDATE_PAYMENT, PaymentCommand(
-            payment_id="P1", amount=cny("1000.00"), received_on=date(2026, 12, 1), actor="clerk"))
-        await env.sleep(timedelta(days=3))
-        await h.execute_update(UPDATE_PAYMENT, PaymentCommand(
-            payment_id="P2", amount=cny("18518.00"), received_on=date(2026, 12, 4), actor="clerk"))
-        await h.result()
-        (HERE / "paid_in_full.json").write_text(json.dumps(json.loads((await h.fetch_history()).to_json()), indent=1))
-
-        # 2. A broken promise, the ladder to legal review, escalation.
-        h = await env.client.start_workflow(
-            MatterWorkflow.run,
-            MatterInput(matter_id="hist-escalated", intake=make_intake(locale="en", currency="CNY"),
-                        policy=get_policy("standard")),
-            id="matter-hist-escalated", task_queue="record",
-        )
-        await env.sleep(timedelta(hours=2))
-        today = (await h.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)).policy_today
-        await h.execute_update(UPDATE_PROMISE, PromiseCommand(
-            promise_id="pr1", amount=cny("3000.00"), due_on=today + timedelta(days=4), actor="clerk"))
-        await env.sleep(timedelta(days=70))
-        await h.execute_update(UPDATE_DECISION, DecisionCommand(
-            decision_id="d1", decision="escalate", reason="no response", actor="manager"))
-        await env.sleep(timedelta(hours=1))
-        await h.terminate("recorded")
-        (HERE / "escalated.json").write_text(json.dumps(json.loads((await h.fetch_history()).to_json()), indent=1))
-    await env.shutdown()
-    print("recorded paid_in_full.json, escalated.json")
+    try:
+        async with workers(env.client, QUEUE, rec):
+            await v2_matters(env, rec)
+        await v1_migrated(env)
+    finally:
+        await env.shutdown()
 
 
 if __name__ == "__main__":

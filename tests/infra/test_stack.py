@@ -6,9 +6,11 @@ The end-to-end tests run `python -m cli up` as a subprocess on free ports with a
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -65,12 +67,82 @@ def test_default_plan_starts_everything_on_the_settings_ports(tmp_path: Path) ->
     plan = plan_stack(Settings(var_dir=tmp_path), env={})
     assert plan.var_dir == tmp_path.resolve()
     assert (plan.temporal_port, plan.temporal_ui_port, plan.api_port) == (7233, 8233, 8000)
-    assert plan.seaweed == SeaweedPorts()
+    assert plan.seaweed is not None and plan.seaweed.s3 == 8333
     ports = plan.local_ports()
     assert ports["Temporal gRPC"] == 7233 and ports["Temporal Web UI"] == 8233
-    assert ports["S3 (SeaweedFS)"] == 8333 and ports["SeaweedFS master"] == 9333
+    assert ports["S3 (SeaweedFS)"] == 8333
     assert plan.api_url == "http://127.0.0.1:8000"
     assert plan.log_dir == tmp_path.resolve() / "logs"
+
+
+# The ports SeaweedFS listens on by itself, which `weed` would take without its flags.
+CLASSIC = SeaweedPorts()
+INTERNAL = [f.name for f in dataclasses.fields(SeaweedPorts) if f.name != "s3"]
+PAIRS = ("master", "volume", "filer", "admin")
+
+
+@contextmanager
+def held_ports(*wanted: int) -> Iterator[list[int]]:
+    """Listening sockets on 127.0.0.1, as another program would hold them; 0 = any port whose
+    gRPC partner (port + 10000) is a valid port too. A wanted port that some other program on
+    this machine already holds is just as taken, so it is yielded all the same."""
+    sockets: list[socket.socket] = []
+    ports: list[int] = []
+    try:
+        for port in wanted:
+            while True:
+                sock = socket.socket()
+                sockets.append(sock)
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    if port == 0:
+                        raise
+                    break  # held by someone else: taken all the same
+                sock.listen()
+                if port or sock.getsockname()[1] + GRPC_OFFSET <= 65535:
+                    break
+            ports.append(port or sock.getsockname()[1])
+        assert not any(port_free(p) for p in ports)
+        yield ports
+    finally:
+        for sock in sockets:
+            sock.close()
+
+
+def settings_on_free_ports(tmp_path: Path) -> Settings:
+    """Settings whose Temporal, Web UI, S3 and API ports are all free (none of the defaults)."""
+    ports = UpPorts.pick()
+    return Settings(
+        var_dir=tmp_path,
+        temporal_address=f"127.0.0.1:{ports.temporal}",
+        temporal_ui_port=ports.ui,
+        s3_endpoint_url=f"http://127.0.0.1:{ports.s3}",
+        api_port=ports.api,
+    )
+
+
+def assert_seaweedfs_layout(ports: SeaweedPorts) -> None:
+    values = list(ports.all().values())
+    assert len(set(values)) == len(values) and all(0 < p <= 65535 for p in values)
+    for name in PAIRS:
+        assert getattr(ports, f"{name}_grpc") == getattr(ports, name) + GRPC_OFFSET
+
+
+def test_by_default_seaweedfs_internal_ports_are_free_ones_not_the_classic_ones(tmp_path: Path) -> None:
+    # 8080 (volume), 9333 (master) and 8888 (filer) are taken on many laptops.
+    with held_ports(CLASSIC.volume, CLASSIC.master, CLASSIC.filer) as held:
+        settings = settings_on_free_ports(tmp_path)
+        plan = plan_stack(settings, env={})  # no RECOVERY_SEAWEEDFS_PORTS
+        plan.check_ports()  # nothing is in the way
+    assert plan.seaweed is not None
+    assert plan.seaweed.s3 == int(str(settings.s3_endpoint_url).rsplit(":", 1)[1])
+    internal = {getattr(plan.seaweed, name) for name in INTERNAL}
+    assert not internal & set(held)
+    assert not internal & {getattr(CLASSIC, name) for name in INTERNAL}
+    assert_seaweedfs_layout(plan.seaweed)
+    # Nor on the ports of the other servers of the stack.
+    assert not internal & {plan.temporal_port, plan.temporal_ui_port, plan.api_port}
 
 
 def test_remote_servers_are_not_started(tmp_path: Path) -> None:
@@ -93,26 +165,49 @@ def test_local_s3_must_be_plain_http(tmp_path: Path) -> None:
 
 
 def test_s3_port_comes_from_the_endpoint_and_keeps_the_grpc_convention(tmp_path: Path) -> None:
-    port = free_port()
+    with held_ports(0) as (port,):
+        pass  # a free port with room for its gRPC partner
     settings = Settings(var_dir=tmp_path, s3_endpoint_url=f"http://127.0.0.1:{port}")
-    plan = plan_stack(settings, env={})
-    assert plan.seaweed is not None and plan.seaweed.s3 == port
-    assert plan.seaweed.master == SeaweedPorts().master
+    for spec in ({}, {"RECOVERY_SEAWEEDFS_PORTS": "fixed"}):
+        plan = plan_stack(settings, env=spec)
+        assert plan.seaweed is not None and plan.seaweed.s3 == port
+        if port_free(port + GRPC_OFFSET):
+            assert plan.seaweed.s3_grpc == port + GRPC_OFFSET
+    assert plan.seaweed.master == CLASSIC.master  # `fixed`: SeaweedFS's classic ports
 
 
 def test_seaweed_ports_from_the_environment() -> None:
     ports = seaweed_ports(8333, "master=9444, volume=8081")
     assert (ports.master, ports.master_grpc, ports.volume, ports.volume_grpc) == (9444, 19444, 8081, 18081)
-    assert ports.filer == SeaweedPorts().filer
-    with pytest.raises(ServiceError, match="RECOVERY_SEAWEEDFS_PORTS"):
-        seaweed_ports(8333, "mastr=1")
-    with pytest.raises(ServiceError, match="RECOVERY_SEAWEEDFS_PORTS"):
-        seaweed_ports(8333, "master")
+    assert ports.filer != CLASSIC.filer and port_free(ports.filer)  # the rest: free ports
+    assert_seaweedfs_layout(ports)
+    for spec in ("mastr=1", "master", "master=x", "master=0", "master=65536", "master=60000", "auto,fixed"):
+        with pytest.raises(ServiceError, match="RECOVERY_SEAWEEDFS_PORTS"):
+            seaweed_ports(8333, spec)
+    assert seaweed_ports(8333, "master=60000,master_grpc=60001").master_grpc == 60001
 
 
-def test_auto_seaweed_ports_are_distinct_free_and_follow_the_grpc_offset() -> None:
+@pytest.mark.parametrize("spec", ["fixed", "defaults", " Fixed "])
+def test_seaweed_classic_ports_on_request(spec: str) -> None:
+    assert seaweed_ports(8333, spec) == CLASSIC
+    assert seaweed_ports(8334, spec).s3 == 8334
+    mixed = seaweed_ports(8333, f"{spec},volume=8081")
+    assert (mixed.volume, mixed.volume_grpc, mixed.master, mixed.filer) == (8081, 18081, 9333, 8888)
+
+
+def test_random_seaweed_ports_avoid_the_ports_they_are_told_to() -> None:
+    pool = range(20_000, 22_768)  # and their gRPC partners, 30000-32767
+    left = [p for p in pool if port_free(p) and port_free(p + GRPC_OFFSET)][-4:]
+    ports = SeaweedPorts.random(s3=8333, avoid=set(pool) - set(left))
+    # Only the four pairs needed are left in the pool: the draw must still finish, with them.
+    assert {getattr(ports, name) for name in PAIRS} == set(left)
+    assert_seaweedfs_layout(ports)
+
+
+@pytest.mark.parametrize("spec", [None, "", "auto", " AUTO "])
+def test_auto_seaweed_ports_are_distinct_free_and_follow_the_grpc_offset(spec: str | None) -> None:
     s3 = free_port()
-    ports = seaweed_ports(s3, "auto")
+    ports = seaweed_ports(s3, spec)
     values = list(ports.all().values())
     assert ports.s3 == s3 and len(set(values)) == len(values)
     for name in ("master", "volume", "filer", "admin"):
@@ -139,6 +234,59 @@ def test_a_taken_port_is_named(tmp_path: Path) -> None:
         api_taken = StackPlan(tmp_path, None, None, None, api_host="127.0.0.1", api_port=taken)
         with pytest.raises(ServiceError, match=f"API port {taken}"):
             api_taken.check_ports()
+
+
+def test_a_taken_s3_port_is_named_with_its_setting(tmp_path: Path) -> None:
+    with held_ports(0) as (taken,):
+        settings = settings_on_free_ports(tmp_path).model_copy(update={"s3_endpoint_url": f"http://127.0.0.1:{taken}"})
+        plan = plan_stack(settings, env={})
+        with pytest.raises(ServiceError) as info:
+            plan.check_ports()
+    message = str(info.value)
+    assert f"S3 (SeaweedFS) port {taken}" in message and "RECOVERY_S3_ENDPOINT_URL" in message, message
+    assert "master" not in message  # only what is really in the way
+
+
+@pytest.mark.parametrize(("spec", "role"), [
+    ("volume={port}", "SeaweedFS volume port {port}"),
+    ("filer_grpc={port}", "SeaweedFS filer grpc port {port}"),
+    ("master={port_minus_offset}", "SeaweedFS master grpc port {port}"),  # master + 10000
+])
+def test_a_taken_explicit_seaweedfs_port_is_named_with_its_role(tmp_path: Path, spec: str, role: str) -> None:
+    with held_ports(0) as (taken,):
+        values = {"port": taken, "port_minus_offset": taken - GRPC_OFFSET}
+        plan = plan_stack(settings_on_free_ports(tmp_path), env={"RECOVERY_SEAWEEDFS_PORTS": spec.format(**values)})
+        with pytest.raises(ServiceError) as info:
+            plan.check_ports()
+    message = str(info.value)
+    assert role.format(**values) in message and "RECOVERY_SEAWEEDFS_PORTS" in message, message
+    assert len(re.findall(r"port \d+", message)) == 1, message  # the other internal ports were picked free
+
+
+def test_a_taken_classic_port_is_named_when_classic_ports_were_asked_for(tmp_path: Path) -> None:
+    with held_ports(CLASSIC.volume):
+        plan = plan_stack(settings_on_free_ports(tmp_path), env={"RECOVERY_SEAWEEDFS_PORTS": "fixed"})
+        with pytest.raises(ServiceError) as info:
+            plan.check_ports()
+    message = str(info.value)
+    assert f"SeaweedFS volume port {CLASSIC.volume}" in message and "RECOVERY_SEAWEEDFS_PORTS" in message, message
+
+
+@pytest.mark.parametrize(("which", "role", "setting"), [
+    ("temporal", "Temporal gRPC port", "RECOVERY_TEMPORAL_ADDRESS"),
+    ("ui", "Temporal Web UI port", "RECOVERY_TEMPORAL_UI_PORT"),
+    ("api", "API port", "RECOVERY_API_PORT"),
+])
+def test_a_taken_server_port_is_named_with_its_setting(tmp_path: Path, which: str, role: str, setting: str) -> None:
+    with held_ports(0) as (taken,):
+        settings = settings_on_free_ports(tmp_path)
+        update = {"temporal": {"temporal_address": f"127.0.0.1:{taken}"}, "ui": {"temporal_ui_port": taken},
+                  "api": {"api_port": taken}}[which]
+        plan = plan_stack(settings.model_copy(update=update), env={})
+        with pytest.raises(ServiceError) as info:
+            plan.check_ports()
+    message = str(info.value)
+    assert f"{role} {taken}" in message and setting in message, message
 
 
 def test_masked_url_hides_only_the_password() -> None:
@@ -265,7 +413,7 @@ class UpPorts:
             RECOVERY_TEMPORAL_UI_PORT=str(self.ui),
             RECOVERY_S3_ENDPOINT_URL=f"http://127.0.0.1:{self.s3}",
             RECOVERY_API_PORT=str(self.api),
-            RECOVERY_SEAWEEDFS_PORTS="auto",
+            # No RECOVERY_SEAWEEDFS_PORTS: the default (free internal ports) is what runs here.
         )
 
     def all(self) -> list[int]:
@@ -459,3 +607,15 @@ def test_up_fails_fast_naming_a_port_that_is_taken(tmp_path: Path) -> None:
     # Nothing was started: no logs of servers, no PID file.
     assert not (tmp_path / "var" / "logs" / "temporal.log").exists()
     assert not (tmp_path / "var" / "run" / "stack.json").exists()
+
+
+def test_up_fails_fast_naming_a_taken_seaweedfs_port(tmp_path: Path) -> None:
+    ports = UpPorts.pick()
+    with held_ports(0) as (taken,):
+        result = subprocess.run(
+            [PYTHON, "-m", "cli", "up"], cwd=ROOT, capture_output=True, text=True, timeout=60,
+            env=ports.env(tmp_path / "var", RECOVERY_SEAWEEDFS_PORTS=f"volume={taken}"),
+        )
+    assert result.returncode != 0
+    assert f"SeaweedFS volume port {taken}" in result.stderr and "RECOVERY_SEAWEEDFS_PORTS" in result.stderr
+    assert not (tmp_path / "var" / "logs" / "seaweedfs.log").exists()

@@ -174,3 +174,29 @@ async def test_data_converter_encrypts_failure_messages() -> None:
         assert needle not in wire
     decoded = await converter.decode_failure(failure)
     assert NAME in str(decoded) and ID_NUMBER in str(decoded)
+
+
+def test_old_keys_must_be_32_bytes() -> None:
+    with pytest.raises(ValueError, match="old payload encryption key must be 32 bytes"):
+        EncryptionCodec("k2", KEY_2, old_keys={"k1": KEY_1[:16]})
+
+
+async def test_data_converter_reads_what_old_keys_wrote() -> None:
+    """A rotation: the new key encrypts, the old key (RECOVERY_ENCRYPTION_OLD_KEYS) still decrypts."""
+    value = matter_input()
+    before = data_converter(Settings(encryption_key=base64.b64encode(KEY_1).decode(), encryption_key_id="k1"))
+    old_payloads = await before.encode([value])
+    rotated = Settings(
+        encryption_key=base64.b64encode(KEY_2).decode(),
+        encryption_key_id="k2",
+        encryption_old_keys=f"k1={base64.b64encode(KEY_1).decode()}",
+    )
+    after = data_converter(rotated)
+    assert await after.decode(old_payloads, [MatterInput]) == [value]
+    new_payloads = await after.encode([value])
+    assert [p.metadata["encryption-key-id"] for p in new_payloads] == [b"k2"]
+    assert await after.decode(new_payloads, [MatterInput]) == [value]
+    # The control: the same new key without the old one cannot read the old payloads.
+    without = data_converter(Settings(encryption_key=base64.b64encode(KEY_2).decode(), encryption_key_id="k2"))
+    with pytest.raises(ValueError, match="unknown key id 'k1'"):
+        await without.decode(old_payloads, [MatterInput])

@@ -11,7 +11,7 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from infra.services import find_binary
+from infra.services import SEARCH_ATTRIBUTES, find_binary
 from tests.conftest import unavailable
 
 
@@ -21,9 +21,8 @@ async def register_search_attributes(client: Client) -> None:
         AddSearchAttributesRequest(
             namespace=client.namespace,
             search_attributes={
-                "MatterStage": IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
-                "DaysPastDue": IndexedValueType.INDEXED_VALUE_TYPE_INT,
-                "OutstandingAmount": IndexedValueType.INDEXED_VALUE_TYPE_DOUBLE,
+                name: getattr(IndexedValueType, f"INDEXED_VALUE_TYPE_{kind.upper()}")
+                for name, kind in SEARCH_ATTRIBUTES.items()
             },
         )
     )

@@ -1,4 +1,16 @@
-"""MatterWorkflow: one overdue matter, from intake to closure, as one durable workflow.
+"""MatterWorkflow v1, frozen: the matters opened before workflow v2 replay and finish on this code.
+
+Do not change what this code does: the histories of matters started before v2 must replay on it
+(tests/histories/v1_*.json). The only change since v1 is the migration at the top of the main
+loop, guarded by `workflow.patched`: at its first workflow task on new code (never during
+replay) a v1 matter writes its pending projection records and continues as new into
+`MatterWorkflowV2` with its state converted (`to_v2_state`). The patch id carries the loop
+iteration, so a history replayed from the start takes the old path in every iteration it
+recorded and the new path only where its own marker says so.
+
+The original description of v1 follows.
+
+MatterWorkflow: one overdue matter, from intake to closure, as one durable workflow.
 
 This slice runs: intake -> risk assessment -> collection notice (stage `notice`) -> the
 reminder ladder on durable timers (`reminders`) -> the negotiation window (`negotiation`) ->
@@ -20,15 +32,21 @@ from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
+    from pydantic import BaseModel, ConfigDict, Field
+
     from activities.inputs import PROJECT, RENDER_LETTER, LetterRequest
-    from domain.allocation import Balance, allocate
+    from domain.allocation import Allocation, Balance, allocate
     from domain.dates import PolicyClock
     from domain.evidence import DocumentRef
+    from domain.matter import MatterIntake
     from domain.money import Money, total
+    from domain.policy import EscalationPolicy
     from domain.risk import RiskAssessment, RiskInputs, assess
     from store.records import (
+        LegacyMatterStatus as MatterStatus,
+    )
+    from store.records import (
         MatterOpened,
-        MatterStatus,
         PaymentRecord,
         ProjectionUpdate,
         PromiseRecord,
@@ -38,6 +56,7 @@ with workflow.unsafe.imports_passed_through():
         ERR_CLOSED,
         ERR_INVALID,
         ERR_STAGE,
+        LEGACY_WORKFLOW_NAME,
         QUERY_SNAPSHOT,
         UPDATE_DECISION,
         UPDATE_PAYMENT,
@@ -45,9 +64,7 @@ with workflow.unsafe.imports_passed_through():
         WORKFLOW_NAME,
         DecisionCommand,
         DecisionResult,
-        MatterInput,
         MatterSnapshot,
-        MatterState,
         NextStep,
         PaymentCommand,
         PaymentResult,
@@ -56,6 +73,48 @@ with workflow.unsafe.imports_passed_through():
         PromiseState,
         workflow_id,
     )
+    from workflows.contracts import MatterInput as MatterInputV2
+    from workflows.legacy.migrate import to_v2_state
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+class MatterState(_Model):
+    """Everything the v1 workflow carries across continue-as-new (v1's shape, unchanged)."""
+
+    stage: str
+    closure_reason: str | None = None
+    balance: Balance
+    original_total: Money
+    paid_total: Money
+    started_at: datetime
+    start_date: date
+    intake_days_past_due: int
+    payments: dict[str, Allocation] = Field(default_factory=dict)
+    promises: tuple[PromiseState, ...] = ()
+    documents: tuple[DocumentRef, ...] = ()
+    risk: RiskAssessment | None = None
+    ladder_index: int = 0  # next ladder step to run
+    ladder_shift_seconds: float = 0  # pauses (promises) push the remaining ladder later
+    negotiation_ends_on: date | None = None
+    decisions: tuple[str, ...] = ()  # decision ids applied (idempotency)
+    referred_firm: str | None = None  # the law firm a referral goes to
+    seq: int = 0  # projection sequence
+    notice_sent: bool = False
+
+
+class MatterInput(_Model):
+    """v1's workflow input (v1's shape, unchanged)."""
+
+    matter_id: str
+    intake: MatterIntake
+    policy: EscalationPolicy
+    opened_by: str = "system"
+    state: MatterState | None = None  # set when continuing as new
+    continue_as_new_after_events: int | None = None
+
 
 STAGE = SearchAttributeKey.for_keyword("MatterStage")
 DPD = SearchAttributeKey.for_int("DaysPastDue")
@@ -78,8 +137,11 @@ def _sentence(text: str) -> str:
     return text[:1].upper() + text[1:]
 
 
-@workflow.defn(name=WORKFLOW_NAME)
-class MatterWorkflow:
+@workflow.defn(name=LEGACY_WORKFLOW_NAME)
+class MatterWorkflowV1:
+    # False only in tests that need v1 exactly as it was (to record a v1 history).
+    migrate_to_v2 = True
+
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -113,6 +175,7 @@ class MatterWorkflow:
         self._promises: list[PromiseRecord] = []
         self._new_documents: list[DocumentRef] = []
         self._opened: MatterOpened | None = None
+        self._iteration = 0
         self._promise_paused_at: datetime | None = None
         if self._pending_promise() is not None:
             self._promise_paused_at = self._pending_promise().created_at  # type: ignore[union-attr]
@@ -126,6 +189,18 @@ class MatterWorkflow:
             if self._s.stage == "closed":
                 await self._close()
                 return self.snapshot()
+            self._iteration += 1
+            if self.migrate_to_v2 and workflow.patched(f"migrate-to-v2-{self._iteration}"):
+                await self._flush()
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                state = to_v2_state(self._s, self._inp.intake, self._inp.policy, self._mid, workflow.now())
+                workflow.continue_as_new(
+                    MatterInputV2(
+                        matter_id=self._mid, intake=self._inp.intake, policy=self._inp.policy,
+                        opened_by=self._inp.opened_by, state=state,
+                    ),
+                    workflow=WORKFLOW_NAME,
+                )
             if self._should_continue_as_new():
                 await self._flush()
                 await workflow.wait_condition(workflow.all_handlers_finished)

@@ -1,0 +1,175 @@
+"""A harness for the matter workflows on the time-skipping server, with fake activities.
+
+The fakes are same-named activities that record what the workflows asked for; the real
+activities are proven against real servers in tests/activities, tests/api and tests/integration.
+`Recorder.fail_letters` makes the letter activity fail (non-retryable, or for ever retryable) to
+exercise `needs_attention`; `Recorder.project_delay` slows the projection write.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import uuid
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from temporalio import activity
+from temporalio.client import Client, WorkflowHandle
+from temporalio.exceptions import ApplicationError
+from temporalio.worker import Worker
+
+from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, LetterRequest, letters_queue
+from domain.evidence import DocumentRef
+from domain.money import Money
+from store.policies import get_policy
+from store.records import ProjectionUpdate
+from tests.factories import make_intake
+from workers.main import WORKFLOWS, Workers
+from workflows.contracts import (
+    QUERY_SNAPSHOT,
+    UPDATE_PAYMENT,
+    MatterInput,
+    MatterSnapshot,
+    PaymentCommand,
+    PaymentResult,
+)
+from workflows.matter.workflow import MatterWorkflow
+
+
+def cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+def fake_ref(document_id: str, matter_id: str, kind: str, locale: str) -> DocumentRef:
+    return DocumentRef(
+        document_id=document_id, matter_id=matter_id, kind=kind, locale=locale, template_version="1-test",
+        bucket="b", key=f"k/{document_id}", version_id="v1", sha256=hashlib.sha256(document_id.encode()).hexdigest(),
+        size=1, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+    )
+
+
+class Recorder:
+    """Fake activities: remember letters and projection batches."""
+
+    def __init__(self) -> None:
+        self.jobs: list[LetterJob] = []
+        self.legacy_letters: list[LetterRequest] = []
+        self.updates: list[ProjectionUpdate] = []
+        # None: letters succeed; "TemplateError" etc.: non-retryable failure of that type;
+        # "transient": a retryable failure (every attempt).
+        self.fail_letters: str | None = None
+        self.letter_attempts = 0
+        self.project_delay: float = 0.0  # seconds, on the first projection write only
+        self.fail_projection = False
+
+    def activities(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
+        @activity.defn(name=STORE_LETTER)
+        async def store_letter(job: LetterJob) -> DocumentRef:
+            self.letter_attempts += 1
+            if self.fail_letters == "transient":
+                raise ApplicationError("S3 is down", type="EndpointConnectionError")
+            if self.fail_letters is not None:
+                raise ApplicationError(f"{self.fail_letters} for {job.kind}", type=self.fail_letters,
+                                       non_retryable=True)
+            self.jobs.append(job)
+            return fake_ref(job.document_id, job.matter_id, job.kind, job.context.locale)
+
+        @activity.defn(name=RENDER_LETTER)
+        async def render(req: LetterRequest) -> DocumentRef:
+            self.legacy_letters.append(req)
+            return fake_ref(req.document_id, req.matter_id, req.kind, req.intake.borrower.locale)
+
+        @activity.defn(name=PROJECT)
+        async def project(update: ProjectionUpdate) -> None:
+            if self.fail_projection:
+                raise RuntimeError("database down")
+            if self.project_delay and not self.updates:
+                await asyncio.sleep(self.project_delay)
+            self.updates.append(update)
+
+        return [project, render], [store_letter]
+
+    @property
+    def events(self) -> list[Any]:
+        return [e for u in self.updates for e in u.events]
+
+    def kinds(self) -> list[str]:
+        return [e.kind for e in self.events]
+
+    def statuses(self) -> list[Any]:
+        return [u.status for u in self.updates if u.status is not None]
+
+
+@asynccontextmanager
+async def workers(client: Client, queue: str, rec: Recorder, workflows: list[type] | None = None,
+                  cache: bool = True) -> AsyncIterator[Workers]:
+    """Workers for `queue` and its letters queue. `cache=False`: no sticky queue, so another worker can
+    take over the workflows as soon as this one stops (the test server does not time sticky queues out)."""
+    matter_acts, letter_acts = rec.activities()
+    failures = _TaskFailures()
+    logging.getLogger("temporalio.worker").addHandler(failures)
+    ws = Workers([
+        Worker(client, task_queue=queue, workflows=workflows or list(WORKFLOWS), activities=matter_acts,
+               max_cached_workflows=1000 if cache else 0),
+        Worker(client, task_queue=letters_queue(queue), activities=letter_acts),
+    ])
+    try:
+        async with ws:
+            yield ws
+    finally:
+        logging.getLogger("temporalio.worker").removeHandler(failures)
+    # A workflow task that fails (a bug, a deadlock) is retried for ever: never acceptable.
+    assert not failures.messages, failures.messages[:3]
+
+
+class _TaskFailures(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "Failed activation" in record.getMessage() or "Failed handling activation" in record.getMessage():
+            self.messages.append(record.getMessage() + (f" {record.exc_info[1]!r}" if record.exc_info else ""))
+
+
+def matter_input(policy: str = "standard", matter_id: str | None = None, **kw: Any) -> MatterInput:
+    intake_kw = kw.pop("intake", {})
+    return MatterInput(matter_id=matter_id or str(uuid.uuid4()), intake=make_intake(policy=policy, **intake_kw),
+                       policy=get_policy(policy), opened_by="tester", **kw)
+
+
+async def start(client: Client, queue: str, inp: MatterInput) -> WorkflowHandle[Any, Any]:
+    handle = await client.start_workflow(MatterWorkflow.run, inp, id=f"matter-{inp.matter_id}", task_queue=queue)
+    # Unpinned: queries and updates go to the latest run, across continue-as-new.
+    return client.get_workflow_handle_for(MatterWorkflow.run, handle.id)
+
+
+async def snap(h: WorkflowHandle[Any, Any]) -> MatterSnapshot:
+    return await h.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
+
+
+async def pay(h: WorkflowHandle[Any, Any], pid: str, amount: str, actor: str = "clerk",
+              update_id: str | None = None) -> PaymentResult:
+    return await h.execute_update(
+        UPDATE_PAYMENT,
+        PaymentCommand(payment_id=pid, amount=cny(amount), received_on=date(2026, 12, 1), actor=actor),
+        id=update_id or f"payment-{pid}-{uuid.uuid4()}",
+        result_type=PaymentResult,
+    )
+
+
+async def eventually(check: Callable[[], Any], seconds: float = 10.0) -> Any:
+    """Poll `check` (sync or async) until truthy; the worker may lag the skipped clock a little."""
+    last = None
+    for _ in range(int(seconds / 0.05)):
+        last = check()
+        if asyncio.iscoroutine(last):
+            last = await last
+        if last:
+            return last
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not true within {seconds}s (last: {last!r})")

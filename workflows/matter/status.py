@@ -1,0 +1,130 @@
+"""From the workflow's state to everything outside it: the public status, the snapshot, search attributes.
+
+One mapping, used for the projection (`StatusRecord`), the `snapshot` query and Temporal's search
+attributes, so the same field is never copied by hand in several places. Also the process clock:
+when each ladder step, promise deadline and window end falls due (pure functions of the state and
+the policy).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from domain.dates import OverdueClock
+from domain.policy import EscalationPolicy
+from domain.status import Attention, MatterStatus, NextStep
+from workflows.contracts import MatterSnapshot
+from workflows.matter.state import MatterState
+
+# Search attribute names and types (registered on the Temporal namespace; see infra/services.py).
+SA_STAGE = "MatterStage"  # Keyword
+SA_OUTSTANDING = "OutstandingAmount"  # Double
+SA_OVERDUE_SINCE = "OverdueSince"  # Datetime: the instant from which days past due count
+SA_NEEDS_ATTENTION = "NeedsAttention"  # Bool
+
+
+def overdue_clock(s: MatterState, overdue_since: Any) -> OverdueClock:
+    return OverdueClock.for_matter(s.clock, overdue_since, s.intake_days_past_due)
+
+
+def ladder_due(s: MatterState, policy: EscalationPolicy, index: int) -> datetime:
+    """When ladder step `index` falls due: its policy day after the start, later by any pauses,
+    and (for contact steps on real-time policies) inside the borrower's contact hours."""
+    step = policy.ladder[index]
+    due = s.clock.after_days(s.clock.started_at, step.day) + timedelta(seconds=s.ladder.shift_seconds)
+    if step.channel != "letter":
+        due = s.clock.contact_allowed_at(due, policy.contact.start_hour, policy.contact.end_hour)
+    return due
+
+
+def next_step(s: MatterState, policy: EscalationPolicy) -> NextStep | None:
+    """The next thing the process itself will do, and when."""
+    if s.stage == "closed":
+        return None
+    promise = s.promises.pending()
+    if promise is not None:
+        return NextStep(name="promise to pay falls due (grace included)", at=promise.deadline)
+    if s.stage in ("notice", "reminders") and s.ladder.index < len(policy.ladder):
+        return NextStep(name=policy.ladder[s.ladder.index].name, at=ladder_due(s, policy, s.ladder.index))
+    if s.stage == "negotiation" and s.review.negotiation_ends_on is not None:
+        return NextStep(name="negotiation window ends", at=s.clock.day_ends(s.review.negotiation_ends_on))
+    current = s.referral.current
+    if s.stage == "referral" and current is not None and current.status == "instructed" and current.answer_by:
+        return NextStep(name=f"law firm's answer due ({current.firm})", at=current.answer_by)
+    return None
+
+
+def attention_of(s: MatterState) -> Attention | None:
+    """The matter's `needs_attention` condition: a failed side effect, or projection writes failing."""
+    if s.attention is not None:
+        return s.attention
+    p = s.published
+    if p.failing_since is not None and p.failures >= 3:
+        return Attention(
+            effect="projection",
+            error="ProjectionFailing",
+            reason=f"writing the projection database has failed {p.failures} times; retried automatically",
+            since=p.failing_since,
+            retryable=True,
+            attempts=p.failures,
+            retry_at=p.retry_at,
+        )
+    return None
+
+
+def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_since: Any, now: datetime
+              ) -> MatterStatus:
+    """The public status of the matter at `now`."""
+    return MatterStatus(
+        matter_id=matter_id,
+        stage=s.stage,
+        closure_reason=s.closure_reason,
+        policy=policy.name,
+        policy_version=policy.version,
+        balance=s.ledger.balance,
+        original_total=s.ledger.original_total,
+        paid_total=s.ledger.paid_total,
+        clock=s.clock,
+        overdue=overdue_clock(s, overdue_since),
+        risk_grade=s.risk.grade if s.risk else None,
+        risk_score=s.risk.score if s.risk else None,
+        next_step=next_step(s, policy),
+        negotiation_ends_on=s.review.negotiation_ends_on,
+        referral=s.referral.current,
+        attention=attention_of(s),
+        updated_at=now,
+    )
+
+
+def search_values(status: MatterStatus) -> list[Any]:
+    """The search attributes' values, in a comparable form: [stage, outstanding, overdue since, attention]."""
+    return [
+        status.stage,
+        float(status.outstanding.amount),
+        status.overdue.zero_at.isoformat(),
+        status.attention is not None,
+    ]
+
+
+def snapshot_of(s: MatterState, status: MatterStatus, now: datetime) -> MatterSnapshot:
+    return MatterSnapshot(
+        matter_id=status.matter_id,
+        stage=s.stage,
+        closure_reason=s.closure_reason,
+        policy=status.policy,
+        policy_version=status.policy_version,
+        outstanding=status.outstanding,
+        balance=status.balance,
+        paid_total=status.paid_total,
+        days_past_due=status.days_past_due(now),
+        policy_today=status.policy_today(now),
+        next_step=status.next_step,
+        negotiation_ends_on=status.negotiation_ends_on,
+        referred_firm=status.referred_firm,
+        risk=s.risk,
+        promises=tuple(s.promises.items),
+        documents=tuple(s.documents),
+        payments=len(s.ledger.payments),
+        status=status,
+    )

@@ -1,0 +1,118 @@
+"""The matter's process as data: `(stage, trigger) -> stage`, with guards.
+
+This table is the whole process on one screen. The workflow never assigns a stage by hand: it
+fires a trigger, and `fire` finds the one rule that applies (or says why none does). Commands
+use `allowed` to refuse what the current stage does not take (HTTP 409). Later capabilities
+(settlements and amendments, litigation, enforcement) add their rows here and their work in
+child workflows. `python -m workflows.matter.transitions` prints the table (the README shows it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from domain.matter import STAGES, ClosureReason, Stage
+
+Trigger = Literal[
+    "opened",  # the matter was taken in
+    "notice_sent",  # the collection notice is stored
+    "ladder_done",  # every reminder step has run
+    "window_ended",  # the negotiation window ended unpaid
+    "escalate",  # a manager sends the matter to a law firm
+    "extend_negotiation",  # a manager gives the borrower more time
+    "referral_accepted",  # the firm's partner accepted the referral
+    "referral_declined",  # the firm's partner declined it
+    "referral_lapsed",  # the firm did not answer within the policy's time
+    "paid_in_full",  # the whole balance is paid
+]
+TRIGGERS: tuple[str, ...] = Trigger.__args__  # type: ignore[attr-defined]
+
+OPEN_STAGES: tuple[Stage, ...] = tuple(s for s in STAGES if s != "closed")  # type: ignore[misc]
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards look at (plain values the workflow passes in)."""
+
+    ladder_steps_left: int = 0
+
+
+Guard = Callable[[Facts], bool]
+GUARDS: dict[str, Guard] = {
+    "ladder ahead": lambda f: f.ladder_steps_left > 0,
+    "no ladder": lambda f: f.ladder_steps_left == 0,
+}
+
+
+@dataclass(frozen=True)
+class Rule:
+    stage: Stage
+    trigger: Trigger
+    to: Stage
+    guard: str | None = None  # a key of GUARDS
+    closure: ClosureReason | None = None  # set when `to` is closed
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("intake", "opened", "notice"),
+    Rule("notice", "notice_sent", "reminders", guard="ladder ahead"),
+    Rule("notice", "notice_sent", "negotiation", guard="no ladder"),
+    Rule("reminders", "ladder_done", "negotiation"),
+    Rule("negotiation", "window_ended", "legal_review"),
+    Rule("legal_review", "escalate", "referral"),
+    Rule("legal_review", "extend_negotiation", "negotiation"),
+    Rule("referral", "referral_accepted", "referral"),
+    Rule("referral", "referral_declined", "legal_review"),
+    Rule("referral", "referral_lapsed", "legal_review"),
+    *(Rule(stage, "paid_in_full", "closed", closure="paid") for stage in OPEN_STAGES),
+)
+
+
+class NoTransition(LookupError):
+    """No rule takes `trigger` in `stage` (with these facts)."""
+
+
+def rules_for(stage: str, trigger: str) -> tuple[Rule, ...]:
+    return tuple(r for r in RULES if r.stage == stage and r.trigger == trigger)
+
+
+def find(stage: str, trigger: str, facts: Facts = Facts()) -> Rule | None:
+    """The rule that applies, or None. At most one rule's guard holds for given facts."""
+    for rule in rules_for(stage, trigger):
+        if rule.guard is None or GUARDS[rule.guard](facts):
+            return rule
+    return None
+
+
+def fire(stage: str, trigger: str, facts: Facts = Facts()) -> Rule:
+    """The rule to follow; `NoTransition` when the stage does not take the trigger."""
+    rule = find(stage, trigger, facts)
+    if rule is None:
+        takes = ", ".join(sorted({r.trigger for r in RULES if r.stage == stage})) or "nothing"
+        raise NoTransition(f"stage {stage!r} does not take {trigger!r} (it takes: {takes})")
+    return rule
+
+
+def allowed(stage: str, trigger: str, facts: Facts = Facts()) -> bool:
+    return find(stage, trigger, facts) is not None
+
+
+def table() -> str:
+    """The rules as a Markdown table."""
+    lines = ["| stage | trigger | guard | next stage |", "|---|---|---|---|"]
+    shown_paid = False
+    for r in RULES:
+        if r.trigger == "paid_in_full":
+            if shown_paid:
+                continue
+            shown_paid = True
+            lines.append("| any open stage | paid_in_full | | closed (paid) |")
+            continue
+        lines.append(f"| {r.stage} | {r.trigger} | {r.guard or ''} | {r.to} |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - documentation helper
+    print(table())  # noqa: T201

@@ -1,0 +1,844 @@
+"""MatterWorkflow (v2): the parent workflow of one overdue matter, from intake to closure.
+
+It owns the money (the ledger), the commands, the projection, the search attributes and
+continue-as-new. The process is the transition table of `transitions.py`; the state is one typed
+object (`state.py`); the public status comes from one mapping (`status.py`). Proceedings with
+their own clock and parties run as child workflows (the law-firm referral: `workflows/referral.py`),
+report to this parent by signal, and are cancelled in reverse order when the matter closes.
+
+How it runs. Update handlers and signal handlers only validate and change state (no awaits), so
+they never interleave with half-done work. The main loop, and only it, does side effects:
+
+    publish projection -> run queued effects (letters, child starts, cancellations) -> publish
+    -> continue as new if the history is long -> sleep until a command or the next due instant
+    -> advance the process for the time that passed (pure) -> ...
+
+A side effect that fails in a way retrying cannot fix (a letter wrong on its face, a template
+missing, another object under a letter's key), or that keeps failing, puts the matter in
+`needs_attention` (reason, since when; the `NeedsAttention` search attribute): the queue waits,
+the matter still takes payments and promises, a transient failure is retried after a growing
+pause, and a manager's `retry_attention` command retries at once. A letter's dates, balance and
+days past due all come from one instant (`_facts`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from pydantic import ValidationError
+
+    from activities.inputs import PROJECT, STORE_LETTER, LetterJob, letters_queue
+    from documents.registry import LetterFacts, LetterInvalid, build, describe_errors
+    from domain.evidence import DocumentRef
+    from domain.money import Money, total
+    from domain.risk import RiskInputs, assess
+    from domain.status import Attention, ReferralView
+    from store.records import (
+        MatterOpened,
+        PaymentRecord,
+        ProjectionUpdate,
+        PromiseRecord,
+        StatusRecord,
+        TimelineEvent,
+    )
+    from workflows.contracts import (
+        ERR_CLOSED,
+        ERR_INVALID,
+        ERR_STAGE,
+        QUERY_SNAPSHOT,
+        REFERRAL_WORKFLOW_NAME,
+        SIGNAL_CHILD_REPORT,
+        UPDATE_DECISION,
+        UPDATE_PAYMENT,
+        UPDATE_PROMISE,
+        UPDATE_RETRY,
+        WORKFLOW_NAME,
+        ChildReport,
+        DecisionCommand,
+        DecisionResult,
+        MatterInput,
+        MatterSnapshot,
+        PaymentCommand,
+        PaymentResult,
+        PromiseCommand,
+        PromiseResult,
+        ReferralInput,
+        RetryCommand,
+        RetryResult,
+        referral_workflow_id,
+        workflow_id,
+    )
+    from workflows.matter import status as st
+    from workflows.matter import transitions as tr
+    from workflows.matter.state import (
+        Effect,
+        Ledger,
+        LetterOrder,
+        MatterState,
+        PromiseState,
+        ReferralOrder,
+    )
+
+STAGE = SearchAttributeKey.for_keyword(st.SA_STAGE)
+OUTSTANDING = SearchAttributeKey.for_float(st.SA_OUTSTANDING)
+OVERDUE_SINCE = SearchAttributeKey.for_datetime(st.SA_OVERDUE_SINCE)
+NEEDS_ATTENTION = SearchAttributeKey.for_bool(st.SA_NEEDS_ATTENTION)
+
+PAY_WITHIN_DAYS = 7  # a demand letter's pay-by date: its date + 7 days
+
+LETTER_TIMEOUT = timedelta(minutes=2)
+# About 4 minutes of attempts; after that the matter needs attention and is retried later.
+LETTER_RETRY = RetryPolicy(
+    initial_interval=timedelta(seconds=1),
+    maximum_interval=timedelta(seconds=30),
+    maximum_attempts=10,
+    non_retryable_error_types=["EvidenceConflict", "TemplateError", "LetterInvalid"],
+)
+PROJECT_TIMEOUT = timedelta(seconds=10)
+PROJECT_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5),
+                            maximum_attempts=5)
+CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
+MAX_BACKOFF_FACTOR = 24
+
+
+class _Failed(Exception):
+    """A side effect failed; `retryable` says whether trying again later may help."""
+
+    def __init__(self, error: str, reason: str, retryable: bool) -> None:
+        super().__init__(reason)
+        self.error = error
+        self.reason = reason
+        self.retryable = retryable
+
+
+def _sentence(text: str) -> str:
+    """First letter upper case, the rest as written (keeps 'SMS')."""
+    return text[:1].upper() + text[1:]
+
+
+@workflow.defn(name=WORKFLOW_NAME)
+class MatterWorkflow:
+    @workflow.init
+    def __init__(self, inp: MatterInput) -> None:
+        self._inp = inp
+        self._policy = inp.policy
+        self._intake = inp.intake
+        self._mid = inp.matter_id
+        if inp.state is not None:
+            self._s = inp.state
+        else:
+            from domain.dates import PolicyClock
+
+            now = workflow.now()
+            clock = PolicyClock.start(now, inp.intake.borrower.timezone, inp.policy.day_seconds)
+            self._s = MatterState(
+                clock=clock,
+                intake_days_past_due=max(0, (clock.start_date - inp.intake.overdue.since).days),
+                ledger=Ledger.opening(inp.intake.overdue),
+            )
+        self._dirty = False
+        self._in_flight: str | None = None  # the effect `_work` is awaiting, if any
+
+    # ------------------------------------------------------------------ run
+    @workflow.run
+    async def run(self, inp: MatterInput) -> MatterSnapshot:
+        if inp.state is None:
+            self._open(workflow.now())
+        while True:
+            await self._publish()
+            await self._work()
+            self._advance(workflow.now())
+            if self._s.effects and self._s.attention is None:
+                continue  # advancing queued more work: do it now
+            if self._s.stage == "closed" and not self._s.effects:
+                if "closed" not in self._s.done:
+                    self._s.done.append("closed")
+                    self._event("closed", "closed", f"Matter closed ({self._s.closure_reason})")
+                await self._publish()
+                if self._s.outbox.is_empty() and self._s.published.failing_since is None:
+                    await workflow.wait_condition(workflow.all_handlers_finished)
+                    if not self._s.outbox.is_empty():
+                        continue  # a last command added records: write them first
+                    return self.snapshot()
+            else:
+                await self._publish()
+            if self._should_continue_as_new():
+                await workflow.wait_condition(workflow.all_handlers_finished)
+                # Everything not yet written is in the state (the outbox): nothing is lost.
+                workflow.continue_as_new(self._inp.model_copy(update={"state": self._s}))
+            await self._sleep()
+
+    async def _sleep(self) -> None:
+        now = workflow.now()
+        due = self._next_wake()
+        if due is not None and due <= now:
+            return
+        step = st.next_step(self._s, self._policy)
+        try:
+            await workflow.wait_condition(
+                lambda: self._dirty,
+                timeout=None if due is None else (due - now),
+                timeout_summary=step.name if step is not None and step.at == due else "retry",
+            )
+        except TimeoutError:
+            pass
+        # Reset after waking: a command that arrives while we work below wakes the next wait.
+        self._dirty = False
+
+    def _next_wake(self) -> datetime | None:
+        """The next instant at which `_advance` has something to do (it mirrors `_advance`)."""
+        candidates: list[datetime] = []
+        if self._s.attention is not None and self._s.attention.retry_at is not None:
+            candidates.append(self._s.attention.retry_at)
+        if self._s.published.retry_at is not None:
+            candidates.append(self._s.published.retry_at)
+        promise = self._s.promises.pending()
+        if promise is not None:
+            candidates.append(promise.deadline)
+        elif not self._blocked():
+            if self._s.stage == "reminders" and self._s.ladder.index < len(self._policy.ladder):
+                candidates.append(st.ladder_due(self._s, self._policy, self._s.ladder.index))
+            ends_on = self._s.review.negotiation_ends_on
+            if self._s.stage == "negotiation" and ends_on is not None:
+                candidates.append(self._s.clock.day_ends(ends_on))
+        # A referral's answer is due on the child's clock: the child tells this workflow.
+        return min(candidates) if candidates else None
+
+    def _blocked(self) -> bool:
+        """The process waits for its side effects: nothing moves on while one is queued or failing."""
+        return bool(self._s.effects)
+
+    # ------------------------------------------------------------- process
+    def _open(self, now: datetime) -> None:
+        self._s.outbox.opened = MatterOpened(
+            matter_id=self._mid,
+            workflow_id=workflow_id(self._mid),
+            intake=self._intake,
+            policy_name=self._policy.name,
+            policy_version=self._policy.version,
+            opened_at=now,
+            opened_by=self._inp.opened_by,
+            day_seconds=self._policy.day_seconds,
+        )
+        self._event(
+            "opened", "opened", f"Matter opened on policy {self._policy.name} v{self._policy.version}",
+            actor=self._inp.opened_by,
+        )
+        self._reassess("intake", now)
+        self._fire("opened")
+        self._queue_letter("collection_notice", "notice", "Collection notice", now, due_at=now,
+                           params={"pay_within_days": PAY_WITHIN_DAYS})
+
+    def _advance(self, now: datetime) -> None:
+        """Do, in state only, whatever has fallen due at `now`; side effects are queued for `_work`."""
+        a = self._s.attention
+        if a is not None and a.retry_at is not None and now >= a.retry_at:
+            self._s.attention = None  # try the failing effect again (attempts are counted on)
+        if self._s.published.retry_at is not None and now >= self._s.published.retry_at:
+            self._s.published.retry_at = None
+        promise = self._s.promises.pending()
+        if promise is not None and now >= promise.deadline:
+            self._resolve_promise(promise, "broken", now)
+        if self._blocked() or self._s.promises.pending() is not None:
+            return
+        if self._s.stage == "reminders":
+            ladder = self._policy.ladder
+            while self._s.ladder.index < len(ladder) and not self._blocked():
+                due = st.ladder_due(self._s, self._policy, self._s.ladder.index)
+                if due > now:
+                    break
+                self._run_step(self._s.ladder.index, due, now)
+                self._s.ladder.index += 1
+            if self._s.ladder.index >= len(ladder) and not self._blocked():
+                self._fire("ladder_done")
+                self._start_window(now)
+        ends_on = self._s.review.negotiation_ends_on
+        if self._s.stage == "negotiation" and ends_on is not None and now >= self._s.clock.day_ends(ends_on):
+            if self._fire("window_ended") is not None:
+                self._enter_legal_review(now)
+
+    def _run_step(self, index: int, due: datetime, now: datetime) -> None:
+        step = self._policy.ladder[index]
+        if step.channel == "letter":
+            sequence = sum(1 for s in self._policy.ladder[: index + 1] if s.channel == "letter")
+            self._queue_letter(
+                step.template or "reminder_letter", f"step{index + 1}", _sentence(step.name), now, due_at=due,
+                params={"sequence": sequence, "pay_within_days": PAY_WITHIN_DAYS},
+            )
+            return
+        # Contact attempts are tasks for the collections team (no SMS or e-mail gateway yet).
+        self._event(
+            f"step-{index + 1}", step.channel, f"{_sentence(step.name)}: task created for the collections team",
+            data={"channel": step.channel, "step": index + 1, "lag_seconds": (now - due).total_seconds()},
+        )
+
+    def _start_window(self, now: datetime) -> None:
+        ends = self._s.clock.today(now) + timedelta(days=self._policy.negotiation_days)
+        self._s.review.negotiation_ends_on = ends
+        self._event(f"negotiation-{ends.isoformat()}", "negotiation",
+                    f"Negotiation window open until {ends.isoformat()}", data={"ends_on": ends.isoformat()})
+
+    def _enter_legal_review(self, now: datetime) -> None:
+        thresholds = self._policy.legal_review
+        meets = (
+            self._s.ledger.balance.total.amount >= thresholds.min_outstanding
+            and self._dpd(now) >= thresholds.min_days_past_due
+        )
+        self._event(
+            f"legal-review-{len(self._s.review.decisions)}-{self._s.referral.count}",
+            "legal_review",
+            "Awaiting a manager's decision"
+            + (" (legal action thresholds met)" if meets else " (below legal action thresholds)"),
+            data={"thresholds_met": meets},
+        )
+
+    def _fire(self, trigger: tr.Trigger) -> tr.Rule | None:
+        """Move along the transition table; None (nothing changes) when the stage does not take it."""
+        facts = tr.Facts(ladder_steps_left=len(self._policy.ladder) - self._s.ladder.index)
+        rule = tr.find(self._s.stage, trigger, facts)
+        if rule is None:
+            return None
+        self._s.stage = rule.to
+        if rule.closure is not None:
+            self._s.closure_reason = rule.closure
+        if rule.to == "closed":
+            self._begin_closing(workflow.now())
+        return rule
+
+    def _begin_closing(self, now: datetime) -> None:
+        """Closing: drop queued work (the one in flight finishes), cancel children newest first, closure letter."""
+        self._s.effects = [e for e in self._s.effects if e.key == self._in_flight]
+        if self._s.attention is not None and not self._s.effects:
+            self._s.attention = None  # what was failing is no longer needed
+        for child in reversed(self._s.referral.children):
+            self._queue(Effect(key=f"cancel:{child}", cancel=child, queued_at=now))
+        if self._s.referral.current is not None and self._s.referral.current.status == "instructing":
+            self._s.referral.current = None  # never started
+        self._queue_letter("closure_letter", "closure", "Closure letter", now, params={})
+
+    # -------------------------------------------------------------- effects
+    def _queue(self, effect: Effect) -> None:
+        if effect.key in self._s.done or any(e.key == effect.key for e in self._s.effects):
+            return
+        self._s.effects.append(effect)
+
+    def _queue_letter(self, kind: str, step: str, summary: str, now: datetime, *, params: dict[str, Any],
+                      due_at: datetime | None = None) -> None:
+        order = LetterOrder(kind=kind, step=step, summary=summary, params=params, due_at=due_at)
+        self._queue(Effect(key=f"letter:{step}", letter=order, queued_at=now))
+
+    async def _work(self) -> None:
+        """Run queued side effects in order until the queue is empty or one fails."""
+        while self._s.effects and self._s.attention is None:
+            effect = self._s.effects[0]
+            self._in_flight = effect.key
+            try:
+                if effect.letter is not None:
+                    await self._send_letter(effect)
+                elif effect.referral is not None:
+                    await self._start_referral(effect, effect.referral)
+                elif effect.cancel is not None:
+                    await self._cancel_child(effect.cancel)
+            except _Failed as failure:
+                self._in_flight = None
+                if any(e.key == effect.key for e in self._s.effects):
+                    self._needs_attention(effect, failure)
+                return
+            self._in_flight = None
+            self._s.effects = [e for e in self._s.effects if e.key != effect.key]
+            self._s.done.append(effect.key)
+
+    def _facts(self, now: datetime, order: LetterOrder, revision: int) -> LetterFacts:
+        """Everything a letter states, taken at one instant."""
+        suffix = f"-R{revision}" if revision else ""
+        return LetterFacts(
+            matter_id=self._mid,
+            reference=f"RC-{self._mid[:8].upper()}-{order.step.upper()}{suffix}",
+            letter_date=self._s.clock.today(now),
+            intake=self._intake,
+            balance=self._s.ledger.balance,
+            paid_total=self._s.ledger.paid_total,
+            original_total=self._s.ledger.original_total,
+            days_past_due=self._dpd(now),
+            first_demand_on=self._s.first_demand_on,
+        )
+
+    async def _send_letter(self, effect: Effect) -> None:
+        order = effect.letter
+        assert order is not None
+        if effect.job is None:
+            now = workflow.now()
+            document_id = f"{self._mid}-{order.step}-{order.kind}" + (f"-r{effect.revision}" if effect.revision else "")
+            try:
+                context = build(order.kind, self._facts(now, order, effect.revision), order.params)
+            except LetterInvalid as exc:
+                raise _Failed("LetterInvalid", f"{order.summary} could not be made: {exc}", retryable=False) from None
+            except ValidationError as exc:
+                raise _Failed("LetterInvalid", f"{order.summary} could not be made: {describe_errors(exc)}",
+                              retryable=False) from None
+            except Exception as exc:  # a bug in a builder must not stall the matter silently
+                raise _Failed(type(exc).__name__, f"{order.summary} could not be made ({type(exc).__name__})",
+                              retryable=False) from None
+            # Frozen from here on: every retry stores exactly these bytes.
+            effect.job = LetterJob(matter_id=self._mid, document_id=document_id, kind=order.kind, context=context)
+        job = effect.job
+        try:
+            ref: DocumentRef = await workflow.execute_activity(
+                STORE_LETTER,
+                job,
+                result_type=DocumentRef,
+                task_queue=letters_queue(workflow.info().task_queue),
+                start_to_close_timeout=LETTER_TIMEOUT,
+                retry_policy=LETTER_RETRY,
+                summary=f"{order.summary}: render and store {job.document_id}",
+            )
+        except ActivityError as exc:
+            raise self._failure(exc, order.summary) from None
+        self._letter_stored(order, job, ref, workflow.now())
+
+    @staticmethod
+    def _failure(exc: ActivityError, what: str) -> _Failed:
+        cause = exc.cause
+        if isinstance(cause, ApplicationError):
+            error = cause.type or "ApplicationError"
+            if cause.non_retryable or error in (LETTER_RETRY.non_retryable_error_types or ()):
+                return _Failed(error, f"{what}: {cause.message}", retryable=False)
+            return _Failed(error, f"{what} keeps failing ({error}); retried automatically", retryable=True)
+        name = type(cause).__name__ if cause is not None else "ActivityError"
+        return _Failed(name, f"{what} keeps failing ({name}); retried automatically", retryable=True)
+
+    def _letter_stored(self, order: LetterOrder, job: LetterJob, ref: DocumentRef, now: datetime) -> None:
+        if not any(d.document_id == ref.document_id for d in self._s.documents):
+            self._s.documents.append(ref)
+            self._s.outbox.documents.append(ref)
+        data: dict[str, Any] = {"document_id": ref.document_id, "kind": ref.kind, "sha256": ref.sha256}
+        if order.due_at is not None:
+            data["lag_seconds"] = (now - order.due_at).total_seconds()
+        self._event(f"letter-{ref.document_id}", "letter", f"{order.summary} sent", data=data)
+        if order.step == "notice":
+            self._s.first_demand_on = job.context.letter_date
+            rule = self._fire("notice_sent")
+            if rule is not None and rule.to == "negotiation":
+                self._start_window(now)
+
+    def _needs_attention(self, effect: Effect, failure: _Failed) -> None:
+        now = workflow.now()
+        previous = self._s.attention
+        attempts = (previous.attempts + 1) if previous is not None and previous.effect == effect.key else 1
+        since = previous.since if previous is not None and previous.effect == effect.key else now
+        retry_at = None
+        if failure.retryable:
+            factor = min(2 ** (attempts - 1), MAX_BACKOFF_FACTOR)
+            retry_at = now + timedelta(seconds=self._inp.attention_retry_seconds * factor)
+        self._s.attention = Attention(
+            effect=effect.key, error=failure.error, reason=failure.reason, since=since,
+            retryable=failure.retryable, attempts=attempts, retry_at=retry_at,
+        )
+        self._event(
+            f"attention-{effect.key}-{self._s.events_made}", "needs_attention", f"Needs attention: {failure.reason}",
+            data={"effect": effect.key, "error": failure.error, "retryable": failure.retryable, "attempts": attempts},
+        )
+
+    # ------------------------------------------------------------- children
+    async def _start_referral(self, effect: Effect, order: ReferralOrder) -> None:
+        child_id = referral_workflow_id(self._mid, order.number)
+        rules = self._policy.referral
+        try:
+            await workflow.start_child_workflow(
+                REFERRAL_WORKFLOW_NAME,
+                ReferralInput(
+                    matter_id=self._mid, number=order.number, firm=order.firm,
+                    parent_workflow_id=workflow.info().workflow_id, clock=self._s.clock,
+                    answer_within_days=rules.answer_within_days, remind_after_days=rules.remind_after_days,
+                    instructed_by=order.actor, reason=order.reason,
+                ),
+                id=child_id,
+                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                static_summary=f"Referral {order.number} to {order.firm}",
+            )
+        except WorkflowAlreadyStartedError:
+            pass  # started before (e.g. by an earlier attempt): it reports to us all the same
+        except ChildWorkflowError as exc:
+            raise _Failed("ChildWorkflowError", f"referral {order.number} could not start ({exc})", True) from None
+        if child_id not in self._s.referral.children:
+            self._s.referral.children.append(child_id)
+        if self._s.stage == "closed":
+            # The matter closed while the child was starting: cancel it too, before the closure letter.
+            self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
+
+    async def _cancel_child(self, child_id: str) -> None:
+        if child_id in self._s.referral.children:
+            try:
+                await workflow.get_external_workflow_handle(child_id).cancel()
+            except Exception:  # already closed: nothing to cancel
+                self._child_gone(child_id)
+            try:
+                await workflow.wait_condition(lambda: child_id not in self._s.referral.children,
+                                              timeout=CHILD_CLOSE_WAIT, timeout_summary=f"{child_id} closes")
+            except TimeoutError:
+                self._child_gone(child_id)
+                self._event(f"child-unconfirmed-{child_id}", "child", "A referral did not confirm it closed; "
+                            "it was cancelled and is no longer followed")
+
+    def _child_gone(self, child_id: str) -> None:
+        self._s.referral.children = [c for c in self._s.referral.children if c != child_id]
+
+    @workflow.signal(name=SIGNAL_CHILD_REPORT)
+    def child_report(self, report: ChildReport) -> None:
+        """A child's news: the referral was instructed, reminded, accepted, declined, lapsed or closed."""
+        ref = self._s.referral
+        if report.key in ref.reports:
+            return
+        ref.reports.append(report.key)
+        current = ref.current
+        is_current = current is not None and current.workflow_id == report.workflow_id
+        words = {
+            "instructed": f"Referral {report.number} instructed to {report.firm}",
+            "reminded": f"Reminder sent to {report.firm}: the referral is not answered yet",
+            "accepted": f"{report.firm} accepted the referral",
+            "declined": f"{report.firm} declined the referral (reason recorded); back to the manager",
+            "lapsed": f"{report.firm} did not answer the referral in time; back to the manager",
+            "closed": f"Referral {report.number} to {report.firm} closed",
+        }
+        data: dict[str, Any] = {"number": report.number, "firm": report.firm, "workflow_id": report.workflow_id}
+        if report.reason:
+            data["reason"] = report.reason
+        if report.answer_by is not None:
+            data["answer_by"] = report.answer_by.isoformat()
+        self._event(f"referral-{report.number}-{report.kind}", f"referral_{report.kind}", words[report.kind],
+                    actor=report.actor, data=data)
+        if report.kind in ("declined", "lapsed", "closed"):
+            self._child_gone(report.workflow_id)
+        if is_current and current is not None:
+            if report.kind == "instructed":
+                ref.current = current.model_copy(update={"status": "instructed", "answer_by": report.answer_by})
+            elif report.kind == "accepted":
+                ref.current = current.model_copy(update={"status": "accepted", "answer_by": None})
+                self._fire("referral_accepted")
+            elif report.kind in ("declined", "lapsed"):
+                ref.current = None
+                if self._fire("referral_declined" if report.kind == "declined" else "referral_lapsed") is not None:
+                    self._enter_legal_review(report.at)
+            elif report.kind == "closed":
+                ref.current = None
+        self._dirty = True
+
+    # ------------------------------------------------------------- commands
+    @workflow.update(name=UPDATE_PAYMENT)
+    def record_payment(self, cmd: PaymentCommand) -> PaymentResult:
+        previous = self._s.ledger.payments.get(cmd.payment_id)
+        if previous is not None:
+            return self._payment_result(cmd.payment_id, previous, duplicate=True)
+        now = workflow.now()
+        allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount)
+        balance = self._s.ledger.balance
+        self._s.outbox.payments.append(
+            PaymentRecord(matter_id=self._mid, payment_id=cmd.payment_id, amount=cmd.amount,
+                          received_on=cmd.received_on, allocation=allocation, actor=cmd.actor, recorded_at=now)
+        )
+        self._event(
+            f"payment-{cmd.payment_id}", "payment",
+            f"Payment of {cmd.amount} received on {cmd.received_on.isoformat()}; outstanding {balance.total}",
+            actor=cmd.actor, data={"payment_id": cmd.payment_id, "amount": cmd.amount.model_dump(mode="json")},
+        )
+        promise = self._s.promises.pending()
+        if promise is not None and self._s.ledger.paid_total - promise.paid_at_start >= promise.amount:
+            self._resolve_promise(promise, "kept", now)
+        if balance.is_settled():
+            self._fire("paid_in_full")
+        self._reassess("payment", now, quiet=True)
+        self._dirty = True
+        return self._payment_result(cmd.payment_id, allocation, duplicate=False)
+
+    @record_payment.validator
+    def _validate_payment(self, cmd: PaymentCommand) -> None:
+        if cmd.payment_id in self._s.ledger.payments:
+            return  # a replayed command: answered with the original result
+        self._refuse_if_closed()
+        self._check_amount(cmd.amount)
+
+    def _payment_result(self, payment_id: str, allocation: Any, duplicate: bool) -> PaymentResult:
+        return PaymentResult(
+            payment_id=payment_id, duplicate=duplicate, allocation=allocation,
+            outstanding=self._s.ledger.balance.total, stage=self._s.stage, closed=self._s.stage == "closed",
+        )
+
+    @workflow.update(name=UPDATE_PROMISE)
+    def record_promise(self, cmd: PromiseCommand) -> PromiseResult:
+        existing = self._s.promises.get(cmd.promise_id)
+        if existing is not None:
+            return PromiseResult(promise_id=existing.promise_id, duplicate=True, deadline=existing.deadline,
+                                 status=existing.status)
+        now = workflow.now()
+        current = self._s.promises.pending()
+        if current is not None:
+            self._resolve_promise(current, "superseded", now)
+        deadline = self._s.clock.day_ends(cmd.due_on + timedelta(days=self._policy.promise_grace_days))
+        promise = PromiseState(
+            promise_id=cmd.promise_id, amount=cmd.amount, due_on=cmd.due_on, deadline=deadline,
+            paid_at_start=self._s.ledger.paid_total, note=cmd.note, actor=cmd.actor, created_at=now,
+        )
+        self._s.promises.items.append(promise)
+        self._s.promises.paused_at = now
+        self._s.outbox.promises.append(self._promise_record(promise))
+        self._event(
+            f"promise-{cmd.promise_id}", "promise",
+            f"Promise to pay {cmd.amount} by {cmd.due_on.isoformat()} recorded; reminders paused",
+            actor=cmd.actor, data={"promise_id": cmd.promise_id, "due_on": cmd.due_on.isoformat()},
+        )
+        self._dirty = True
+        return PromiseResult(promise_id=cmd.promise_id, duplicate=False, deadline=deadline, status="pending")
+
+    @record_promise.validator
+    def _validate_promise(self, cmd: PromiseCommand) -> None:
+        if self._s.promises.get(cmd.promise_id) is not None:
+            return
+        self._refuse_if_closed()
+        self._check_amount(cmd.amount)
+        today = self._s.clock.today(workflow.now())
+        if cmd.due_on < today:
+            raise ApplicationError(
+                f"due_on: {cmd.due_on.isoformat()} is before the matter's current date {today.isoformat()}",
+                type=ERR_INVALID,
+            )
+
+    @workflow.update(name=UPDATE_DECISION)
+    def legal_review_decision(self, cmd: DecisionCommand) -> DecisionResult:
+        if cmd.decision_id in self._s.review.decisions:
+            return self._decision_result(cmd.decision_id, duplicate=True)
+        now = workflow.now()
+        self._s.review.decisions.append(cmd.decision_id)
+        if cmd.decision == "escalate":
+            assert cmd.firm is not None  # checked by the validator
+            self._fire("escalate")
+            ref = self._s.referral
+            ref.count += 1
+            child_id = referral_workflow_id(self._mid, ref.count)
+            ref.current = ReferralView(number=ref.count, workflow_id=child_id, firm=cmd.firm, status="instructing",
+                                       since=now)
+            self._queue(Effect(key=f"referral:{ref.count}", queued_at=now,
+                               referral=ReferralOrder(number=ref.count, firm=cmd.firm, actor=cmd.actor,
+                                                      reason=cmd.reason)))
+            summary = f"Manager decided to escalate: referral {ref.count} to {cmd.firm}"
+        else:
+            assert cmd.new_end_on is not None  # checked by the validator
+            self._fire("extend_negotiation")
+            self._s.review.negotiation_ends_on = cmd.new_end_on
+            summary = f"Manager extended negotiation until {cmd.new_end_on.isoformat()}"
+        if cmd.reason:
+            summary += " (reason given)"
+        self._event(
+            f"decision-{cmd.decision_id}", "decision", summary, actor=cmd.actor,
+            data={"decision": cmd.decision, "firm": cmd.firm,
+                  "new_end_on": cmd.new_end_on.isoformat() if cmd.new_end_on else None},
+        )
+        self._dirty = True
+        return self._decision_result(cmd.decision_id, duplicate=False)
+
+    def _decision_result(self, decision_id: str, duplicate: bool) -> DecisionResult:
+        current = self._s.referral.current
+        return DecisionResult(
+            decision_id=decision_id, duplicate=duplicate, stage=self._s.stage,
+            negotiation_ends_on=self._s.review.negotiation_ends_on,
+            referred_firm=current.firm if current is not None else None,
+        )
+
+    @legal_review_decision.validator
+    def _validate_decision(self, cmd: DecisionCommand) -> None:
+        if cmd.decision_id in self._s.review.decisions:
+            return
+        self._refuse_if_closed()
+        if not tr.allowed(self._s.stage, cmd.decision):
+            raise ApplicationError(
+                f"decision: a legal review decision is not allowed in stage {self._s.stage!r}", type=ERR_STAGE
+            )
+        if cmd.decision == "extend_negotiation":
+            today = self._s.clock.today(workflow.now())
+            if cmd.new_end_on is None:
+                raise ApplicationError("new_end_on: required to extend negotiation", type=ERR_INVALID)
+            if cmd.new_end_on <= today:
+                raise ApplicationError(
+                    f"new_end_on: must be after the matter's current date {today.isoformat()}", type=ERR_INVALID
+                )
+            if cmd.firm is not None:
+                raise ApplicationError("firm: only allowed with escalate", type=ERR_INVALID)
+        else:
+            if cmd.new_end_on is not None:
+                raise ApplicationError("new_end_on: only allowed with extend_negotiation", type=ERR_INVALID)
+            if not cmd.firm or not cmd.firm.strip():
+                raise ApplicationError("firm: required to escalate (the law firm the referral goes to)",
+                                       type=ERR_INVALID)
+
+    @workflow.update(name=UPDATE_RETRY)
+    def retry_attention(self, cmd: RetryCommand) -> RetryResult:
+        if cmd.retry_id in self._s.retries:
+            return RetryResult(retry_id=cmd.retry_id, duplicate=True, effect=None, stage=self._s.stage)
+        attention = self._s.attention
+        assert attention is not None  # checked by the validator
+        self._s.retries.append(cmd.retry_id)
+        effect = next((e for e in self._s.effects if e.key == attention.effect), None)
+        if effect is not None and attention.error == "EvidenceConflict":
+            # Another object holds the letter's key: the retry stores it under a new document id.
+            effect.revision += 1
+            effect.job = None
+        self._s.attention = None
+        self._event(
+            f"retry-{cmd.retry_id}", "retry",
+            f"Manager ordered a retry of '{attention.effect}'" + (" (note given)" if cmd.note else ""),
+            actor=cmd.actor, data={"effect": attention.effect, "error": attention.error},
+        )
+        self._dirty = True
+        return RetryResult(retry_id=cmd.retry_id, duplicate=False, effect=attention.effect, stage=self._s.stage)
+
+    @retry_attention.validator
+    def _validate_retry(self, cmd: RetryCommand) -> None:
+        if cmd.retry_id in self._s.retries:
+            return
+        if self._s.attention is None:
+            raise ApplicationError("the matter is not waiting on a failed step: nothing to retry", type=ERR_STAGE)
+
+    def _refuse_if_closed(self) -> None:
+        if self._s.stage == "closed":
+            raise ApplicationError("the matter is closed", type=ERR_CLOSED)
+
+    def _check_amount(self, amount: Money) -> None:
+        currency = self._s.ledger.currency
+        if amount.currency != currency:
+            raise ApplicationError(f"amount.currency: the matter is in {currency}, not {amount.currency}",
+                                   type=ERR_INVALID)
+        if not amount.is_positive():
+            raise ApplicationError("amount: must be greater than zero", type=ERR_INVALID)
+
+    # --------------------------------------------------------------- queries
+    @workflow.query(name=QUERY_SNAPSHOT)
+    def snapshot(self) -> MatterSnapshot:
+        now = workflow.now()
+        return st.snapshot_of(self._s, self._status(now), now)
+
+    def _status(self, now: datetime) -> Any:
+        return st.status_of(self._s, self._mid, self._policy, self._intake.overdue.since, now)
+
+    # ------------------------------------------------------------ projection
+    async def _publish(self) -> None:
+        """Write the outbox and a changed status to the projection; refresh the search attributes."""
+        now = workflow.now()
+        status = self._status(now)
+        search = st.search_values(status)
+        published = self._s.published
+        if search != published.search:
+            workflow.upsert_search_attributes([
+                SearchAttributePair(STAGE, status.stage),
+                SearchAttributePair(OUTSTANDING, float(status.outstanding.amount)),
+                SearchAttributePair(OVERDUE_SINCE, status.overdue.zero_at),
+                SearchAttributePair(NEEDS_ATTENTION, status.attention is not None),
+            ])
+            published.search = search
+        digest = hashlib.sha256(status.model_dump_json(exclude={"updated_at"}).encode()).hexdigest()
+        changed = digest != published.status_digest
+        outbox = self._s.outbox
+        if (outbox.is_empty() and not changed) or published.retry_at is not None:
+            return
+        if changed:
+            self._s.seq += 1
+        sizes = (outbox.opened is not None, len(outbox.events), len(outbox.payments), len(outbox.promises),
+                 len(outbox.documents))
+        update = ProjectionUpdate(
+            opened=outbox.opened,
+            status=StatusRecord(seq=self._s.seq, status=status) if changed else None,
+            events=tuple(outbox.events),
+            payments=tuple(outbox.payments),
+            promises=tuple(outbox.promises),
+            documents=tuple(outbox.documents),
+        )
+        try:
+            await workflow.execute_local_activity(
+                PROJECT, update, start_to_close_timeout=PROJECT_TIMEOUT, retry_policy=PROJECT_RETRY,
+                summary="write the projection",
+            )
+        except ActivityError:
+            # Nothing is lost: the records stay in the outbox (in the state) for the next attempt.
+            published.failures += 1
+            published.failing_since = published.failing_since or now
+            factor = min(2 ** (published.failures - 1), MAX_BACKOFF_FACTOR)
+            published.retry_at = now + timedelta(seconds=min(60 * factor, self._inp.attention_retry_seconds))
+            return
+        outbox.sent(*sizes)
+        if changed:
+            published.status_digest = digest
+        published.failures = 0
+        published.failing_since = None
+
+    # --------------------------------------------------------------- helpers
+    def _dpd(self, now: datetime) -> int:
+        return st.overdue_clock(self._s, self._intake.overdue.since).days_past_due(now)
+
+    def _should_continue_as_new(self) -> bool:
+        info = workflow.info()
+        limit = self._inp.continue_as_new_after_events
+        if limit is not None and info.get_current_history_length() >= limit:
+            return True
+        return info.is_continue_as_new_suggested()
+
+    def _resolve_promise(self, promise: PromiseState, status: str, now: datetime) -> None:
+        resolved = promise.model_copy(update={"status": status, "resolved_at": now})
+        self._s.promises.replace(resolved)
+        paused_at = self._s.promises.paused_at or promise.created_at
+        self._s.ladder.shift_seconds += max(0.0, (now - paused_at).total_seconds())
+        self._s.promises.paused_at = None
+        self._s.outbox.promises.append(self._promise_record(resolved))
+        words = {"kept": "kept", "broken": "broken; reminders resume", "superseded": "superseded by a new promise"}
+        self._event(
+            f"promise-{promise.promise_id}-{status}", f"promise_{status}",
+            f"Promise to pay {promise.amount} by {promise.due_on.isoformat()} {words[status]}",
+            data={"promise_id": promise.promise_id},
+        )
+        if status == "broken":
+            self._reassess("broken_promise", now)
+
+    def _promise_record(self, p: PromiseState) -> PromiseRecord:
+        return PromiseRecord(
+            matter_id=self._mid, promise_id=p.promise_id, amount=p.amount, due_on=p.due_on, deadline=p.deadline,
+            status=p.status, note=p.note, actor=p.actor, created_at=p.created_at, resolved_at=p.resolved_at,
+        )
+
+    def _reassess(self, why: str, now: datetime, quiet: bool = False) -> None:
+        currency = self._s.ledger.currency
+        collateral = total(
+            [a.estimated_value for a in self._intake.assets if a.estimated_value is not None], currency
+        )
+        risk = assess(
+            RiskInputs(
+                days_past_due=self._dpd(now),
+                outstanding=self._s.ledger.balance.total.amount,
+                principal=self._intake.contract.principal.amount,
+                collateral_value=collateral.amount,
+                guarantors=len(self._intake.guarantors),
+                broken_promises=self._s.promises.broken,
+                payments_made=len(self._s.ledger.payments),
+            )
+        )
+        changed = self._s.risk is None or risk.grade != self._s.risk.grade
+        self._s.risk = risk
+        if changed or not quiet:
+            self._event(
+                f"risk-{why}-{self._s.events_made}", "risk_assessed",
+                f"Risk grade {risk.grade} (score {risk.score}): {risk.strategy}",
+                data={"grade": risk.grade, "score": risk.score, "factors": [f.model_dump() for f in risk.factors]},
+            )
+
+    def _event(self, key: str, kind: str, summary: str, *, actor: str = "system", data: dict | None = None) -> None:
+        self._s.events_made += 1
+        self._s.outbox.events.append(
+            TimelineEvent(matter_id=self._mid, event_key=key, occurred_at=workflow.now(), kind=kind,
+                          summary=summary, actor=actor, data=data or {})
+        )
+
+
+__all__ = ["MatterWorkflow", "date"]
