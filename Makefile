@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test unit lint bench clean-var
+.PHONY: install run test unit lint bench bench-history bench-portfolio clean-var
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,11 +29,20 @@ unit: install
 
 lint: install
 	$(BIN)/ruff check .
-	$(BIN)/mypy domain workflows activities documents store workers api infra settings.py cli.py
+	$(BIN)/mypy domain workflows activities documents store workers api infra bench settings.py cli.py
 
 ## Letters/s of plain docxtpl vs the prepared renderer vs the full pipeline (one core).
 bench: install
 	$(BIN)/python -m documents.bench
+
+## ms per GET /matters/{id}/history of a ~5,000-event matter: the old full read vs pages (own Temporal dev server).
+bench-history: install
+	$(BIN)/python -m api.bench_history
+
+## A portfolio through the real local stack vs the engine's bound; letters/s vs trivial activities.
+## BENCH_ARGS: e.g. "--matters 300 --workers 2 --kill" or "--letters 10000" (see python -m bench.portfolio -h).
+bench-portfolio: install
+	$(BIN)/python -m bench.portfolio $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var

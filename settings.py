@@ -68,6 +68,11 @@ class Settings(BaseSettings):
     worker_role: Literal["all", "workflows", "letters"] = "all"
     render_processes: int | None = Field(default=None, ge=0)  # None: one per CPU
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
+    # Temporal's workflow sandbox re-imports the workflow modules for every workflow it starts or
+    # replays (about 30 ms of CPU each: a burst of matters starves the worker). The tests run every
+    # workflow in the sandbox, which catches non-deterministic code; the worker process runs them
+    # without it by default (see README, "Workers").
+    workflow_sandbox: bool = False
 
     # API
     api_host: str = "127.0.0.1"

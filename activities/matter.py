@@ -99,6 +99,54 @@ def document_key(matter_id: str, document_id: str) -> str:
     return f"matters/{matter_id}/letters/{document_id}.docx"
 
 
+class ProjectionWriter:
+    """Writes the projection updates of one process in batches: one transaction for all that wait.
+
+    Each matter writes its projection from its workflow task (a local activity), so a burst of
+    matters is a burst of small transactions; on SQLite, whose writers take turns, they queued for
+    seconds and held their workflow tasks open. Updates that arrive while a batch is being written
+    wait for the next one (group commit); if a batch is refused as a whole, its updates are written
+    one by one, so one bad update fails only its own activity.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], max_batch: int = 200) -> None:
+        self._sessions = sessions
+        self._max_batch = max_batch
+        self._waiting: list[tuple[ProjectionUpdate, asyncio.Future[None]]] = []
+        self._drainer: asyncio.Task[None] | None = None
+        self.batches = 0
+
+    async def write(self, update: ProjectionUpdate) -> None:
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiting.append((update, future))
+        if self._drainer is None or self._drainer.done():
+            self._drainer = asyncio.create_task(self._drain())
+        await asyncio.shield(future)
+
+    async def _drain(self) -> None:
+        while self._waiting:
+            batch, self._waiting = self._waiting[: self._max_batch], self._waiting[self._max_batch :]
+            self.batches += 1
+            try:
+                await projection.apply_many(self._sessions, [u for u, _ in batch])
+                outcomes: list[BaseException | None] = [None] * len(batch)
+            except Exception:
+                outcomes = []
+                for update, _ in batch:
+                    try:
+                        await projection.apply(self._sessions, update)
+                        outcomes.append(None)
+                    except Exception as exc:  # this update's own failure, for its own activity
+                        outcomes.append(exc)
+            for (_, future), outcome in zip(batch, outcomes, strict=True):
+                if future.done():
+                    continue
+                if outcome is None:
+                    future.set_result(None)
+                else:
+                    future.set_exception(outcome)
+
+
 class MatterActivities:
     """Activities with their clients injected (DB session factory, evidence store)."""
 
@@ -111,6 +159,7 @@ class MatterActivities:
         self._sessions = sessions
         self._evidence = evidence
         self._pool = render_pool
+        self._writer = ProjectionWriter(sessions)
 
     async def _render(self, kind: str, context: ctx.LetterBase) -> RenderedDocument:
         try:
@@ -144,6 +193,7 @@ class MatterActivities:
         except EvidenceConflict as exc:
             # Same identity, different bytes: another object holds this letter's key.
             raise ApplicationError(str(exc), type="EvidenceConflict", non_retryable=True) from exc
+        log.info("letter stored", extra={"document_id": job.document_id, "sha256": stored.sha256})
         return DocumentRef(
             document_id=job.document_id,
             matter_id=job.matter_id,
@@ -161,7 +211,7 @@ class MatterActivities:
 
     @activity.defn(name=PROJECT)
     async def project(self, update: ProjectionUpdate) -> None:
-        await projection.apply(self._sessions, update)
+        await self._writer.write(update)
 
     @activity.defn(name=RENDER_LETTER)
     async def render_and_store_letter(self, req: LetterRequest) -> DocumentRef:

@@ -82,6 +82,7 @@ def create_app(
 
     app.include_router(health.router)
     app.include_router(matters.router)
+    app.include_router(matters.referrals_router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)

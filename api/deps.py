@@ -120,6 +120,7 @@ def require_roles(*roles: Role) -> Any:
 
 StaffKey = Annotated[Principal, require_roles("legal_team", "manager")]
 ManagerKey = Annotated[Principal, require_roles("manager")]
+PartnerKey = Annotated[Principal, require_roles("partner")]
 
 
 async def get_projected_matter(matter_id: str, key: CurrentKey, session: SessionDep) -> Matter:

@@ -67,6 +67,8 @@ class MatterLinks(BaseModel):
     payments: str
     promises: str
     legal_review: str
+    retry: str
+    referral: str
 
     @classmethod
     def for_matter(cls, matter_id: str) -> MatterLinks:
@@ -78,11 +80,39 @@ class MatterLinks(BaseModel):
             payments=f"{base}/payments",
             promises=f"{base}/promises",
             legal_review=f"{base}/legal-review",
+            retry=f"{base}/attention/retry",
+            referral=f"{base}/referral",
         )
 
 
+class AttentionPublic(BaseModel):
+    """`needs_attention`: a side effect failed and the matter waits on it (it still takes payments)."""
+
+    effect: str = Field(description="what failed, e.g. 'letter:notice' (the collection notice)")
+    error: str = Field(description="the kind of failure, e.g. LetterInvalid, TemplateError, EvidenceConflict")
+    reason: str
+    since: datetime
+    retryable: bool = Field(description="true: retried automatically at retry_at; false: a manager must retry")
+    attempts: int
+    retry_at: datetime | None = None
+
+
+class ReferralPublic(BaseModel):
+    """The matter's current referral to a law firm (its own child workflow)."""
+
+    number: int
+    workflow_id: str
+    firm: str
+    status: Literal["instructing", "instructed", "accepted"]
+    since: datetime
+    answer_by: datetime | None = Field(default=None, description="the firm must accept or decline by then")
+
+
 class MatterPublic(BaseModel):
-    """A matter as listed: the projection's view (the workflow is the truth, this may lag)."""
+    """A matter as listed: the projection's view (the workflow is the truth, this may lag).
+
+    `days_past_due` is computed when read (at the time of the request), never stored.
+    """
 
     id: str
     external_ref: str | None = Field(description="the creditor's reference; null only while the projection lags")
@@ -102,6 +132,8 @@ class MatterPublic(BaseModel):
     next_step_at: datetime | None = None
     negotiation_ends_on: date | None = None
     referred_firm: str | None = None
+    referral: ReferralPublic | None = None
+    needs_attention: AttentionPublic | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None
     links: MatterLinks
@@ -182,16 +214,19 @@ class DecisionCreate(_Input):
         description="the new last day of negotiation (policy calendar); required with extend_negotiation, else refused",
     )
     firm: PlainText | None = Field(
-        default=None, min_length=1, max_length=200,
-        description="with escalate: the law firm the matter is referred to (its partners then see it)",
+        default=None, min_length=1, max_length=200, validate_default=True,
+        description="with escalate (required): the law firm the matter is referred to (its partners then see it)",
     )
     reason: PlainText = Field(min_length=1, max_length=2000)
 
     @field_validator("firm")
     @classmethod
     def _firm(cls, value: str | None, info: ValidationInfo) -> str | None:
-        if value is not None and info.data.get("decision") != "escalate":
+        decision = info.data.get("decision")
+        if value is not None and decision != "escalate":
             raise ValueError("only allowed with escalate")
+        if (value is None or not value.strip()) and decision == "escalate":
+            raise ValueError("required to escalate: the law firm the referral goes to")
         return value
 
     @field_validator("new_end_on")
@@ -203,6 +238,52 @@ class DecisionCreate(_Input):
         if decision == "escalate" and value is not None:
             raise ValueError("only allowed with extend_negotiation")
         return value
+
+
+class RetryCreate(_Input):
+    note: PlainText = Field(default="", max_length=2000, description="what was fixed (kept with the command)")
+
+
+class RetryPublic(BaseModel):
+    retry_id: str
+    duplicate: bool
+    effect: str | None = Field(description="the side effect retried")
+    stage: str
+
+
+class ReferralAcceptCreate(_Input):
+    note: PlainText = Field(default="", max_length=2000)
+
+
+class ReferralDeclineCreate(_Input):
+    reason: PlainText = Field(min_length=1, max_length=2000, description="why the firm declines (kept with the matter)")
+
+
+class ReferralAnswerPublic(BaseModel):
+    answer_id: str
+    duplicate: bool
+    status: str = Field(description="accepted or declined")
+    number: int
+    firm: str
+
+
+class ReferralListItem(BaseModel):
+    """One referral in a firm's inbox (or, for staff, any firm's)."""
+
+    matter_id: str
+    external_ref: str
+    firm: str
+    status: str
+    number: int | None = None
+    since: datetime | None = None
+    answer_by: datetime | None = None
+    outstanding: Money
+    links: MatterLinks
+
+
+class ReferralsPublic(BaseModel):
+    data: list[ReferralListItem]
+    count: int
 
 
 class DecisionPublic(BaseModel):
@@ -235,20 +316,33 @@ class DocumentsPublic(BaseModel):
 
 # --------------------------------------------------------------- history
 class HistoryEntry(BaseModel):
-    """One line of a matter's Temporal history, in plain words (never borrower PII)."""
+    """One line of a matter's Temporal history, in plain words (never borrower PII).
+
+    One Temporal event gives at most one line; `event_id` is the event's id within its run.
+    """
 
     at: datetime
     event_id: int
     run_id: str
-    kind: str
+    kind: str = Field(description="e.g. opened, stage, letter_stored, command, command_completed, timer, child, "
+                                  "child_report, continued_as_new, run_started, completed")
     what: str
-    who: str
+    who: str = Field(description="who acted: the actor a command, the opening or a child's report names, or 'system'")
 
 
 class HistoryPublic(BaseModel):
+    """One page of a matter's history, oldest first; follow `next_cursor` for the next page."""
+
     data: list[HistoryEntry]
-    count: int
-    runs: int = Field(description="how many workflow runs (continue-as-new) the history spans")
+    count: int = Field(description="the number of entries in this page (len(data)), not in the whole history")
+    runs: int = Field(
+        description="the number, in the matter's chain of workflow runs (continue-as-new; 1 = the first run), of "
+        "the run this page ends in; on the last page (next_cursor null) it is the number of runs the history has"
+    )
+    next_cursor: str | None = Field(
+        description="pass as `cursor` to get the entries after this page; null when there are no more (on a "
+        "running matter: no more yet; its later events are read by a new request from the start)"
+    )
 
 
 # ---------------------------------------------------------------- health

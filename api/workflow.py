@@ -7,6 +7,7 @@ A command gets a 2xx only once Temporal has durably accepted and completed the u
 | refusal                                   | status |
 |-------------------------------------------|--------|
 | `MatterClosed`, `StageNotAllowed`         | 409    |
+| `NotYours` (another firm's referral)      | 404    |
 | `InvalidCommand` ("field.path: message")  | 422, the field named in `loc` |
 | workflow not found                        | 404    |
 | workflow already completed (closed)       | 409    |
@@ -33,7 +34,15 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from api.schemas import field_error
-from workflows.contracts import ERR_CLOSED, ERR_INVALID, ERR_STAGE, QUERY_SNAPSHOT, MatterSnapshot, workflow_id
+from workflows.contracts import (
+    ERR_CLOSED,
+    ERR_INVALID,
+    ERR_NOT_YOURS,
+    ERR_STAGE,
+    QUERY_SNAPSHOT,
+    MatterSnapshot,
+    workflow_id,
+)
 
 log = logging.getLogger(__name__)
 
@@ -85,13 +94,14 @@ async def execute_command(
     *,
     update_id: str,
     result_type: type[T],
+    target: str | None = None,
 ) -> T:
     """Run one update to completion and return its result, or raise the mapped HTTP error.
 
     Raises `MatterGone` when the workflow has already completed, so a caller can still answer
     a replayed command from the projection before turning it into a 409.
     """
-    handle = client.get_workflow_handle(workflow_id(matter_id))
+    handle = client.get_workflow_handle(target or workflow_id(matter_id))
     try:
         return await handle.execute_update(
             update, command, id=update_id, result_type=result_type, rpc_timeout=UPDATE_TIMEOUT
@@ -103,6 +113,8 @@ async def execute_command(
                 raise HTTPException(status.HTTP_409_CONFLICT, detail=cause.message) from None
             if cause.type == ERR_INVALID:
                 raise invalid_command(cause.message) from None
+            if cause.type == ERR_NOT_YOURS:
+                raise not_found(matter_id) from None
         log.error("update %s on matter %s failed: %s", update, matter_id, type(cause).__name__)
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail="the workflow failed the command") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:
@@ -114,6 +126,8 @@ async def execute_command(
         if exc.status != RPCStatusCode.NOT_FOUND:
             raise
         # NOT_FOUND means either "no such workflow" or "workflow already completed".
+        if target is not None:
+            raise MatterGone(target) from None
         state = await workflow_state(client, matter_id)
         if state is None:
             raise not_found(matter_id) from None

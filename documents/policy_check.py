@@ -12,8 +12,8 @@ import difflib
 
 from domain.policy import EscalationPolicy
 
-# The letters the matter workflow sends whatever the policy says (workflows/matter.py): the
-# collection notice on opening and the closure letter on payoff.
+# The letters the matter workflow sends whatever the policy says (workflows/matter/workflow.py):
+# the collection notice on opening and the closure letter on payoff.
 FIXED_KINDS: tuple[str, ...] = ("collection_notice", "closure_letter")
 
 
@@ -39,9 +39,19 @@ def kind_problems(kind: str) -> list[str]:
 def policy_document_problems(policy: EscalationPolicy) -> list[tuple[str | None, str]]:
     """(field path, reason) for each letter of `policy`, or letter every matter sends, that cannot be rendered."""
     problems: list[tuple[str | None, str]] = []
+    from documents.registry import REGISTRY
+
     for i, step in enumerate(policy.ladder):
         if step.template is not None:
-            problems += [(f"ladder[{i}].template", reason) for reason in kind_problems(step.template)]
+            found = kind_problems(step.template)
+            problems += [(f"ladder[{i}].template", reason) for reason in found]
+            entry = REGISTRY.get(step.template)
+            if not found and entry is not None and entry.builder is None:
+                buildable = sorted(k for k, e in REGISTRY.items() if e.builder is not None)
+                problems.append((f"ladder[{i}].template", (
+                    f"a ladder letter is made from the matter's facts alone, and {step.template!r} needs more "
+                    f"(it is sent by its own step); ladder letters can be: {', '.join(buildable)}"
+                )))
     for kind in FIXED_KINDS:
         problems += [(None, f"{reason} (every matter sends {kind})") for reason in kind_problems(kind)]
     return problems

@@ -373,12 +373,12 @@ class Stack:
             "PYTHONUNBUFFERED": "1",
         }
 
-    def python_service(self, name: str, module: str) -> Service:
+    def python_service(self, name: str, module: str, env: Mapping[str, str] | None = None) -> Service:
         return Service(
             name=name,
             argv=[sys.executable, "-m", module],
             log_path=self.plan.log_dir / f"{name}.log",
-            env=self.child_env(),
+            env={**self.child_env(), **(env or {})},
             cwd=ROOT,
             stop_timeout=30,
         )
@@ -552,8 +552,10 @@ def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -
         stack.start(svc, svc.ready, timeout=60)
     stack.say(f"Migrating the database ({masked_url(settings.db_url)}) ...")
     stack.run_once("migrate", "store.migrate", MIGRATE_TIMEOUT)
-    stack.say("Starting the worker and the API ...")
-    stack.start(stack.python_service("worker", "workers.main"), None, 0)
+    stack.say("Starting the workers (matter workflows; letters) and the API ...")
+    # Two worker processes: workflow tasks never wait behind rendering (see workers/main.py).
+    stack.start(stack.python_service("worker", "workers.main", {"RECOVERY_WORKER_ROLE": "workflows"}), None, 0)
+    stack.start(stack.python_service("letters", "workers.main", {"RECOVERY_WORKER_ROLE": "letters"}), None, 0)
     api = stack.python_service("api", "api")
     health = plan.api_url + "/health"
     stack.start(api, lambda: http_status(health) == 200, timeout=health_timeout)

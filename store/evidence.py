@@ -132,6 +132,8 @@ class EvidenceStore:
                 # bodies) that some S3-compatible servers mishandle.
                 request_checksum_calculation="when_required",
                 response_checksum_validation="when_required",
+                # Our own code builds every request; skipping botocore's schema walk saves CPU per letter.
+                parameter_validation=False,
             ),
         )
 

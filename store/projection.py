@@ -27,11 +27,11 @@ one after the other. Writing anything for a matter that was never opened raises
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import bindparam, func, literal_column, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -54,7 +54,7 @@ class ProjectionConflict(ValueError):
     """The update contradicts the stored projection (e.g. an external_ref owned by another matter)."""
 
 
-def _insert(session: AsyncSession, model: type[Any]) -> Any:
+def _insert(session: AsyncSession, model: Any) -> Any:
     """The dialect's INSERT (both support ON CONFLICT)."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
@@ -66,97 +66,103 @@ def _insert(session: AsyncSession, model: type[Any]) -> Any:
 
 async def apply(session_factory: async_sessionmaker[AsyncSession], update: ProjectionUpdate) -> None:
     """Write every part of `update` in one transaction; applying it again changes nothing."""
+    await apply_many(session_factory, [update])
+
+
+async def apply_many(session_factory: async_sessionmaker[AsyncSession], updates: Sequence[ProjectionUpdate]) -> None:
+    """Write several updates (of any matters) in one transaction: what a burst of matters needs.
+
+    One statement per kind of row for the whole batch (executemany), one commit: on SQLite, whose
+    writers take turns, a batch costs little more than one update. All or nothing: if one update
+    is refused (`UnknownMatter`, `ProjectionConflict`), none is written.
+    """
     async with write_session(session_factory) as session:
-        await apply_in(session, update)
+        await apply_in(session, *updates)
 
 
-async def apply_in(session: AsyncSession, update: ProjectionUpdate) -> None:
-    """`apply` inside the caller's (write) transaction."""
-    if update.opened is not None:
-        await _open(session, update.opened)
-    matter_ids = _matter_ids(update)
+async def apply_in(session: AsyncSession, *updates: ProjectionUpdate) -> None:
+    """`apply_many` inside the caller's (write) transaction."""
+    openings = [u.opened for u in updates if u.opened is not None]
+    if openings:
+        await _open(session, openings)
+    matter_ids: set[str] = set()
+    for u in updates:
+        matter_ids |= _matter_ids(u)
     if not matter_ids:
         return
     await _lock_matters(session, matter_ids)
-    if update.status is not None:
-        await _status(session, update.status)
-    for event in update.events:
-        await session.execute(
-            _insert(session, TimelineEvent)
-            .values(
-                matter_id=event.matter_id,
-                event_key=event.event_key,
-                occurred_at=event.occurred_at,
-                kind=event.kind,
-                summary=event.summary,
-                actor=event.actor,
-                data=event.model_dump(mode="json", include={"data"})["data"],
-            )
-            .on_conflict_do_nothing(index_elements=["matter_id", "event_key"])
-        )
-    for payment in update.payments:
-        await session.execute(
-            _insert(session, Payment)
-            .values(
-                matter_id=payment.matter_id,
-                payment_id=payment.payment_id,
-                amount=payment.amount.amount,
-                currency=payment.amount.currency,
-                received_on=payment.received_on,
-                allocation=payment.allocation.model_dump(mode="json"),
-                actor=payment.actor,
-                recorded_at=payment.recorded_at,
-            )
-            .on_conflict_do_nothing(index_elements=["matter_id", "payment_id"])
-        )
-    for promise in update.promises:
-        stmt = _insert(session, Promise).values(
-            matter_id=promise.matter_id,
-            promise_id=promise.promise_id,
-            amount=promise.amount.amount,
-            currency=promise.amount.currency,
-            due_on=promise.due_on,
-            deadline=promise.deadline,
-            status=promise.status,
-            note=promise.note,
-            actor=promise.actor,
-            created_at=promise.created_at,
-            resolved_at=promise.resolved_at,
-        )
-        # Only one transition: pending -> kept | broken | superseded. Amount, due date and
-        # creator are the promise as made and never change.
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["matter_id", "promise_id"],
-            set_={
-                "status": stmt.excluded.status,
-                "resolved_at": stmt.excluded.resolved_at,
-                "note": func.coalesce(stmt.excluded.note, Promise.__table__.c.note),
-            },
-            where=(Promise.__table__.c.status == "pending") & stmt.excluded.status.in_(PROMISE_FINAL),
-        )
-        await session.execute(stmt)
-    for doc in update.documents:
-        await session.execute(
-            _insert(session, Document)
-            .values(
-                id=doc.document_id,
-                matter_id=doc.matter_id,
-                kind=doc.kind,
-                locale=doc.locale,
-                template_version=doc.template_version,
-                bucket=doc.bucket,
-                key=doc.key,
-                version_id=doc.version_id,
-                sha256=doc.sha256,
-                size=doc.size,
-                media_type=doc.media_type,
-                created_at=doc.created_at,
-            )
-            .on_conflict_do_nothing(index_elements=["id"])
-        )
-    if not isinstance(update.status, StatusRecord):
-        for matter_id in sorted({p.matter_id for p in update.payments}):
-            await _recompute_paid_total(session, matter_id)
+    v2 = [u.status for u in updates if isinstance(u.status, StatusRecord)]
+    v1 = [u.status for u in updates if isinstance(u.status, LegacyMatterStatus)]
+    for records in (v2, v1):
+        if records:
+            await _status(session, records)
+    conn = await session.connection()
+    events = [e for u in updates for e in u.events]
+    if events:
+        await conn.execute(_insert_ignore(session, TimelineEvent, ["matter_id", "event_key"]), [
+            {
+                "matter_id": e.matter_id, "event_key": e.event_key, "occurred_at": e.occurred_at, "kind": e.kind,
+                "summary": e.summary, "actor": e.actor, "data": e.model_dump(mode="json", include={"data"})["data"],
+            }
+            for e in events
+        ])
+    payments = [p for u in updates for p in u.payments]
+    if payments:
+        await conn.execute(_insert_ignore(session, Payment, ["matter_id", "payment_id"]), [
+            {
+                "matter_id": p.matter_id, "payment_id": p.payment_id, "amount": p.amount.amount,
+                "currency": p.amount.currency, "received_on": p.received_on,
+                "allocation": p.allocation.model_dump(mode="json"), "actor": p.actor, "recorded_at": p.recorded_at,
+            }
+            for p in payments
+        ])
+    promises = [p for u in updates for p in u.promises]
+    if promises:
+        await conn.execute(_promise_upsert(session), [
+            {
+                "matter_id": p.matter_id, "promise_id": p.promise_id, "amount": p.amount.amount,
+                "currency": p.amount.currency, "due_on": p.due_on, "deadline": p.deadline, "status": p.status,
+                "note": p.note, "actor": p.actor, "created_at": p.created_at, "resolved_at": p.resolved_at,
+            }
+            for p in promises
+        ])
+    documents = [d for u in updates for d in u.documents]
+    if documents:
+        await conn.execute(_insert_ignore(session, Document, ["id"]), [
+            {
+                "id": d.document_id, "matter_id": d.matter_id, "kind": d.kind, "locale": d.locale,
+                "template_version": d.template_version, "bucket": d.bucket, "key": d.key,
+                "version_id": d.version_id, "sha256": d.sha256, "size": d.size, "media_type": d.media_type,
+                "created_at": d.created_at,
+            }
+            for d in documents
+        ])
+    # v1 updates carry no paid total: it is recomputed from the payments.
+    recompute = sorted({p.matter_id for u in updates if not isinstance(u.status, StatusRecord) for p in u.payments})
+    for matter_id in recompute:
+        await _recompute_paid_total(session, matter_id)
+
+
+def _insert_ignore(session: AsyncSession, model: type[Any], keys: list[str]) -> Any:
+    return _insert(session, model.__table__).on_conflict_do_nothing(index_elements=keys)
+
+
+def _promise_upsert(session: AsyncSession) -> Any:
+    table = Promise.__table__
+    stmt = _insert(session, table)
+    # Only one transition: pending -> kept | broken | superseded. Amount, due date and creator are
+    # the promise as made and never change.
+    return stmt.on_conflict_do_update(
+        index_elements=["matter_id", "promise_id"],
+        set_={
+            "status": stmt.excluded.status,
+            "resolved_at": stmt.excluded.resolved_at,
+            "note": func.coalesce(stmt.excluded.note, table.c.note),
+        },
+        # Literal values (not an expanding IN parameter), so the statement runs as executemany.
+        where=(table.c.status == literal_column("'pending'"))
+        & stmt.excluded.status.in_([literal_column(f"'{s}'") for s in PROMISE_FINAL]),
+    )
 
 
 def _matter_ids(update: ProjectionUpdate) -> set[str]:
@@ -174,7 +180,8 @@ def _matter_ids(update: ProjectionUpdate) -> set[str]:
 
 
 async def _lock_matters(session: AsyncSession, matter_ids: set[str]) -> None:
-    # Sorted, so two transactions locking the same matters cannot deadlock.
+    # Sorted, so two transactions locking the same matters cannot deadlock. (SQLite: the write
+    # transaction already holds the database's write lock; FOR UPDATE is not emitted.)
     found = (
         await session.scalars(
             select(Matter.id).where(Matter.id.in_(sorted(matter_ids))).order_by(Matter.id).with_for_update()
@@ -185,7 +192,7 @@ async def _lock_matters(session: AsyncSession, matter_ids: set[str]) -> None:
         raise UnknownMatter(f"matter(s) not opened in the projection: {', '.join(sorted(missing))}")
 
 
-async def _open(session: AsyncSession, opened: MatterOpened) -> None:
+def _opening_values(opened: MatterOpened) -> dict[str, Any]:
     intake = opened.intake
     balance = Balance.from_overdue(intake.overdue)
     # Matters opened before v2 do not say their policy day; those policies were `demo` (1 s) and real days.
@@ -194,50 +201,58 @@ async def _open(session: AsyncSession, opened: MatterOpened) -> None:
     overdue = OverdueClock.for_matter(
         clock, intake.overdue.since, days_past_due(intake.overdue.since, clock.start_date)
     )
-    await session.execute(
-        _insert(session, Matter)
-        .values(
-            id=opened.matter_id,
-            external_ref=intake.external_ref,
-            workflow_id=opened.workflow_id,
-            policy_name=opened.policy_name,
-            policy_version=opened.policy_version,
-            stage="intake",
-            closure_reason=None,
-            currency=intake.currency,
-            outstanding=balance.total.amount,
-            costs=balance.costs.amount,
-            fees=balance.fees.amount,
-            penalty=balance.penalty.amount,
-            interest=balance.interest.amount,
-            principal=balance.principal.amount,
-            paid_total=Decimal(0),
-            overdue_since=intake.overdue.since,
-            timezone=overdue.timezone,
-            day_seconds=overdue.day_seconds,
-            overdue_zero_at=overdue.zero_at,
-            borrower_locale=intake.borrower.locale,
-            status_seq=None,
-            opened_by=opened.opened_by,
-            details=intake.model_dump(mode="json", include={"contract", "assets"}),
-            created_at=opened.opened_at,
-            updated_at=opened.opened_at,
-        )
-        .on_conflict_do_nothing()
+    return {
+        "id": opened.matter_id,
+        "external_ref": intake.external_ref,
+        "workflow_id": opened.workflow_id,
+        "policy_name": opened.policy_name,
+        "policy_version": opened.policy_version,
+        "stage": "intake",
+        "closure_reason": None,
+        "currency": intake.currency,
+        "outstanding": balance.total.amount,
+        "costs": balance.costs.amount,
+        "fees": balance.fees.amount,
+        "penalty": balance.penalty.amount,
+        "interest": balance.interest.amount,
+        "principal": balance.principal.amount,
+        "paid_total": Decimal(0),
+        "overdue_since": intake.overdue.since,
+        "timezone": overdue.timezone,
+        "day_seconds": overdue.day_seconds,
+        "overdue_zero_at": overdue.zero_at,
+        "borrower_locale": intake.borrower.locale,
+        "status_seq": None,
+        "opened_by": opened.opened_by,
+        "details": intake.model_dump(mode="json", include={"contract", "assets"}),
+        "created_at": opened.opened_at,
+        "updated_at": opened.opened_at,
+    }
+
+
+async def _open(session: AsyncSession, openings: Sequence[MatterOpened]) -> None:
+    conn = await session.connection()
+    await conn.execute(_insert(session, Matter.__table__).on_conflict_do_nothing(),
+                       [_opening_values(o) for o in openings])
+    refs = {o.intake.external_ref for o in openings}
+    ids = {o.matter_id for o in openings}
+    rows = (await session.execute(
+        select(Matter.id, Matter.external_ref).where(or_(Matter.external_ref.in_(sorted(refs)),
+                                                         Matter.id.in_(sorted(ids))))
+    )).all()
+    owner_of = {ref: mid for mid, ref in rows}
+    for o in openings:
+        owner = owner_of.get(o.intake.external_ref)
+        if owner != o.matter_id:
+            raise ProjectionConflict(
+                f"external_ref of matter {o.matter_id} already belongs to matter {owner}"
+                if owner
+                else f"matter {o.matter_id} exists with a different external_ref"
+            )
+    await conn.execute(
+        _insert(session, Party.__table__).on_conflict_do_nothing(index_elements=["matter_id", "role", "position"]),
+        [{"matter_id": o.matter_id, **values} for o in openings for values in _parties(o)],
     )
-    owner = await session.scalar(select(Matter.id).where(Matter.external_ref == intake.external_ref))
-    if owner != opened.matter_id:
-        raise ProjectionConflict(
-            f"external_ref of matter {opened.matter_id} already belongs to matter {owner}"
-            if owner
-            else f"matter {opened.matter_id} exists with a different external_ref"
-        )
-    for values in _parties(opened):
-        await session.execute(
-            _insert(session, Party)
-            .values(matter_id=opened.matter_id, **values)
-            .on_conflict_do_nothing(index_elements=["matter_id", "role", "position"])
-        )
 
 
 def _parties(opened: MatterOpened) -> list[dict[str, Any]]:
@@ -342,18 +357,24 @@ def _status_values(record: StatusRecord | LegacyMatterStatus) -> dict[str, Any]:
     }
 
 
-async def _status(session: AsyncSession, record: StatusRecord | LegacyMatterStatus) -> None:
-    result = await session.execute(
-        update(Matter)
+async def _status(session: AsyncSession, records: Sequence[StatusRecord | LegacyMatterStatus]) -> None:
+    """Overwrite each matter's status where the record's `seq` is newer (records of one shape)."""
+    table: Any = Matter.__table__
+    values = [_status_values(r) for r in records]
+    columns = list(values[0])
+    stmt = (
+        update(table)
         .where(
-            Matter.id == record.matter_id,
-            or_(Matter.status_seq.is_(None), Matter.status_seq < record.seq),
+            table.c.id == bindparam("b_id"),
+            or_(table.c.status_seq.is_(None), table.c.status_seq < bindparam("b_seq")),
         )
-        .values(status_seq=record.seq, **_status_values(record))
-        .execution_options(synchronize_session=False)
+        .values({"status_seq": bindparam("b_seq"), **{c: bindparam(f"b_{c}") for c in columns}})
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        log.info("stale status for matter %s ignored (seq %d)", record.matter_id, record.seq)
+    conn = await session.connection()
+    await conn.execute(stmt, [
+        {"b_id": r.matter_id, "b_seq": r.seq, **{f"b_{c}": v for c, v in row.items()}}
+        for r, row in zip(records, values, strict=True)
+    ])
 
 
 async def _recompute_paid_total(session: AsyncSession, matter_id: str) -> None:

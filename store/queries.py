@@ -72,6 +72,7 @@ async def list_matters(
     max_days_past_due: int | None = None,
     needs_attention: bool | None = None,
     referral_status: str | None = None,
+    with_referral: bool = False,
     firm: str | None = None,
     now: datetime | None = None,
     limit: int = 50,
@@ -93,6 +94,8 @@ async def list_matters(
         where.append(Matter.attention_since.is_not(None) if needs_attention else Matter.attention_since.is_(None))
     if referral_status is not None:
         where.append(Matter.referral_status == referral_status)
+    if with_referral:
+        where.append(Matter.referral_status.is_not(None))
     if firm is not None:
         where.append(Matter.referred_firm == firm)
     total = await session.scalar(select(func.count()).select_from(Matter).where(*where))

@@ -21,10 +21,10 @@ import signal
 import sys
 from collections.abc import Sequence
 from types import TracebackType
-from typing import Literal
+from typing import Any, Literal
 
 from temporalio.client import Client
-from temporalio.worker import Worker
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.inputs import letters_queue
 from activities.matter import MatterActivities
@@ -79,20 +79,30 @@ def build_worker(
     role: Role = "all",
     max_cached_workflows: int = 10_000,
     letter_concurrency: int = 32,
+    sandbox: bool = True,
+    max_concurrent_workflow_tasks: int = 16,
 ) -> Workers:
-    """The workers of one process, shared by the process and the tests."""
+    """The workers of one process, shared by the process and the tests.
+
+    `sandbox=False` runs workflow code without Temporal's sandbox (see `Settings.workflow_sandbox`).
+    """
     workers: list[Worker] = []
     if role in ("all", "workflows"):
+        runner: dict[str, Any] = {} if sandbox else {"workflow_runner": UnsandboxedWorkflowRunner()}
         workers.append(
             Worker(
                 client,
                 task_queue=task_queue,
                 workflows=list(WORKFLOWS),
+                **runner,
                 # `project` runs as a local activity of v2 (and a regular one of v1); v1's letters too.
                 activities=[activities.project, activities.render_and_store_letter],
                 max_concurrent_activities=16,
                 max_concurrent_local_activities=32,
                 max_cached_workflows=max_cached_workflows,
+                # Workflow tasks share one GIL: a few at a time each finish in milliseconds, while a
+                # backlog waits at the server (where it shows as lag), not half-done in this process.
+                max_concurrent_workflow_tasks=max_concurrent_workflow_tasks,
             )
         )
     if role in ("all", "letters"):
@@ -123,7 +133,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
         loop.add_signal_handler(sig, stop.set)
     workers = build_worker(
         client, settings.temporal_task_queue, activities, role=role,
-        max_cached_workflows=settings.worker_max_cached_workflows,
+        max_cached_workflows=settings.worker_max_cached_workflows, sandbox=settings.workflow_sandbox,
     )
     log.info("worker (%s) polling task queue %s on %s", role, settings.temporal_task_queue, settings.temporal_address)
     try:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
@@ -21,13 +22,16 @@ from api.deps import (
     AuthorisedRoute,
     CurrentKey,
     ManagerKey,
+    PartnerKey,
     Principal,
+    ProjectedMatter,
     SessionDep,
     SettingsDep,
     StaffKey,
     TemporalDep,
 )
-from api.history import HistoryNotFound, matter_history
+from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
+from api.mapping import matter_public, public_from_status, row_fields, status_of
 from api.schemas import (
     DecisionCreate,
     DecisionPublic,
@@ -44,6 +48,13 @@ from api.schemas import (
     PromiseCreate,
     PromisePublic,
     PromiseStatePublic,
+    ReferralAcceptCreate,
+    ReferralAnswerPublic,
+    ReferralDeclineCreate,
+    ReferralListItem,
+    ReferralsPublic,
+    RetryCreate,
+    RetryPublic,
     field_error,
 )
 from api.workflow import MatterGone, closed, execute_command, live_snapshot, not_found, workflow_state
@@ -51,6 +62,7 @@ from domain.allocation import Allocation, Balance
 from domain.dates import days_past_due
 from domain.matter import MatterIntake, Stage
 from domain.money import Money
+from domain.status import ReferralView
 from store import queries
 from store.models import Document, Matter
 from store.policies import UnknownPolicy, get_policy
@@ -59,6 +71,8 @@ from workflows.contracts import (
     UPDATE_DECISION,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
+    UPDATE_REFERRAL_ANSWER,
+    UPDATE_RETRY,
     DecisionCommand,
     DecisionResult,
     MatterSnapshot,
@@ -66,6 +80,10 @@ from workflows.contracts import (
     PaymentResult,
     PromiseCommand,
     PromiseResult,
+    ReferralAnswerCommand,
+    ReferralAnswerResult,
+    RetryCommand,
+    RetryResult,
     workflow_id,
 )
 
@@ -89,86 +107,47 @@ IdempotencyKey = Annotated[
 
 
 # ---------------------------------------------------------------- mapping
-def _money(amount: object, currency: str) -> Money:
-    return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
+def _now() -> datetime:
+    return datetime.now(UTC)
 
 
-def matter_public(row: Matter) -> MatterPublic:
-    c = row.currency
-    return MatterPublic(
-        id=row.id,
-        external_ref=row.external_ref,
-        workflow_id=row.workflow_id,
-        stage=row.stage,  # type: ignore[arg-type]
-        closure_reason=row.closure_reason,
-        policy=row.policy_name,
-        policy_version=row.policy_version,
-        outstanding=_money(row.outstanding, c),
-        balance=Balance(
-            costs=_money(row.costs, c),
-            fees=_money(row.fees, c),
-            penalty=_money(row.penalty, c),
-            interest=_money(row.interest, c),
-            principal=_money(row.principal, c),
-        ),
-        paid_total=_money(row.paid_total, c),
-        days_past_due=row.days_past_due,
-        overdue_since=row.overdue_since,
-        risk_grade=row.risk_grade,
-        risk_score=row.risk_score,
-        next_step=row.next_step,
-        next_step_at=row.next_step_at,
-        negotiation_ends_on=row.negotiation_ends_on,
-        referred_firm=row.referred_firm,
-        created_at=row.created_at,
-        updated_at=row.updated_at,
-        links=MatterLinks.for_matter(row.id),
-    )
-
-
-def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str) -> MatterDetailPublic:
+def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now: datetime) -> MatterDetailPublic:
     """The projection, overridden by the live snapshot where it answers (the workflow is the truth)."""
     base: dict[str, object]
     if row is not None:
-        base = matter_public(row).model_dump()
+        base = row_fields(row, now)
     else:
         assert snap is not None
         base = {"id": matter_id, "external_ref": None, "workflow_id": workflow_id(matter_id),
                 "links": MatterLinks.for_matter(matter_id)}  # fmt: skip
     if snap is None:
         return MatterDetailPublic(**base, source="projection")  # type: ignore[arg-type]
-    base.update(
-        stage=snap.stage,
-        closure_reason=snap.closure_reason,
-        policy=snap.policy,
-        policy_version=snap.policy_version,
-        outstanding=snap.outstanding,
-        balance=snap.balance,
-        paid_total=snap.paid_total,
-        days_past_due=snap.days_past_due,
-        risk_grade=snap.risk.grade if snap.risk else None,
-        risk_score=snap.risk.score if snap.risk else None,
-        next_step=snap.next_step.name if snap.next_step else None,
-        next_step_at=snap.next_step.at if snap.next_step else None,
-        negotiation_ends_on=snap.negotiation_ends_on,
-    )
+    if snap.status is not None:
+        base.update(public_from_status(snap.status, now, external_ref=base.get("external_ref"),  # type: ignore[arg-type]
+                                       created_at=base.get("created_at")))  # type: ignore[arg-type]
+        policy_today = snap.status.policy_today(now)
+    else:  # a matter opened before workflow v2 that has not migrated yet
+        base.update(
+            stage=snap.stage, closure_reason=snap.closure_reason, policy=snap.policy,
+            policy_version=snap.policy_version, outstanding=snap.outstanding, balance=snap.balance,
+            paid_total=snap.paid_total, days_past_due=snap.days_past_due,
+            risk_grade=snap.risk.grade if snap.risk else None, risk_score=snap.risk.score if snap.risk else None,
+            next_step=snap.next_step.name if snap.next_step else None,
+            next_step_at=snap.next_step.at if snap.next_step else None,
+            negotiation_ends_on=snap.negotiation_ends_on,
+        )
+        policy_today = snap.policy_today
     return MatterDetailPublic(
         **base,  # type: ignore[arg-type]
         source="workflow",
-        policy_today=snap.policy_today,
+        policy_today=policy_today,
         next=snap.next_step,
         payments_count=snap.payments,
         documents_count=len(snap.documents),
         promises=[
             PromiseStatePublic(
-                promise_id=p.promise_id,
-                amount=p.amount,
-                due_on=p.due_on,
-                deadline=p.deadline,
-                status=p.status,
-                actor=p.actor,
-                created_at=p.created_at,
-                resolved_at=p.resolved_at,
+                promise_id=p.promise_id, amount=p.amount, due_on=p.due_on, deadline=p.deadline, status=p.status,
+                actor=p.actor, created_at=p.created_at, resolved_at=p.resolved_at,
             )
             for p in snap.promises
         ],
@@ -178,6 +157,7 @@ def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str) -> 
 def _from_intake(matter_id: str, intake: MatterIntake, policy_version: int, now: datetime) -> MatterPublic:
     """A just-opened matter, before the workflow has written anything: what the intake says."""
     balance = Balance.from_overdue(intake.overdue)
+    local_today = now.astimezone(ZoneInfo(intake.borrower.timezone)).date()
     return MatterPublic(
         id=matter_id,
         external_ref=intake.external_ref,
@@ -188,7 +168,7 @@ def _from_intake(matter_id: str, intake: MatterIntake, policy_version: int, now:
         outstanding=balance.total,
         balance=balance,
         paid_total=Money.zero(balance.currency),
-        days_past_due=days_past_due(intake.overdue.since, now.date()),
+        days_past_due=days_past_due(intake.overdue.since, local_today),
         overdue_since=intake.overdue.since,
         created_at=now,
         updated_at=now,
@@ -248,7 +228,7 @@ async def create_matter(
 ) -> MatterPublic:
     """Open a matter (start its workflow). The same `external_ref` again returns the existing matter (200)."""
     try:
-        policy = get_policy(body.policy)
+        policy = get_policy(body.policy, settings.policy_dir)
     except UnknownPolicy as exc:
         raise RequestValidationError([field_error(("body", "policy"), str(exc), "unknown_policy")]) from None
     intake = MatterIntake.model_validate(body.model_dump())
@@ -260,14 +240,14 @@ async def create_matter(
     row = await queries.get_matter(session, matter_id)
     await session.commit()
     if row is not None:
-        return matter_public(row)
+        return matter_public(row, _now())
     _, snap = await live_snapshot(temporal, matter_id)
     if snap is None:
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE,
             detail=f"matter {matter_id} exists for this external_ref but its state cannot be read yet; retry",
         )
-    found = _detail(None, snap, matter_id).model_dump(include=set(MatterPublic.model_fields))
+    found = _detail(None, snap, matter_id, _now()).model_dump(include=set(MatterPublic.model_fields))
     return MatterPublic(**{**found, "external_ref": intake.external_ref})
 
 
@@ -277,15 +257,27 @@ async def list_matters(
     key: CurrentKey,
     session: SessionDep,
     stage: Stage | None = None,
-    min_days_past_due: Annotated[int | None, Query(ge=0)] = None,
+    min_days_past_due: Annotated[int | None, Query(ge=0, le=queries.MAX_DAYS_PAST_DUE)] = None,
+    max_days_past_due: Annotated[int | None, Query(ge=0, le=queries.MAX_DAYS_PAST_DUE)] = None,
+    needs_attention: Annotated[
+        bool | None, Query(description="true: only matters waiting on a failed step; false: only the others")
+    ] = None,
+    referral_status: Literal["instructing", "instructed", "accepted"] | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> MattersPublic:
-    """Matters, newest first. Partners see only the matters referred to their firm."""
+    """Matters, newest first. Partners see only the matters referred to their firm.
+
+    Days past due are computed at the time of the request (in each borrower's time zone, or on
+    the policy's compressed calendar), so `min_days_past_due`/`max_days_past_due` filter exactly.
+    """
+    now = _now()
     rows, count = await queries.list_matters(
-        session, stage=stage, min_days_past_due=min_days_past_due, firm=key.firm_scope, limit=limit, offset=offset
+        session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
+        needs_attention=needs_attention, referral_status=referral_status, firm=key.firm_scope, now=now,
+        limit=limit, offset=offset,
     )
-    return MattersPublic(data=[matter_public(r) for r in rows], count=count)
+    return MattersPublic(data=[matter_public(r, now) for r in rows], count=count)
 
 
 @router.get("/{matter_id}", response_model=MatterDetailPublic)
@@ -298,7 +290,7 @@ async def get_matter(matter_id: MatterId, row: VisibleMatter, temporal: Temporal
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"matter {matter_id} exists but cannot be read yet; retry"
         )
-    return _detail(row, snap, matter_id)
+    return _detail(row, snap, matter_id, _now())
 
 
 @router.get("/{matter_id}/documents", response_model=DocumentsPublic)
@@ -310,20 +302,42 @@ async def list_documents(
     return DocumentsPublic(data=[document_public(r) for r in rows], count=len(rows))
 
 
-@router.get("/{matter_id}/history", response_model=HistoryPublic)
+@router.get(
+    "/{matter_id}/history",
+    response_model=HistoryPublic,
+    responses={422: {"description": "invalid query; a `cursor` that is malformed, altered or not from this "
+                                    "matter's history is named in `detail[].loc`"}},
+)
 async def get_history(
     matter_id: MatterId,
     _: VisibleMatter,
     temporal: TemporalDep,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 500,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    settings: SettingsDep,
+    limit: Annotated[int, Query(ge=1, le=1000, description="entries in the page")] = 100,
+    offset: Annotated[
+        int, Query(ge=0, le=1_000_000_000, description="entries to skip first (from the cursor, or the start)")
+    ] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=CURSOR_MAX_CHARS, pattern=r"^[A-Za-z0-9_-]+$",
+              description="`next_cursor` of the previous page: resume exactly where it ended"),
+    ] = None,
 ) -> HistoryPublic:
-    """The matter's full workflow history (every run) in plain words: when, what, who."""
+    """The matter's workflow history (every run), oldest first, in plain words: when, what, who.
+
+    Paged: a request reads and decodes only the events of the page it returns. Follow `next_cursor`
+    (null at the end); `offset` still works (it skips entries without decoding them).
+    """
+    key = cursor_key(settings.encryption_key_bytes())
     try:
-        entries, runs = await matter_history(temporal, workflow_id(matter_id))
+        entries, next_cursor, runs = await history_page(
+            temporal, workflow_id(matter_id), key=key, limit=limit, offset=offset, cursor=cursor
+        )
+    except InvalidCursor as exc:
+        raise RequestValidationError([field_error(("query", "cursor"), str(exc), "invalid_cursor")]) from None
     except HistoryNotFound:
         raise not_found(matter_id) from None
-    return HistoryPublic(data=entries[offset : offset + limit], count=len(entries), runs=runs)
+    return HistoryPublic(data=entries, count=len(entries), runs=runs, next_cursor=next_cursor)
 
 
 # --------------------------------------------------------------- commands
@@ -344,6 +358,8 @@ async def _recorded_before(session: AsyncSession, matter_id: str, kind: str, com
         found = await queries.get_payment(session, matter_id, command_id) is not None
     elif kind == "promise":
         found = await queries.has_promise(session, matter_id, command_id)
+    elif kind == "retry":
+        found = await queries.has_event(session, matter_id, f"retry-{command_id}")
     else:
         found = await queries.has_event(session, matter_id, f"decision-{command_id}")
     await session.commit()
@@ -397,7 +413,7 @@ async def _recorded_payment(session: AsyncSession, matter_id: str, payment_id: s
         payment_id=payment_id,
         duplicate=True,
         allocation=Allocation.model_validate(payment.allocation),
-        outstanding=_money(row.outstanding, row.currency),
+        outstanding=Money(amount=row.outstanding, currency=row.currency),
         stage=row.stage,
         closed=row.stage == "closed",
     )
@@ -449,3 +465,123 @@ async def decide_legal_review(
     _created_or_replayed(response, duplicate)
     return DecisionPublic(**{**result.model_dump(), "duplicate": duplicate})
 
+
+
+@router.post(
+    "/{matter_id}/attention/retry", response_model=RetryPublic, status_code=201,
+    responses={**_COMMAND_RESPONSES, 409: {"description": "the matter is closed or is not waiting on a failed step"}},
+)
+async def retry_attention(
+    matter_id: MatterId, body: RetryCreate, key: ManagerKey, session: SessionDep, temporal: TemporalDep,
+    response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> RetryPublic:
+    """A manager retries the side effect a matter in `needs_attention` waits on, once its cause is fixed."""
+    retry_id = idempotency_key or str(uuid.uuid4())
+    cmd = RetryCommand(retry_id=retry_id, note=body.note, actor=key.actor)
+    replay = idempotency_key is not None and await _recorded_before(session, matter_id, "retry", retry_id)
+    try:
+        result = await execute_command(
+            temporal, matter_id, UPDATE_RETRY, cmd, update_id=f"retry-{retry_id}", result_type=RetryResult
+        )
+    except MatterGone:
+        raise closed(matter_id) from None
+    duplicate = result.duplicate or replay
+    _created_or_replayed(response, duplicate)
+    return RetryPublic(**{**result.model_dump(), "duplicate": duplicate})
+
+
+# ---------------------------------------------------------------- referral (the law firm's answer)
+async def _open_referral(temporal: Client, row: Matter | None, matter_id: str) -> ReferralView:
+    """The referral awaiting the firm's answer (from the live workflow, else the projection); 409 if none."""
+    _, snap = await live_snapshot(temporal, matter_id)
+    status_now = snap.status if snap is not None else (status_of(row) if row is not None else None)
+    referral = status_now.referral if status_now is not None else None
+    if referral is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"matter {matter_id} has no referral to answer")
+    if referral.status == "instructing":
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"the referral of matter {matter_id} is being instructed; retry in a moment")
+    return referral
+
+
+async def _answer_referral(
+    matter_id: str, row: Matter | None, key: Principal, temporal: TemporalDep, response: Response,
+    answer: str, reason: str, idempotency_key: str | None,
+) -> ReferralAnswerPublic:
+    referral = await _open_referral(temporal, row, matter_id)
+    answer_id = idempotency_key or str(uuid.uuid4())
+    cmd = ReferralAnswerCommand(answer_id=answer_id, answer=answer, firm=key.firm or "", reason=reason,  # type: ignore[arg-type]
+                                actor=key.actor)
+    try:
+        result = await execute_command(
+            temporal, matter_id, UPDATE_REFERRAL_ANSWER, cmd, update_id=f"answer-{answer_id}",
+            result_type=ReferralAnswerResult, target=referral.workflow_id,
+        )
+    except MatterGone:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"referral {referral.number} of matter {matter_id} is no longer open") from None
+    _created_or_replayed(response, result.duplicate)
+    return ReferralAnswerPublic(**result.model_dump())
+
+
+_ANSWER_RESPONSES: dict[int | str, dict[str, object]] = {
+    **_COMMAND_RESPONSES,
+    403: {"description": "only a partner of the firm the matter is referred to may answer"},
+    404: {"description": "no such matter, or not referred to the caller's firm"},
+    409: {"description": "no referral awaiting an answer (already answered, lapsed, or still being instructed)"},
+}
+
+
+@router.post("/{matter_id}/referral/accept", response_model=ReferralAnswerPublic, status_code=201,
+             responses=_ANSWER_RESPONSES)
+async def accept_referral(
+    matter_id: MatterId, body: ReferralAcceptCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> ReferralAnswerPublic:
+    """A partner of the firm accepts the referral (within the policy's time to answer)."""
+    return await _answer_referral(matter_id, row, key, temporal, response, "accept", body.note, idempotency_key)
+
+
+@router.post("/{matter_id}/referral/decline", response_model=ReferralAnswerPublic, status_code=201,
+             responses=_ANSWER_RESPONSES)
+async def decline_referral(
+    matter_id: MatterId, body: ReferralDeclineCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> ReferralAnswerPublic:
+    """A partner of the firm declines the referral, with a reason: the matter goes back to the manager."""
+    return await _answer_referral(matter_id, row, key, temporal, response, "decline", body.reason, idempotency_key)
+
+
+referrals_router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=AuthorisedRoute)
+
+
+@referrals_router.get("", response_model=ReferralsPublic)
+async def list_referrals(
+    key: CurrentKey,
+    session: SessionDep,
+    status_filter: Annotated[
+        Literal["instructing", "instructed", "accepted"] | None, Query(alias="status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> ReferralsPublic:
+    """Referrals held by law firms: a partner's inbox (its firm's only); staff see every firm's.
+
+    `status=instructed`: awaiting the firm's answer (accept or decline by `answer_by`).
+    """
+    rows, count = await queries.list_matters(
+        session, referral_status=status_filter, with_referral=True, firm=key.firm_scope, limit=limit, offset=offset
+    )
+    items = []
+    for row in rows:
+        st = status_of(row)
+        ref = st.referral if st is not None else None
+        items.append(ReferralListItem(
+            matter_id=row.id, external_ref=row.external_ref, firm=row.referred_firm or "",
+            status=row.referral_status or "", number=ref.number if ref else None, since=ref.since if ref else None,
+            answer_by=ref.answer_by if ref else None,
+            outstanding=Money(amount=row.outstanding, currency=row.currency),
+            links=MatterLinks.for_matter(row.id),
+        ))
+    return ReferralsPublic(data=items, count=count)

@@ -20,7 +20,6 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
@@ -30,7 +29,6 @@ from settings import Settings
 from store import apikeys
 from store.db import make_engine, make_sessionmaker, migrate, write_session
 from store.evidence import EvidenceStore
-from store.models import Matter
 from tests.conftest import S3Server
 from tests.factories import intake_data
 from workers.client import connect
@@ -72,10 +70,41 @@ class Stack:
         assert r.status_code == 200, r.text
         return r.json()
 
-    async def set_firm(self, matter_id: str, firm: str | None) -> None:
-        """Refer a matter to a firm in the projection (no referral workflow step exists yet)."""
-        async with write_session(self.sessions) as session:
-            await session.execute(update(Matter).where(Matter.id == matter_id).values(referred_firm=firm))
+    async def open_fast(self, name: str = "", **overrides: Any) -> dict[str, Any]:
+        """A matter on the `fast` test policy: in legal review within a few seconds."""
+        body = intake_data(external_ref=self.ref(name), policy="fast", **overrides)
+        r = await self.http.post("/matters", json=body, headers=self.auth("legal_team"))
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    async def refer(self, matter_id: str, firm: str, accept: bool = False) -> dict[str, Any]:
+        """Take a `fast` matter to legal review, escalate it to `firm` (the real referral child), and
+        wait until the firm's partners can see it (and, with `accept`, until its partner accepted)."""
+        await eventually(lambda: self._stage_is(matter_id, "legal_review"), timeout=60)
+        r = await self.http.post(f"/matters/{matter_id}/legal-review", headers=self.auth("manager"),
+                                 json={"decision": "escalate", "firm": firm, "reason": "no answer"})
+        assert r.status_code == 201, r.text
+        partner = "partner_a" if firm == FIRM_A else "partner_b"
+
+        async def visible() -> Any:
+            got = await self.http.get(f"/matters/{matter_id}", headers=self.auth(partner))
+            return got.status_code == 200 and (got.json().get("referral") or {}).get("status") == "instructed"
+
+        await eventually(visible, timeout=30)
+        if accept:
+            r = await self.http.post(f"/matters/{matter_id}/referral/accept", json={}, headers=self.auth(partner))
+            assert r.status_code == 201, r.text
+
+            async def accepted() -> Any:
+                got = await self.http.get(f"/matters/{matter_id}", headers=self.auth(partner))
+                return (got.json().get("referral") or {}).get("status") == "accepted"
+
+            await eventually(accepted, timeout=30)
+        return await self.detail(matter_id)
+
+    async def _stage_is(self, matter_id: str, stage: str) -> bool:
+        r = await self.http.get(f"/matters/{matter_id}", headers=self.auth("manager"))
+        return r.status_code == 200 and r.json()["stage"] == stage
 
 
 async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30, every: float = 0.2) -> Any:
@@ -90,8 +119,36 @@ async def eventually(check: Callable[[], Awaitable[Any]], timeout: float = 30, e
     raise AssertionError(f"condition not met within {timeout}s (last: {last!r})")
 
 
+# A policy for tests: one policy day is one second, one reminder, a one-day window: legal review in
+# about three seconds. The firm has an hour (3600 policy days) to answer a referral.
+FAST_POLICY = {
+    "name": "fast", "version": 1, "description": "tests", "day_seconds": 1,
+    "ladder": [{"day": 1, "channel": "sms", "name": "first SMS reminder"}],
+    "negotiation_days": 1, "promise_grace_days": 0,
+    "legal_review": {"min_outstanding": "0", "min_days_past_due": 0},
+    "referral": {"answer_within_days": 3600, "remind_after_days": 1800},
+}
+
+
+def policy_dir(var_dir: Path) -> Path:
+    """The shipped policies plus `fast`."""
+    import shutil
+
+    import yaml
+
+    from settings import ROOT
+
+    folder = var_dir / "policies"
+    folder.mkdir(parents=True, exist_ok=True)
+    for path in (ROOT / "policies").glob("*.yaml"):
+        shutil.copy(path, folder / path.name)
+    (folder / "fast.yaml").write_text(yaml.safe_dump(FAST_POLICY), encoding="utf-8")
+    return folder
+
+
 def stack_settings(var_dir: Path, temporal_address: str, s3: S3Server, database_url: str) -> Settings:
     return Settings(
+        policy_dir=policy_dir(var_dir),
         environment="development",
         var_dir=var_dir,
         temporal_address=temporal_address,

@@ -26,7 +26,6 @@ from tests.api.test_commands import cny
 from tests.api.test_health import _dead_s3
 from tests.api.test_uploads import PARAMS, PDF
 from workers.client import data_converter
-from workflows.contracts import workflow_id
 
 
 @dataclass(frozen=True)
@@ -37,17 +36,11 @@ class Referred:
 
 @pytest.fixture(scope="module")
 async def referred(sqlite_stack: Stack) -> AsyncIterator[Referred]:
-    """A closed matter referred to firm A (closed, so no later status write touches the row)."""
+    """A matter referred to firm A through the real referral (escalated, accepted by firm A's partner)."""
     stack = sqlite_stack
-    m = await stack.open("referred")
-    r = await stack.http.post(
-        f"/matters/{m['id']}/payments", headers=stack.auth("legal_team"),
-        json={"payment_id": "ALL", "amount": cny("19518.00"), "received_on": "2026-11-20"},
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    await stack.temporal.get_workflow_handle(workflow_id(m["id"])).result()
+    m = await stack.open_fast("referred")
+    await stack.refer(m["id"], FIRM_A, accept=True)
     docs = (await stack.http.get(f"/matters/{m['id']}/documents", headers=stack.auth("manager"))).json()["data"]
-    await stack.set_firm(m["id"], FIRM_A)
     yield Referred(m["id"], docs[0]["id"])
 
 
@@ -56,7 +49,7 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
     mid = ref.matter_id
     payment = {"payment_id": "AUTH1", "amount": cny("1.00"), "received_on": "2026-11-20"}
     promise = {"amount": cny("1.00"), "due_on": "2030-01-01"}
-    decision = {"decision": "escalate", "reason": "auth test"}
+    decision = {"decision": "escalate", "firm": "Firm A LLP", "reason": "auth test"}
     staff, everyone = ("legal_team", "manager"), ("legal_team", "manager", "partner_a", "partner_b")
     return [
         ("POST", "/matters", {}, staff, False),

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import zipfile
+from typing import Any
 
 from sqlalchemy import update
 
@@ -83,10 +84,11 @@ async def test_tampered_letter_is_never_bundled(stack: Stack) -> None:
 
 
 async def test_partners_see_only_their_firms_bundles(stack: Stack) -> None:
-    matter_id, _ = await notice_of(stack, "bundle-firm")
+    matter_id = (await stack.open_fast("bundle-firm"))["id"]
+    await eventually(lambda: stack_documents(stack, matter_id))
     r = await stack.http.post(f"/matters/{matter_id}/bundles", headers=stack.auth("partner_a"))
     assert r.status_code == 404  # not referred yet
-    await stack.set_firm(matter_id, FIRM_A)
+    await stack.refer(matter_id, FIRM_A)
     r = await stack.http.post(f"/matters/{matter_id}/bundles", headers=stack.auth("partner_a"))
     assert r.status_code == 201, r.text
     bundle = r.json()
@@ -153,3 +155,8 @@ async def _payments(stack: Stack, matter_id: str) -> list[object]:
 
     async with stack.sessions() as session:
         return list(await queries.list_payments(session, matter_id))
+
+
+async def stack_documents(stack: Stack, matter_id: str) -> list[dict[str, Any]]:
+    r = await stack.http.get(f"/matters/{matter_id}/documents", headers=stack.auth("manager"))
+    return r.json()["data"] if r.status_code == 200 else []

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from domain.matter import MatterIntake
-from domain.policy import EscalationPolicy, LadderStep
+from domain.policy import EscalationPolicy, LadderStep, ReferralRules
 from store import queries
 from tests.api.conftest import FIRM_A, Stack, eventually
 from tests.factories import intake_data
@@ -22,6 +22,7 @@ FAST = EscalationPolicy(
     ladder=(LadderStep(day=1, channel="sms", name="sms reminder"),),
     negotiation_days=2,
     promise_grace_days=0,
+    referral=ReferralRules(answer_within_days=3600, remind_after_days=1800),
 )
 
 
@@ -192,7 +193,7 @@ async def test_legal_review_in_the_wrong_stage_is_409(stack: Stack) -> None:
     m = await stack.open("early")
     await eventually(lambda: _live(stack, m["id"]))
     r = await stack.http.post(
-        f"/matters/{m['id']}/legal-review", json={"decision": "escalate", "reason": "no contact"},
+        f"/matters/{m['id']}/legal-review", json={"decision": "escalate", "firm": FIRM_A, "reason": "no contact"},
         headers=stack.auth("manager"),
     )  # fmt: skip
     assert r.status_code == 409, r.text
@@ -208,6 +209,8 @@ async def test_legal_review_body_validation(stack: Stack) -> None:
         ({"decision": "surrender", "reason": "x"}, ["body", "decision"]),
         ({"decision": "escalate"}, ["body", "reason"]),
         ({"decision": "escalate", "reason": "x", "urgent": True}, ["body", "urgent"]),
+        ({"decision": "escalate", "reason": "x"}, ["body", "firm"]),
+        ({"decision": "escalate", "firm": " ", "reason": "x"}, ["body", "firm"]),
         ({"decision": "extend_negotiation", "new_end_on": "2030-02-31", "reason": "x"}, ["body", "new_end_on"]),
     ):
         r = await stack.http.post(url, json=body, headers=h)

@@ -28,7 +28,7 @@ async def test_intake_creates_once_per_external_ref(stack: Stack) -> None:
     assert m["external_ref"] == ref
     assert m["stage"] == "intake"
     assert m["outstanding"] == {"amount": TOTAL_OVERDUE, "currency": "CNY"}
-    assert (m["policy"], m["policy_version"]) == ("demo", 1)
+    assert (m["policy"], m["policy_version"]) == ("demo", 2)
     assert m["links"]["self"] == f"/matters/{m['id']}"
     assert m["links"]["history"] == f"/matters/{m['id']}/history"
     run_id = (await stack.temporal.get_workflow_handle(workflow_id(m["id"])).describe()).run_id
@@ -204,8 +204,8 @@ async def test_unknown_matter_is_404(stack: Stack) -> None:
     r = await stack.http.post("/matters/no-such-matter/promises", headers=h,
                               json={"amount": {"amount": "1.00", "currency": "CNY"}, "due_on": "2030-01-01"})
     assert r.status_code == 404
-    r = await stack.http.post("/matters/no-such-matter/legal-review", json={"decision": "escalate", "reason": "x"},
-                              headers=h)  # fmt: skip
+    r = await stack.http.post("/matters/no-such-matter/legal-review", headers=h,
+                              json={"decision": "escalate", "firm": "F", "reason": "x"})
     assert r.status_code == 404
 
 

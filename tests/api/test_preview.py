@@ -17,12 +17,10 @@ from documents import preview
 from store.db import write_session
 from store.models import Document
 from tests.api.conftest import FIRM_A, Stack, eventually
-from tests.api.test_commands import cny
 from tests.api.test_documents import notice_of
 from tests.api.test_health import _dead_s3
 from tests.conftest import unavailable
 from tests.factories import intake_data
-from workflows.contracts import workflow_id
 
 
 def preview_url(doc_id: str) -> str:
@@ -41,22 +39,16 @@ class Referred:
 
 @pytest.fixture(scope="module")
 async def referred(sqlite_stack: Stack) -> Referred:
-    """A closed matter referred to firm A (closed, so no later status write touches the row)."""
+    """A matter referred to firm A through the real referral."""
     stack = sqlite_stack
-    m = await stack.open("preview", borrower={**intake_data()["borrower"], "name": BORROWER})
+    m = await stack.open_fast("preview", borrower={**intake_data()["borrower"], "name": BORROWER})
 
     async def notice() -> dict[str, Any] | None:
         r = await stack.http.get(f"/matters/{m['id']}/documents", headers=stack.auth("manager"))
         return next((d for d in r.json()["data"] if d["kind"] == "collection_notice"), None)
 
     doc = await eventually(notice)
-    r = await stack.http.post(
-        f"/matters/{m['id']}/payments", headers=stack.auth("legal_team"),
-        json={"payment_id": "ALL", "amount": cny("19518.00"), "received_on": "2026-11-20"},
-    )  # fmt: skip
-    assert r.status_code == 201, r.text
-    await stack.temporal.get_workflow_handle(workflow_id(m["id"])).result()
-    await stack.set_firm(m["id"], FIRM_A)
+    await stack.refer(m["id"], FIRM_A)
     return Referred(m["id"], doc["id"], doc["sha256"])
 
 

@@ -505,7 +505,7 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     with recovery_up(var_dir, ports, "--demo") as stack:
         pids = stack.children()
-        assert set(pids) == {"seaweedfs", "temporal", "worker", "api"}
+        assert set(pids) == {"seaweedfs", "temporal", "worker", "letters", "api"}
         assert all(not gone(pid) for pid in pids.values())
         assert http_get(f"http://127.0.0.1:{ports.ui}/") == 200, "Temporal Web UI does not answer"
         assert http_get(f"http://127.0.0.1:{ports.api}/docs") == 200

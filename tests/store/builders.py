@@ -5,21 +5,28 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from domain.allocation import Balance, allocate
+from domain.dates import OverdueClock, PolicyClock
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake
 from domain.money import Money
+from domain.status import MatterStatus, NextStep, ReferralView
 from store.records import (
+    LegacyMatterStatus,
     MatterOpened,
-    MatterStatus,
     PaymentRecord,
     ProjectionUpdate,
     PromiseRecord,
+    StatusRecord,
     TimelineEvent,
 )
 
 T0 = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+# The instant the store tests read days past due at (the borrowers are in Asia/Shanghai).
+NOW = datetime(2026, 6, 1, 4, 0, tzinfo=UTC)
+TZ = "Asia/Shanghai"
 
 
 def cny(amount: str) -> Money:
@@ -79,21 +86,42 @@ def status(
     firm: str | None = None,
     days_past_due: int = 60,
     principal: str = "18000.00",
-) -> MatterStatus:
+    paid: str = "0.00",
+) -> StatusRecord:
+    """A v2 status whose days past due are `days_past_due` at `NOW` (real days, Asia/Shanghai)."""
     bal = balance(principal)
-    return MatterStatus(
-        matter_id=matter_id,
+    since = NOW.astimezone(ZoneInfo(TZ)).date() - timedelta(days=days_past_due)
+    clock = PolicyClock.start(T0, TZ, 86400)
+    overdue = OverdueClock.for_matter(clock, since, 0)
+    return StatusRecord(
         seq=seq,
-        stage=stage,
-        balance=bal,
-        outstanding=bal.total,
-        days_past_due=days_past_due,
-        risk_grade="B",
-        risk_score=55,
-        next_step="reminder-1",
-        next_step_at=T0 + timedelta(days=7),
-        referred_firm=firm,
-        updated_at=T0 + timedelta(minutes=seq),
+        status=MatterStatus(
+            matter_id=matter_id,
+            stage=stage,  # type: ignore[arg-type]
+            policy="standard",
+            policy_version=2,
+            balance=bal,
+            original_total=bal.total,
+            paid_total=cny(paid),
+            clock=clock,
+            overdue=overdue,
+            risk_grade="B",
+            risk_score=55,
+            next_step=NextStep(name="reminder-1", at=T0 + timedelta(days=7)),
+            referral=ReferralView(number=1, workflow_id=f"matter-{matter_id}/referral-1", firm=firm,
+                                  status="accepted", since=T0) if firm else None,
+            updated_at=T0 + timedelta(minutes=seq),
+        ),
+    )
+
+
+def legacy_status(matter_id: str, seq: int, stage: str = "notice", firm: str | None = None) -> LegacyMatterStatus:
+    """A status as workflow v1 wrote it (matters opened before v2, until they migrate)."""
+    bal = balance()
+    return LegacyMatterStatus(
+        matter_id=matter_id, seq=seq, stage=stage, balance=bal, outstanding=bal.total, days_past_due=60,
+        risk_grade="B", risk_score=55, next_step="reminder-1", next_step_at=T0 + timedelta(days=7),
+        referred_firm=firm, updated_at=T0 + timedelta(minutes=seq),
     )
 
 
@@ -156,7 +184,7 @@ def full_update(matter_id: str, firm: str | None = None) -> ProjectionUpdate:
     """Every part at once, as the first projection write of a busy matter might be."""
     return ProjectionUpdate(
         opened=opened(matter_id),
-        status=status(matter_id, 1, firm=firm),
+        status=status(matter_id, 1, firm=firm, paid="1250.55"),
         events=(event(matter_id, "opened", 0, "opened"), event(matter_id, "step-1-letter", 5)),
         payments=(payment(matter_id, "P1", "1000.00"), payment(matter_id, "P2", "250.55")),
         promises=(promise(matter_id, "PR1"),),

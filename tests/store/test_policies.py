@@ -73,6 +73,21 @@ def test_an_unknown_template_kind(tmp_path: Path) -> None:
     assert load_policies(tmp_path)["standard"].ladder[4].template == "reminder_leter"
 
 
+def test_a_ladder_letter_must_be_one_the_matters_facts_can_make(tmp_path: Path) -> None:
+    """A complaint needs a court, a firm, a cut-off date: no ladder step can send one."""
+    data = shipped("standard")
+    data["ladder"][4]["template"] = "civil_complaint"
+    path = write(tmp_path, "standard.yaml", data)
+    message = refusal(tmp_path)
+    assert message.startswith(f"{path}: ladder[4].template: a ladder letter is made from the matter's facts alone")
+    assert "final_demand" in message and "reminder_letter" in message
+    data["ladder"][4]["template"] = "final_demand"  # buildable from the facts: accepted
+    write(tmp_path / "ok", "standard.yaml", data)
+    assert load_policies(tmp_path / "ok", check=policy_document_problems)["standard"].ladder[4].template == (
+        "final_demand"
+    )
+
+
 @pytest.fixture
 def templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A template directory with a (dummy) file for every kind and locale; tests delete some."""

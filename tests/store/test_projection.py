@@ -11,6 +11,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from domain.dates import OverdueClock
+from domain.status import MatterStatus
 from store.models import Base, Matter, Party, Payment, Promise, TimelineEvent
 from store.projection import ProjectionConflict, UnknownMatter, apply
 from store.records import ProjectionUpdate
@@ -43,7 +45,7 @@ async def test_full_update_writes_every_part(factory: Factory) -> None:
     assert (m.stage, m.status_seq, m.referred_firm, m.external_ref) == ("notice", 1, "Firm A", f"REF-{mid}")
     assert m.outstanding == Decimal("19518.00") and isinstance(m.outstanding, Decimal)
     assert m.paid_total == Decimal("1250.55")
-    assert m.overdue_since.isoformat() == "2026-01-01"
+    assert m.overdue_since.isoformat() == "2026-04-02"  # as the status says (60 days before NOW)
     assert m.created_at == b.T0 and m.created_at.tzinfo is not None
     assert m.details["contract"]["number"] == "LN-1"
     snap = await snapshot(factory)
@@ -61,7 +63,12 @@ async def test_opened_alone_projects_intake_values(factory: Factory) -> None:
     mid = b.new_id()
     await apply(factory, ProjectionUpdate(opened=b.opened(mid, guarantors=2)))
     m = await matter(factory, mid)
-    assert (m.stage, m.status_seq, m.paid_total, m.days_past_due) == ("intake", None, Decimal(0), 59)
+    assert (m.stage, m.status_seq, m.paid_total) == ("intake", None, Decimal(0))
+    # Days past due are read from these (59 on the day it opened: 2026-01-01 to 2026-03-01 in Shanghai).
+    assert (m.timezone, m.day_seconds) == ("Asia/Shanghai", 86400)
+    assert m.overdue_zero_at == datetime(2025, 12, 31, 16, 0, tzinfo=UTC)
+    assert OverdueClock(overdue_since=m.overdue_since, timezone="Asia/Shanghai", day_seconds=86400,
+                        zero_at=m.overdue_zero_at).days_past_due(b.T0) == 59
     assert (m.principal, m.interest, m.penalty, m.fees, m.costs) == (
         Decimal("18000"), Decimal("1200"), Decimal("300"), Decimal("18"), Decimal("0"),
     )  # fmt: skip
@@ -102,6 +109,27 @@ async def test_racing_different_payments_keep_paid_total_exact(factory: Factory)
     assert (await matter(factory, mid)).paid_total == Decimal("800.08")
 
 
+async def test_a_status_is_stored_whole_and_repeated_in_the_filter_columns(factory: Factory) -> None:
+    mid = b.new_id()
+    record = b.status(mid, 1, stage="referral", firm="Firm A", days_past_due=75, paid="10.00")
+    await apply(factory, ProjectionUpdate(opened=b.opened(mid), status=record))
+    m = await matter(factory, mid)
+    assert MatterStatus.model_validate(m.status) == record.status
+    assert (m.referred_firm, m.referral_status, m.paid_total) == ("Firm A", "accepted", Decimal("10.00"))
+    assert m.attention_since is None and m.attention_reason is None
+    assert MatterStatus.model_validate(m.status).days_past_due(b.NOW) == 75
+
+
+async def test_a_v1_status_still_writes_its_columns(factory: Factory) -> None:
+    """Matters opened before workflow v2 write v1 statuses until they migrate."""
+    mid = b.new_id()
+    await apply(factory, ProjectionUpdate(opened=b.opened(mid), status=b.legacy_status(mid, 2, "reminders", "F"),
+                                          payments=(b.payment(mid, "P1", "10.00"),)))
+    m = await matter(factory, mid)
+    assert (m.status_seq, m.stage, m.referred_firm, m.status) == (2, "reminders", "F", None)
+    assert m.paid_total == Decimal("10.00")  # recomputed from the payments for v1
+
+
 async def test_stale_status_is_ignored(factory: Factory) -> None:
     mid = b.new_id()
     await apply(factory, ProjectionUpdate(opened=b.opened(mid), status=b.status(mid, 5, stage="negotiation")))
@@ -112,6 +140,34 @@ async def test_stale_status_is_ignored(factory: Factory) -> None:
     await apply(factory, ProjectionUpdate(status=b.status(mid, 6, stage="referral", firm="Firm B", principal="1.00")))
     m = await matter(factory, mid)
     assert (m.status_seq, m.stage, m.referred_firm, m.outstanding) == (6, "referral", "Firm B", Decimal("1519.00"))
+
+
+async def test_a_batch_of_many_matters_is_one_transaction_with_every_row(factory: Factory) -> None:
+    """`apply_many`: what the worker's projection writer does with the updates of a burst of matters."""
+    from store.projection import apply_many
+
+    ids = [b.new_id() for _ in range(5)]
+    first = [b.full_update(mid) for mid in ids]
+    later = [
+        ProjectionUpdate(status=b.status(mid, 2, stage="reminders"),
+                         promises=(b.promise(mid, "PR1", "kept"), b.promise(mid, "PR2")),
+                         events=(b.event(mid, "step-2", 7), b.event(mid, "step-3", 8)))
+        for mid in ids
+    ]
+    await apply_many(factory, first)
+    await apply_many(factory, later + first)  # replays in the same batch change nothing
+    snap = await snapshot(factory)
+    assert len(snap["matters"]) == 5 and {(await matter(factory, mid)).stage for mid in ids} == {"reminders"}
+    assert [len(snap[t]) for t in ("parties", "timeline_events", "payments", "promises", "documents")] == [
+        15, 20, 10, 10, 5,
+    ]  # fmt: skip
+    async with factory() as session:
+        statuses = sorted((await session.scalars(select(Promise.status))).all())
+    assert statuses == ["kept"] * 5 + ["pending"] * 5
+    # All or nothing: one update of an unknown matter refuses the whole batch.
+    with pytest.raises(UnknownMatter):
+        await apply_many(factory, [b.full_update(b.new_id()), ProjectionUpdate(events=(b.event("nope", "x"),))])
+    assert len((await snapshot(factory))["matters"]) == 5
 
 
 async def test_promise_moves_once_from_pending(factory: Factory) -> None:

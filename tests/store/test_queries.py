@@ -50,13 +50,24 @@ async def test_list_filters_and_counts(factory: Factory) -> None:
         assert total == 5 and [r.id for r in rows] == [ids[n] for n in ("n2", "n1", "b1", "a2", "a1")]
         rows, total = await q.list_matters(s, stage="referral")
         assert total == 2 and {r.id for r in rows} == {ids["a2"], ids["b1"]}
-        rows, total = await q.list_matters(s, min_days_past_due=200)
+        rows, total = await q.list_matters(s, min_days_past_due=200, now=b.NOW)
         assert total == 3 and {r.id for r in rows} == {ids["a1"], ids["a2"], ids["b1"]}
-        rows, total = await q.list_matters(s, stage="referral", min_days_past_due=250)
+        rows, total = await q.list_matters(s, stage="referral", min_days_past_due=250, now=b.NOW)
         assert (total, [r.id for r in rows]) == (1, [ids["b1"]])
         rows, total = await q.list_matters(s, firm="Firm A")
         assert total == 2 and {r.id for r in rows} == {ids["a1"], ids["a2"]}
         assert await q.list_matters(s, firm="Nobody") == ([], 0)
+        # Days past due are read at `now`: bounds are exact, and a day later every matter is a day older.
+        rows, total = await q.list_matters(s, min_days_past_due=90, max_days_past_due=300, now=b.NOW)
+        assert {r.id for r in rows} == {ids["n2"], ids["a2"], ids["b1"]} and total == 3
+        rows, total = await q.list_matters(s, max_days_past_due=89, now=b.NOW)
+        assert {r.id for r in rows} == {ids["n1"]}
+        rows, total = await q.list_matters(s, min_days_past_due=301, now=b.NOW + timedelta(days=1))
+        assert {r.id for r in rows} == {ids["a1"], ids["b1"]}
+        rows, total = await q.list_matters(s, referral_status="accepted")
+        assert total == 3
+        rows, total = await q.list_matters(s, needs_attention=True)
+        assert total == 0
 
 
 async def test_list_paginates(factory: Factory) -> None:

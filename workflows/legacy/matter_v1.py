@@ -199,7 +199,7 @@ class MatterWorkflowV1:
                         matter_id=self._mid, intake=self._inp.intake, policy=self._inp.policy,
                         opened_by=self._inp.opened_by, state=state,
                     ),
-                    workflow=WORKFLOW_NAME,
+                    workflow=WORKFLOW_NAME,  # type: ignore[arg-type]  # another workflow type, by name
                 )
             if self._should_continue_as_new():
                 await self._flush()

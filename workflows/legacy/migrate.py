@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.dates import PolicyClock
-from domain.matter import STAGES, MatterIntake
+from domain.matter import STAGES, MatterIntake, Stage
 from domain.policy import EscalationPolicy
 from domain.status import ReferralView
 from store.records import TimelineEvent
@@ -46,7 +46,7 @@ def to_v2_state(v1: Any, intake: MatterIntake, policy: EscalationPolicy, matter_
     """The v2 state of a v1 matter (`v1` is workflows.legacy.matter_v1.MatterState)."""
     clock = PolicyClock(started_at=v1.started_at, start_date=v1.start_date, timezone=intake.borrower.timezone,
                         day_seconds=policy.day_seconds)
-    stage = v1.stage if v1.stage in STAGES else "legal_review"
+    stage: Stage = v1.stage if v1.stage in STAGES else "legal_review"
     done: list[str] = []
     first_demand_on = None
     for doc in v1.documents:

@@ -28,7 +28,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey, SearchAttributePair
+from temporalio.common import RetryPolicy, SearchAttributeKey
 from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
@@ -93,7 +93,7 @@ NEEDS_ATTENTION = SearchAttributeKey.for_bool(st.SA_NEEDS_ATTENTION)
 
 PAY_WITHIN_DAYS = 7  # a demand letter's pay-by date: its date + 7 days
 
-LETTER_TIMEOUT = timedelta(minutes=2)
+LETTER_TIMEOUT = timedelta(seconds=30)  # a render and a put take well under a second
 # About 4 minutes of attempts; after that the matter needs attention and is retried later.
 LETTER_RETRY = RetryPolicy(
     initial_interval=timedelta(seconds=1),
@@ -152,7 +152,9 @@ class MatterWorkflow:
         if inp.state is None:
             self._open(workflow.now())
         while True:
-            await self._publish()
+            if self._s.outbox.opened is not None or not self._s.effects:
+                # (Before a side effect, only a new matter's first write: it lists the matter at once.)
+                await self._publish()
             await self._work()
             self._advance(workflow.now())
             if self._s.effects and self._s.attention is None:
@@ -161,14 +163,14 @@ class MatterWorkflow:
                 if "closed" not in self._s.done:
                     self._s.done.append("closed")
                     self._event("closed", "closed", f"Matter closed ({self._s.closure_reason})")
-                await self._publish()
+                await self._publish(settled=True)
                 if self._s.outbox.is_empty() and self._s.published.failing_since is None:
                     await workflow.wait_condition(workflow.all_handlers_finished)
                     if not self._s.outbox.is_empty():
                         continue  # a last command added records: write them first
                     return self.snapshot()
             else:
-                await self._publish()
+                await self._publish(settled=True)
             if self._should_continue_as_new():
                 await workflow.wait_condition(workflow.all_handlers_finished)
                 # Everything not yet written is in the state (the outbox): nothing is lost.
@@ -726,18 +728,20 @@ class MatterWorkflow:
         return st.status_of(self._s, self._mid, self._policy, self._intake.overdue.since, now)
 
     # ------------------------------------------------------------ projection
-    async def _publish(self) -> None:
-        """Write the outbox and a changed status to the projection; refresh the search attributes."""
+    async def _publish(self, settled: bool = False) -> None:
+        """Write the outbox and a changed status to the projection; when `settled` (about to sleep,
+        continue or end), refresh the search attributes too: each upsert is a write to Temporal's
+        visibility store, so states that last only while work is in flight are not indexed."""
         now = workflow.now()
         status = self._status(now)
         search = st.search_values(status)
         published = self._s.published
-        if search != published.search:
+        if settled and search != published.search:
             workflow.upsert_search_attributes([
-                SearchAttributePair(STAGE, status.stage),
-                SearchAttributePair(OUTSTANDING, float(status.outstanding.amount)),
-                SearchAttributePair(OVERDUE_SINCE, status.overdue.zero_at),
-                SearchAttributePair(NEEDS_ATTENTION, status.attention is not None),
+                STAGE.value_set(status.stage),
+                OUTSTANDING.value_set(float(status.outstanding.amount)),
+                OVERDUE_SINCE.value_set(status.overdue.zero_at),
+                NEEDS_ATTENTION.value_set(status.attention is not None),
             ])
             published.search = search
         digest = hashlib.sha256(status.model_dump_json(exclude={"updated_at"}).encode()).hexdigest()

@@ -1,0 +1,104 @@
+"""From a matter's status (workflow snapshot or projection row) to the API's responses: one mapping.
+
+The public status (`domain.status.MatterStatus`) is what the workflow publishes; the projection
+stores it whole (`matters.status`) and the `snapshot` query returns it. So a response is built
+from a status in one place (`public_from_status`), whichever source answered; only rows written
+before workflow v2 (no stored status) are read from their columns (`_legacy_public`). Days past
+due and the policy's today are computed here, at the request's time.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralPublic
+from domain.allocation import Balance
+from domain.dates import OverdueClock
+from domain.money import Money
+from domain.status import MatterStatus
+from store.models import Matter
+
+
+def _money(amount: object, currency: str) -> Money:
+    return Money(amount=amount, currency=currency)  # type: ignore[arg-type]
+
+
+def status_of(row: Matter) -> MatterStatus | None:
+    """The status the workflow last published for this row (None for rows written before v2)."""
+    if not row.status:
+        return None
+    return MatterStatus.model_validate(row.status)
+
+
+def public_from_status(status: MatterStatus, now: datetime, *, external_ref: str | None,
+                       created_at: datetime | None) -> dict[str, Any]:
+    """The fields of `MatterPublic` a status gives, as of `now`."""
+    return {
+        "id": status.matter_id,
+        "external_ref": external_ref,
+        "workflow_id": f"matter-{status.matter_id}",
+        "stage": status.stage,
+        "closure_reason": status.closure_reason,
+        "policy": status.policy,
+        "policy_version": status.policy_version,
+        "outstanding": status.outstanding,
+        "balance": status.balance,
+        "paid_total": status.paid_total,
+        "days_past_due": status.days_past_due(now),
+        "overdue_since": status.overdue.overdue_since,
+        "risk_grade": status.risk_grade,
+        "risk_score": status.risk_score,
+        "next_step": status.next_step.name if status.next_step else None,
+        "next_step_at": status.next_step.at if status.next_step else None,
+        "negotiation_ends_on": status.negotiation_ends_on,
+        "referred_firm": status.referred_firm,
+        "referral": ReferralPublic.model_validate(status.referral.model_dump()) if status.referral else None,
+        "needs_attention": AttentionPublic.model_validate(status.attention.model_dump()) if status.attention else None,
+        "created_at": created_at,
+        "updated_at": status.updated_at,
+        "links": MatterLinks.for_matter(status.matter_id),
+    }
+
+
+def _legacy_public(row: Matter, now: datetime) -> dict[str, Any]:
+    c = row.currency
+    dpd = None
+    if row.overdue_zero_at is not None and row.timezone and row.day_seconds:
+        dpd = OverdueClock(overdue_since=row.overdue_since, timezone=row.timezone, day_seconds=row.day_seconds,
+                           zero_at=row.overdue_zero_at).days_past_due(now)
+    return {
+        "id": row.id,
+        "external_ref": row.external_ref,
+        "workflow_id": row.workflow_id,
+        "stage": row.stage,
+        "closure_reason": row.closure_reason,
+        "policy": row.policy_name,
+        "policy_version": row.policy_version,
+        "outstanding": _money(row.outstanding, c),
+        "balance": Balance(costs=_money(row.costs, c), fees=_money(row.fees, c), penalty=_money(row.penalty, c),
+                           interest=_money(row.interest, c), principal=_money(row.principal, c)),
+        "paid_total": _money(row.paid_total, c),
+        "days_past_due": dpd,
+        "overdue_since": row.overdue_since,
+        "risk_grade": row.risk_grade,
+        "risk_score": row.risk_score,
+        "next_step": row.next_step,
+        "next_step_at": row.next_step_at,
+        "negotiation_ends_on": row.negotiation_ends_on,
+        "referred_firm": row.referred_firm,
+        "created_at": row.created_at,
+        "updated_at": row.updated_at,
+        "links": MatterLinks.for_matter(row.id),
+    }
+
+
+def row_fields(row: Matter, now: datetime) -> dict[str, Any]:
+    status = status_of(row)
+    if status is None:
+        return _legacy_public(row, now)
+    return public_from_status(status, now, external_ref=row.external_ref, created_at=row.created_at)
+
+
+def matter_public(row: Matter, now: datetime) -> MatterPublic:
+    return MatterPublic(**row_fields(row, now))

@@ -1,0 +1,1 @@
+"""Benchmarks that run the real local stack: `python -m bench.portfolio`."""
