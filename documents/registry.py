@@ -189,9 +189,9 @@ def describe_errors(exc: ValidationError) -> str:
     """A validation error in plain words: fields and reasons, never the values (they may be PII)."""
     parts = []
     for err in exc.errors(include_url=False, include_input=False):
-        loc = ".".join(str(p) for p in err.get("loc", ())) or "letter"
+        loc = ".".join(str(p) for p in err.get("loc", ()))
         msg = str(err.get("msg", "invalid")).removeprefix("Value error, ")
-        parts.append(f"{loc}: {msg}")
+        parts.append(f"{loc}: {msg}" if loc else msg)
     return "; ".join(parts)
 
 

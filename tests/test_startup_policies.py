@@ -113,8 +113,9 @@ def test_the_api_process_exits_with_the_message(tmp_path: Path, bad: BadPolicies
         [sys.executable, "-m", "api"], cwd=ROOT, env=process_env(tmp_path, bad.directory),
         capture_output=True, text=True, timeout=120,
     )  # fmt: skip
-    assert result.returncode != 0
-    assert bad.line in result.stderr
+    assert result.returncode == 1
+    assert bad.line in result.stderr and "API not started: bad policy" in result.stderr
+    assert "Traceback" not in result.stderr  # an expected refusal, not a crash
     assert "Uvicorn running" not in result.stderr  # refused before serving
 
 

@@ -514,8 +514,10 @@ async def _answer_referral(
     cmd = ReferralAnswerCommand(answer_id=answer_id, answer=answer, firm=key.firm or "", reason=reason,  # type: ignore[arg-type]
                                 actor=key.actor)
     try:
+        # A fresh update id: the child recognises a repeated `answer_id` itself and says so
+        # (`duplicate`), where Temporal would hand back the first outcome verbatim.
         result = await execute_command(
-            temporal, matter_id, UPDATE_REFERRAL_ANSWER, cmd, update_id=f"answer-{answer_id}",
+            temporal, matter_id, UPDATE_REFERRAL_ANSWER, cmd, update_id=f"answer-{answer_id}-{uuid.uuid4().hex[:8]}",
             result_type=ReferralAnswerResult, target=referral.workflow_id,
         )
     except MatterGone:

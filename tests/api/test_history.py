@@ -107,7 +107,7 @@ async def test_history_in_plain_words(stack: Stack) -> None:
     assert f"Payment HP1 of CNY 100.00 received on 2026-11-20 recorded by {actor}" in whats
     assert any(w.startswith("Payment HP1 allocated (fees CNY 100.00)") for w in whats)
     assert any(w.startswith("Payment HP2 allocated") and w.endswith("matter paid in full") for w in whats)
-    assert "Stage now notice" in whats and "Stage now closed" in whats
+    assert "Stage now closed" in whats  # (a stage that lasts only while work is in flight is not indexed)
     assert whats[-1] == "Workflow completed: matter closed (paid)"
     payment_line = next(e for e in body["data"] if e["what"].startswith("Payment HP1 of"))
     assert payment_line["who"] == actor and payment_line["kind"] == "command"
@@ -131,7 +131,7 @@ async def test_history_in_plain_words(stack: Stack) -> None:
 
 async def test_history_pages_follow_continue_as_new(stack: Stack) -> None:
     """Pages via `next_cursor` give exactly the entries of one big page, across runs, in order."""
-    mid, first_run = await _start_fast(stack, "can", continue_as_new_after_events=25)
+    mid, first_run = await _start_fast(stack, "can", continue_as_new_after_events=12)
     await eventually(lambda: _stage_is(stack, mid, "legal_review"), timeout=30)
     # In legal review the matter waits for a manager: its history stops growing once projected.
     before = await eventually(lambda: _stable_history(stack, mid), timeout=30)

@@ -225,7 +225,7 @@ async def test_the_words_of_v1_and_v2_events() -> None:
     assert "Continued as new (next run run-2), migrating to workflow v2" in whats
     assert "New run continued from run run-1 (migrated to workflow v2)" in whats
     # v2 (run-2): stages from search attributes, letters, timers' summaries, referrals (children).
-    for line in ("Stage now notice", "Stage now negotiation", "Stage now legal_review", "Stage now closed",
+    for line in ("Stage now reminders", "Stage now negotiation", "Stage now legal_review", "Stage now closed",
                  "Timer fired (first SMS reminder)", "Timer fired (negotiation window ends)",
                  "Referral 1 to Firm A LLP started", "Referral 1 to Firm A LLP ended (declined)",
                  "Child reported: Firm A LLP declined referral 1 (reason recorded)",

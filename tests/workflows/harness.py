@@ -64,6 +64,7 @@ class Recorder:
         self.fail_letters: str | None = None
         self.letter_attempts = 0
         self.project_delay: float = 0.0  # seconds, on the first projection write only
+        self.project_delay_each: float = 0.0  # seconds, on every projection write
         self.fail_projection = False
 
     def activities(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
@@ -89,6 +90,8 @@ class Recorder:
                 raise RuntimeError("database down")
             if self.project_delay and not self.updates:
                 await asyncio.sleep(self.project_delay)
+            if self.project_delay_each:
+                await asyncio.sleep(self.project_delay_each)
             self.updates.append(update)
 
         return [project, render], [store_letter]

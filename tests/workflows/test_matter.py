@@ -6,6 +6,7 @@ real servers in tests/activities, tests/api and tests/integration.
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 from datetime import date, timedelta
@@ -408,6 +409,29 @@ async def test_continue_as_new_keeps_every_record_a_command_added(env, matters):
     again = await pay(h, "P1", "10.00")
     assert again.duplicate and again.outstanding == cny("19398.00")
     assert s.documents[0].kind == "collection_notice"
+
+
+async def test_payments_during_the_last_write_before_continue_as_new_are_all_projected(env, matters):  # type: ignore[no-untyped-def]
+    """Defect 2, under the race that broke v1: four streams of payments while every projection write
+    takes 0.3 s and the run continues as new every 20 events. v1 lost 36 of these 80 payments' rows
+    (run against the code before this change); every one must reach the projection."""
+    matters.rec.project_delay_each = 0.3
+    h = await matters.start("standard", continue_as_new_after_events=20)
+    await env.sleep(timedelta(hours=1))
+
+    async def stream(k: int) -> None:
+        for i in range(20):
+            await pay(h, f"S{k}-{i}", "1.00", update_id=f"s{k}-{i}")
+
+    await asyncio.gather(*(stream(k) for k in range(4)))
+    want = {f"S{k}-{i}" for k in range(4) for i in range(20)}
+
+    def projected() -> set[str]:
+        return {p.payment_id for u in matters.rec.updates for p in u.payments}
+
+    await eventually(lambda: want <= projected(), seconds=60)
+    assert (await snap(h)).paid_total == cny("80.00")
+    assert {f"payment-{p}" for p in want} <= {e.event_key for e in matters.rec.events}
 
 
 async def test_an_open_matter_wakes_only_for_real_steps(env, matters):  # type: ignore[no-untyped-def]

@@ -138,6 +138,8 @@ class Effect(_Part):
     cancel: str | None = None  # id of a child workflow to cancel
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     revision: int = 0  # > 0: a retry that must not reuse the document id (its key holds other bytes)
+    attempts: int = 0  # failed attempts so far (each one the activity's own retries, or a refusal)
+    failing_since: datetime | None = None
     queued_at: datetime
 
 

@@ -432,20 +432,20 @@ class MatterWorkflow:
 
     def _needs_attention(self, effect: Effect, failure: _Failed) -> None:
         now = workflow.now()
-        previous = self._s.attention
-        attempts = (previous.attempts + 1) if previous is not None and previous.effect == effect.key else 1
-        since = previous.since if previous is not None and previous.effect == effect.key else now
+        effect.attempts += 1
+        effect.failing_since = effect.failing_since or now
         retry_at = None
         if failure.retryable:
-            factor = min(2 ** (attempts - 1), MAX_BACKOFF_FACTOR)
+            factor = min(2 ** (effect.attempts - 1), MAX_BACKOFF_FACTOR)
             retry_at = now + timedelta(seconds=self._inp.attention_retry_seconds * factor)
         self._s.attention = Attention(
-            effect=effect.key, error=failure.error, reason=failure.reason, since=since,
-            retryable=failure.retryable, attempts=attempts, retry_at=retry_at,
+            effect=effect.key, error=failure.error, reason=failure.reason, since=effect.failing_since,
+            retryable=failure.retryable, attempts=effect.attempts, retry_at=retry_at,
         )
         self._event(
-            f"attention-{effect.key}-{self._s.events_made}", "needs_attention", f"Needs attention: {failure.reason}",
-            data={"effect": effect.key, "error": failure.error, "retryable": failure.retryable, "attempts": attempts},
+            f"attention-{effect.key}-{effect.attempts}", "needs_attention", f"Needs attention: {failure.reason}",
+            data={"effect": effect.key, "error": failure.error, "retryable": failure.retryable,
+                  "attempts": effect.attempts},
         )
 
     # ------------------------------------------------------------- children
