@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import httpx
@@ -55,7 +56,14 @@ async def test_commands_while_temporal_is_down_are_503_and_change_nothing(stack:
     # A Temporal the API was connected to, then lost.
     port = free_port()
     server = temporal_service(tmp_path, port=port, ui_port=free_port()).start()
-    temporal = await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
+    for attempt in range(50):  # its port answers a moment before its frontend reports healthy
+        try:
+            temporal = await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
+            break
+        except RuntimeError:
+            if attempt == 49:
+                raise
+            await asyncio.sleep(0.2)
     server.stop()
     app = create_app(stack.settings, temporal=temporal, sessionmaker=stack.sessions, evidence=stack.evidence)
     payment = {"payment_id": "DOWN-1", "amount": {"amount": "10.00", "currency": "CNY"},
