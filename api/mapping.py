@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralPublic
+from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralEndedPublic, ReferralPublic
 from domain.allocation import Balance
 from domain.dates import OverdueClock
 from domain.money import Money
@@ -54,6 +54,8 @@ def public_from_status(status: MatterStatus, now: datetime, *, external_ref: str
         "negotiation_ends_on": status.negotiation_ends_on,
         "referred_firm": status.referred_firm,
         "referral": ReferralPublic.model_validate(status.referral.model_dump()) if status.referral else None,
+        "last_referral": (ReferralEndedPublic.model_validate(status.last_referral.model_dump())
+                          if status.last_referral else None),
         "needs_attention": AttentionPublic.model_validate(status.attention.model_dump()) if status.attention else None,
         "created_at": created_at,
         "updated_at": status.updated_at,

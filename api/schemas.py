@@ -108,6 +108,17 @@ class ReferralPublic(BaseModel):
     answer_by: datetime | None = Field(default=None, description="the firm must accept or decline by then")
 
 
+class ReferralEndedPublic(BaseModel):
+    """The last referral that ended without the firm taking the matter (the reason is in the history)."""
+
+    number: int
+    workflow_id: str
+    firm: str
+    outcome: Literal["declined", "lapsed", "closed"] = Field(
+        description="declined by the firm, lapsed (not answered in time), or closed with the matter")
+    at: datetime
+
+
 class MatterPublic(BaseModel):
     """A matter as listed: the projection's view (the workflow is the truth, this may lag).
 
@@ -133,6 +144,7 @@ class MatterPublic(BaseModel):
     negotiation_ends_on: date | None = None
     referred_firm: str | None = None
     referral: ReferralPublic | None = None
+    last_referral: ReferralEndedPublic | None = None
     needs_attention: AttentionPublic | None = None
     created_at: datetime | None = None
     updated_at: datetime | None = None

@@ -60,6 +60,21 @@ class ReferralView(BaseModel):
     answer_by: datetime | None = None
 
 
+class ReferralEnded(BaseModel):
+    """The last referral that ended without the firm taking the matter: who, how, when.
+
+    The partner's reason for a decline is in the timeline (free text), not here.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    workflow_id: str
+    firm: str
+    outcome: Literal["declined", "lapsed", "closed"]
+    at: datetime
+
+
 class MatterStatus(BaseModel):
     """Where a matter stands. Contains no personal data."""
 
@@ -80,6 +95,7 @@ class MatterStatus(BaseModel):
     next_step: NextStep | None = None
     negotiation_ends_on: date | None = None
     referral: ReferralView | None = None
+    last_referral: ReferralEnded | None = None
     attention: Attention | None = None
     updated_at: datetime
 

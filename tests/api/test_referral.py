@@ -80,6 +80,14 @@ async def test_a_declined_referral_goes_back_to_the_manager_and_the_firm_loses_t
 
     d = await eventually(back_in_review)
     assert d["referred_firm"] is None
+    assert d["last_referral"]["outcome"] == "declined" and d["last_referral"]["firm"] == FIRM_B, d
+
+    async def listed_as_declined() -> bool:  # the projection (lists) carries it too; newest first
+        r = await stack.http.get("/matters?stage=legal_review&limit=200", headers=stack.auth("manager"))
+        row = next((x for x in r.json()["data"] if x["id"] == mid), None)
+        return row is not None and (row["last_referral"] or {}).get("outcome") == "declined"
+
+    await eventually(listed_as_declined)
     # The firm no longer sees the matter: 404 from then on.
     async def gone() -> bool:
         return (await stack.http.get(f"/matters/{mid}", headers=stack.auth("partner_b"))).status_code == 404

@@ -460,6 +460,8 @@ async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the
     await eventually(lambda: "referral_declined" in matters.rec.kinds())
     s = await snap(h)
     assert s.stage == "legal_review" and s.status.referral is None and s.referred_firm is None  # type: ignore[union-attr]
+    last = s.status.last_referral  # type: ignore[union-attr]
+    assert last is not None and (last.number, last.firm, last.outcome) == (1, "Firm A LLP", "declined")
     declined = next(e for e in matters.rec.events if e.kind == "referral_declined")
     assert declined.actor == "partner-1" and declined.data["reason"] == "conflict of interest"
     # The manager refers to another firm: a second child with its own id.
@@ -467,6 +469,7 @@ async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the
     await eventually(lambda: (matters.rec.kinds().count("referral_instructed") == 2))
     s = await snap(h)
     assert s.status.referral.number == 2 and s.status.referral.firm == "Firm B LLP"  # type: ignore[union-attr]
+    assert s.status.last_referral.outcome == "declined"  # type: ignore[union-attr]  # until this one ends
 
 
 async def test_referral_not_answered_is_reminded_then_goes_back_to_the_manager(env, matters):  # type: ignore[no-untyped-def]
@@ -481,6 +484,8 @@ async def test_referral_not_answered_is_reminded_then_goes_back_to_the_manager(e
     await eventually(lambda: "referral_lapsed" in matters.rec.kinds())
     s = await snap(h)
     assert s.stage == "legal_review" and s.status.referral is None  # type: ignore[union-attr]
+    last = s.status.last_referral  # type: ignore[union-attr]
+    assert last is not None and (last.number, last.outcome) == (1, "lapsed")
     with pytest.raises(RPCError, match="not found"):  # the child has ended: nothing to answer
         await answer(env, mid(h), 1, "accept")
 

@@ -24,7 +24,7 @@ from domain.evidence import DocumentRef
 from domain.matter import ClosureReason, Stage
 from domain.money import Money
 from domain.risk import RiskAssessment
-from domain.status import Attention, ReferralView
+from domain.status import Attention, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
@@ -108,6 +108,7 @@ class Review(_Part):
 class Referral(_Part):
     count: int = 0  # referrals made so far; the next child is number count + 1
     current: ReferralView | None = None
+    last: ReferralEnded | None = None  # the last one that ended without the firm taking the matter
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
     children: list[str] = Field(default_factory=list)  # child workflow ids still running, in start order
 

@@ -92,6 +92,7 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_
         next_step=next_step(s, policy),
         negotiation_ends_on=s.review.negotiation_ends_on,
         referral=s.referral.current,
+        last_referral=s.referral.last,
         attention=attention_of(s),
         updated_at=now,
     )

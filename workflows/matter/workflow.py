@@ -39,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.evidence import DocumentRef
     from domain.money import Money, total
     from domain.risk import RiskInputs, assess
-    from domain.status import Attention, ReferralView
+    from domain.status import Attention, ReferralEnded, ReferralView
     from store.records import (
         MatterOpened,
         PaymentRecord,
@@ -526,10 +526,14 @@ class MatterWorkflow:
                 self._fire("referral_accepted")
             elif report.kind in ("declined", "lapsed"):
                 ref.current = None
+                ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
+                                         outcome=report.kind, at=report.at)
                 if self._fire("referral_declined" if report.kind == "declined" else "referral_lapsed") is not None:
                     self._enter_legal_review(report.at)
             elif report.kind == "closed":
                 ref.current = None
+                ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
+                                         outcome="closed", at=report.at)
         self._dirty = True
 
     # ------------------------------------------------------------- commands
