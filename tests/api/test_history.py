@@ -100,7 +100,7 @@ async def test_history_in_plain_words(stack: Stack) -> None:
     whats = [e["what"] for e in body["data"]]
     actor = next(e["who"] for e in body["data"] if e["kind"] == "opened")
     assert actor.startswith(stack.key_names["legal_team"])
-    assert whats[0] == f"Matter opened by key '{actor}' on policy demo v2"
+    assert whats[0] == f"Matter opened by key '{actor}' on policy demo v3"
 
     assert any(w.startswith(f"Letter 'collection_notice' stored (sha256 {notice_doc['sha256']}") for w in whats)
     assert any(w.startswith("Letter 'closure_letter' stored (sha256 ") for w in whats)
