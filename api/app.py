@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
+from api import errors
 from api.routes import bundles, documents, health, matters
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
@@ -80,6 +81,7 @@ def create_app(
             return JSONResponse({"detail": "Temporal is unavailable; retry"}, status_code=503)
         return JSONResponse({"detail": "Temporal refused the request"}, status_code=status.HTTP_502_BAD_GATEWAY)
 
+    errors.install(app)
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(matters.referrals_router)

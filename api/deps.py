@@ -27,6 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
+from api.errors import has_lone_surrogate, lone_surrogate_position, parse_failure
 from settings import Settings
 from store import apikeys, queries
 from store.evidence import EvidenceStore
@@ -151,10 +152,16 @@ class _DeferredJSONRequest(Request):
 
     async def json(self) -> Any:
         try:
-            return await super().json()
+            value = await super().json()
         except ValueError as exc:  # JSONDecodeError, or UnicodeDecodeError for bytes that are not UTF-8
             self.body_error = exc
             return _UNPARSED
+        if has_lone_surrogate(value):  # "\ud800" parses, but is not text: no field may hold it
+            body = (await self.body()).decode("utf-8", "replace")
+            self.body_error = json.JSONDecodeError("a lone UTF-16 surrogate escape is not text", body,
+                                                   lone_surrogate_position(body))
+            return _UNPARSED
+        return value
 
 
 class AuthorisedRoute(APIRoute):
@@ -196,6 +203,6 @@ class AuthorisedRoute(APIRoute):
                         ],
                         body=exc.doc,
                     ) from None
-                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="There was an error parsing the body") from None
+                raise HTTPException(status.HTTP_400_BAD_REQUEST, detail=parse_failure(exc)) from None
 
         return authorise_then_parse

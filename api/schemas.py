@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validat
 
 from domain.allocation import Allocation, Balance
 from domain.matter import MatterIntake, Stage
-from domain.money import Money
+from domain.money import Money, within_limit
 from domain.text import PlainText
 from workflows.contracts import NextStep
 
@@ -33,6 +33,7 @@ class PositiveMoney(Money):
     def _positive(self) -> PositiveMoney:
         if not self.is_positive():
             raise ValueError("amount must be greater than zero")
+        within_limit(self)
         return self
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from domain.money import Money
+from domain.money import BoundedMoney
 from domain.text import PlainText
 
 
@@ -16,7 +16,7 @@ class LoanContract(BaseModel):
 
     number: PlainText = Field(min_length=1, max_length=128)
     signed_on: date
-    principal: Money
+    principal: BoundedMoney
     annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")
     due_on: date | None = None
 
@@ -33,11 +33,11 @@ class Overdue(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     since: date
-    principal: Money
-    interest: Money
-    penalty: Money
-    fees: Money
-    costs: Money | None = None
+    principal: BoundedMoney
+    interest: BoundedMoney
+    penalty: BoundedMoney
+    fees: BoundedMoney
+    costs: BoundedMoney | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> Overdue:

@@ -9,9 +9,9 @@ Money is `{"amount": "19518.00", "currency": "CNY"}`.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_serializer, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, field_serializer, field_validator, model_validator
 
 # ISO 4217 minor units for currencies whose exponent is not 2.
 _EXPONENTS: dict[str, int] = {"JPY": 0, "KRW": 0, "VND": 0, "CLP": 0, "ISK": 0, "BHD": 3, "KWD": 3, "JOD": 3}
@@ -20,6 +20,15 @@ KNOWN_CURRENCIES: frozenset[str] = frozenset(
     {"CNY", "HKD", "USD", "EUR", "GBP", "JPY", "SGD", "AUD", "CAD", "CHF", "KRW", "TWD", "MOP"}
     | set(_EXPONENTS)
 )
+
+
+# The largest amount any matter takes in (a principal, an overdue bucket, a payment, a promise, a
+# guarantee cap, an asset's value): a trillion in the currency's units. Larger is a typo or an
+# attack, never a loan; sums of such amounts stay far inside the database column (20 digits, 4 places).
+MAX_AMOUNT = Decimal("1000000000000")
+# What a Money can hold at all (arithmetic included): fewer than 20 digits before the point.
+_MAX_ADJUSTED_EXPONENT = 19
+_MAX_TEXT = 64  # characters of a decimal number given as text
 
 
 class CurrencyMismatch(ValueError):
@@ -52,19 +61,26 @@ class Money(BaseModel):
         if isinstance(value, float):
             return Decimal(repr(value))
         if isinstance(value, str):
+            if len(value) > _MAX_TEXT:
+                raise ValueError(f"not a decimal number of at most {_MAX_TEXT} characters")
             try:
                 Decimal(value)
             except InvalidOperation:
-                raise ValueError(f"{value!r} is not a decimal number") from None
+                raise ValueError("not a decimal number") from None
         return value
 
     @model_validator(mode="after")
     def _scale(self) -> Money:
         if not self.amount.is_finite():
             raise ValueError("amount must be a finite number")
+        if self.amount and self.amount.adjusted() > _MAX_ADJUSTED_EXPONENT:
+            raise ValueError(f"amount is too large: at most {MAX_AMOUNT:,} {self.currency} is accepted")
         exp = minor_units(self.currency)
         quantum = Decimal(1).scaleb(-exp)
-        quantized = self.amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        try:
+            quantized = self.amount.quantize(quantum, rounding=ROUND_HALF_EVEN)
+        except InvalidOperation:  # more significant digits than the context holds
+            raise ValueError(f"amount has more than {exp} decimal places for {self.currency}") from None
         if quantized != self.amount:
             raise ValueError(f"amount {self.amount} has more than {exp} decimal places for {self.currency}")
         object.__setattr__(self, "amount", quantized)
@@ -141,6 +157,17 @@ class Money(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.currency} {self.amount:,.{minor_units(self.currency)}f}"
+
+
+def within_limit(value: Money) -> Money:
+    """An amount a matter may take in: at most `MAX_AMOUNT` either way."""
+    if abs(value.amount) > MAX_AMOUNT:
+        raise ValueError(f"amount must be at most {MAX_AMOUNT:,} {value.currency} (larger than any loan)")
+    return value
+
+
+# A Money taken in from outside (intake, commands): bounded by `MAX_AMOUNT`.
+BoundedMoney = Annotated[Money, AfterValidator(within_limit)]
 
 
 def total(items: list[Money] | tuple[Money, ...], currency: str) -> Money:

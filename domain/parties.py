@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from domain.money import Money
+from domain.money import BoundedMoney
 from domain.text import PlainText
 
 Locale = Literal["zh-CN", "en"]
@@ -60,7 +60,7 @@ class Guarantor(_Pii):
     name: PlainText = Field(min_length=1, max_length=2000)
     id_number: PlainText = Field(min_length=1, max_length=64)
     guarantee_type: GuaranteeType = "joint_and_several"
-    cap: Money | None = None
+    cap: BoundedMoney | None = None
     period_ends_on: date | None = None
     phone: PlainText | None = Field(default=None, max_length=64)
     address: PlainText | None = Field(default=None, max_length=2000)
@@ -76,5 +76,5 @@ class Creditor(_Frozen):
 class Asset(_Frozen):
     kind: Literal["real_estate", "vehicle", "deposit", "equity", "receivable", "other"] = "other"
     description: PlainText = Field(min_length=1, max_length=2000)
-    estimated_value: Money | None = None
+    estimated_value: BoundedMoney | None = None
     pledged: bool = False
