@@ -15,6 +15,7 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
+from urllib.parse import parse_qsl
 
 from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
@@ -80,6 +81,33 @@ def _text(field: str, value: str) -> str:
         raise _invalid(field, str(exc)) from None
 
 
+def _strict_query(request: Request, fields: tuple[str, ...]) -> None:
+    """Refuse percent-escapes that are not UTF-8 (the framework would store U+FFFD in their place)."""
+    raw = request.scope.get("query_string", b"").decode("latin-1")
+    for name, value in parse_qsl(raw, keep_blank_values=True, errors="surrogateescape"):
+        if name in fields and any("\udc80" <= ch <= "\udcff" for ch in value):
+            raise _invalid(name, "percent-escapes that are not valid UTF-8")
+
+
+async def _read_capped(request: Request, limit: int) -> bytes:
+    """The body, refused (413) by its declared `Content-Length` or as soon as it passes `limit`."""
+    too_large = HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the file is larger than {limit // 2**20} MiB")
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.isdigit():
+            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="Content-Length: not a number of bytes")
+        if int(declared) > limit:
+            raise too_large
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise too_large
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 @router.post(
     "/{matter_id}/evidence",
     response_model=UploadPublic,
@@ -101,15 +129,14 @@ async def upload_evidence(
     source: Annotated[str, Query(min_length=1, max_length=2000, description="where the file comes from")],
 ) -> UploadPublic:
     """Add a file to the matter's evidence (raw body; media type from Content-Type)."""
+    _strict_query(request, ("file_name", "description", "proves", "source"))
     name = safe_file_name(_text("file_name", file_name))
     description, proves, source = (_text(f, v) for f, v in
                                    (("description", description), ("proves", proves), ("source", source)))
     media_type = (request.headers.get("content-type") or "application/octet-stream").split(";")[0].strip()
-    content = await request.body()
+    content = await _read_capped(request, MAX_UPLOAD_BYTES)
     if not content:
         raise _invalid("body", "the file is empty")
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail="the file is larger than 25 MiB")
     sha256 = hashlib.sha256(content).hexdigest()
 
     async with request.app.state.sessionmaker() as reader:

@@ -138,3 +138,16 @@ def test_surrogate_positions() -> None:
     assert errors.lone_surrogate_position('{"a": "\\\\ud800 \\ud83d\\ude00"}') == 0  # an escaped backslash
     assert errors.has_lone_surrogate({"k": ["ok", {"\ud800": 1}]})
     assert not errors.has_lone_surrogate({"k": ["ok \U0001f600", 1, None]})
+
+
+@pytest.mark.parametrize("char", ["\u202e", "\u200f", "\u200b", "\u2066", "\ufeff"])
+@pytest.mark.parametrize("field", [("borrower", "name"), ("borrower", "id_number"), ("contract", "number")])
+async def test_invisible_formatting_characters_are_refused_in_names_and_numbers(
+    stack: Stack, char: str, field: tuple[str, str]
+) -> None:
+    body = intake_data(external_ref=stack.ref(), policy="demo")
+    body[field[0]][field[1]] = "AB" + char + "123"
+    r = await stack.http.post("/matters", json=body, headers=stack.auth("legal_team"))
+    assert r.status_code == 422, r.text
+    error = r.json()["detail"][0]
+    assert error["loc"] == ["body", *field] and f"U+{ord(char):04X}" in error["msg"], error

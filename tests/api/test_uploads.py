@@ -70,3 +70,44 @@ async def test_upload_validation_and_access(stack: Stack) -> None:
     r = await stack.http.get(f"/matters/{matter_id}/evidence", headers=stack.auth("partner_a"))
     assert r.status_code == 404
     assert (await _upload(stack, "no-such-matter")).status_code == 404
+
+
+async def test_an_oversized_upload_is_refused_by_its_declared_length_and_while_streaming(stack: Stack) -> None:
+    from api.routes.evidence import MAX_UPLOAD_BYTES
+
+    matter_id, _ = await notice_of(stack, "upload-large")
+    sent = 0
+
+    async def body(total: int):  # type: ignore[no-untyped-def]
+        nonlocal sent
+        chunk = b"\0" * (1 << 20)
+        while sent < total:
+            sent += len(chunk)
+            yield chunk
+
+    headers = {**stack.auth("legal_team"), "Content-Type": "application/pdf"}
+    # Declared too large: refused before a byte of the body is read.
+    r = await stack.http.post(f"/matters/{matter_id}/evidence", params=PARAMS, content=body(300 << 20),
+                              headers={**headers, "Content-Length": str(300 << 20)})
+    assert r.status_code == 413 and "25 MiB" in r.text
+    assert sent <= 2 << 20, sent  # httpx had produced at most a chunk or two when the answer came
+    # Not declared (chunked): reading stops at the limit.
+    sent = 0
+    r = await stack.http.post(f"/matters/{matter_id}/evidence", params=PARAMS, content=body(300 << 20),
+                              headers=headers)
+    assert r.status_code == 413
+    assert sent <= MAX_UPLOAD_BYTES + (2 << 20), sent
+    listed = (await stack.http.get(f"/matters/{matter_id}/evidence", headers=stack.auth("manager"))).json()
+    assert listed["count"] == 0
+
+
+async def test_a_file_name_with_escapes_that_are_not_utf8_or_with_bidi_controls_is_refused(stack: Stack) -> None:
+    matter_id, _ = await notice_of(stack, "upload-name")
+    headers = {**stack.auth("legal_team"), "Content-Type": "application/pdf"}
+    r = await stack.http.post(
+        f"/matters/{matter_id}/evidence?file_name=a%FF%FEb.pdf&description=d&proves=p&source=s", content=PDF,
+        headers=headers)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "file_name"], r.text
+    assert "not valid UTF-8" in r.json()["detail"][0]["msg"]
+    r = await _upload(stack, matter_id, file_name="invoice\u202efdp.exe")
+    assert r.status_code == 422 and "U+202E" in r.text, r.text
