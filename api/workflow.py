@@ -37,6 +37,7 @@ from api.schemas import field_error
 from workflows.contracts import (
     ERR_CLOSED,
     ERR_INVALID,
+    ERR_KEY_REUSED,
     ERR_NOT_YOURS,
     ERR_STAGE,
     QUERY_SNAPSHOT,
@@ -109,7 +110,7 @@ async def execute_command(
     except WorkflowUpdateFailedError as exc:
         cause = exc.cause
         if isinstance(cause, ApplicationError):
-            if cause.type in (ERR_CLOSED, ERR_STAGE):
+            if cause.type in (ERR_CLOSED, ERR_STAGE, ERR_KEY_REUSED):
                 raise HTTPException(status.HTTP_409_CONFLICT, detail=cause.message) from None
             if cause.type == ERR_INVALID:
                 raise invalid_command(cause.message) from None

@@ -50,6 +50,7 @@ QUERY_REFERRAL = "referral_snapshot"  # on the referral child
 ERR_CLOSED = "MatterClosed"  # -> HTTP 409
 ERR_STAGE = "StageNotAllowed"  # -> HTTP 409
 ERR_INVALID = "InvalidCommand"  # -> HTTP 422
+ERR_KEY_REUSED = "IdempotencyKeyReused"  # -> HTTP 409 (a command id used again with a different body)
 ERR_NOT_YOURS = "NotYours"  # -> HTTP 404 (a partner answering for another firm's referral)
 
 _MATTER_NS = uuid.UUID("6f1d3c5e-8a0b-4c4e-9b71-2f0d6a3e9c11")

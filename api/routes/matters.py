@@ -369,7 +369,8 @@ async def _recorded_before(session: AsyncSession, matter_id: str, kind: str, com
 _COMMAND_RESPONSES: dict[int | str, dict[str, object]] = {
     200: {"description": "the same id was already applied: the original outcome, nothing changed"},
     404: {"description": "no such matter"},
-    409: {"description": "the matter is closed, or the command is not allowed in its current stage"},
+    409: {"description": "the matter is closed, the command is not allowed in its current stage, or its id "
+                        "(payment_id, Idempotency-Key) was already used with a different body"},
     422: {"description": "invalid command; `detail[].loc` names the field"},
 }
 
@@ -388,12 +389,13 @@ async def record_payment(
     replay = await _recorded_before(session, matter_id, "payment", body.payment_id)
     try:
         result = await execute_command(
-            temporal, matter_id, UPDATE_PAYMENT, cmd, update_id=f"payment-{body.payment_id}", result_type=PaymentResult
+            temporal, matter_id, UPDATE_PAYMENT, cmd, update_id=_update_id("payment", body.payment_id),
+            result_type=PaymentResult
         )
     except MatterGone:
         # The matter closed (e.g. paid in full by this very payment): a replay is answered
         # from the projection's record of it; a new payment is refused.
-        replay_result = await _recorded_payment(session, matter_id, body.payment_id)
+        replay_result = await _recorded_payment(session, matter_id, body)
         if replay_result is None:
             raise closed(matter_id) from None
         result = replay_result
@@ -402,13 +404,31 @@ async def record_payment(
     return PaymentPublic(**{**result.model_dump(), "duplicate": duplicate})
 
 
-async def _recorded_payment(session: AsyncSession, matter_id: str, payment_id: str) -> PaymentResult | None:
+def _update_id(kind: str, command_id: str) -> str:
+    """A fresh Temporal update id for each request: the workflow alone decides what is a repeat.
+
+    With the command id as the update id, Temporal would hand every concurrent first request the
+    same outcome ("created"), and a repeat with a different body would get the first one's result.
+    """
+    return f"{kind}-{command_id}-{uuid.uuid4().hex[:12]}"
+
+
+async def _recorded_payment(session: AsyncSession, matter_id: str, body: PaymentCreate) -> PaymentResult | None:
+    payment_id = body.payment_id
     row = await queries.get_matter(session, matter_id)
     if row is None:
         return None
     payment = await queries.get_payment(session, matter_id, payment_id)
     if payment is None:
         return None
+    if (payment.amount, payment.currency, payment.received_on) != (
+        body.amount.amount, body.amount.currency, body.received_on
+    ):
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"payment_id: {payment_id!r} was already used for a different command; "
+            "send the same body to repeat it, or use a new id",
+        )
     return PaymentResult(
         payment_id=payment_id,
         duplicate=True,
@@ -431,7 +451,8 @@ async def record_promise(
     replay = idempotency_key is not None and await _recorded_before(session, matter_id, "promise", promise_id)
     try:
         result = await execute_command(
-            temporal, matter_id, UPDATE_PROMISE, cmd, update_id=f"promise-{promise_id}", result_type=PromiseResult
+            temporal, matter_id, UPDATE_PROMISE, cmd, update_id=_update_id("promise", promise_id),
+            result_type=PromiseResult
         )
     except MatterGone:
         raise closed(matter_id) from None
@@ -457,7 +478,8 @@ async def decide_legal_review(
     replay = idempotency_key is not None and await _recorded_before(session, matter_id, "decision", decision_id)
     try:
         result = await execute_command(
-            temporal, matter_id, UPDATE_DECISION, cmd, update_id=f"decision-{decision_id}", result_type=DecisionResult
+            temporal, matter_id, UPDATE_DECISION, cmd, update_id=_update_id("decision", decision_id),
+            result_type=DecisionResult
         )
     except MatterGone:
         raise closed(matter_id) from None
@@ -482,7 +504,8 @@ async def retry_attention(
     replay = idempotency_key is not None and await _recorded_before(session, matter_id, "retry", retry_id)
     try:
         result = await execute_command(
-            temporal, matter_id, UPDATE_RETRY, cmd, update_id=f"retry-{retry_id}", result_type=RetryResult
+            temporal, matter_id, UPDATE_RETRY, cmd, update_id=_update_id("retry", retry_id),
+            result_type=RetryResult
         )
     except MatterGone:
         raise closed(matter_id) from None

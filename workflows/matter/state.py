@@ -193,6 +193,8 @@ class MatterState(_Part):
     done: list[str] = Field(default_factory=list)  # keys of effects completed
     attention: Attention | None = None
     retries: list[str] = Field(default_factory=list)  # retry command ids applied
+    # "<kind>:<command id>" -> digest of the command's body: the same id with another body is refused
+    bodies: dict[str, str] = Field(default_factory=dict)
     outbox: Outbox = Field(default_factory=Outbox)
     published: Published = Field(default_factory=Published)
     seq: int = 0  # projection status sequence

@@ -51,6 +51,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.contracts import (
         ERR_CLOSED,
         ERR_INVALID,
+        ERR_KEY_REUSED,
         ERR_STAGE,
         QUERY_SNAPSHOT,
         REFERRAL_WORKFLOW_NAME,
@@ -107,6 +108,27 @@ PROJECT_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximu
 CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
 MAX_BACKOFF_FACTOR = 24
 
+
+
+def _digest(*parts: object) -> str:
+    """A stable digest of a command's body (its meaning, not who sent it)."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+
+
+def _payment_body(cmd: PaymentCommand) -> str:
+    return _digest(cmd.amount.currency, cmd.amount.amount, cmd.received_on.isoformat())
+
+
+def _promise_body(cmd: PromiseCommand) -> str:
+    return _digest(cmd.amount.currency, cmd.amount.amount, cmd.due_on.isoformat(), cmd.note or "")
+
+
+def _decision_body(cmd: DecisionCommand) -> str:
+    return _digest(cmd.decision, cmd.new_end_on.isoformat() if cmd.new_end_on else "", cmd.firm or "", cmd.reason)
+
+
+def _retry_body(cmd: RetryCommand) -> str:
+    return _digest(cmd.note)
 
 class _Failed(Exception):
     """A side effect failed; `retryable` says whether trying again later may help."""
@@ -541,7 +563,9 @@ class MatterWorkflow:
     def record_payment(self, cmd: PaymentCommand) -> PaymentResult:
         previous = self._s.ledger.payments.get(cmd.payment_id)
         if previous is not None:
+            self._same_body("payment_id", cmd.payment_id, _payment_body(cmd))
             return self._payment_result(cmd.payment_id, previous, duplicate=True)
+        self._s.bodies[f"payment_id:{cmd.payment_id}"] = _payment_body(cmd)
         now = workflow.now()
         allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount)
         balance = self._s.ledger.balance
@@ -566,6 +590,7 @@ class MatterWorkflow:
     @record_payment.validator
     def _validate_payment(self, cmd: PaymentCommand) -> None:
         if cmd.payment_id in self._s.ledger.payments:
+            self._same_body("payment_id", cmd.payment_id, _payment_body(cmd))
             return  # a replayed command: answered with the original result
         self._refuse_if_closed()
         self._check_amount(cmd.amount)
@@ -580,8 +605,10 @@ class MatterWorkflow:
     def record_promise(self, cmd: PromiseCommand) -> PromiseResult:
         existing = self._s.promises.get(cmd.promise_id)
         if existing is not None:
+            self._same_body("promise_id", cmd.promise_id, _promise_body(cmd))
             return PromiseResult(promise_id=existing.promise_id, duplicate=True, deadline=existing.deadline,
                                  status=existing.status)
+        self._s.bodies[f"promise_id:{cmd.promise_id}"] = _promise_body(cmd)
         now = workflow.now()
         current = self._s.promises.pending()
         if current is not None:
@@ -605,6 +632,7 @@ class MatterWorkflow:
     @record_promise.validator
     def _validate_promise(self, cmd: PromiseCommand) -> None:
         if self._s.promises.get(cmd.promise_id) is not None:
+            self._same_body("promise_id", cmd.promise_id, _promise_body(cmd))
             return
         self._refuse_if_closed()
         self._check_amount(cmd.amount)
@@ -618,7 +646,9 @@ class MatterWorkflow:
     @workflow.update(name=UPDATE_DECISION)
     def legal_review_decision(self, cmd: DecisionCommand) -> DecisionResult:
         if cmd.decision_id in self._s.review.decisions:
+            self._same_body("decision_id", cmd.decision_id, _decision_body(cmd))
             return self._decision_result(cmd.decision_id, duplicate=True)
+        self._s.bodies[f"decision_id:{cmd.decision_id}"] = _decision_body(cmd)
         now = workflow.now()
         self._s.review.decisions.append(cmd.decision_id)
         if cmd.decision == "escalate":
@@ -659,6 +689,7 @@ class MatterWorkflow:
     @legal_review_decision.validator
     def _validate_decision(self, cmd: DecisionCommand) -> None:
         if cmd.decision_id in self._s.review.decisions:
+            self._same_body("decision_id", cmd.decision_id, _decision_body(cmd))
             return
         self._refuse_if_closed()
         if not tr.allowed(self._s.stage, cmd.decision):
@@ -685,7 +716,9 @@ class MatterWorkflow:
     @workflow.update(name=UPDATE_RETRY)
     def retry_attention(self, cmd: RetryCommand) -> RetryResult:
         if cmd.retry_id in self._s.retries:
+            self._same_body("retry_id", cmd.retry_id, _retry_body(cmd))
             return RetryResult(retry_id=cmd.retry_id, duplicate=True, effect=None, stage=self._s.stage)
+        self._s.bodies[f"retry_id:{cmd.retry_id}"] = _retry_body(cmd)
         attention = self._s.attention
         assert attention is not None  # checked by the validator
         self._s.retries.append(cmd.retry_id)
@@ -706,9 +739,19 @@ class MatterWorkflow:
     @retry_attention.validator
     def _validate_retry(self, cmd: RetryCommand) -> None:
         if cmd.retry_id in self._s.retries:
+            self._same_body("retry_id", cmd.retry_id, _retry_body(cmd))
             return
         if self._s.attention is None:
             raise ApplicationError("the matter is not waiting on a failed step: nothing to retry", type=ERR_STAGE)
+
+    def _same_body(self, field: str, command_id: str, digest: str) -> None:
+        """Refuse a command id used again with a different body (commands recorded before v2.1 carry none)."""
+        recorded = self._s.bodies.get(f"{field}:{command_id}")
+        if recorded is not None and recorded != digest:
+            raise ApplicationError(
+                f"{field}: {command_id!r} was already used for a different command; "
+                "send the same body to repeat it, or use a new id", type=ERR_KEY_REUSED,
+            )
 
     def _refuse_if_closed(self) -> None:
         if self._s.stage == "closed":
