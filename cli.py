@@ -19,6 +19,7 @@ import getpass
 import json
 import os
 import sys
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -258,7 +259,8 @@ def import_csv(
         typer.echo(f"{file}: {exc.strerror or exc}", err=True)
         raise typer.Exit(1) from None
     try:
-        rows = parse_intake_csv(text, default_policy=policy)
+        latest = (datetime.now(UTC) + timedelta(hours=14)).date()  # "today" anywhere on Earth
+        rows = parse_intake_csv(text, default_policy=policy, latest=latest)
     except CsvHeaderError as exc:
         for problem in exc.problems:
             typer.echo(f"{file}: {problem}", err=True)

@@ -13,6 +13,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from domain.allocation import Allocation, Balance
+from domain.contract import EARLIEST_DATE
 from domain.matter import MatterIntake, Stage
 from domain.money import Money, within_limit
 from domain.text import PlainText
@@ -38,8 +39,21 @@ class PositiveMoney(Money):
 
 
 # ---------------------------------------------------------------- matters
+def latest_today() -> date:
+    """The latest calendar date anywhere on Earth (UTC+14): no date a caller gives may be after it."""
+    return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
 class MatterCreate(MatterIntake):
     """A new matter: exactly the intake fields (unknown fields are refused)."""
+
+    @model_validator(mode="after")
+    def _not_future(self) -> MatterCreate:
+        latest = latest_today()
+        for name, value in (("contract.signed_on", self.contract.signed_on), ("overdue.since", self.overdue.since)):
+            if value > latest:
+                raise ValueError(f"{name}: {value.isoformat()} is in the future")
+        return self
 
     model_config = ConfigDict(
         json_schema_extra={
@@ -185,14 +199,14 @@ class MatterDetailPublic(MatterPublic):
 class PaymentCreate(_Input):
     payment_id: str = CommandId
     amount: PositiveMoney
-    received_on: date = Field(description="the day the money was received; not in the future")
+    received_on: date = Field(ge=EARLIEST_DATE,
+                              description="the day the money was received; not in the future, nor before the "
+                                          "contract was signed")
 
     @field_validator("received_on")
     @classmethod
     def _not_future(cls, value: date) -> date:
-        # The latest calendar date anywhere on Earth (UTC+14) bounds "today".
-        latest_today = (datetime.now(UTC) + timedelta(hours=14)).date()
-        if value > latest_today:
+        if value > latest_today():
             raise ValueError(f"{value.isoformat()} is in the future")
         return value
 

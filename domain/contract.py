@@ -10,12 +10,15 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from domain.money import BoundedMoney
 from domain.text import PlainText
 
+# The earliest date any contract, overdue date or payment may carry: older is a typo (or epoch 0).
+EARLIEST_DATE = date(1970, 1, 2)
+
 
 class LoanContract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     number: PlainText = Field(min_length=1, max_length=128)
-    signed_on: date
+    signed_on: date = Field(ge=EARLIEST_DATE)
     principal: BoundedMoney
     annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")
     due_on: date | None = None
@@ -32,7 +35,7 @@ class Overdue(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    since: date
+    since: date = Field(ge=EARLIEST_DATE)
     principal: BoundedMoney
     interest: BoundedMoney
     penalty: BoundedMoney

@@ -47,6 +47,7 @@ import io
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -160,8 +161,12 @@ class ParsedRow:
         return self.intake is not None
 
 
-def parse_intake_csv(text: str, *, default_policy: str | None = None) -> list[ParsedRow]:
+def parse_intake_csv(text: str, *, default_policy: str | None = None, latest: date | None = None
+                     ) -> list[ParsedRow]:
     """Parse the CSV `text` into one `ParsedRow` per non-blank data line, in file order.
+
+    `latest` is the latest date a line may carry (the caller's "today" anywhere on Earth): a
+    contract signed, or an overdue date, after it is refused as in the future.
 
     `line` is the 1-based physical line on which the record starts (the header is line 1).
     Raises `CsvHeaderError` when the file is empty or its header is wrong; bad data lines
@@ -184,7 +189,7 @@ def parse_intake_csv(text: str, *, default_policy: str | None = None) -> list[Pa
             if header is None:
                 header = _check_header(cells, default_policy)
                 continue
-            rows.append(_parse_row(start, header, cells, default_policy))
+            rows.append(_parse_row(start, header, cells, default_policy, latest))
     except csv.Error as exc:
         raise CsvHeaderError([f"line {reader.line_num}: not valid CSV ({exc})"]) from None
     if header is None:
@@ -214,7 +219,8 @@ def _check_header(cells: list[str], default_policy: str | None) -> list[str]:
     return names
 
 
-def _parse_row(line: int, header: list[str], cells: list[str], default_policy: str | None) -> ParsedRow:
+def _parse_row(line: int, header: list[str], cells: list[str], default_policy: str | None,
+               latest: date | None = None) -> ParsedRow:
     if len(cells) != len(header):
         return ParsedRow(
             line,
@@ -230,7 +236,12 @@ def _parse_row(line: int, header: list[str], cells: list[str], default_policy: s
         pii = _pii_values(values, data)
         errors += [_scrub(e, pii) for e in _field_errors(exc) if e.column not in named]
         return ParsedRow(line, errors=tuple(sorted(errors, key=lambda e: _column_order(e, header))))
-    if errors:  # defensive: the model accepted a line we found fault with
+    if latest is not None:
+        dates = (("contract_signed_on", intake.contract.signed_on), ("overdue_since", intake.overdue.since))
+        for column, value in dates:
+            if value > latest:
+                errors.append(FieldError(column, f"{value.isoformat()} is in the future"))
+    if errors:
         return ParsedRow(line, errors=tuple(errors))
     return ParsedRow(line, intake=intake)
 

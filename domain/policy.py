@@ -155,6 +155,20 @@ class ReferralRules(BaseModel):
         return self
 
 
+class CommandLimits(BaseModel):
+    """What a command may ask, beyond which it is a typo, not a decision (refused with 422)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    promise_within_days: int = Field(
+        default=180, ge=1, le=3650, description="a promise's due date: at most this many policy days ahead")
+    extend_within_days: int = Field(
+        default=180, ge=1, le=3650, description="a negotiation extension: to at most this many policy days ahead")
+    overpayment_percent: int = Field(
+        default=10, ge=0, le=100,
+        description="a payment may exceed what is outstanding by at most this percentage of the original claim")
+
+
 class EscalationPolicy(BaseModel):
     """One version of one policy.
 
@@ -175,6 +189,7 @@ class EscalationPolicy(BaseModel):
     legal_review: LegalReviewThresholds = LegalReviewThresholds()
     contact: ContactRules = ContactRules()
     referral: ReferralRules = ReferralRules()
+    limits: CommandLimits = CommandLimits()
     dpd_refresh_days: int = Field(default=1, ge=1, description="deprecated and ignored; kept so old inputs decode")
 
     @field_validator("ladder")

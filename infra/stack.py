@@ -33,6 +33,7 @@ import fcntl
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -463,6 +464,26 @@ class Stack:
             self.pid_file.unlink(missing_ok=True)
 
 
+def secure_tree(root: Path) -> None:
+    """`root` and everything under it readable by its owner only: directories 0700, files 0600 (or 0700).
+
+    `var/` holds borrowers' names and ID numbers (the SQLite database), the letters (SeaweedFS
+    volumes), logs and local secrets. Creating it under umask 077 covers what is new; this
+    tightens what an earlier run (or an older version) left group- or world-readable.
+    """
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in [root, *root.rglob("*")]:
+        try:
+            st = path.lstat()
+        except FileNotFoundError:  # removed while we walked
+            continue
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.getuid():
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            path.chmod(mode & 0o700)
+
+
 def run(
     settings: Settings | None = None,
     *,
@@ -470,7 +491,18 @@ def run(
     health_timeout: float = 90.0,
     out: TextIO | None = None,
 ) -> int:
-    """Run the local stack in the foreground until SIGINT/SIGTERM; the process exit code."""
+    """Run the local stack in the foreground until SIGINT/SIGTERM; the process exit code.
+
+    Every file the stack and its children create is the user's alone: they run under umask 077.
+    """
+    previous_umask = os.umask(0o077)
+    try:
+        return _run(settings, demo=demo, health_timeout=health_timeout, out=out)
+    finally:
+        os.umask(previous_umask)
+
+
+def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: TextIO | None) -> int:
     out = out or sys.stdout
     err = sys.stderr
 
@@ -481,7 +513,9 @@ def run(
     try:
         settings = settings or Settings()
         # One absolute var/ for this process and every child, whatever their working folder.
-        settings = settings.model_copy(update={"var_dir": Path(settings.var_dir).resolve()}).resolved()
+        var_dir = Path(settings.var_dir).resolve()
+        secure_tree(var_dir)
+        settings = settings.model_copy(update={"var_dir": var_dir}).resolved()
         plan = plan_stack(settings)
     except (ServiceError, ValueError) as exc:
         return fail(str(exc))
@@ -503,9 +537,13 @@ def run(
             except ServiceError as exc:  # the stack itself is fine: say so and carry on
                 print(f"recovery up: demo portfolio not loaded: {exc}", file=err, flush=True)
         _print_banner(stack, settings)
+        ticks = 0
         while True:  # the foreground: watch the children until a signal or a death
             stack.sleep(0.5)
             stack.check_children()
+            ticks += 1
+            if ticks % 120 == 0:  # SeaweedFS writes some volume files 0644 whatever the umask
+                secure_tree(plan.var_dir)
     except StopRequested as exc:
         stack.say(f"\n{exc}: stopping the stack ...")
     except ChildDied as exc:
@@ -520,6 +558,7 @@ def run(
             stack.stop_all()
         finally:
             stack.unlock()
+            secure_tree(plan.var_dir)
             for sig, handler in previous.items():
                 signal.signal(sig, handler)
     if code == 0:

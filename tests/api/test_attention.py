@@ -7,10 +7,13 @@ closed" to every payment.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
+from activities.matter import document_key
+from documents.renderer import DOCX_MEDIA_TYPE
 from tests.api.conftest import Stack, eventually
+from workflows.contracts import matter_id_for
 
 
 def cny(amount: str) -> dict[str, str]:
@@ -18,13 +21,14 @@ def cny(amount: str) -> dict[str, str]:
 
 
 async def test_a_matter_whose_letter_cannot_be_made_needs_attention_and_still_takes_payments(stack: Stack) -> None:
-    # A contract signed "in the future" (a data entry slip): no letter can be dated before it.
-    future = (date.today() + timedelta(days=400)).isoformat()
-    m = await stack.open("attention", contract={
-        "number": "JK-2099-1", "signed_on": future, "principal": cny("200000.00"), "annual_rate": "0.0435"},
-        overdue={"since": future, "principal": cny("18000.00"), "interest": cny("1200.00"),
-                 "penalty": cny("218.00"), "fees": cny("100.00")})
-    mid = m["id"]
+    # Another object already holds the notice's key in the locked evidence store (a restore from
+    # a backup, a second system writing to the bucket): the letter cannot be stored there.
+    ref = stack.ref("attention")
+    mid = matter_id_for(ref)
+    stack.evidence.put_document(document_key(mid, f"{mid}-notice-collection_notice"), b"not this letter",
+                                DOCX_MEDIA_TYPE)
+    m = await stack.open("attention")
+    assert m["id"] == mid
 
     async def flagged() -> Any:
         d = await stack.detail(mid)
@@ -32,8 +36,8 @@ async def test_a_matter_whose_letter_cannot_be_made_needs_attention_and_still_ta
 
     d = await eventually(flagged)
     a = d["needs_attention"]
-    assert a["effect"] == "letter:notice" and a["error"] == "LetterInvalid" and a["retryable"] is False
-    assert "contract_signed_on" in a["reason"] and a["since"] and a["attempts"] == 1
+    assert a["effect"] == "letter:notice" and a["error"] == "EvidenceConflict" and a["retryable"] is False
+    assert a["since"] and a["attempts"] == 1
     assert d["stage"] == "notice"
 
     # Listed and filterable (the projection has it too).
@@ -54,7 +58,8 @@ async def test_a_matter_whose_letter_cannot_be_made_needs_attention_and_still_ta
     assert r.status_code == 201, r.text
     assert r.json()["outstanding"] == cny("19418.00")
 
-    # Only managers retry; retrying an unfixed cause records a second attempt, still for a manager.
+    # Only managers retry. The retry stores the letter under a new document id (the locked
+    # object is never overwritten), and the matter goes on.
     r = await stack.http.post(f"/matters/{mid}/attention/retry", json={}, headers=stack.auth("legal_team"))
     assert r.status_code == 403
     headers = {**stack.auth("manager"), "Idempotency-Key": f"{stack.prefix}-RETRY1"}
@@ -64,11 +69,13 @@ async def test_a_matter_whose_letter_cannot_be_made_needs_attention_and_still_ta
     again = await stack.http.post(f"/matters/{mid}/attention/retry", json={"note": "checked"}, headers=headers)
     assert again.status_code == 200 and again.json()["duplicate"] is True
 
-    async def second_attempt() -> Any:
+    async def resolved() -> Any:
         d = await stack.detail(mid)
-        return d if (d.get("needs_attention") or {}).get("attempts") == 2 else None
+        return d if d.get("needs_attention") is None and d["stage"] != "notice" else None
 
-    await eventually(second_attempt)
+    await eventually(resolved)
+    docs = (await stack.http.get(f"/matters/{mid}/documents", headers=stack.auth("manager"))).json()["data"]
+    assert f"{mid}-notice-collection_notice-r1" in [x["id"] for x in docs], docs
 
 
 async def test_retrying_a_matter_that_waits_on_nothing_is_a_conflict(stack: Stack) -> None:

@@ -271,7 +271,12 @@ async def test_legal_review_escalate_and_extend(stack: Stack) -> None:
         headers=stack.auth("manager"),
     )  # fmt: skip
     assert r.status_code == 422 and _locs(r) == [["body", "new_end_on"]], r.text
-    new_end = (today + timedelta(days=1000)).isoformat()
+    r = await stack.http.post(  # beyond the policy's limits.extend_within_days (180)
+        url, json={"decision": "extend_negotiation", "new_end_on": (today + timedelta(days=181)).isoformat(),
+                   "reason": "x"}, headers=stack.auth("manager"),
+    )  # fmt: skip
+    assert r.status_code == 422 and _locs(r) == [["body", "new_end_on"]] and "180 days" in r.text, r.text
+    new_end = (today + timedelta(days=100)).isoformat()
     r = await stack.http.post(
         url, json={"decision": "extend_negotiation", "new_end_on": new_end, "reason": "borrower found work"},
         headers=stack.auth("manager"),

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 
 from api import errors
-from tests.api.conftest import Stack
+from tests.api.conftest import Stack, eventually
 from tests.factories import intake_data
 
 HUGE = ["1e30", "1E+999999999", "99999999999999999999999999999.99", "12345678901234567890.00",
@@ -151,3 +151,45 @@ async def test_invisible_formatting_characters_are_refused_in_names_and_numbers(
     assert r.status_code == 422, r.text
     error = r.json()["detail"][0]
     assert error["loc"] == ["body", *field] and f"U+{ord(char):04X}" in error["msg"], error
+
+
+# ---------------------------------------------------------------- bounds that depend on the matter
+async def _pay(stack: Stack, matter_id: str, amount: str, received_on: str = "2026-11-20") -> httpx.Response:
+    body = {"payment_id": f"P-{amount}-{received_on}", "amount": {"amount": amount, "currency": "CNY"},
+            "received_on": received_on}
+    return await stack.http.post(f"/matters/{matter_id}/payments", json=body, headers=stack.auth("legal_team"))
+
+
+async def test_payment_dates_and_overpayment_are_bounded(stack: Stack) -> None:
+    m = await stack.open()  # a CNY 19,518.00 claim; the contract was signed on 2024-03-15
+    r = await _pay(stack, m["id"], "10.00", "1900-01-01")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "received_on"], r.text
+    r = await _pay(stack, m["id"], "10.00", "2024-03-14")
+    assert r.status_code == 422 and "before the contract was signed (2024-03-15)" in r.text, r.text
+    r = await _pay(stack, m["id"], "21469.81")  # the claim + 10% of it, and a cent
+    assert r.status_code == 422 and "10% of the claim" in r.text and "amount" in r.text, r.text
+    r = await _pay(stack, m["id"], "21469.80")  # exactly the most the policy allows: the surplus is held
+    assert r.status_code == 201 and r.json()["allocation"]["unapplied"]["amount"] == "1951.80", r.text
+
+
+async def test_a_promise_or_an_extension_far_ahead_is_refused_with_the_policy_limit(stack: Stack) -> None:
+    m = await stack.open_fast()
+    r = await stack.http.post(f"/matters/{m['id']}/promises", headers=stack.auth("legal_team"),
+                              json={"amount": {"amount": "100.00", "currency": "CNY"}, "due_on": "2099-01-01"})
+    assert r.status_code == 422 and "due_on" in r.text and "180 days ahead" in r.text, r.text
+    await eventually(lambda: stack._stage_is(m["id"], "legal_review"), timeout=60)
+    r = await stack.http.post(f"/matters/{m['id']}/legal-review", headers=stack.auth("manager"),
+                              json={"decision": "extend_negotiation", "new_end_on": "2099-01-01", "reason": "x"})
+    assert r.status_code == 422 and "new_end_on" in r.text and "180 days ahead" in r.text, r.text
+
+
+@pytest.mark.parametrize(("part", "field", "value", "says"), [
+    ("contract", "signed_on", "1900-01-01", "greater than or equal to 1970-01-02"),
+    ("overdue", "since", "1969-12-31", "greater than or equal to 1970-01-02"),
+    ("overdue", "since", "2999-01-01", "overdue.since: 2999-01-01 is in the future"),
+])
+async def test_intake_dates_are_bounded(stack: Stack, part: str, field: str, value: str, says: str) -> None:
+    body = intake_data(external_ref=stack.ref(), policy="demo")
+    body[part][field] = value
+    r = await stack.http.post("/matters", json=body, headers=stack.auth("legal_team"))
+    assert r.status_code == 422 and says in r.text, r.text

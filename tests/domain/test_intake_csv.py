@@ -233,3 +233,16 @@ def test_empty_file_is_a_clear_error(text: str) -> None:
 def test_documented_columns_are_all_known() -> None:
     assert set(REQUIRED_COLUMNS) <= set(COLUMNS)
     assert set(HEADER.split(",")) <= set(COLUMNS)
+
+
+def test_dates_in_the_future_and_amounts_beyond_any_loan_are_named_by_column() -> None:
+    future = replace_cell(replace_cell(CN_ROW, col("contract_signed_on"), "2026-12-01"),
+                          col("overdue_since"), "2026-12-05")
+    huge = replace_cell(CN_ROW, col("overdue_principal"), "1e30")
+    ancient = replace_cell(CN_ROW, col("contract_signed_on"), "1900-01-01")
+    errors = errors_of(csv_text(CN_ROW, future, huge, ancient), latest=date(2026, 12, 3))
+    assert sorted(errors) == [3, 4, 5]
+    assert [str(e) for e in errors[3]] == ["overdue_since: 2026-12-05 is in the future"]
+    assert columns(errors[4]) == {"overdue_principal"} and "1,000,000,000,000" in str(errors[4][0])
+    assert columns(errors[5]) == {"contract_signed_on"} and "1970-01-02" in str(errors[5][0])
+    assert errors_of(csv_text(future)) == {}  # no `latest` given: the pure parser has no clock

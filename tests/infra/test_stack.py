@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import time
@@ -35,6 +36,7 @@ from infra.stack import (
     masked_url,
     plan_stack,
     seaweed_ports,
+    secure_tree,
     split_host_port,
 )
 from settings import ROOT, Settings
@@ -500,6 +502,32 @@ def assert_all_gone(pids: dict[str, int], ports: UpPorts) -> None:
     assert [p for p in ports.all() if not port_free(p)] == []
 
 
+def loose_modes(root: Path) -> list[str]:
+    """Entries under `root` (and itself) that anyone but the owner may read, write or enter."""
+    return [f"{p} {stat.S_IMODE(p.lstat().st_mode):o}" for p in [root, *root.rglob("*")]
+            if not p.is_symlink() and stat.S_IMODE(p.lstat().st_mode) & 0o077]
+
+
+def test_secure_tree_creates_var_0700_and_tightens_what_an_older_run_left_open(tmp_path: Path) -> None:
+    var_dir = tmp_path / "var"
+    secure_tree(var_dir)
+    assert stat.S_IMODE(var_dir.stat().st_mode) == 0o700
+    (var_dir / "logs").mkdir(mode=0o755)
+    (var_dir / "logs").chmod(0o755)
+    db = var_dir / "recovery.db"
+    db.write_bytes(b"borrowers")
+    db.chmod(0o644)
+    tool = var_dir / "logs" / "run.sh"
+    tool.write_text("#!/bin/sh\n")
+    tool.chmod(0o775)
+    var_dir.chmod(0o755)
+    assert len(loose_modes(var_dir)) == 4
+    secure_tree(var_dir)
+    assert loose_modes(var_dir) == []
+    assert stat.S_IMODE(db.stat().st_mode) == 0o600 and stat.S_IMODE(tool.stat().st_mode) == 0o700
+    assert db.read_bytes() == b"borrowers"
+
+
 @pytest.mark.integration
 def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_path: Path) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
@@ -525,6 +553,9 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
     assert_all_gone(pids, ports)
     assert not (var_dir / "run" / "stack.json").exists()
     assert (var_dir / "temporal.db").exists() and (var_dir / "logs" / "worker.log").exists()
+    # Borrowers' data, letters, logs and secrets: the user's alone, whoever else is on the machine.
+    assert loose_modes(var_dir) == [], loose_modes(var_dir)
+    assert (var_dir / "recovery.db").exists() and any((var_dir / "s3").rglob("*.dat")), sorted(var_dir.rglob("*"))
 
     # Restart on the same var/: the matters are still there (Temporal refuses to open them again).
     with recovery_up(var_dir, ports) as stack:

@@ -156,10 +156,10 @@ async def snap(h: WorkflowHandle[Any, Any]) -> MatterSnapshot:
 
 
 async def pay(h: WorkflowHandle[Any, Any], pid: str, amount: str, actor: str = "clerk",
-              update_id: str | None = None) -> PaymentResult:
+              update_id: str | None = None, received_on: date = date(2026, 12, 1)) -> PaymentResult:
     return await h.execute_update(
         UPDATE_PAYMENT,
-        PaymentCommand(payment_id=pid, amount=cny(amount), received_on=date(2026, 12, 1), actor=actor),
+        PaymentCommand(payment_id=pid, amount=cny(amount), received_on=received_on, actor=actor),
         id=update_id or f"payment-{pid}-{uuid.uuid4()}",
         result_type=PaymentResult,
     )

@@ -594,6 +594,22 @@ class MatterWorkflow:
             return  # a replayed command: answered with the original result
         self._refuse_if_closed()
         self._check_amount(cmd.amount)
+        signed_on = self._intake.contract.signed_on
+        if cmd.received_on < signed_on:
+            raise ApplicationError(
+                f"received_on: {cmd.received_on.isoformat()} is before the contract was signed "
+                f"({signed_on.isoformat()})",
+                type=ERR_INVALID,
+            )
+        ledger, percent = self._s.ledger, self._policy.limits.overpayment_percent
+        allowed = ledger.balance.total + Money.of(
+            (ledger.original_total.amount * percent / 100).quantize(ledger.original_total.amount), ledger.currency)
+        if cmd.amount > allowed:
+            raise ApplicationError(
+                f"amount: {cmd.amount} is more than the outstanding {ledger.balance.total} plus the overpayment "
+                f"the policy allows ({percent}% of the claim of {ledger.original_total}); check the amount",
+                type=ERR_INVALID,
+            )
 
     def _payment_result(self, payment_id: str, allocation: Any, duplicate: bool) -> PaymentResult:
         return PaymentResult(
@@ -641,6 +657,12 @@ class MatterWorkflow:
             raise ApplicationError(
                 f"due_on: {cmd.due_on.isoformat()} is before the matter's current date {today.isoformat()}",
                 type=ERR_INVALID,
+            )
+        latest = today + timedelta(days=self._policy.limits.promise_within_days)
+        if cmd.due_on > latest:
+            raise ApplicationError(
+                f"due_on: {cmd.due_on.isoformat()} is after {latest.isoformat()}, the latest the policy allows "
+                f"({self._policy.limits.promise_within_days} days ahead)", type=ERR_INVALID,
             )
 
     @workflow.update(name=UPDATE_DECISION)
@@ -703,6 +725,12 @@ class MatterWorkflow:
             if cmd.new_end_on <= today:
                 raise ApplicationError(
                     f"new_end_on: must be after the matter's current date {today.isoformat()}", type=ERR_INVALID
+                )
+            latest = today + timedelta(days=self._policy.limits.extend_within_days)
+            if cmd.new_end_on > latest:
+                raise ApplicationError(
+                    f"new_end_on: {cmd.new_end_on.isoformat()} is after {latest.isoformat()}, the latest the policy "
+                    f"allows ({self._policy.limits.extend_within_days} days ahead)", type=ERR_INVALID,
                 )
             if cmd.firm is not None:
                 raise ApplicationError("firm: only allowed with escalate", type=ERR_INVALID)
