@@ -27,7 +27,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
-from api.errors import has_lone_surrogate, lone_surrogate_position, parse_failure
+from api.errors import BODY_RESPONSES, COMMON_RESPONSES, has_lone_surrogate, lone_surrogate_position, parse_failure
 from settings import Settings
 from store import apikeys, queries
 from store.evidence import EvidenceStore
@@ -174,6 +174,12 @@ class AuthorisedRoute(APIRoute):
     """
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        # Document what every route behind a key really answers (401, 403, 404, 500, 503; 400 with a body).
+        responses = dict(kwargs.get("responses") or {})
+        extra = {**COMMON_RESPONSES, **(BODY_RESPONSES if set(kwargs.get("methods") or ()) - {"GET"} else {})}
+        for code, doc in extra.items():
+            responses.setdefault(code, doc)
+        kwargs["responses"] = responses
         super().__init__(path, endpoint, **kwargs)
         if self.body_field is not None and not self.body_field.validate(_UNPARSED, {}, loc=("body",))[1]:
             # The endpoint would run with the stand-in for a body it never received.

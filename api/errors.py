@@ -21,10 +21,31 @@ from typing import Any
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 log = logging.getLogger("api.errors")
+
+
+class ErrorPublic(BaseModel):
+    """Every error answer: `detail` says what and why (a 422 lists `{type, loc, msg}` per field)."""
+
+    detail: str | list[dict[str, Any]]
+    error_id: str | None = Field(default=None, description="a 500's id, also in the server's log line")
+
+
+# What any route behind an API key may answer besides its own outcomes.
+COMMON_RESPONSES: dict[int | str, dict[str, Any]] = {
+    401: {"model": ErrorPublic, "description": "no API key, or an unknown or revoked one"},
+    403: {"model": ErrorPublic, "description": "the key's role may not do this"},
+    404: {"model": ErrorPublic, "description": "no such object, or not one the caller may see"},
+    500: {"model": ErrorPublic, "description": "an unexpected error; `error_id` names its log line"},
+    503: {"model": ErrorPublic, "description": "a dependency (Temporal, S3, the database) is unavailable; retry"},
+}
+BODY_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": ErrorPublic, "description": "the body could not be read (e.g. not UTF-8: the byte is named)"},
+}
 
 MAX_ERRORS = 20
 MAX_MSG = 300

@@ -372,6 +372,7 @@ _COMMAND_RESPONSES: dict[int | str, dict[str, object]] = {
     409: {"description": "the matter is closed, the command is not allowed in its current stage, or its id "
                         "(payment_id, Idempotency-Key) was already used with a different body"},
     422: {"description": "invalid command; `detail[].loc` names the field"},
+    504: {"description": "Temporal did not confirm the command in time; retry with the same id"},
 }
 
 

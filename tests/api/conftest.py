@@ -49,6 +49,7 @@ class Stack:
     sessions: async_sessionmaker[AsyncSession]
     evidence: EvidenceStore
     keys: dict[str, str] = field(default_factory=dict)
+    app: Any = None  # the FastAPI app behind `http` (its lifespan already entered)
     key_names: dict[str, str] = field(default_factory=dict)
     prefix: str = field(default_factory=lambda: "T" + uuid.uuid4().hex[:8])
 
@@ -181,7 +182,7 @@ async def running_stack(backend: str, settings: Settings) -> AsyncIterator[Stack
             async with app.router.lifespan_context(app):
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as http:
-                    stack = Stack(backend, settings, http, client, sessions, evidence)
+                    stack = Stack(backend, settings, http, client, sessions, evidence, app=app)
                     async with write_session(sessions) as session:
                         for role, firm in (("legal_team", None), ("manager", None),
                                            ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
