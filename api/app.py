@@ -30,6 +30,9 @@ from workers.client import connect
 
 log = logging.getLogger(__name__)
 
+# A request waits for S3 at most a few times (2 + 3) s: a hung store is a prompt 503, not a hang.
+API_S3_TIMEOUTS = {"connect_timeout": 2, "read_timeout": 3, "max_attempts": 2}
+
 
 def create_app(
     settings: Settings | None = None,
@@ -53,7 +56,7 @@ def create_app(
             app.state.sessionmaker = make_sessionmaker(owned_engine)
         app.state.engine = app.state.sessionmaker.kw["bind"]
         if app.state.evidence is None:
-            app.state.evidence = EvidenceStore.from_settings(settings)
+            app.state.evidence = EvidenceStore.from_settings(settings, **API_S3_TIMEOUTS)
         try:
             yield
         finally:

@@ -18,10 +18,13 @@ import traceback
 import uuid
 from typing import Any
 
+from botocore.exceptions import BotoCoreError
 from fastapi import FastAPI, Request, status
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -164,6 +167,20 @@ def install(app: FastAPI) -> None:
         if exc.status_code in (204, 304) or exc.status_code < 200:
             return Response(status_code=exc.status_code, headers=getattr(exc, "headers", None))
         return JSONResponse({"detail": detail}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(SQLAlchemyTimeout)
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse({"detail": "the database is unavailable; retry"}, status_code=503,
+                            headers={"Retry-After": "5"})
+
+    @app.exception_handler(BotoCoreError)
+    async def _s3_down(request: Request, exc: Exception) -> JSONResponse:
+        log.warning("evidence store unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
+        return JSONResponse({"detail": "the evidence store (S3) is unavailable; retry"}, status_code=503,
+                            headers={"Retry-After": "5"})
 
     app.add_middleware(CrashBarrier)
 

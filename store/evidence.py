@@ -138,9 +138,14 @@ class EvidenceStore:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> EvidenceStore:
-        """The store configured by `RECOVERY_S3_*` (pass resolved settings: `get_settings()`)."""
+    def from_settings(cls, settings: Settings, **timeouts: Any) -> EvidenceStore:
+        """The store configured by `RECOVERY_S3_*` (pass resolved settings: `get_settings()`).
+
+        `timeouts`: `connect_timeout`, `read_timeout` (seconds), `max_attempts`. Workers keep the
+        patient defaults (a letter can wait); the API passes short ones (`API_S3_TIMEOUTS`).
+        """
         return cls(
+            **timeouts,
             bucket=settings.s3_bucket,
             endpoint_url=settings.s3_endpoint_url,
             region=settings.s3_region,
@@ -182,7 +187,7 @@ class EvidenceStore:
             )
 
     def check(self) -> bool:
-        """True when the bucket answers (health endpoint)."""
+        """True when the bucket answers (health endpoint; one attempt, the client's timeouts)."""
         try:
             self.client.head_bucket(Bucket=self.bucket)
         except (ClientError, BotoCoreError) as exc:
