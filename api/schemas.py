@@ -377,6 +377,11 @@ class HealthPublic(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, Literal["up", "down"]]
     down: list[str] = []
+    workers: dict[str, Literal["up", "down", "unknown"]] = Field(
+        default_factory=dict,
+        description="whether a worker polled each task queue in the last 90 s (`workflows`, `letters`); a down "
+                    "worker does not make /health 503 (the API still serves), it says so here",
+    )
 
 
 def field_error(loc: tuple[str | int, ...], msg: str, type_: str = "value_error") -> dict[str, Any]:

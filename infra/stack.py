@@ -285,15 +285,28 @@ class ChildDied(ServiceError):
     """A child process exited on its own."""
 
 
+@dataclass
+class Restarts:
+    """How a supervised child that died is brought back: after a growing pause, a bounded number of times."""
+
+    first_delay: float = 1.0  # seconds before the first restart; doubles each time, up to `max_delay`
+    max_delay: float = 30.0
+    max_restarts: int = 5  # in `window` seconds; one more death and the stack stops (it cannot be kept up)
+    window: float = 300.0
+
+
 class Stack:
     """Starts children, watches them, and stops them in reverse order, by PID."""
 
-    def __init__(self, plan: StackPlan, out: TextIO | None = None) -> None:
+    def __init__(self, plan: StackPlan, out: TextIO | None = None, restarts: Restarts | None = None) -> None:
         self.plan = plan
         self.out = out or sys.stdout
         self.services: list[Service] = []
         self.stop_signal: int | None = None
         self._lock: IO[str] | None = None
+        self.restarts = restarts or Restarts()
+        self._deaths: dict[str, list[float]] = {}  # service name -> monotonic times it died
+        self._restart_at: dict[str, float] = {}  # service name -> when to start it again
 
     # ---- output and signals ------------------------------------------------------------
     def say(self, message: str = "") -> None:
@@ -416,6 +429,49 @@ class Stack:
                     f"last lines of {service.log_path}:\n{service.tail(25)}"
                 )
 
+    def supervise(self) -> None:
+        """Once the stack is up: bring back a child that died, after a growing pause, and say so.
+
+        Raises `ChildDied` when a child has died more than `restarts.max_restarts` times in
+        `restarts.window` seconds: it cannot be kept up, and the stack stops.
+        """
+        now = time.monotonic()
+        for service in self.services:
+            name = service.name
+            if service.alive() or service.process is None:
+                continue
+            if name not in self._restart_at:  # a new death
+                code = service.process.returncode
+                deaths = [t for t in self._deaths.get(name, []) if now - t < self.restarts.window] + [now]
+                self._deaths[name] = deaths
+                if len(deaths) > self.restarts.max_restarts:
+                    raise ChildDied(
+                        f"{name} (pid {service.pid}) exited with code {code} for the {len(deaths)}th time in "
+                        f"{self.restarts.window:.0f}s; it cannot be kept up; last lines of {service.log_path}:\n"
+                        f"{service.tail(25)}"
+                    )
+                delay = min(self.restarts.max_delay, self.restarts.first_delay * 2 ** (len(deaths) - 1))
+                self._restart_at[name] = now + delay
+                self._kill_group(service.pid)  # anything it left behind in its process group
+                self.say(f"{_stamp()} {name} (pid {service.pid}) exited with code {code}; restarting it in "
+                         f"{delay:.0f}s (restart {len(deaths)} of at most {self.restarts.max_restarts} "
+                         f"in {self.restarts.window:.0f}s); log: {service.log_path}")
+            elif now >= self._restart_at[name]:
+                del self._restart_at[name]
+                self._mark_log(service.log_path)
+                service.start(wait=False)
+                self.write_pid_file()
+                self.say(f"{_stamp()} {name} restarted (pid {service.pid})")
+
+    @staticmethod
+    def _kill_group(pid: int | None) -> None:
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+
     def run_once(self, name: str, module: str, timeout: float, *, to_log: bool = True) -> None:
         """Run `python -m module` to completion (migrations, demo); its own process group."""
         log_path = self.plan.log_dir / f"{name}.log"
@@ -462,6 +518,10 @@ class Stack:
             service.stop()
         if self._lock is not None:  # never another launcher's file (the one that holds the lock)
             self.pid_file.unlink(missing_ok=True)
+
+
+def _stamp() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def secure_tree(root: Path) -> None:
@@ -540,7 +600,7 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
         ticks = 0
         while True:  # the foreground: watch the children until a signal or a death
             stack.sleep(0.5)
-            stack.check_children()
+            stack.supervise()
             ticks += 1
             if ticks % 120 == 0:  # SeaweedFS writes some volume files 0644 whatever the umask
                 secure_tree(plan.var_dir)

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
+from temporalio.api.enums.v1 import TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
+from activities.inputs import letters_queue
 from api.schemas import HealthPublic
 from store import db
 
@@ -40,12 +44,40 @@ async def _database(request: Request) -> bool:
     return await db.check(request.app.state.engine, timeout=TIMEOUT)
 
 
+POLLED_WITHIN = timedelta(seconds=90)  # a live worker long-polls each of its queues at least every minute
+
+
+async def _workers(request: Request) -> dict[str, str]:
+    """`up` when a worker polled the queue recently (Temporal's own record of its pollers)."""
+    client = request.app.state.temporal
+    queue = request.app.state.settings.temporal_task_queue
+    now = datetime.now(UTC)
+    out: dict[str, str] = {}
+    for name, task_queue, kind in (("workflows", queue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
+                                   ("letters", letters_queue(queue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)):
+        try:
+            described = await client.workflow_service.describe_task_queue(
+                DescribeTaskQueueRequest(namespace=client.namespace, task_queue=TaskQueue(name=task_queue),
+                                         task_queue_type=kind),
+                timeout=timedelta(seconds=TIMEOUT),
+            )
+        except Exception as exc:
+            log.warning("worker check of %s failed: %s", task_queue, type(exc).__name__)
+            out[name] = "unknown"
+            continue
+        recent = [p for p in described.pollers
+                  if now - p.last_access_time.ToDatetime(tzinfo=UTC) <= POLLED_WITHIN]
+        out[name] = "up" if recent else "down"
+    return out
+
+
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
 async def health(request: Request) -> JSONResponse:
     """200 when Temporal, S3 and the database all answer; 503 naming the ones that do not."""
     names = ("temporal", "s3", "database")
-    results = await asyncio.gather(_temporal(request), _s3(request), _database(request))
+    *results, workers = await asyncio.gather(_temporal(request), _s3(request), _database(request), _workers(request))
     checks = {name: ("up" if ok else "down") for name, ok in zip(names, results, strict=True)}
     down = [name for name, ok in zip(names, results, strict=True) if not ok]
-    body = HealthPublic(status="unavailable" if down else "ok", checks=checks, down=down)  # type: ignore[arg-type]
+    body = HealthPublic(status="unavailable" if down else "ok", checks=checks, down=down,  # type: ignore[arg-type]
+                        workers=workers)  # type: ignore[arg-type]
     return JSONResponse(body.model_dump(), status_code=503 if down else 200)

@@ -34,7 +34,7 @@ async def test_s3_down_is_503(stack: Stack) -> None:
     r = await _health(app)
     assert r.status_code == 503
     assert r.json() == {"status": "unavailable", "checks": {"temporal": "up", "s3": "down", "database": "up"},
-                        "down": ["s3"]}  # fmt: skip
+                        "down": ["s3"], "workers": {"workflows": "up", "letters": "up"}}  # fmt: skip
 
 
 async def test_everything_down_is_503(stack: Stack) -> None:

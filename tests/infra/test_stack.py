@@ -23,12 +23,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from infra.services import GRPC_OFFSET, SeaweedPorts, Service, ServiceError, free_port, port_free
 from infra.stack import (
     ChildDied,
+    Restarts,
     Stack,
     StackPlan,
     StopRequested,
@@ -348,6 +350,32 @@ def test_a_child_that_dies_is_reported_with_its_log(tmp_path: Path) -> None:
     assert all(not s.alive() for s in stack.services)
 
 
+def test_a_child_that_dies_is_restarted_with_a_growing_pause_until_it_cannot_be_kept_up(tmp_path: Path) -> None:
+    out = io.StringIO()
+    stack = Stack(bare_plan(tmp_path), out, Restarts(first_delay=0.1, max_delay=0.4, max_restarts=3, window=60))
+    try:
+        steady = stack.start(sleeper(tmp_path, "steady"), ready=None, timeout=0)
+        code = "import sys; print('lost Temporal'); sys.exit(3)"
+        fragile = stack.start(sleeper(tmp_path, "fragile", code), ready=None, timeout=0)
+        pids = {fragile.pid}
+        with pytest.raises(ChildDied) as info:
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:
+                stack.supervise()
+                pids.add(fragile.pid)
+                time.sleep(0.02)
+        assert steady.alive() and steady.pid == stack.services[0].pid  # the healthy child was left alone
+    finally:
+        stack.stop_all()
+    said = out.getvalue()
+    assert len(pids) == 4, (pids, said)  # the first run and three restarts, each a new process
+    delays = re.findall(r"fragile \(pid \d+\) exited with code 3; restarting it in (\d+)s", said)
+    assert len(delays) == 3 and said.count("fragile restarted (pid") == 3, said
+    message = str(info.value)
+    assert "fragile" in message and "4th time" in message and "cannot be kept up" in message
+    assert "lost Temporal" in message
+
+
 def test_not_ready_in_time_names_the_service(tmp_path: Path) -> None:
     stack = Stack(bare_plan(tmp_path), io.StringIO())
     try:
@@ -572,15 +600,75 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
 
 
 @pytest.mark.integration
-def test_up_reports_a_child_that_dies_and_stops_the_rest(tmp_path: Path) -> None:
+def test_up_restarts_a_killed_worker_and_api_while_the_rest_keeps_answering(tmp_path: Path) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     with recovery_up(var_dir, ports) as stack:
+        deadline = time.monotonic() + 60  # supervision starts once the stack is up (the banner)
+        while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
+            time.sleep(0.25)
         pids = stack.children()
         os.kill(pids["worker"], signal.SIGKILL)
-        code = stack.process.wait(timeout=60)
-        assert code != 0
-        assert "worker" in stack.stderr.read_text() and "exited unexpectedly" in stack.stderr.read_text()
-    assert_all_gone(pids, ports)
+        assert http_get(f"http://127.0.0.1:{ports.api}/health") == 200  # the API does not go down with it
+        deadline = time.monotonic() + 60
+        while stack.children()["worker"] == pids["worker"] and time.monotonic() < deadline:
+            assert stack.process.poll() is None, stack.output()
+            time.sleep(0.25)
+        restarted = stack.children()
+        assert restarted["worker"] != pids["worker"] and not gone(restarted["worker"]), stack.output()
+        assert f"worker (pid {pids['worker']}) exited with code -9; restarting it in 1s" in stack.output()
+        # The API process itself: killed, brought back, answering again.
+        os.kill(restarted["api"], signal.SIGKILL)
+        deadline = time.monotonic() + 90
+        while (stack.children()["api"] == restarted["api"]
+               or http_get(f"http://127.0.0.1:{ports.api}/health") != 200) and time.monotonic() < deadline:
+            time.sleep(0.25)
+        assert http_get(f"http://127.0.0.1:{ports.api}/health") == 200, stack.output()
+        assert "api restarted (pid" in stack.output()
+        final = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(final, ports)
+
+
+def _api_json(ports: UpPorts, path: str, key: str) -> Any:
+    request = urllib.request.Request(f"http://127.0.0.1:{ports.api}{path}", headers={"Authorization": f"Bearer {key}"})
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.loads(resp.read())
+
+
+@pytest.mark.integration
+def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_completes_once(tmp_path: Path) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports, "--demo") as stack:
+        deadline = time.monotonic() + 120
+        while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        killed = stack.children()
+        os.kill(killed["worker"], signal.SIGKILL)  # the demo's matters are mid-ladder
+        os.kill(killed["letters"], signal.SIGKILL)
+        made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
+                              env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
+        key = made.stdout.strip().splitlines()[-1]
+
+        def stages() -> dict[str, str]:
+            return {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
+
+        deadline = time.monotonic() + 150  # the demo: all six settle within about a minute of running
+        while time.monotonic() < deadline:
+            now = stages()
+            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
+                break
+            time.sleep(1)
+        assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
+        assert stack.children()["worker"] != killed["worker"] and stack.children()["letters"] != killed["letters"]
+        for m in _api_json(ports, "/matters?limit=200", key)["data"]:
+            docs = _api_json(ports, f"/matters/{m['id']}/documents", key)["data"]
+            ids = [d["id"] for d in docs]
+            assert len(ids) == len(set(ids)) and "collection_notice" in [d["kind"] for d in docs], docs
+        final = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(final, ports)
 
 
 @pytest.mark.integration
