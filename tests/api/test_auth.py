@@ -141,7 +141,8 @@ async def _visible(stack: Stack, matter_id: str, role: str) -> bool:
 async def test_health_needs_no_key(stack: Stack) -> None:
     r = await stack.http.get("/health")
     assert r.status_code == 200
-    assert r.json() == {"status": "ok", "checks": {"temporal": "up", "s3": "up", "database": "up"}, "down": []}
+    assert r.json() == {"status": "ok", "checks": {"temporal": "up", "s3": "up", "database": "up"}, "down": [],
+                        "workers": {"workflows": "up", "letters": "up"}}
 
 
 # ---- authorise first: who is calling and what they may see come before any other check ----------
