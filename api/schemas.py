@@ -168,7 +168,9 @@ class MatterPublic(BaseModel):
 
 class MattersPublic(BaseModel):
     data: list[MatterPublic]
-    count: int
+    count: int = Field(description="matters matching the filters, exact up to 10,000")
+    count_capped: bool = Field(default=False, description="true: more than 10,000 match (`count` is 10,000)")
+    next_cursor: str | None = Field(default=None, description="pass as `cursor` for the next page; null at the end")
 
 
 class PromiseStatePublic(BaseModel):

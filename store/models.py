@@ -31,6 +31,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     Numeric,
@@ -155,6 +156,11 @@ class Matter(Base):
     __table_args__ = (
         CheckConstraint(_in("stage", STAGES), name="stage"),
         CheckConstraint(f"closure_reason IS NULL OR {_in('closure_reason', CLOSURE_REASONS)}", name="closure"),
+        # The list's order (newest first, then id) and its common filters, so a page is an index range
+        # scan whatever the portfolio's size (keyset pagination: `store.queries.list_matters`).
+        Index("ix_matters_created_at_id", "created_at", "id"),
+        Index("ix_matters_stage_created_at_id", "stage", "created_at", "id"),
+        Index("ix_matters_referred_firm_created_at_id", "referred_firm", "created_at", "id"),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)  # the matter id

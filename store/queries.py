@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.dates import overdue_cutoff
@@ -77,8 +77,15 @@ async def list_matters(
     now: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
+    after: tuple[datetime, str] | None = None,
+    count_limit: int | None = None,
 ) -> tuple[list[Matter], int]:
-    """One page of matters (newest first) and the count of all that match the filters."""
+    """One page of matters (newest first, then by id descending) and the count of all that match.
+
+    `after` (keyset pagination): only matters after this `(created_at, id)` in that order, so a deep
+    page is an index range scan, not a sort of everything before it. `count_limit`: count at most
+    this many plus one (a caller shows "more than N"), so a count never scans a whole portfolio.
+    """
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
@@ -98,9 +105,16 @@ async def list_matters(
         where.append(Matter.referral_status.is_not(None))
     if firm is not None:
         where.append(Matter.referred_firm == firm)
-    total = await session.scalar(select(func.count()).select_from(Matter).where(*where))
+    if count_limit is None:
+        total = await session.scalar(select(func.count()).select_from(Matter).where(*where))
+    else:
+        capped = select(Matter.id).where(*where).limit(count_limit + 1).subquery()
+        total = await session.scalar(select(func.count()).select_from(capped))
+    if after is not None:
+        created = literal(after[0], Matter.__table__.c.created_at.type)  # the column's own bind processing
+        where.append(tuple_(Matter.created_at, Matter.id) < tuple_(created, literal(after[1])))
     rows = await session.scalars(
-        select(Matter).where(*where).order_by(Matter.created_at.desc(), Matter.id).limit(limit).offset(offset)
+        select(Matter).where(*where).order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
 

@@ -7,6 +7,8 @@ nothing else: any other matter is a 404, exactly like an unknown one).
 
 from __future__ import annotations
 
+import base64
+import json
 import logging
 import uuid
 from datetime import UTC, datetime
@@ -265,24 +267,65 @@ async def list_matters(
     referral_status: Literal["instructing", "instructed", "accepted"] | None = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    cursor: Annotated[
+        str | None,
+        Query(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$",
+              description="`next_cursor` of the previous page: the next page, read from an index however deep"),
+    ] = None,
 ) -> MattersPublic:
     """Matters, newest first. Partners see only the matters referred to their firm.
 
     Days past due are computed at the time of the request (in each borrower's time zone, or on
     the policy's compressed calendar), so `min_days_past_due`/`max_days_past_due` filter exactly.
+    Page with `cursor` (each page's `next_cursor`); `offset` still works but reads what it skips.
+    `count` is exact up to 10,000; beyond, it is 10,000 and `count_capped` is true.
     """
     now = _now()
+    after = _decode_list_cursor(cursor) if cursor else None
     rows, count = await queries.list_matters(
         session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
         needs_attention=needs_attention, referral_status=referral_status, firm=key.firm_scope, now=now,
-        limit=limit, offset=offset,
-    )
-    return MattersPublic(data=[matter_public(r, now) for r in rows], count=count)
+        limit=limit + 1, offset=offset, after=after, count_limit=COUNT_LIMIT,
+    )  # one more than asked: whether a next page exists
+    rows, more = rows[:limit], len(rows) > limit
+    next_cursor = _encode_list_cursor(rows[-1]) if more else None
+    return MattersPublic(data=[matter_public(r, now) for r in rows], count=min(count, COUNT_LIMIT),
+                         count_capped=count > COUNT_LIMIT, next_cursor=next_cursor)
+
+
+COUNT_LIMIT = 10_000
+
+
+def _encode_list_cursor(row: Matter) -> str:
+    raw = json.dumps([row.created_at.isoformat(), row.id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_list_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        created, matter_id = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        at = datetime.fromisoformat(created)
+        if at.tzinfo is None or not isinstance(matter_id, str):
+            raise ValueError
+    except (ValueError, TypeError):
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            detail=[{"type": "value_error", "loc": ["query", "cursor"],
+                     "msg": "not a cursor this API gave (pass a page's next_cursor unchanged)"}],
+        ) from None
+    return at, matter_id
 
 
 @router.get("/{matter_id}", response_model=MatterDetailPublic)
-async def get_matter(matter_id: MatterId, row: VisibleMatter, temporal: TemporalDep) -> MatterDetailPublic:
-    """One matter: the projection merged with the workflow's live snapshot (`source` says which answered)."""
+async def get_matter(
+    matter_id: MatterId, row: VisibleMatter, temporal: TemporalDep,
+    live: Annotated[bool, Query(description="true: ask the running workflow for its state now (slower; `source` "
+                                            "is then `workflow`); by default the projection answers")] = False,
+) -> MatterDetailPublic:
+    """One matter: from the projection, or (`live=true`, or before the projection has it) merged with the
+    workflow's live snapshot; `source` says which answered."""
+    if row is not None and not live:
+        return _detail(row, None, matter_id, _now())
     exists, snap = await live_snapshot(temporal, matter_id)
     if row is None and snap is None:
         if exists is False:

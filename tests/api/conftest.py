@@ -67,7 +67,7 @@ class Stack:
         return r.json()
 
     async def detail(self, matter_id: str, role: str = "manager") -> dict[str, Any]:
-        r = await self.http.get(f"/matters/{matter_id}", headers=self.auth(role))
+        r = await self.http.get(f"/matters/{matter_id}", params={"live": "true"}, headers=self.auth(role))
         assert r.status_code == 200, r.text
         return r.json()
 
@@ -104,7 +104,7 @@ class Stack:
         return await self.detail(matter_id)
 
     async def _stage_is(self, matter_id: str, stage: str) -> bool:
-        r = await self.http.get(f"/matters/{matter_id}", headers=self.auth("manager"))
+        r = await self.http.get(f"/matters/{matter_id}", params={"live": "true"}, headers=self.auth("manager"))
         return r.status_code == 200 and r.json()["stage"] == stage
 
 

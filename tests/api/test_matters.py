@@ -214,3 +214,41 @@ async def test_openapi_docs(stack: Stack) -> None:
     spec = (await stack.http.get("/openapi.json")).json()
     assert "/matters/{matter_id}/payments" in spec["paths"]
     assert "HTTPBearer" in spec["components"]["securitySchemes"]
+
+
+async def test_the_list_pages_by_cursor_in_the_same_order_as_by_offset(stack: Stack) -> None:
+    opened = {(await stack.open(f"page-{i}"))["id"] for i in range(3)}
+    headers = stack.auth("manager")
+
+    async def all_listed() -> Any:  # the projection has them all (it follows the workflows)
+        page = (await stack.http.get("/matters", params={"limit": 200}, headers=headers)).json()
+        return page if opened <= {m["id"] for m in page["data"]} else None
+
+    by_offset = await eventually(all_listed)
+    seen: list[str] = []
+    params: dict[str, Any] = {"limit": 2}
+    while True:
+        page = (await stack.http.get("/matters", params=params, headers=headers)).json()
+        seen += [m["id"] for m in page["data"]]
+        assert page["count"] == by_offset["count"] and page["count_capped"] is False
+        if page["next_cursor"] is None:
+            break
+        params = {"limit": 2, "cursor": page["next_cursor"]}
+    assert seen[:200] == [m["id"] for m in by_offset["data"]] and len(seen) == len(set(seen)) == page["count"]
+    r = await stack.http.get("/matters", params={"cursor": "bm90LWEtY3Vyc29y"}, headers=headers)
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "cursor"], r.text
+
+
+async def test_a_matter_is_read_from_the_projection_unless_the_live_state_is_asked_for(stack: Stack) -> None:
+    m = await stack.open("projection-read")
+    await stack.detail(m["id"])  # live: the workflow answers
+
+    async def projected() -> dict[str, Any] | None:
+        r = await stack.http.get(f"/matters/{m['id']}", headers=stack.auth("manager"))
+        return r.json() if r.status_code == 200 and r.json()["source"] == "projection" else None
+
+    d = await eventually(projected)
+    assert d["external_ref"] == m["external_ref"] and d["outstanding"] == m["outstanding"]
+    live = (await stack.http.get(f"/matters/{m['id']}", params={"live": "true"},
+                                 headers=stack.auth("manager"))).json()
+    assert live["source"] == "workflow" and live["stage"] in ("notice", "reminders", "negotiation", "legal_review")

@@ -117,3 +117,27 @@ async def test_children_come_in_order(factory: Factory) -> None:
         assert (doc.sha256, doc.version_id, doc.size) == ("ab" * 32, "v1", 12345)
         assert await q.get_matter(s, "no-such-matter") is None
         assert await q.list_timeline(s, "no-such-matter") == []
+
+
+async def test_keyset_pages_follow_the_list_order_and_counts_can_be_capped(factory: Factory) -> None:
+    ids = await seed(factory)
+    order = [ids[n] for n in ("n2", "n1", "b1", "a2", "a1")]
+    async with factory() as s:
+        seen: list[str] = []
+        after = None
+        while True:
+            rows, total = await q.list_matters(s, limit=2, after=after)
+            if not rows:
+                break
+            seen += [r.id for r in rows]
+            after = (rows[-1].created_at, rows[-1].id)
+        assert seen == order and total == 5
+        rows, _ = await q.list_matters(s, stage="referral")
+        assert [r.id for r in rows] == [ids["b1"], ids["a2"]]
+        after_b1 = (rows[0].created_at, rows[0].id)
+        rows, total = await q.list_matters(s, stage="referral", after=after_b1)  # a filter and a cursor
+        assert [r.id for r in rows] == [ids["a2"]] and total == 2
+        _, capped = await q.list_matters(s, count_limit=2)
+        assert capped == 3  # "more than 2": the caller knows without counting all five
+        _, exact = await q.list_matters(s, count_limit=10)
+        assert exact == 5
