@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test unit lint bench bench-history bench-portfolio clean-var
+.PHONY: install run test unit lint bench bench-history bench-portfolio bench-api clean-var
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,11 @@ bench-history: install
 ## BENCH_ARGS: e.g. "--matters 300 --workers 2 --kill" or "--letters 10000" (see python -m bench.portfolio -h).
 bench-portfolio: install
 	$(BIN)/python -m bench.portfolio $(BENCH_ARGS)
+
+## API reads (list, filters, deep pages, detail) on a PostgreSQL projection of 100,000 matters.
+## BENCH_ARGS: e.g. "--matters 20000 --concurrency 10" (PostgreSQL: RECOVERY_BENCH_PG_URL, an admin URL).
+bench-api: install
+	$(BIN)/python -m bench.api $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var

@@ -201,6 +201,19 @@ class Matter(Base):
     updated_at: Mapped[datetime]
 
 
+class OverdueGroup(Base):
+    """Each (time zone, policy-day length) some matter has: what a days-past-due filter is built from.
+
+    A handful of rows, kept by the projection as matters open, so a filter never scans every
+    matter to find them. `timezone` "" and `day_seconds` 0 stand for a matter's NULL.
+    """
+
+    __tablename__ = "overdue_groups"
+
+    timezone: Mapped[str] = mapped_column(String(64), primary_key=True)
+    day_seconds: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
 class Party(Base):
     """A borrower, guarantor or creditor of a matter. Holds PII: never log these rows."""
 

@@ -38,7 +38,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from domain.allocation import Balance
 from domain.dates import OverdueClock, PolicyClock, days_past_due
 from store.db import write_session
-from store.models import Document, Matter, Party, Payment, Promise, TimelineEvent
+from store.models import Document, Matter, OverdueGroup, Party, Payment, Promise, TimelineEvent
 from store.records import LegacyMatterStatus, MatterOpened, ProjectionUpdate, StatusRecord
 
 log = logging.getLogger(__name__)
@@ -232,8 +232,11 @@ def _opening_values(opened: MatterOpened) -> dict[str, Any]:
 
 async def _open(session: AsyncSession, openings: Sequence[MatterOpened]) -> None:
     conn = await session.connection()
-    await conn.execute(_insert(session, Matter.__table__).on_conflict_do_nothing(),
-                       [_opening_values(o) for o in openings])
+    values = [_opening_values(o) for o in openings]
+    await conn.execute(_insert(session, Matter.__table__).on_conflict_do_nothing(), values)
+    groups = {(v["timezone"] or "", v["day_seconds"] or 0) for v in values}
+    await conn.execute(_insert(session, OverdueGroup.__table__).on_conflict_do_nothing(),
+                       [{"timezone": tz, "day_seconds": ds} for tz, ds in sorted(groups)])
     refs = {o.intake.external_ref for o in openings}
     ids = {o.matter_id for o in openings}
     rows = (await session.execute(

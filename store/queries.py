@@ -21,7 +21,17 @@ from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.dates import overdue_cutoff
-from store.models import Document, EvidenceBundle, Matter, Party, Payment, Promise, TimelineEvent, Upload
+from store.models import (
+    Document,
+    EvidenceBundle,
+    Matter,
+    OverdueGroup,
+    Party,
+    Payment,
+    Promise,
+    TimelineEvent,
+    Upload,
+)
 
 MAX_LIMIT = 500
 MAX_DAYS_PAST_DUE = 36_500  # a century: the largest bound a days-past-due filter takes
@@ -47,9 +57,10 @@ async def days_past_due_condition(
     for bound in (min_days, max_days):
         if bound is not None and not 0 <= bound <= MAX_DAYS_PAST_DUE:
             raise ValueError(f"days past due bounds must be between 0 and {MAX_DAYS_PAST_DUE}")
-    groups = (await session.execute(select(Matter.timezone, Matter.day_seconds).distinct())).all()
+    groups = (await session.execute(select(OverdueGroup.timezone, OverdueGroup.day_seconds))).all()
     conditions = []
-    for timezone, day_seconds in groups:
+    for tz_or_empty, ds_or_zero in groups:
+        timezone, day_seconds = tz_or_empty or None, ds_or_zero or None
         tz, ds = timezone or "UTC", day_seconds or 86400
         parts: list[ColumnElement[bool]] = [
             Matter.timezone.is_(None) if timezone is None else Matter.timezone == timezone,

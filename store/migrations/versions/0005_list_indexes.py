@@ -1,17 +1,21 @@
-"""Indexes for the matters list at portfolio scale: its order (created_at, id) and common filters.
+"""The matters list at portfolio scale: indexes for its order (created_at, id) and common filters, and
+`overdue_groups`, the few (time zone, policy-day) pairs a days-past-due filter is built from.
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02
 
 With 100,000 matters a page of the list sorted by `created_at, id` was a sequential scan and a sort;
-with these it is an index range scan, and keyset pagination (`cursor`) reads only the page.
+with these it is an index range scan, and keyset pagination (`cursor`) reads only the page. A
+days-past-due filter read `SELECT DISTINCT timezone, day_seconds FROM matters` on every request (a
+scan of every matter); it now reads `overdue_groups`, kept by the projection and back-filled here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
@@ -29,8 +33,16 @@ INDEXES = {
 def upgrade() -> None:
     for name, columns in INDEXES.items():
         op.create_index(name, "matters", columns)
+    op.create_table(
+        "overdue_groups",
+        sa.Column("timezone", sa.String(64), primary_key=True),
+        sa.Column("day_seconds", sa.Integer, primary_key=True),
+    )
+    op.execute("INSERT INTO overdue_groups (timezone, day_seconds) "
+               "SELECT DISTINCT coalesce(timezone, ''), coalesce(day_seconds, 0) FROM matters")
 
 
 def downgrade() -> None:
+    op.drop_table("overdue_groups")
     for name in INDEXES:
         op.drop_index(name, table_name="matters")

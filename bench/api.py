@@ -1,0 +1,269 @@
+"""`make bench-api`: the API's reads on a PostgreSQL projection of a portfolio (default 100,000 matters).
+
+    python -m bench.api [--matters 100000] [--requests 200] [--concurrency 10] [--keep-db]
+
+A fresh database on the PostgreSQL at `RECOVERY_BENCH_PG_URL` (an admin URL; default
+postgresql://postgres@127.0.0.1:5432/postgres) is migrated and seeded with matters whose rows are
+exactly what the projection writes (`store.projection`'s own row builders): stages, days past due,
+firms and creation times spread as in a real portfolio. The API runs as its own process under
+uvicorn (`python -m bench.api serve`), reading the projection (no Temporal call on these routes).
+Each route is timed sequentially and with `--concurrency` clients at once; printed: p50/p95/p99 in
+ms and requests/s, and, measured in the same run, the ratio of a deep page by `offset` (the old way)
+to the same page by `cursor`. Nothing is asserted here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import random
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVE = "serve"
+ADMIN_URL = os.environ.get("RECOVERY_BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+STAGES = [("reminders", 30), ("negotiation", 20), ("legal_review", 15), ("referral", 10), ("notice", 10),
+          ("closed", 15)]
+FIRMS = ["King & Wood Mallesons", "Zhong Lun", "Fangda Partners", "JunHe", "Example LLP"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Seeding
+# ---------------------------------------------------------------------------------------------------
+def _intake_template() -> Any:
+    from domain.matter import MatterIntake
+
+    cny = lambda amount: {"amount": amount, "currency": "CNY"}  # noqa: E731
+    return MatterIntake.model_validate({
+        "external_ref": "BENCH-0", "policy": "standard",
+        "creditor": {"name": "华夏示范银行股份有限公司北京分行"},
+        "borrower": {"name": "张伟", "id_number": "110105198001011234", "locale": "zh-CN",
+                     "timezone": "Asia/Shanghai"},
+        "contract": {"number": "JK-2024-000123", "signed_on": "2020-03-15", "principal": cny("200000.00"),
+                     "annual_rate": "0.0435"},
+        "overdue": {"since": "2026-09-01", "principal": cny("18000.00"), "interest": cny("1200.00"),
+                    "penalty": cny("218.00"), "fees": cny("100.00")},
+    })
+
+
+def _rows(count: int, now: datetime, first: int, total: int) -> list[dict[str, Any]]:
+    from domain.allocation import Balance
+    from domain.dates import OverdueClock, PolicyClock, days_past_due
+    from domain.money import Money
+    from domain.status import MatterStatus, NextStep, ReferralView
+    from store.projection import _opening_values, _status_values
+    from store.records import MatterOpened, StatusRecord
+    from workflows.contracts import matter_id_for
+
+    rng = random.Random(first)
+    template = _intake_template()
+    stages = [s for s, weight in STAGES for _ in range(weight)]
+    rows = []
+    for i in range(first, first + count):
+        ref = f"BENCH-{i:07d}"
+        mid = matter_id_for(ref)
+        opened_at = now - timedelta(days=365) + timedelta(seconds=i * 365 * 86400 / total + rng.random())
+        dpd = rng.randint(1, 720)
+        since = (opened_at - timedelta(days=dpd)).date()
+        intake = template.model_copy(update={"external_ref": ref,
+                                             "overdue": template.overdue.model_copy(update={"since": since})})
+        opened = MatterOpened(matter_id=mid, workflow_id=f"matter-{mid}", intake=intake, policy_name="standard",
+                              policy_version=2, opened_at=opened_at, opened_by="bench")
+        values = _opening_values(opened)
+        stage = rng.choice(stages)
+        firm = rng.choice(FIRMS) if stage == "referral" else None
+        clock = PolicyClock.start(opened_at, intake.borrower.timezone, 86400)
+        bal = Balance.from_overdue(intake.overdue)
+        status = MatterStatus(
+            matter_id=mid, stage=stage, closure_reason="paid" if stage == "closed" else None,  # type: ignore[arg-type]
+            policy="standard", policy_version=2, balance=bal, original_total=bal.total,
+            paid_total=Money.zero(bal.currency), clock=clock,
+            overdue=OverdueClock.for_matter(clock, since, days_past_due(since, clock.start_date)),
+            risk_grade=rng.choice("ABCDE"),
+            risk_score=rng.randint(0, 100),
+            next_step=None if stage == "closed" else NextStep(name="next step", at=opened_at + timedelta(days=7)),
+            referral=ReferralView(number=1, workflow_id=f"matter-{mid}/referral-1", firm=firm, status="accepted",
+                                  since=opened_at) if firm else None,
+            updated_at=opened_at,
+        )
+        values.update(_status_values(StatusRecord(seq=1, status=status)))
+        values["status_seq"] = 1
+        rows.append(values)
+    return rows
+
+
+async def seed(url: str, count: int) -> list[str]:
+    from sqlalchemy import insert, text
+
+    from store.db import make_engine
+    from store.models import Matter
+
+    engine = make_engine(url)
+    now = datetime.now(UTC)
+    ids: list[str] = []
+    started = time.monotonic()
+    try:
+        batch = 5_000
+        for start in range(0, count, batch):
+            rows = _rows(min(batch, count - start), now, first=start, total=count)
+            async with engine.begin() as conn:
+                await conn.execute(insert(Matter), rows)
+            ids += [r["id"] for r in rows]
+            print(f"\r  seeded {len(ids):,} matters", end="", flush=True)
+        async with engine.begin() as conn:  # what the projection keeps as matters open
+            await conn.execute(text("INSERT INTO overdue_groups (timezone, day_seconds) SELECT DISTINCT "
+                                    "coalesce(timezone, ''), coalesce(day_seconds, 0) FROM matters "
+                                    "ON CONFLICT DO NOTHING"))
+            await conn.execute(text("ANALYZE matters"))
+    finally:
+        await engine.dispose()
+    print(f" in {time.monotonic() - started:.0f} s")
+    return ids
+
+
+# ---------------------------------------------------------------------------------------------------
+# The API under test, in its own process
+# ---------------------------------------------------------------------------------------------------
+async def serve(url: str, port: int) -> None:
+    import uvicorn
+    from temporalio.client import Client
+
+    from api.app import create_app
+    from settings import Settings
+    from store.db import make_engine, make_sessionmaker
+    from store.evidence import EvidenceStore
+
+    settings = Settings(database_url=url, environment="development", var_dir=Path("/tmp") / "bench-api-var")
+    engine = make_engine(url, pool_size=20, max_overflow=0)
+    temporal = await Client.connect("127.0.0.1:1", lazy=True)  # these routes never call it
+    evidence = EvidenceStore(bucket="unused", endpoint_url="http://127.0.0.1:1", access_key_id="x",
+                             secret_access_key="y")
+    app = create_app(settings, temporal=temporal, sessionmaker=make_sessionmaker(engine), evidence=evidence)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    await uvicorn.Server(config).serve()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------------------------------
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
+
+
+async def _time(client: Any, paths: list[str], concurrency: int) -> tuple[list[float], float]:
+    queue = list(paths)
+    times: list[float] = []
+
+    async def one() -> None:
+        while queue:
+            path = queue.pop()
+            t = time.perf_counter()
+            r = await client.get(path)
+            times.append((time.perf_counter() - t) * 1000)
+            if r.status_code != 200:
+                raise RuntimeError(f"{path}: {r.status_code} {r.text[:200]}")
+
+    started = time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(concurrency)))
+    return times, len(paths) / (time.perf_counter() - started)
+
+
+async def measure(base: str, key: str, ids: list[str], requests: int, concurrency: int) -> dict[str, float]:
+    import httpx
+
+    rng = random.Random(1)
+    async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {key}"}, timeout=60,
+                                 limits=httpx.Limits(max_connections=concurrency + 2)) as client:
+        # A cursor deep in the list (the 50,000th matter, or half way): what a user paging far gets.
+        deep = min(50_000, len(ids) // 2)
+        cursor = None
+        page = (await client.get("/matters", params={"limit": 200})).json()
+        cursor = page["next_cursor"]
+        for _ in range(deep // 200 - 1):
+            cursor = (await client.get("/matters", params={"limit": 200, "cursor": cursor})).json()["next_cursor"]
+        routes = {
+            "list (limit 50)": ["/matters?limit=50"] * requests,
+            "list by stage": ["/matters?limit=50&stage=negotiation"] * requests,
+            "list min_days_past_due=60": ["/matters?limit=50&min_days_past_due=60"] * requests,
+            f"deep page by cursor (~{deep:,})": [f"/matters?limit=50&cursor={cursor}"] * requests,
+            f"deep page by offset ({deep:,})": [f"/matters?limit=50&offset={deep}"] * requests,
+            "detail (projection)": [f"/matters/{rng.choice(ids)}" for _ in range(requests)],
+        }
+        for path in list(routes.values())[0][:5]:  # warm the pool and the caches
+            await client.get(path)
+        print(f"\n{'route':34} {'mode':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8}")
+        p99: dict[str, float] = {}
+        for name, paths in routes.items():
+            for mode, conc in (("sequential", 1), (f"{concurrency} clients", concurrency)):
+                times, rate = await _time(client, paths, conc)
+                p99[f"{name} {mode}"] = _pct(times, 99)
+                print(f"{name:34} {mode:>12} {statistics.median(times):8.1f} {_pct(times, 95):8.1f} "
+                      f"{_pct(times, 99):8.1f} {rate:8.0f}")
+    return p99
+
+
+async def run(args: argparse.Namespace) -> None:
+    import psycopg
+
+    from infra.services import free_port, http_ok
+    from store import apikeys
+    from store.db import make_engine, make_sessionmaker, migrate, write_session
+
+    name = "recovery_bench_api_" + uuid.uuid4().hex[:8]
+    admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
+    admin.execute(f'CREATE DATABASE "{name}"')
+    url = ADMIN_URL.rsplit("/", 1)[0] + "/" + name
+    proc = None
+    try:
+        print(f"== API reads on a PostgreSQL projection of {args.matters:,} matters ({name})")
+        await asyncio.to_thread(migrate, url)
+        ids = await seed(url, args.matters)
+        engine = make_engine(url)
+        async with write_session(make_sessionmaker(engine)) as session:
+            key, _ = await apikeys.create_key(session, role="manager", name="bench")
+        await engine.dispose()
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "bench.api", SERVE, url, str(port)], cwd=ROOT)
+        deadline = time.monotonic() + 60
+        while not http_ok(f"http://127.0.0.1:{port}/openapi.json"):
+            if time.monotonic() > deadline or proc.poll() is not None:
+                raise RuntimeError("the API did not start")
+            await asyncio.sleep(0.2)
+        p99 = await measure(f"http://127.0.0.1:{port}", key, ids, args.requests, args.concurrency)
+        deep = [k for k in p99 if k.startswith("deep page by offset") and "clients" in k][0]
+        cur = [k for k in p99 if k.startswith("deep page by cursor") and "clients" in k][0]
+        print(f"\ndeep page, {args.concurrency} clients, p99: offset {p99[deep]:.1f} ms / cursor {p99[cur]:.1f} ms"
+              f" = {p99[deep] / p99[cur]:.1f}x")
+        print("(intake is not measured here: it needs Temporal and a worker; see `make bench-portfolio`)")
+    finally:
+        if proc is not None:
+            proc.terminate()
+            proc.wait(timeout=30)
+        if not args.keep_db:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == SERVE:
+        asyncio.run(serve(sys.argv[2], int(sys.argv[3])))
+        return
+    parser = argparse.ArgumentParser(prog="python -m bench.api", description=__doc__.split("\n")[0])
+    parser.add_argument("--matters", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=200, help="requests per route and mode")
+    parser.add_argument("--concurrency", type=int, default=10)
+    parser.add_argument("--keep-db", action="store_true")
+    asyncio.run(run(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    main()
