@@ -211,6 +211,39 @@ async def measure(base: str, key: str, ids: list[str], requests: int, concurrenc
     return p99
 
 
+def _rss_mib(pid: int) -> tuple[float, float]:
+    """(current RSS, peak RSS) of a process, in MiB, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+
+async def measure_upload(base: str, key: str, matter_id: str, pid: int, megabytes: int) -> None:
+    """An oversized evidence upload (declared, then streamed without a length): the API's memory."""
+    import httpx
+
+    chunk = b"\0" * (1 << 20)
+
+    async def body() -> Any:
+        for _ in range(megabytes):
+            yield chunk
+
+    params = {"file_name": "huge.pdf", "description": "d", "proves": "p", "source": "s"}
+    headers = {"Authorization": f"Bearer {key}", "Content-Type": "application/pdf"}
+    before, _ = _rss_mib(pid)
+    async with httpx.AsyncClient(base_url=base, timeout=300) as client:
+        for label, extra in (("declared Content-Length", {"Content-Length": str(megabytes << 20)}),
+                             ("streamed, no length", {})):
+            try:
+                r = await client.post(f"/matters/{matter_id}/evidence", params=params, content=body(),
+                                      headers={**headers, **extra})
+                answer = str(r.status_code)
+            except httpx.HTTPError as exc:  # the server may close the connection after its 413
+                answer = f"connection closed ({type(exc).__name__})"
+            now, peak = _rss_mib(pid)
+            print(f"upload of {megabytes} MB, {label}: {answer}; API RSS {before:.0f} -> {now:.0f} MiB "
+                  f"(peak {peak:.0f} MiB)")
+
+
 async def run(args: argparse.Namespace) -> None:
     import psycopg
 
@@ -238,6 +271,8 @@ async def run(args: argparse.Namespace) -> None:
             if time.monotonic() > deadline or proc.poll() is not None:
                 raise RuntimeError("the API did not start")
             await asyncio.sleep(0.2)
+        if args.upload_mb:
+            await measure_upload(f"http://127.0.0.1:{port}", key, ids[0], proc.pid, args.upload_mb)
         p99 = await measure(f"http://127.0.0.1:{port}", key, ids, args.requests, args.concurrency)
         deep = [k for k in p99 if k.startswith("deep page by offset") and "clients" in k][0]
         cur = [k for k in p99 if k.startswith("deep page by cursor") and "clients" in k][0]
@@ -262,6 +297,8 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200, help="requests per route and mode")
     parser.add_argument("--concurrency", type=int, default=10)
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--upload-mb", type=int, default=300,
+                        help="first send an evidence upload this large (refused: 413) and print the API's memory")
     asyncio.run(run(parser.parse_args()))
 
 
