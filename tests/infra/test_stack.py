@@ -672,6 +672,50 @@ def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_complete
 
 
 @pytest.mark.integration
+def test_temporal_and_seaweedfs_killed_mid_run_are_restarted_and_every_matter_completes_once(tmp_path: Path) -> None:
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports, "--demo") as stack:
+        deadline = time.monotonic() + 120
+        while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        killed = stack.children()
+        os.killpg(killed["temporal"], signal.SIGKILL)  # the demo's matters are mid-ladder: timers pending
+        os.killpg(killed["seaweedfs"], signal.SIGKILL)  # and reminder letters still to store
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+                "temporal restarted" in stack.output() and "seaweedfs restarted" in stack.output()):
+            time.sleep(0.5)
+        assert "temporal restarted" in stack.output() and "seaweedfs restarted" in stack.output(), stack.output()
+        made = None
+        deadline = time.monotonic() + 60
+        while made is None or made.returncode != 0:  # the API answers again once the database is back
+            made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
+                                  env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
+            assert time.monotonic() < deadline, made.stdout + made.stderr
+        key = made.stdout.strip().splitlines()[-1]
+        now: dict[str, str] = {}
+        deadline = time.monotonic() + 180
+        while time.monotonic() < deadline:
+            try:
+                now = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
+            except OSError:
+                now = {}
+            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
+                break
+            time.sleep(1)
+        assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
+        for m in _api_json(ports, "/matters?limit=200", key)["data"]:
+            docs = _api_json(ports, f"/matters/{m['id']}/documents", key)["data"]
+            kinds = [d["kind"] for d in docs]
+            assert "collection_notice" in kinds and len({d["id"] for d in docs}) == len(docs), docs
+            assert kinds.count("collection_notice") == 1, docs  # stored once, whatever was retried
+        final = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(final, ports)
+
+
+@pytest.mark.integration
 def test_up_with_postgresql(tmp_path: Path, pg_url: str) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     with recovery_up(var_dir, ports, env={"RECOVERY_DATABASE_URL": pg_url}) as stack:
