@@ -728,6 +728,58 @@ def test_up_with_postgresql(tmp_path: Path, pg_url: str) -> None:
 
 
 @pytest.mark.integration
+@pytest.mark.timeout(600)
+def test_the_database_away_for_a_minute_stalls_nothing_and_the_projection_catches_up(
+    tmp_path: Path, pg_databases: Any
+) -> None:
+    """Before: the projection's local activity failing after its retries failed the whole workflow
+    (its ApplicationError was not caught), so every matter writing during the outage died silently."""
+    import psycopg
+
+    from tests.conftest import PG_ADMIN_URL
+
+    url = pg_databases()
+    name = url.rsplit("/", 1)[1]
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    with recovery_up(var_dir, ports, "--demo", env={"RECOVERY_DATABASE_URL": url}, timeout=120) as stack:
+        made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
+                              env=ports.env(var_dir, RECOVERY_DATABASE_URL=url), capture_output=True, text=True,
+                              timeout=60)
+        key = made.stdout.strip().splitlines()[-1]
+        deadline = time.monotonic() + 120
+        while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
+            time.sleep(0.25)
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as admin:
+            # The database goes away while the demo's matters move: no new connection, the open ones cut.
+            admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (name,))
+            try:
+                time.sleep(5)
+                assert http_get(f"http://127.0.0.1:{ports.api}/health") == 503  # said, not hidden
+                time.sleep(55)
+            finally:
+                admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
+        now: dict[str, str] = {}
+        deadline = time.monotonic() + 240  # the projection retries after 60 s, then 120 s, ...
+        while time.monotonic() < deadline:
+            try:
+                now = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
+            except OSError:
+                now = {}
+            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
+                break
+            time.sleep(2)
+        assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
+        for m in _api_json(ports, "/matters?limit=200", key)["data"]:
+            live = _api_json(ports, f"/matters/{m['id']}?live=true", key)
+            assert (live["stage"], live["paid_total"]) == (m["stage"], m["paid_total"]), (live, m)
+        final = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone(final, ports)
+
+
+@pytest.mark.integration
 def test_sigint_while_starting_leaves_nothing_running(tmp_path: Path) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     pid_file = var_dir / "run" / "stack.json"

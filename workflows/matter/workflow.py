@@ -841,8 +841,10 @@ class MatterWorkflow:
                 PROJECT, update, start_to_close_timeout=PROJECT_TIMEOUT, retry_policy=PROJECT_RETRY,
                 summary="write the projection",
             )
-        except ActivityError:
+        except (ActivityError, ApplicationError, TimeoutError):
             # Nothing is lost: the records stay in the outbox (in the state) for the next attempt.
+            # (A local activity that fails after its retries surfaces as its own ApplicationError,
+            # not wrapped in an ActivityError: a database away for a minute failed whole matters.)
             published.failures += 1
             published.failing_since = published.failing_since or now
             factor = min(2 ** (published.failures - 1), MAX_BACKOFF_FACTOR)
