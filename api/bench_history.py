@@ -35,7 +35,6 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +49,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, letters_queue
-from api.history import cursor_key, first_position, history_page, matter_history
+from api.history import _money, _nonzero, _parse_time, _when, cursor_key, first_position, history_page, matter_history
 from api.schemas import HistoryEntry
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake
@@ -371,32 +370,8 @@ class _OldHistoryNotFound(LookupError):
     pass
 
 
-def _old_money(value: Any) -> str:
-    try:
-        return str(Money.model_validate(value))
-    except Exception:  # a malformed old payload: say so rather than fail the whole history
-        return "an unreadable amount"
-
-
-def _old_nonzero(value: Any) -> bool:
-    try:
-        return isinstance(value, dict) and Decimal(str(value.get("amount", "0"))) != 0
-    except InvalidOperation:
-        return False
-
-
-def _old_when(event: HistoryEvent) -> datetime:
-    return event.event_time.ToDatetime(tzinfo=UTC)
-
-
-def _old_parse_time(value: Any, fallback: datetime) -> datetime:
-    if isinstance(value, str):
-        try:
-            parsed = datetime.fromisoformat(value)
-            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-        except ValueError:
-            pass
-    return fallback
+# The old reader's small helpers were the ones `api.history` still uses: call those.
+_old_money, _old_nonzero, _old_when, _old_parse_time = _money, _nonzero, _when, _parse_time
 
 
 class _OldReader:
