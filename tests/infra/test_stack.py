@@ -636,6 +636,21 @@ def _api_json(ports: UpPorts, path: str, key: str) -> Any:
         return json.loads(resp.read())
 
 
+def settled_demo(ports: UpPorts, key: str, timeout: float) -> dict[str, str]:
+    """The demo matters' stages once all six are in legal review or closed (or whatever they are at `timeout`)."""
+    now: dict[str, str] = {}
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            now = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
+        except OSError:  # the API may be between restarts
+            now = {}
+        if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
+            break
+        time.sleep(1)
+    return now
+
+
 @pytest.mark.integration
 def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_completes_once(tmp_path: Path) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
@@ -649,16 +664,7 @@ def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_complete
         made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
                               env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
         key = made.stdout.strip().splitlines()[-1]
-
-        def stages() -> dict[str, str]:
-            return {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
-
-        deadline = time.monotonic() + 150  # the demo: all six settle within about a minute of running
-        while time.monotonic() < deadline:
-            now = stages()
-            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
-                break
-            time.sleep(1)
+        now = settled_demo(ports, key, timeout=150)
         assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
         assert stack.children()["worker"] != killed["worker"] and stack.children()["letters"] != killed["letters"]
         for m in _api_json(ports, "/matters?limit=200", key)["data"]:
@@ -693,16 +699,7 @@ def test_temporal_and_seaweedfs_killed_mid_run_are_restarted_and_every_matter_co
                                   env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
             assert time.monotonic() < deadline, made.stdout + made.stderr
         key = made.stdout.strip().splitlines()[-1]
-        now: dict[str, str] = {}
-        deadline = time.monotonic() + 180
-        while time.monotonic() < deadline:
-            try:
-                now = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
-            except OSError:
-                now = {}
-            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
-                break
-            time.sleep(1)
+        now = settled_demo(ports, key, timeout=180)
         assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
         for m in _api_json(ports, "/matters?limit=200", key)["data"]:
             docs = _api_json(ports, f"/matters/{m['id']}/documents", key)["data"]
@@ -759,16 +756,7 @@ def test_the_database_away_for_a_minute_stalls_nothing_and_the_projection_catche
                 time.sleep(55)
             finally:
                 admin.execute(f'ALTER DATABASE "{name}" WITH ALLOW_CONNECTIONS true')
-        now: dict[str, str] = {}
-        deadline = time.monotonic() + 240  # the projection retries after 60 s, then 120 s, ...
-        while time.monotonic() < deadline:
-            try:
-                now = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
-            except OSError:
-                now = {}
-            if len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}:
-                break
-            time.sleep(2)
+        now = settled_demo(ports, key, timeout=240)
         assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
         for m in _api_json(ports, "/matters?limit=200", key)["data"]:
             live = _api_json(ports, f"/matters/{m['id']}?live=true", key)
