@@ -6,7 +6,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: install run test unit lint bench bench-history bench-portfolio bench-api clean-var
+.PHONY: install run test unit lint bench bench-history bench-portfolio bench-api bench-intake clean-var
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,11 @@ bench-portfolio: install
 ## BENCH_ARGS: e.g. "--matters 20000 --concurrency 10" (PostgreSQL: RECOVERY_BENCH_PG_URL, an admin URL).
 bench-api: install
 	$(BIN)/python -m bench.api $(BENCH_ARGS)
+
+## Intake and reads while letters are produced, on the real local stack, render niceness 0 vs 10.
+## BENCH_ARGS: e.g. "--backlog 600 --intakes 200" (see python -m bench.intake -h).
+bench-intake: install
+	$(BIN)/python -m bench.intake $(BENCH_ARGS)
 
 clean-var:
 	rm -rf var

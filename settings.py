@@ -24,6 +24,10 @@ ROOT = Path(__file__).resolve().parent
 OLD_KEYS_VAR = "RECOVERY_ENCRYPTION_OLD_KEYS"
 
 
+# An inherited listening socket for `python -m api` (set by `recovery up`, which binds the API port once).
+API_SOCKET_FD_ENV = "RECOVERY_API_SOCKET_FD"
+
+
 class Settings(BaseSettings):
     """Every knob of the system. Env var = `RECOVERY_` + field name in upper case."""
 
@@ -67,6 +71,8 @@ class Settings(BaseSettings):
     # threads of the worker), how many workflows to keep in memory between their tasks
     worker_role: Literal["all", "workflows", "letters"] = "all"
     render_processes: int | None = Field(default=None, ge=0)  # None: one per CPU
+    # How much lower the render processes' CPU priority is (nice): intakes, reads and workflow tasks first.
+    render_niceness: int = Field(default=10, ge=0, le=19)
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
     # Temporal's workflow sandbox re-imports the workflow modules for every workflow it starts or
     # replays (about 30 ms of CPU each: a burst of matters starves the worker). The tests run every
@@ -77,6 +83,15 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+
+    # The local stack (`recovery up`): how many processes of each kind it runs and supervises. The API
+    # processes share one listening socket (the launcher's), so any of them answers and the loss of
+    # one loses nothing queued; worker processes share their task queues through Temporal.
+    api_processes: int = Field(default=2, ge=1, le=32)
+    workflow_processes: int = Field(default=1, ge=1, le=32)
+    letter_processes: int = Field(default=1, ge=1, le=32)
+    # Seconds before a dead child is started again (doubling on each death, up to 30 s).
+    restart_delay: float = Field(default=1.0, gt=0, le=3600)
 
     # Escalation policies (*.yaml), validated when a process starts
     policy_dir: Path = ROOT / "policies"

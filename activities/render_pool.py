@@ -23,8 +23,15 @@ from documents.renderer import RenderedDocument, render
 log = logging.getLogger(__name__)
 
 
-def _warm() -> None:
-    """In each new process: prepare every template once, so the first letters are not slow."""
+def _warm(niceness: int = 0) -> None:
+    """In each new process: lower its priority by `niceness`, then prepare every template once, so
+    the first letters are not slow.
+
+    Rendering is batch work: when the cores are busy, an intake, a read or a workflow task (people
+    and deadlines wait on those) should run first, and a letter a moment later (`bench.intake`).
+    """
+    if niceness:
+        os.nice(niceness)
     from documents.contexts import KINDS, LOCALES
     from documents.renderer import prepared_template
 
@@ -39,8 +46,9 @@ def _warm() -> None:
 class RenderPool:
     """`await pool.render(kind, context)`: the same result as `documents.renderer.render`, off-process."""
 
-    def __init__(self, processes: int | None = None) -> None:
+    def __init__(self, processes: int | None = None, niceness: int = 0) -> None:
         self.processes = max(1, processes or (os.cpu_count() or 1))
+        self.niceness = niceness
         self._executor: ProcessPoolExecutor | None = None
         self._lock = threading.Lock()
 
@@ -48,7 +56,8 @@ class RenderPool:
         with self._lock:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
-                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm
+                    max_workers=self.processes, mp_context=multiprocessing.get_context("spawn"), initializer=_warm,
+                    initargs=(self.niceness,),
                 )
             return self._executor
 

@@ -9,6 +9,8 @@ OpenAPI docs are at `/docs`.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -32,6 +34,9 @@ log = logging.getLogger(__name__)
 
 # A request waits for S3 at most a few times (2 + 3) s: a hung store is a prompt 503, not a hang.
 API_S3_TIMEOUTS = {"connect_timeout": 2, "read_timeout": 3, "max_attempts": 2}
+# Each database round trip of a request (a query, a commit, waiting for a pooled connection): at most
+# this many seconds, then 503 naming the database (`store.db.BoundedSession`).
+API_DB_TIMEOUT = 5.0
 
 
 def create_app(
@@ -50,10 +55,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         owned_engine = None
         if app.state.temporal is None:
-            app.state.temporal = await connect(settings, identity="recovery-api")
+            app.state.temporal = await connect(settings, identity=f"recovery-api-{os.getpid()}@{socket.gethostname()}")
         if app.state.sessionmaker is None:
             owned_engine = make_engine(settings.db_url)
-            app.state.sessionmaker = make_sessionmaker(owned_engine)
+            app.state.sessionmaker = make_sessionmaker(owned_engine, timeout=API_DB_TIMEOUT)
         app.state.engine = app.state.sessionmaker.kw["bind"]
         if app.state.evidence is None:
             app.state.evidence = EvidenceStore.from_settings(settings, **API_S3_TIMEOUTS)

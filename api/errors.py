@@ -28,6 +28,8 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from store.db import DatabaseTimeout
+
 log = logging.getLogger("api.errors")
 
 
@@ -175,6 +177,12 @@ def install(app: FastAPI) -> None:
         log.warning("database unavailable on %s %s: %s", request.method, request.url.path, type(exc).__name__)
         return JSONResponse({"detail": "the database is unavailable; retry"}, status_code=503,
                             headers={"Retry-After": "5"})
+
+    @app.exception_handler(DatabaseTimeout)
+    async def _database_hung(request: Request, exc: DatabaseTimeout) -> JSONResponse:
+        log.warning("database did not answer on %s %s within %g s", request.method, request.url.path, exc.seconds)
+        return JSONResponse({"detail": f"the database did not answer within {exc.seconds:g} s; retry"},
+                            status_code=503, headers={"Retry-After": "5"})
 
     @app.exception_handler(BotoCoreError)
     async def _s3_down(request: Request, exc: Exception) -> JSONResponse:

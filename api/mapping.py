@@ -10,6 +10,7 @@ due and the policy's today are computed here, at the request's time.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralEndedPublic, ReferralPublic
@@ -104,3 +105,56 @@ def row_fields(row: Matter, now: datetime) -> dict[str, Any]:
 
 def matter_public(row: Matter, now: datetime) -> MatterPublic:
     return MatterPublic(**row_fields(row, now))
+
+
+# ---- the list's fast path ----------------------------------------------------------------------------
+# A page of 50 matters validated field by field (Money's validators are Python) cost ~3.5 ms of the
+# list's ~15: most of its time. The stored status is JSON the workflow wrote from the very models
+# `MatterPublic` is built from, so a list item is picked from it as is; `pydantic_core.to_json`
+# then writes what the validated path would (a test compares the two on every kind of status).
+_ATTENTION = tuple(AttentionPublic.model_fields)
+_REFERRAL = tuple(ReferralPublic.model_fields)
+_ENDED = tuple(ReferralEndedPublic.model_fields)
+
+
+def _pick(doc: dict[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:
+    return None if doc is None else {f: doc.get(f) for f in fields}
+
+
+def list_item(row: Matter, now: datetime) -> dict[str, Any]:
+    """`MatterPublic` of `row` as `to_json`-ready values, without validating the stored status again."""
+    st = row.status
+    if not st:
+        return MatterPublic(**_legacy_public(row, now)).model_dump(mode="json")
+    mid = st["matter_id"]
+    balance = st["balance"]
+    parts = [balance[k] for k in ("costs", "fees", "penalty", "interest", "principal")]
+    total = sum((Decimal(p["amount"]) for p in parts), Decimal(0))
+    nxt = st.get("next_step")
+    referral = st.get("referral")
+    return {
+        "id": mid,
+        "external_ref": row.external_ref,
+        "workflow_id": f"matter-{mid}",
+        "stage": st["stage"],
+        "closure_reason": st.get("closure_reason"),
+        "policy": st["policy"],
+        "policy_version": st["policy_version"],
+        "outstanding": {"amount": format(total, "f"), "currency": parts[0]["currency"]},
+        "balance": {k: balance[k] for k in ("costs", "fees", "penalty", "interest", "principal")},
+        "paid_total": st["paid_total"],
+        "days_past_due": OverdueClock.model_validate(st["overdue"]).days_past_due(now),
+        "overdue_since": st["overdue"]["overdue_since"],
+        "risk_grade": st.get("risk_grade"),
+        "risk_score": st.get("risk_score"),
+        "next_step": nxt["name"] if nxt else None,
+        "next_step_at": nxt["at"] if nxt else None,
+        "negotiation_ends_on": st.get("negotiation_ends_on"),
+        "referred_firm": referral["firm"] if referral else None,
+        "referral": _pick(referral, _REFERRAL),
+        "last_referral": _pick(st.get("last_referral"), _ENDED),
+        "needs_attention": _pick(st.get("attention"), _ATTENTION),
+        "created_at": row.created_at,
+        "updated_at": st["updated_at"],
+        "links": MatterLinks.paths(mid),
+    }

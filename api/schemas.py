@@ -85,19 +85,17 @@ class MatterLinks(BaseModel):
     retry: str
     referral: str
 
+    @staticmethod
+    def paths(matter_id: str) -> dict[str, str]:
+        base = f"/matters/{matter_id}"
+        return {"self": base, "documents": f"{base}/documents", "history": f"{base}/history",
+                "payments": f"{base}/payments", "promises": f"{base}/promises",
+                "legal_review": f"{base}/legal-review", "retry": f"{base}/attention/retry",
+                "referral": f"{base}/referral"}
+
     @classmethod
     def for_matter(cls, matter_id: str) -> MatterLinks:
-        base = f"/matters/{matter_id}"
-        return cls(
-            self=base,
-            documents=f"{base}/documents",
-            history=f"{base}/history",
-            payments=f"{base}/payments",
-            promises=f"{base}/promises",
-            legal_review=f"{base}/legal-review",
-            retry=f"{base}/attention/retry",
-            referral=f"{base}/referral",
-        )
+        return cls(**cls.paths(matter_id))
 
 
 class AttentionPublic(BaseModel):
@@ -375,6 +373,11 @@ class HistoryPublic(BaseModel):
 
 
 # ---------------------------------------------------------------- health
+class ProcessPublic(BaseModel):
+    state: Literal["up", "restarting"]
+    restarts: int = Field(description="times the launcher has started it again since the stack came up")
+
+
 class HealthPublic(BaseModel):
     status: Literal["ok", "unavailable"]
     checks: dict[str, Literal["up", "down"]]
@@ -383,6 +386,15 @@ class HealthPublic(BaseModel):
         default_factory=dict,
         description="whether a worker polled each task queue in the last 90 s (`workflows`, `letters`); a down "
                     "worker does not make /health 503 (the API still serves), it says so here",
+    )
+    worker_processes: dict[str, int] = Field(
+        default_factory=dict,
+        description="how many worker processes polled each task queue in the last 90 s",
+    )
+    processes: dict[str, ProcessPublic] | None = Field(
+        default=None,
+        description="under `recovery up`: each process its launcher supervises (e.g. `api-2`, `worker-1`), up or "
+                    "being restarted, and how often it was restarted; null when no launcher runs this API",
     )
 
 

@@ -118,6 +118,8 @@ class Service:
     # Linux: the kernel sends SIGTERM to the child if the starting process dies (even by
     # SIGKILL), so a crashed launcher leaves no orphan servers behind.
     die_with_parent: bool = False
+    # File descriptors the child inherits (e.g. a listening socket several API processes share).
+    pass_fds: tuple[int, ...] = ()
     process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -138,6 +140,7 @@ class Service:
             cwd=self.cwd,
             start_new_session=True,
             preexec_fn=_die_with_parent if self.die_with_parent else None,
+            pass_fds=self.pass_fds,
         )
         log.close()
         if wait and self.ready is not None:

@@ -33,6 +33,7 @@ import fcntl
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -57,6 +58,7 @@ from infra.services import (
     seaweedfs_service,
     temporal_service,
 )
+from settings import API_SOCKET_FD_ENV as SOCKET_FD_ENV
 from settings import ROOT, Settings
 
 SEAWEEDFS_PORTS_ENV = "RECOVERY_SEAWEEDFS_PORTS"
@@ -307,6 +309,9 @@ class Stack:
         self.restarts = restarts or Restarts()
         self._deaths: dict[str, list[float]] = {}  # service name -> monotonic times it died
         self._restart_at: dict[str, float] = {}  # service name -> when to start it again
+        self.restarted: dict[str, int] = {}  # service name -> restarts so far (stack.json, /health)
+        self.api_socket: socket.socket | None = None  # the API port, bound once, shared by the API processes
+        self._urls: dict[str, str] = {}
 
     # ---- output and signals ------------------------------------------------------------
     def say(self, message: str = "") -> None:
@@ -364,12 +369,17 @@ class Stack:
             return None
 
     def write_pid_file(self, urls: dict[str, str] | None = None) -> None:
+        if urls is not None:
+            self._urls = urls  # kept for the rewrites that follow (restarts)
         data = {
             "launcher_pid": os.getpid(),
             "var_dir": str(self.plan.var_dir),
             "updated_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "children": {s.name: s.pid for s in self.services if s.pid is not None},
-            "urls": urls or {},
+            # What /health shows (no PIDs there): each supervised child's state and restarts so far.
+            "processes": {s.name: {"state": "up" if s.alive() else "restarting",
+                                   "restarts": self.restarted.get(s.name, 0)} for s in self.services},
+            "urls": self._urls,
         }
         self.plan.run_dir.mkdir(parents=True, exist_ok=True)
         tmp = self.pid_file.with_suffix(".tmp")
@@ -453,6 +463,7 @@ class Stack:
                 delay = min(self.restarts.max_delay, self.restarts.first_delay * 2 ** (len(deaths) - 1))
                 self._restart_at[name] = now + delay
                 self._kill_group(service.pid)  # anything it left behind in its process group
+                self.write_pid_file()
                 self.say(f"{_stamp()} {name} (pid {service.pid}) exited with code {code}; restarting it in "
                          f"{delay:.0f}s (restart {len(deaths)} of at most {self.restarts.max_restarts} "
                          f"in {self.restarts.window:.0f}s); log: {service.log_path}")
@@ -460,6 +471,7 @@ class Stack:
                 del self._restart_at[name]
                 self._mark_log(service.log_path)
                 service.start(wait=False)
+                self.restarted[name] = self.restarted.get(name, 0) + 1
                 self.write_pid_file()
                 self.say(f"{_stamp()} {name} restarted (pid {service.pid})")
 
@@ -516,8 +528,26 @@ class Stack:
             if service.alive():
                 self.say(f"  stopping {service.name} (pid {service.pid})")
             service.stop()
+        if self.api_socket is not None:
+            self.api_socket.close()
+            self.api_socket = None
         if self._lock is not None:  # never another launcher's file (the one that holds the lock)
             self.pid_file.unlink(missing_ok=True)
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A TCP socket listening on host:port that child processes may inherit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host or "0.0.0.0", port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise ServiceError(f"cannot listen on the API port {host}:{port} (RECOVERY_API_PORT): {exc}") from None
+    sock.set_inheritable(True)
+    return sock
 
 
 def _stamp() -> str:
@@ -580,7 +610,8 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
     except (ServiceError, ValueError) as exc:
         return fail(str(exc))
 
-    stack = Stack(plan, out)
+    delay = settings.restart_delay
+    stack = Stack(plan, out, Restarts(first_delay=delay, max_delay=max(delay, Restarts.max_delay)))
     previous = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM)}
     stack.install_signal_handlers()
     code = 0
@@ -651,13 +682,23 @@ def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -
         stack.start(svc, svc.ready, timeout=60)
     stack.say(f"Migrating the database ({masked_url(settings.db_url)}) ...")
     stack.run_once("migrate", "store.migrate", MIGRATE_TIMEOUT)
-    stack.say("Starting the workers (matter workflows; letters) and the API ...")
-    # Two worker processes: workflow tasks never wait behind rendering (see workers/main.py).
-    stack.start(stack.python_service("worker", "workers.main", {"RECOVERY_WORKER_ROLE": "workflows"}), None, 0)
-    stack.start(stack.python_service("letters", "workers.main", {"RECOVERY_WORKER_ROLE": "letters"}), None, 0)
-    api = stack.python_service("api", "api")
+    w, n, a = settings.workflow_processes, settings.letter_processes, settings.api_processes
+    stack.say(f"Starting the workers ({w} for matter workflows, {n} for letters) and {a} API process"
+              f"{'es' if a > 1 else ''} ...")
+    # Workflow tasks never wait behind rendering: letters have their own processes (see workers/main.py).
+    for i in range(1, w + 1):
+        stack.start(stack.python_service(f"worker-{i}", "workers.main", {"RECOVERY_WORKER_ROLE": "workflows"}), None, 0)
+    for i in range(1, n + 1):
+        stack.start(stack.python_service(f"letters-{i}", "workers.main", {"RECOVERY_WORKER_ROLE": "letters"}), None, 0)
+    # The launcher binds the API port once; every API process accepts on that one socket.
+    stack.api_socket = listening_socket(plan.api_host, plan.api_port)
+    fd = stack.api_socket.fileno()
+    for i in range(1, a + 1):
+        api = stack.python_service(f"api-{i}", "api", {SOCKET_FD_ENV: str(fd)})
+        api.pass_fds = (fd,)
+        stack.start(api, None, 0)
     health = plan.api_url + "/health"
-    stack.start(api, lambda: http_status(health) == 200, timeout=health_timeout)
+    stack.wait_for(None, lambda: http_status(health) == 200, health_timeout, what="the API to be ready")
     stack.write_pid_file(urls=_urls(plan, settings))
 
 

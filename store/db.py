@@ -14,11 +14,12 @@ One code path for SQLite (the embedded default under `var/`) and PostgreSQL (pro
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from alembic import command
 from alembic.config import Config
@@ -27,6 +28,7 @@ from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -123,9 +125,117 @@ def make_engine(url: str | URL, **kwargs: Any) -> AsyncEngine:
     return create_async_engine(parsed, **kwargs)
 
 
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions whose objects stay readable after commit (no lazy reloads under asyncio)."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def make_sessionmaker(engine: AsyncEngine, timeout: float | None = None) -> async_sessionmaker[AsyncSession]:
+    """Sessions whose objects stay readable after commit (no lazy reloads under asyncio).
+
+    `timeout`: every database round trip of a session (including waiting for a pooled connection)
+    must finish within this many seconds, else it raises `DatabaseTimeout` at once (see
+    `BoundedSession`); None: no bound (workers, whose activities Temporal already times out).
+    """
+    if timeout is None:
+        return async_sessionmaker(engine, expire_on_commit=False)
+    return async_sessionmaker(engine, expire_on_commit=False, class_=BoundedSession, info={_TIMEOUT: timeout})
+
+
+class DatabaseTimeout(Exception):
+    """The database did not answer within the session's bound (hung, overloaded or unreachable)."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__(f"the database did not answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+_TIMEOUT = "recovery_db_timeout"
+_ABANDONED: set[asyncio.Task[Any]] = set()  # operations left to finish (or fail) in the background
+
+
+async def bounded(operation: Awaitable[T], seconds: float) -> T:
+    """`await operation`, or `DatabaseTimeout` after `seconds`, whatever the operation does then.
+
+    Cancelling a query on a hung server is itself slow (the driver asks the server to cancel it and
+    waits up to 10 s), so the operation is not waited for: it is cancelled and left to end in the
+    background, and the caller has its answer at the bound.
+    """
+    task = asyncio.ensure_future(operation)
+    try:
+        return await asyncio.wait_for(asyncio.shield(task), seconds)
+    except TimeoutError:
+        task.cancel()
+        _ABANDONED.add(task)
+        task.add_done_callback(_forget)
+        raise DatabaseTimeout(seconds) from None
+    except asyncio.CancelledError:  # the caller itself was cancelled (a client gone)
+        task.cancel()
+        raise
+
+
+def _forget(task: asyncio.Task[Any]) -> None:
+    _ABANDONED.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.info("an abandoned database operation ended with %s", type(task.exception()).__name__)
+
+
+class BoundedSession(AsyncSession):
+    """An `AsyncSession` whose round trips are each bounded (`make_sessionmaker(timeout=...)`).
+
+    After one timed out, the session is spoiled: its connection is in an unknown state, so every
+    further call raises `DatabaseTimeout` at once, and closing it waits for nothing (the abandoned
+    operation and the close end in the background; the connection is discarded, not pooled).
+    """
+
+    _spoiled: asyncio.Task[Any] | None = None
+
+    async def _run(self, operation: Awaitable[T]) -> T:
+        seconds = float(self.info[_TIMEOUT])
+        if self._spoiled is not None:
+            if inspect.iscoroutine(operation):
+                operation.close()
+            raise DatabaseTimeout(seconds)
+        task = asyncio.ensure_future(operation)
+        try:
+            return await bounded(task, seconds)
+        except DatabaseTimeout:
+            self._spoiled = task
+            raise
+
+    async def execute(self, *args: Any, **kw: Any) -> Any:
+        return await self._run(super().execute(*args, **kw))
+
+    async def scalar(self, *args: Any, **kw: Any) -> Any:
+        return await self._run(super().scalar(*args, **kw))
+
+    async def scalars(self, *args: Any, **kw: Any) -> Any:
+        return await self._run(super().scalars(*args, **kw))
+
+    async def get(self, *args: Any, **kw: Any) -> Any:
+        return await self._run(super().get(*args, **kw))
+
+    async def connection(self, *args: Any, **kw: Any) -> Any:
+        return await self._run(super().connection(*args, **kw))
+
+    async def flush(self, *args: Any, **kw: Any) -> None:
+        await self._run(super().flush(*args, **kw))
+
+    async def commit(self) -> None:
+        await self._run(super().commit())
+
+    async def rollback(self) -> None:
+        if self._spoiled is None:
+            await self._run(super().rollback())
+
+    async def close(self) -> None:
+        spoiled = self._spoiled
+        if spoiled is None:
+            await self._run(super().close())
+            return
+
+        async def discard() -> None:  # once the abandoned operation has ended: no reset on a hung server
+            await asyncio.gather(spoiled, return_exceptions=True)
+            await super(BoundedSession, self).invalidate()
+
+        later = asyncio.ensure_future(discard())
+        _ABANDONED.add(later)
+        later.add_done_callback(_forget)
 
 
 def alembic_config(url: str | URL | None = None) -> Config:
@@ -184,7 +294,7 @@ async def check(engine: AsyncEngine, timeout: float = 5.0) -> bool:
             await conn.execute(text("SELECT 1"))
 
     try:
-        await asyncio.wait_for(ping(), timeout)
+        await bounded(ping(), timeout)
     except Exception as exc:  # any failure means unhealthy; the reason goes to the log
         log.warning("database health check failed: %s", type(exc).__name__)
         return False

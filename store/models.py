@@ -161,6 +161,9 @@ class Matter(Base):
         Index("ix_matters_created_at_id", "created_at", "id"),
         Index("ix_matters_stage_created_at_id", "stage", "created_at", "id"),
         Index("ix_matters_referred_firm_created_at_id", "referred_firm", "created_at", "id"),
+        # A days-past-due filter: per (time zone, policy day) group, a bound on one of these (0006).
+        Index("ix_matters_overdue_group_since", "timezone", "day_seconds", "overdue_since"),
+        Index("ix_matters_overdue_group_zero_at", "timezone", "day_seconds", "overdue_zero_at"),
     )
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)  # the matter id
@@ -178,10 +181,10 @@ class Matter(Base):
     interest: Mapped[Decimal]
     principal: Mapped[Decimal]
     paid_total: Mapped[Decimal]
-    overdue_since: Mapped[date] = mapped_column(index=True)
+    overdue_since: Mapped[date]
     timezone: Mapped[str | None] = mapped_column(String(64))
     day_seconds: Mapped[int | None] = mapped_column(Integer)
-    overdue_zero_at: Mapped[datetime | None] = mapped_column(index=True)
+    overdue_zero_at: Mapped[datetime | None]
     risk_grade: Mapped[str | None] = mapped_column(String(16))
     risk_score: Mapped[int | None]
     next_step: Mapped[str | None] = mapped_column(String(200))

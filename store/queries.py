@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import defer
 
 from domain.dates import overdue_cutoff
 from store.models import (
@@ -125,7 +126,9 @@ async def list_matters(
         created = literal(after[0], Matter.__table__.c.created_at.type)  # the column's own bind processing
         where.append(tuple_(Matter.created_at, Matter.id) < tuple_(created, literal(after[1])))
     rows = await session.scalars(
-        select(Matter).where(*where).order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).offset(offset)
+        select(Matter)
+        .options(defer(Matter.details, raiseload=True))  # contract and assets: no list shows them
+        .where(*where).order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
 

@@ -68,6 +68,9 @@ async def connect(settings: Settings, *, identity: str | None = None) -> Client:
     )
 
 
+START_TIMEOUT = timedelta(seconds=10)
+
+
 async def open_matter(
     client: Client,
     task_queue: str,
@@ -89,6 +92,7 @@ async def open_matter(
             id=workflow_id(matter_id),
             task_queue=task_queue,
             id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            rpc_timeout=START_TIMEOUT,  # a hung Temporal: DEADLINE_EXCEEDED (the API's 503), not a hang
         )
     except WorkflowAlreadyStartedError:
         return matter_id, False

@@ -17,7 +17,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
+import socket
 import sys
 from collections.abc import Sequence
 from types import TracebackType
@@ -121,11 +123,13 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     # Refuse to start on a bad policy file (PolicyError: file, field, reason), before connecting.
     load_policies(settings.policy_dir, check=policy_document_problems)
     role: Role = settings.worker_role
-    client = await connect(settings, identity=f"recovery-worker-{role}")
+    # One identity per process (Temporal records it on every task it hands out): which worker did what.
+    client = await connect(settings, identity=f"recovery-{role}-{os.getpid()}@{socket.gethostname()}")
     engine = make_engine(settings.db_url)
     evidence = EvidenceStore.from_settings(settings)
     await asyncio.to_thread(evidence.ensure_bucket)
-    pool = RenderPool(settings.render_processes) if role != "workflows" and settings.render_processes != 0 else None
+    pool = (RenderPool(settings.render_processes, settings.render_niceness)
+            if role != "workflows" and settings.render_processes != 0 else None)
     activities = MatterActivities(make_sessionmaker(engine), evidence, pool)
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
+import os
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,7 +16,7 @@ from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 
 from activities.inputs import letters_queue
-from api.schemas import HealthPublic
+from api.schemas import HealthPublic, ProcessPublic
 from store import db
 
 log = logging.getLogger(__name__)
@@ -47,12 +50,14 @@ async def _database(request: Request) -> bool:
 POLLED_WITHIN = timedelta(seconds=90)  # a live worker long-polls each of its queues at least every minute
 
 
-async def _workers(request: Request) -> dict[str, str]:
-    """`up` when a worker polled the queue recently (Temporal's own record of its pollers)."""
+async def _workers(request: Request) -> tuple[dict[str, str], dict[str, int]]:
+    """Per queue: `up` when a worker polled it recently (Temporal's own record of its pollers), and how
+    many processes did (each worker process polls under its own identity)."""
     client = request.app.state.temporal
     queue = request.app.state.settings.temporal_task_queue
     now = datetime.now(UTC)
     out: dict[str, str] = {}
+    counts: dict[str, int] = {}
     for name, task_queue, kind in (("workflows", queue, TaskQueueType.TASK_QUEUE_TYPE_WORKFLOW),
                                    ("letters", letters_queue(queue), TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY)):
         try:
@@ -68,16 +73,30 @@ async def _workers(request: Request) -> dict[str, str]:
         recent = [p for p in described.pollers
                   if now - p.last_access_time.ToDatetime(tzinfo=UTC) <= POLLED_WITHIN]
         out[name] = "up" if recent else "down"
-    return out
+        counts[name] = len({p.identity for p in recent})
+    return out, counts
+
+
+def _supervised(request: Request) -> dict[str, ProcessPublic] | None:
+    """What `recovery up` says of its children (`var/run/stack.json`), if a live launcher runs this API."""
+    path = Path(request.app.state.settings.var_dir) / "run" / "stack.json"
+    try:
+        data = json.loads(path.read_text())
+        os.kill(int(data["launcher_pid"]), 0)  # a launcher that died leaves its file behind
+        return {name: ProcessPublic.model_validate(p) for name, p in data["processes"].items()}
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 @router.get("/health", response_model=HealthPublic, responses={503: {"model": HealthPublic}})
 async def health(request: Request) -> JSONResponse:
     """200 when Temporal, S3 and the database all answer; 503 naming the ones that do not."""
     names = ("temporal", "s3", "database")
-    *results, workers = await asyncio.gather(_temporal(request), _s3(request), _database(request), _workers(request))
+    *results, (workers, counts) = await asyncio.gather(
+        _temporal(request), _s3(request), _database(request), _workers(request)
+    )
     checks = {name: ("up" if ok else "down") for name, ok in zip(names, results, strict=True)}
     down = [name for name, ok in zip(names, results, strict=True) if not ok]
     body = HealthPublic(status="unavailable" if down else "ok", checks=checks, down=down,  # type: ignore[arg-type]
-                        workers=workers)  # type: ignore[arg-type]
+                        workers=workers, worker_processes=counts, processes=_supervised(request))  # type: ignore[arg-type]
     return JSONResponse(body.model_dump(), status_code=503 if down else 200)

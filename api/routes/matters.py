@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
+import pydantic_core
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -33,7 +34,7 @@ from api.deps import (
     TemporalDep,
 )
 from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
-from api.mapping import matter_public, public_from_status, row_fields, status_of
+from api.mapping import list_item, matter_public, public_from_status, row_fields, status_of
 from api.schemas import (
     DecisionCreate,
     DecisionPublic,
@@ -272,7 +273,7 @@ async def list_matters(
         Query(min_length=1, max_length=400, pattern=r"^[A-Za-z0-9_-]+$",
               description="`next_cursor` of the previous page: the next page, read from an index however deep"),
     ] = None,
-) -> MattersPublic:
+) -> Response:
     """Matters, newest first. Partners see only the matters referred to their firm.
 
     Days past due are computed at the time of the request (in each borrower's time zone, or on
@@ -289,8 +290,10 @@ async def list_matters(
     )  # one more than asked: whether a next page exists
     rows, more = rows[:limit], len(rows) > limit
     next_cursor = _encode_list_cursor(rows[-1]) if more else None
-    return MattersPublic(data=[matter_public(r, now) for r in rows], count=min(count, COUNT_LIMIT),
-                         count_capped=count > COUNT_LIMIT, next_cursor=next_cursor)
+    # Written directly (`MattersPublic` is the documented shape; `api.mapping.list_item` says why).
+    page = {"data": [list_item(r, now) for r in rows], "count": min(count, COUNT_LIMIT),
+            "count_capped": count > COUNT_LIMIT, "next_cursor": next_cursor}
+    return Response(pydantic_core.to_json(page), media_type="application/json")
 
 
 COUNT_LIMIT = 10_000

@@ -14,6 +14,7 @@ and the activity renders and stores it. What this proves:
 from __future__ import annotations
 
 import hashlib
+import os
 import time
 import uuid
 from collections.abc import Iterator
@@ -144,3 +145,16 @@ def test_facts_that_make_a_letter_wrong_on_its_face_are_refused_by_name() -> Non
         build("summons", f, {})
     notice = build("collection_notice", f, {"pay_within_days": 7})
     assert notice.pay_by == f.letter_date.fromordinal(f.letter_date.toordinal() + 7)  # type: ignore[attr-defined]
+
+
+def test_render_processes_run_at_the_lower_priority_asked() -> None:
+    """Rendering yields the cores to intakes, reads and workflow tasks (`render_niceness`)."""
+    lowered = RenderPool(1, niceness=7)
+    plain = RenderPool(1)
+    try:
+        ours = os.nice(0)
+        assert lowered._pool().submit(os.nice, 0).result(timeout=120) == min(19, ours + 7)
+        assert plain._pool().submit(os.nice, 0).result(timeout=120) == ours
+    finally:
+        lowered.close()
+        plain.close()

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import os
+import subprocess
 from pathlib import Path
 
 import httpx
@@ -34,7 +37,8 @@ async def test_s3_down_is_503(stack: Stack) -> None:
     r = await _health(app)
     assert r.status_code == 503
     assert r.json() == {"status": "unavailable", "checks": {"temporal": "up", "s3": "down", "database": "up"},
-                        "down": ["s3"], "workers": {"workflows": "up", "letters": "up"}}  # fmt: skip
+                        "down": ["s3"], "workers": {"workflows": "up", "letters": "up"},
+                        "worker_processes": {"workflows": 1, "letters": 1}, "processes": None}  # fmt: skip
 
 
 async def test_everything_down_is_503(stack: Stack) -> None:
@@ -78,3 +82,22 @@ async def test_commands_while_temporal_is_down_are_503_and_change_nothing(stack:
     # The real stack never saw the payment.
     detail = await stack.detail(m["id"])
     assert detail["payments_count"] == 0
+
+
+async def test_health_shows_what_the_launcher_supervises_and_ignores_a_dead_launchers_file(
+    stack: Stack, tmp_path: Path
+) -> None:
+    settings = stack.settings.model_copy(update={"var_dir": tmp_path})
+    app = create_app(settings, temporal=stack.temporal, sessionmaker=stack.sessions, evidence=stack.evidence)
+    assert (await _health(app)).json()["processes"] is None  # no launcher: no such file
+    run = tmp_path / "run"
+    run.mkdir()
+    processes = {"api-1": {"state": "up", "restarts": 0}, "worker-1": {"state": "restarting", "restarts": 2}}
+    record = {"launcher_pid": os.getpid(), "children": {"api-1": 11, "worker-1": 12}, "processes": processes}
+    (run / "stack.json").write_text(json.dumps(record))
+    body = (await _health(app)).json()
+    assert body["processes"] == processes and "children" not in body  # states and counts, never PIDs
+    exited = subprocess.Popen(["true"])
+    exited.wait()  # its PID is nobody's now
+    (run / "stack.json").write_text(json.dumps({**record, "launcher_pid": exited.pid}))
+    assert (await _health(app)).json()["processes"] is None

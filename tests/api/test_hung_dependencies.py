@@ -76,3 +76,74 @@ async def test_a_database_that_does_not_answer_is_a_503_naming_it(stack: Stack) 
             assert r.status_code == 503 and r.json()["down"] == ["database"], r.text
     finally:
         await engine.dispose()
+
+
+class FreezingProxy:
+    """A TCP relay to PostgreSQL that can stop relaying while its connections stay open (a hung server)."""
+
+    def __init__(self, target_port: int) -> None:
+        self.target_port = target_port
+        self.flowing = asyncio.Event()
+        self.flowing.set()
+        self.server: asyncio.Server | None = None
+
+    async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                await self.flowing.wait()
+                writer.write(data)
+                await writer.drain()
+        except (ConnectionError, asyncio.CancelledError):
+            pass
+        finally:
+            writer.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        await self.flowing.wait()  # a frozen server does not answer new connections either
+        up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
+        await asyncio.gather(self._pipe(reader, up_writer), self._pipe(up_reader, writer))
+
+    async def start(self) -> int:
+        self.server = await asyncio.start_server(self._relay, "127.0.0.1", 0)
+        return int(self.server.sockets[0].getsockname()[1])
+
+    def close(self) -> None:
+        self.flowing.set()
+        if self.server is not None:
+            self.server.close()
+
+
+async def test_a_hung_database_is_a_prompt_503_naming_it_and_the_api_recovers(pg_stack: Stack) -> None:
+    """Before: a request on a pooled connection to a stopped PostgreSQL waited for ever."""
+    from sqlalchemy.engine import make_url
+
+    from api.app import API_DB_TIMEOUT
+    from store.db import make_engine, make_sessionmaker
+
+    url = make_url(pg_stack.settings.database_url or "")
+    proxy = FreezingProxy(url.port or 5432)
+    engine = make_engine(url.set(port=await proxy.start()))
+    app = create_app(pg_stack.settings, temporal=pg_stack.temporal, evidence=pg_stack.evidence,
+                     sessionmaker=make_sessionmaker(engine, timeout=API_DB_TIMEOUT))
+    headers = pg_stack.auth("manager")
+    try:
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api.test") as http:
+            assert (await http.get("/matters?limit=5", headers=headers)).status_code == 200  # pooled connections
+            proxy.flowing.clear()
+            for path in ("/matters?limit=5", "/matters?limit=5&stage=notice"):  # the first spoils one connection
+                started = time.monotonic()
+                r = await http.get(path, headers=headers, timeout=60)
+                took = time.monotonic() - started
+                assert r.status_code == 503, r.text
+                assert r.json()["detail"] == f"the database did not answer within {API_DB_TIMEOUT:g} s; retry"
+                assert r.headers["retry-after"] == "5" and took < API_DB_TIMEOUT + 2, took
+            r = await http.get("/health", timeout=60)
+            assert r.status_code == 503 and r.json()["down"] == ["database"], r.text
+            proxy.flowing.set()  # the server answers again: so does the API, without a restart
+            deadline = time.monotonic() + 30
+            while (r := await http.get("/matters?limit=5", headers=headers)).status_code != 200:
+                assert time.monotonic() < deadline, r.text
+                await asyncio.sleep(0.5)
+    finally:
+        proxy.close()
+        await engine.dispose()

@@ -6,6 +6,7 @@ The end-to-end tests run `python -m cli up` as a subprocess on free ports with a
 
 from __future__ import annotations
 
+import concurrent.futures
 import dataclasses
 import io
 import json
@@ -561,7 +562,7 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     with recovery_up(var_dir, ports, "--demo") as stack:
         pids = stack.children()
-        assert set(pids) == {"seaweedfs", "temporal", "worker", "letters", "api"}
+        assert set(pids) == {"seaweedfs", "temporal", "worker-1", "letters-1", "api-1", "api-2"}
         assert all(not gone(pid) for pid in pids.values())
         assert http_get(f"http://127.0.0.1:{ports.ui}/") == 200, "Temporal Web UI does not answer"
         assert http_get(f"http://127.0.0.1:{ports.api}/docs") == 200
@@ -580,7 +581,7 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
         assert stack.process.wait(timeout=60) == 0, stack.output()
     assert_all_gone(pids, ports)
     assert not (var_dir / "run" / "stack.json").exists()
-    assert (var_dir / "temporal.db").exists() and (var_dir / "logs" / "worker.log").exists()
+    assert (var_dir / "temporal.db").exists() and (var_dir / "logs" / "worker-1.log").exists()
     # Borrowers' data, letters, logs and secrets: the user's alone, whoever else is on the machine.
     assert loose_modes(var_dir) == [], loose_modes(var_dir)
     assert (var_dir / "recovery.db").exists() and any((var_dir / "s3").rglob("*.dat")), sorted(var_dir.rglob("*"))
@@ -607,23 +608,27 @@ def test_up_restarts_a_killed_worker_and_api_while_the_rest_keeps_answering(tmp_
         while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
             time.sleep(0.25)
         pids = stack.children()
-        os.kill(pids["worker"], signal.SIGKILL)
+        os.kill(pids["worker-1"], signal.SIGKILL)
         assert http_get(f"http://127.0.0.1:{ports.api}/health") == 200  # the API does not go down with it
         deadline = time.monotonic() + 60
-        while stack.children()["worker"] == pids["worker"] and time.monotonic() < deadline:
+        while stack.children()["worker-1"] == pids["worker-1"] and time.monotonic() < deadline:
             assert stack.process.poll() is None, stack.output()
             time.sleep(0.25)
         restarted = stack.children()
-        assert restarted["worker"] != pids["worker"] and not gone(restarted["worker"]), stack.output()
-        assert f"worker (pid {pids['worker']}) exited with code -9; restarting it in 1s" in stack.output()
-        # The API process itself: killed, brought back, answering again.
-        os.kill(restarted["api"], signal.SIGKILL)
+        assert restarted["worker-1"] != pids["worker-1"] and not gone(restarted["worker-1"]), stack.output()
+        assert f"worker-1 (pid {pids['worker-1']}) exited with code -9; restarting it in 1s" in stack.output()
+        # Every API process: killed, brought back, answering again (the port stays the launcher's).
+        for name in ("api-1", "api-2"):
+            os.kill(restarted[name], signal.SIGKILL)
         deadline = time.monotonic() + 90
-        while (stack.children()["api"] == restarted["api"]
+        while (any(stack.children()[n] == restarted[n] for n in ("api-1", "api-2"))
                or http_get(f"http://127.0.0.1:{ports.api}/health") != 200) and time.monotonic() < deadline:
             time.sleep(0.25)
         assert http_get(f"http://127.0.0.1:{ports.api}/health") == 200, stack.output()
-        assert "api restarted (pid" in stack.output()
+        assert "api-1 restarted (pid" in stack.output() and "api-2 restarted (pid" in stack.output()
+        supervised = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ports.api}/health", timeout=10).read())
+        assert {n: p["restarts"] for n, p in supervised["processes"].items()} == {
+            "seaweedfs": 0, "temporal": 0, "worker-1": 1, "letters-1": 0, "api-1": 1, "api-2": 1}
         final = stack.children()
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=60) == 0, stack.output()
@@ -651,6 +656,114 @@ def settled_demo(ports: UpPorts, key: str, timeout: float) -> dict[str, str]:
     return now
 
 
+def _api_post(ports: UpPorts, path: str, key: str, body: dict[str, Any]) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{ports.api}{path}", data=json.dumps(body).encode(), method="POST",
+        headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as resp:
+        return int(resp.status)
+
+
+def _identities(ports: UpPorts, workflow_ids: list[str]) -> tuple[set[str], set[str]]:
+    """Who ran the matters' workflow tasks and their letters (each worker process has its own identity)."""
+    import asyncio
+
+    from temporalio.client import Client
+
+    async def read() -> tuple[set[str], set[str]]:
+        client = await Client.connect(f"127.0.0.1:{ports.temporal}")
+        tasks: set[str] = set()
+        letters: set[str] = set()
+        for wid in workflow_ids:
+            async for event in client.get_workflow_handle(wid).fetch_history_events():
+                if event.HasField("workflow_task_started_event_attributes"):
+                    tasks.add(event.workflow_task_started_event_attributes.identity)
+                elif event.HasField("activity_task_started_event_attributes"):
+                    letters.add(event.activity_task_started_event_attributes.identity)
+        return tasks, letters
+
+    return asyncio.run(read())
+
+
+@pytest.mark.integration
+def test_several_workers_and_api_processes_share_the_load_and_survive_the_loss_of_any_one(tmp_path: Path) -> None:
+    """Two of each kind; one of each killed for good (no restart within the test): the rest carry on."""
+    from tests.factories import intake_data
+
+    var_dir, ports = tmp_path / "var", UpPorts.pick()
+    several = {"RECOVERY_WORKFLOW_PROCESSES": "2", "RECOVERY_LETTER_PROCESSES": "2", "RECOVERY_API_PROCESSES": "2",
+               "RECOVERY_RESTART_DELAY": "900", "RECOVERY_RENDER_PROCESSES": "1"}
+    with recovery_up(var_dir, ports, "--no-demo", env=several) as stack:
+        pids = stack.children()
+        assert {"worker-1", "worker-2", "letters-1", "letters-2", "api-1", "api-2"} <= set(pids)
+        made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
+                              env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
+        key = made.stdout.strip().splitlines()[-1]
+        refs = [f"SHARE-{i:02d}" for i in range(24)]
+        for ref in refs:
+            assert _api_post(ports, "/matters", key, intake_data(external_ref=ref, policy="demo")) == 201
+
+        # The API: requests from ten clients at once, each on a new connection, answered by both processes.
+        def burst(_: int) -> list[int]:
+            return [len(_api_json(ports, "/matters?limit=3", key)["data"]) for _ in range(10)]
+
+        with concurrent.futures.ThreadPoolExecutor(10) as pool:
+            assert all(n == 3 for ns in pool.map(burst, range(10)) for n in ns)
+        served = {name: (var_dir / "logs" / f"{name}.log").read_text().count('"GET /matters?limit=3 HTTP/1.1" 200')
+                  for name in ("api-1", "api-2")}
+        assert sum(served.values()) == 100 and all(served.values()), served
+
+        # The workers: both of each kind have taken a share once every collection notice is stored.
+        deadline = time.monotonic() + 120
+        matters = _api_json(ports, "/matters?limit=200", key)["data"]
+        noticed: set[str] = set()
+        while len(noticed) < len(refs) and time.monotonic() < deadline:
+            for m in matters:
+                if m["id"] not in noticed and any(d["kind"] == "collection_notice" for d in _api_json(
+                        ports, f"/matters/{m['id']}/documents", key)["data"]):
+                    noticed.add(m["id"])
+            time.sleep(0.5)
+        assert len(noticed) == len(refs), stack.output()
+        tasks, letters = _identities(ports, [m["workflow_id"] for m in matters])
+        for kind, seen, names in (("workflows", tasks, ("worker-1", "worker-2")),
+                                  ("letters", letters, ("letters-1", "letters-2"))):
+            assert {f"recovery-{kind}-{pids[n]}@{socket.gethostname()}" for n in names} <= seen, (kind, seen)
+
+        # One of each killed while the matters move (reminders still to come); none comes back in the test.
+        for name in ("worker-1", "letters-1", "api-1"):
+            os.kill(pids[name], signal.SIGKILL)
+        assert [_api_json(ports, "/matters?limit=1", key)["count"] for _ in range(30)] == [24] * 30
+        expected = {"worker-1": "restarting", "letters-1": "restarting", "api-1": "restarting", "api-2": "up"}
+        states: dict[str, str] = {}
+        deadline = time.monotonic() + 10  # the launcher looks at its children twice a second
+        while states != expected and time.monotonic() < deadline:
+            health = _api_json(ports, "/health", key)
+            states = {n: health["processes"][n]["state"] for n in expected}
+            time.sleep(0.2)
+        assert states == expected, health
+
+        # The survivors take every matter to the end of its ladder, each letter stored once.
+        deadline = time.monotonic() + 240
+        stages: dict[str, str] = {}
+        while time.monotonic() < deadline:
+            stages = {m["external_ref"]: m["stage"] for m in _api_json(ports, "/matters?limit=200", key)["data"]}
+            if set(stages.values()) <= {"legal_review", "closed"}:
+                break
+            time.sleep(2)
+        assert sorted(stages) == refs and set(stages.values()) <= {"legal_review", "closed"}, (stages, stack.output())
+        matters = _api_json(ports, "/matters?limit=200", key)["data"]
+        for m in matters:
+            docs = _api_json(ports, f"/matters/{m['id']}/documents", key)["data"]
+            ids = [d["id"] for d in docs]
+            assert len(ids) == len(set(ids)) and "collection_notice" in [d["kind"] for d in docs], docs
+        assert stack.children()["worker-1"] == pids["worker-1"]  # not restarted: the others did the work
+        final = stack.children()
+        stack.process.send_signal(signal.SIGINT)
+        assert stack.process.wait(timeout=60) == 0, stack.output()
+    assert_all_gone({n: p for n, p in final.items() if n not in ("worker-1", "letters-1", "api-1")}, ports)
+
+
 @pytest.mark.integration
 def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_completes_once(tmp_path: Path) -> None:
     var_dir, ports = tmp_path / "var", UpPorts.pick()
@@ -659,14 +772,15 @@ def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_complete
         while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
             time.sleep(0.25)
         killed = stack.children()
-        os.kill(killed["worker"], signal.SIGKILL)  # the demo's matters are mid-ladder
-        os.kill(killed["letters"], signal.SIGKILL)
+        os.kill(killed["worker-1"], signal.SIGKILL)  # the demo's matters are mid-ladder
+        os.kill(killed["letters-1"], signal.SIGKILL)
         made = subprocess.run([PYTHON, "-m", "cli", "keys", "create", "--role", "manager"], cwd=ROOT,
                               env=ports.env(var_dir), capture_output=True, text=True, timeout=60)
         key = made.stdout.strip().splitlines()[-1]
         now = settled_demo(ports, key, timeout=150)
         assert len(now) == 6 and set(now.values()) <= {"legal_review", "closed"}, (now, stack.output()[-3000:])
-        assert stack.children()["worker"] != killed["worker"] and stack.children()["letters"] != killed["letters"]
+        assert stack.children()["worker-1"] != killed["worker-1"]
+        assert stack.children()["letters-1"] != killed["letters-1"]
         for m in _api_json(ports, "/matters?limit=200", key)["data"]:
             docs = _api_json(ports, f"/matters/{m['id']}/documents", key)["data"]
             ids = [d["id"] for d in docs]
