@@ -48,8 +48,7 @@ def main() -> None:
         uvicorn.run(app, host=settings.api_host, port=settings.api_port, workers=1,
                     log_level=settings.log_level.lower())
         return
-    config = uvicorn.Config(app, log_level=settings.log_level.lower())
-    uvicorn.Server(config).run(sockets=[sock])
+    uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level.lower())).run(sockets=[sock])
 
 
 if __name__ == "__main__":
