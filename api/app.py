@@ -21,7 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import errors
-from api.routes import bundles, documents, health, matters
+from api.routes import bundles, commands, documents, health, matters, referrals
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
@@ -92,7 +92,9 @@ def create_app(
     errors.install(app)
     app.include_router(health.router)
     app.include_router(matters.router)
-    app.include_router(matters.referrals_router)
+    app.include_router(commands.router)
+    app.include_router(referrals.router)
+    app.include_router(referrals.referrals_router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)

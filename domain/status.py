@@ -2,7 +2,7 @@
 
 The workflow computes it from its state (`workflows/matter/status.py`), the projection stores it
 (`store/projection.py`) and reads it back (`store/queries.status_of`), and the API turns it into
-its responses (`api/routes/matters.py`), so each field is mapped once per direction instead of
+its responses (`api/mapping.py`), so each field is mapped once per direction instead of
 being copied by hand in five places.
 """
 

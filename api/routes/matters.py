@@ -1,4 +1,4 @@
-"""Matters: intake, lists, detail, commands (payments, promises, legal review), documents, history.
+"""Matters: intake, lists, detail, documents, history (commands: `commands.py`; referrals: `referrals.py`).
 
 Roles: `legal_team` and `manager` take matters in and record payments and promises; only a
 `manager` decides a legal review; a `partner` reads the matters referred to its firm (and
@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import logging
-import uuid
 from datetime import UTC, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
@@ -24,20 +23,15 @@ from temporalio.client import Client
 from api.deps import (
     AuthorisedRoute,
     CurrentKey,
-    ManagerKey,
-    PartnerKey,
     Principal,
-    ProjectedMatter,
     SessionDep,
     SettingsDep,
     StaffKey,
     TemporalDep,
 )
 from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
-from api.mapping import list_item, matter_public, public_from_status, row_fields, status_of
+from api.mapping import list_item, matter_public, public_from_status, row_fields
 from api.schemas import (
-    DecisionCreate,
-    DecisionPublic,
     DocumentPublic,
     DocumentsPublic,
     HistoryPublic,
@@ -46,47 +40,20 @@ from api.schemas import (
     MatterLinks,
     MatterPublic,
     MattersPublic,
-    PaymentCreate,
-    PaymentPublic,
-    PromiseCreate,
-    PromisePublic,
     PromiseStatePublic,
-    ReferralAcceptCreate,
-    ReferralAnswerPublic,
-    ReferralDeclineCreate,
-    ReferralListItem,
-    ReferralsPublic,
-    RetryCreate,
-    RetryPublic,
     field_error,
 )
-from api.workflow import MatterGone, closed, execute_command, live_snapshot, not_found, workflow_state
-from domain.allocation import Allocation, Balance
+from api.workflow import live_snapshot, not_found, workflow_state
+from domain.allocation import Balance
 from domain.dates import days_past_due
 from domain.matter import MatterIntake, Stage
 from domain.money import Money
-from domain.status import ReferralView
 from store import queries
 from store.models import Document, Matter
 from store.policies import UnknownPolicy, get_policy
 from workers.client import open_matter
 from workflows.contracts import (
-    UPDATE_DECISION,
-    UPDATE_PAYMENT,
-    UPDATE_PROMISE,
-    UPDATE_REFERRAL_ANSWER,
-    UPDATE_RETRY,
-    DecisionCommand,
-    DecisionResult,
     MatterSnapshot,
-    PaymentCommand,
-    PaymentResult,
-    PromiseCommand,
-    PromiseResult,
-    ReferralAnswerCommand,
-    ReferralAnswerResult,
-    RetryCommand,
-    RetryResult,
     workflow_id,
 )
 
@@ -384,276 +351,3 @@ async def get_history(
     except HistoryNotFound:
         raise not_found(matter_id) from None
     return HistoryPublic(data=entries, count=len(entries), runs=runs, next_cursor=next_cursor)
-
-
-# --------------------------------------------------------------- commands
-def _created_or_replayed(response: Response, duplicate: bool) -> None:
-    response.status_code = status.HTTP_200_OK if duplicate else status.HTTP_201_CREATED
-
-
-async def _recorded_before(session: AsyncSession, matter_id: str, kind: str, command_id: str) -> bool:
-    """Was this command already recorded (in the projection) before this request?
-
-    Temporal deduplicates by update id and answers a replay with the first outcome verbatim
-    (`duplicate: false`), so the workflow's own flag only catches replays it sees itself. A
-    replay is therefore also recognised by the projection's record of the first attempt. (A
-    replay that races the first attempt's projection write is answered 201 with the same
-    outcome: nothing is ever applied twice either way.)
-    """
-    if kind == "payment":
-        found = await queries.get_payment(session, matter_id, command_id) is not None
-    elif kind == "promise":
-        found = await queries.has_promise(session, matter_id, command_id)
-    elif kind == "retry":
-        found = await queries.has_event(session, matter_id, f"retry-{command_id}")
-    else:
-        found = await queries.has_event(session, matter_id, f"decision-{command_id}")
-    await session.commit()
-    return found
-
-
-_COMMAND_RESPONSES: dict[int | str, dict[str, object]] = {
-    200: {"description": "the same id was already applied: the original outcome, nothing changed"},
-    404: {"description": "no such matter"},
-    409: {"description": "the matter is closed, the command is not allowed in its current stage, or its id "
-                        "(payment_id, Idempotency-Key) was already used with a different body"},
-    422: {"description": "invalid command; `detail[].loc` names the field"},
-    504: {"description": "Temporal did not confirm the command in time; retry with the same id"},
-}
-
-
-@router.post("/{matter_id}/payments", response_model=PaymentPublic, status_code=201, responses=_COMMAND_RESPONSES)
-async def record_payment(
-    matter_id: MatterId, body: PaymentCreate, key: StaffKey, session: SessionDep, temporal: TemporalDep,
-    response: Response,
-) -> PaymentPublic:
-    """Record a payment; it is allocated costs -> fees -> penalty -> interest -> principal.
-
-    201 for a new payment, 200 (with `duplicate: true` and the original allocation) when this
-    `payment_id` was already recorded.
-    """
-    cmd = PaymentCommand(payment_id=body.payment_id, amount=body.amount, received_on=body.received_on, actor=key.actor)
-    replay = await _recorded_before(session, matter_id, "payment", body.payment_id)
-    try:
-        result = await execute_command(
-            temporal, matter_id, UPDATE_PAYMENT, cmd, update_id=_update_id("payment", body.payment_id),
-            result_type=PaymentResult
-        )
-    except MatterGone:
-        # The matter closed (e.g. paid in full by this very payment): a replay is answered
-        # from the projection's record of it; a new payment is refused.
-        replay_result = await _recorded_payment(session, matter_id, body)
-        if replay_result is None:
-            raise closed(matter_id) from None
-        result = replay_result
-    duplicate = result.duplicate or replay
-    _created_or_replayed(response, duplicate)
-    return PaymentPublic(**{**result.model_dump(), "duplicate": duplicate})
-
-
-def _update_id(kind: str, command_id: str) -> str:
-    """A fresh Temporal update id for each request: the workflow alone decides what is a repeat.
-
-    With the command id as the update id, Temporal would hand every concurrent first request the
-    same outcome ("created"), and a repeat with a different body would get the first one's result.
-    """
-    return f"{kind}-{command_id}-{uuid.uuid4().hex[:12]}"
-
-
-async def _recorded_payment(session: AsyncSession, matter_id: str, body: PaymentCreate) -> PaymentResult | None:
-    payment_id = body.payment_id
-    row = await queries.get_matter(session, matter_id)
-    if row is None:
-        return None
-    payment = await queries.get_payment(session, matter_id, payment_id)
-    if payment is None:
-        return None
-    if (payment.amount, payment.currency, payment.received_on) != (
-        body.amount.amount, body.amount.currency, body.received_on
-    ):
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"payment_id: {payment_id!r} was already used for a different command; "
-            "send the same body to repeat it, or use a new id",
-        )
-    return PaymentResult(
-        payment_id=payment_id,
-        duplicate=True,
-        allocation=Allocation.model_validate(payment.allocation),
-        outstanding=Money(amount=row.outstanding, currency=row.currency),
-        stage=row.stage,
-        closed=row.stage == "closed",
-    )
-
-
-@router.post("/{matter_id}/promises", response_model=PromisePublic, status_code=201, responses=_COMMAND_RESPONSES)
-async def record_promise(
-    matter_id: MatterId, body: PromiseCreate, key: StaffKey, session: SessionDep, temporal: TemporalDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> PromisePublic:
-    """Record a promise to pay (reminders pause until it falls due). `Idempotency-Key` = promise id."""
-    promise_id = idempotency_key or str(uuid.uuid4())
-    cmd = PromiseCommand(promise_id=promise_id, amount=body.amount, due_on=body.due_on, note=body.note, actor=key.actor)
-    replay = idempotency_key is not None and await _recorded_before(session, matter_id, "promise", promise_id)
-    try:
-        result = await execute_command(
-            temporal, matter_id, UPDATE_PROMISE, cmd, update_id=_update_id("promise", promise_id),
-            result_type=PromiseResult
-        )
-    except MatterGone:
-        raise closed(matter_id) from None
-    duplicate = result.duplicate or replay
-    _created_or_replayed(response, duplicate)
-    return PromisePublic(**{**result.model_dump(), "duplicate": duplicate})
-
-
-@router.post(
-    "/{matter_id}/legal-review", response_model=DecisionPublic, status_code=201, responses=_COMMAND_RESPONSES
-)
-async def decide_legal_review(
-    matter_id: MatterId, body: DecisionCreate, key: ManagerKey, session: SessionDep, temporal: TemporalDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> DecisionPublic:
-    """A manager's decision on a matter in `legal_review`: escalate (-> referral) or extend negotiation."""
-    decision_id = idempotency_key or str(uuid.uuid4())
-    cmd = DecisionCommand(
-        decision_id=decision_id, decision=body.decision, new_end_on=body.new_end_on, firm=body.firm,
-        reason=body.reason, actor=key.actor,
-    )  # fmt: skip
-    replay = idempotency_key is not None and await _recorded_before(session, matter_id, "decision", decision_id)
-    try:
-        result = await execute_command(
-            temporal, matter_id, UPDATE_DECISION, cmd, update_id=_update_id("decision", decision_id),
-            result_type=DecisionResult
-        )
-    except MatterGone:
-        raise closed(matter_id) from None
-    duplicate = result.duplicate or replay
-    _created_or_replayed(response, duplicate)
-    return DecisionPublic(**{**result.model_dump(), "duplicate": duplicate})
-
-
-
-@router.post(
-    "/{matter_id}/attention/retry", response_model=RetryPublic, status_code=201,
-    responses={**_COMMAND_RESPONSES, 409: {"description": "the matter is closed or is not waiting on a failed step"}},
-)
-async def retry_attention(
-    matter_id: MatterId, body: RetryCreate, key: ManagerKey, session: SessionDep, temporal: TemporalDep,
-    response: Response,
-    idempotency_key: IdempotencyKey = None,
-) -> RetryPublic:
-    """A manager retries the side effect a matter in `needs_attention` waits on, once its cause is fixed."""
-    retry_id = idempotency_key or str(uuid.uuid4())
-    cmd = RetryCommand(retry_id=retry_id, note=body.note, actor=key.actor)
-    replay = idempotency_key is not None and await _recorded_before(session, matter_id, "retry", retry_id)
-    try:
-        result = await execute_command(
-            temporal, matter_id, UPDATE_RETRY, cmd, update_id=_update_id("retry", retry_id),
-            result_type=RetryResult
-        )
-    except MatterGone:
-        raise closed(matter_id) from None
-    duplicate = result.duplicate or replay
-    _created_or_replayed(response, duplicate)
-    return RetryPublic(**{**result.model_dump(), "duplicate": duplicate})
-
-
-# ---------------------------------------------------------------- referral (the law firm's answer)
-async def _open_referral(temporal: Client, row: Matter | None, matter_id: str) -> ReferralView:
-    """The referral awaiting the firm's answer (from the live workflow, else the projection); 409 if none."""
-    _, snap = await live_snapshot(temporal, matter_id)
-    status_now = snap.status if snap is not None else (status_of(row) if row is not None else None)
-    referral = status_now.referral if status_now is not None else None
-    if referral is None:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"matter {matter_id} has no referral to answer")
-    if referral.status == "instructing":
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            detail=f"the referral of matter {matter_id} is being instructed; retry in a moment")
-    return referral
-
-
-async def _answer_referral(
-    matter_id: str, row: Matter | None, key: Principal, temporal: TemporalDep, response: Response,
-    answer: str, reason: str, idempotency_key: str | None,
-) -> ReferralAnswerPublic:
-    referral = await _open_referral(temporal, row, matter_id)
-    answer_id = idempotency_key or str(uuid.uuid4())
-    cmd = ReferralAnswerCommand(answer_id=answer_id, answer=answer, firm=key.firm or "", reason=reason,  # type: ignore[arg-type]
-                                actor=key.actor)
-    try:
-        # A fresh update id: the child recognises a repeated `answer_id` itself and says so
-        # (`duplicate`), where Temporal would hand back the first outcome verbatim.
-        result = await execute_command(
-            temporal, matter_id, UPDATE_REFERRAL_ANSWER, cmd, update_id=f"answer-{answer_id}-{uuid.uuid4().hex[:8]}",
-            result_type=ReferralAnswerResult, target=referral.workflow_id,
-        )
-    except MatterGone:
-        raise HTTPException(status.HTTP_409_CONFLICT,
-                            detail=f"referral {referral.number} of matter {matter_id} is no longer open") from None
-    _created_or_replayed(response, result.duplicate)
-    return ReferralAnswerPublic(**result.model_dump())
-
-
-_ANSWER_RESPONSES: dict[int | str, dict[str, object]] = {
-    **_COMMAND_RESPONSES,
-    403: {"description": "only a partner of the firm the matter is referred to may answer"},
-    404: {"description": "no such matter, or not referred to the caller's firm"},
-    409: {"description": "no referral awaiting an answer (already answered, lapsed, or still being instructed)"},
-}
-
-
-@router.post("/{matter_id}/referral/accept", response_model=ReferralAnswerPublic, status_code=201,
-             responses=_ANSWER_RESPONSES)
-async def accept_referral(
-    matter_id: MatterId, body: ReferralAcceptCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
-    response: Response, idempotency_key: IdempotencyKey = None,
-) -> ReferralAnswerPublic:
-    """A partner of the firm accepts the referral (within the policy's time to answer)."""
-    return await _answer_referral(matter_id, row, key, temporal, response, "accept", body.note, idempotency_key)
-
-
-@router.post("/{matter_id}/referral/decline", response_model=ReferralAnswerPublic, status_code=201,
-             responses=_ANSWER_RESPONSES)
-async def decline_referral(
-    matter_id: MatterId, body: ReferralDeclineCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
-    response: Response, idempotency_key: IdempotencyKey = None,
-) -> ReferralAnswerPublic:
-    """A partner of the firm declines the referral, with a reason: the matter goes back to the manager."""
-    return await _answer_referral(matter_id, row, key, temporal, response, "decline", body.reason, idempotency_key)
-
-
-referrals_router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=AuthorisedRoute)
-
-
-@referrals_router.get("", response_model=ReferralsPublic)
-async def list_referrals(
-    key: CurrentKey,
-    session: SessionDep,
-    status_filter: Annotated[
-        Literal["instructing", "instructed", "accepted"] | None, Query(alias="status")
-    ] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
-    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> ReferralsPublic:
-    """Referrals held by law firms: a partner's inbox (its firm's only); staff see every firm's.
-
-    `status=instructed`: awaiting the firm's answer (accept or decline by `answer_by`).
-    """
-    rows, count = await queries.list_matters(
-        session, referral_status=status_filter, with_referral=True, firm=key.firm_scope, limit=limit, offset=offset
-    )
-    items = []
-    for row in rows:
-        st = status_of(row)
-        ref = st.referral if st is not None else None
-        items.append(ReferralListItem(
-            matter_id=row.id, external_ref=row.external_ref, firm=row.referred_firm or "",
-            status=row.referral_status or "", number=ref.number if ref else None, since=ref.since if ref else None,
-            answer_by=ref.answer_by if ref else None,
-            outstanding=Money(amount=row.outstanding, currency=row.currency),
-            links=MatterLinks.for_matter(row.id),
-        ))
-    return ReferralsPublic(data=items, count=count)

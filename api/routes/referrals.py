@@ -1,0 +1,145 @@
+"""Referrals: the law firm's answer (accept or decline, checked by the referral child workflow)
+and the firms' inbox (`GET /referrals`, a partner's firm only).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Response, status
+from temporalio.client import Client
+
+from api.deps import (
+    AuthorisedRoute,
+    CurrentKey,
+    PartnerKey,
+    Principal,
+    ProjectedMatter,
+    SessionDep,
+    TemporalDep,
+)
+from api.mapping import status_of
+from api.routes.commands import COMMAND_RESPONSES, created_or_replayed
+from api.routes.matters import MAX_LIMIT, IdempotencyKey, MatterId
+from api.schemas import (
+    MatterLinks,
+    ReferralAcceptCreate,
+    ReferralAnswerPublic,
+    ReferralDeclineCreate,
+    ReferralListItem,
+    ReferralsPublic,
+)
+from api.workflow import MatterGone, execute_command, live_snapshot
+from domain.money import Money
+from domain.status import ReferralView
+from store import queries
+from store.models import Matter
+from workflows.contracts import (
+    UPDATE_REFERRAL_ANSWER,
+    ReferralAnswerCommand,
+    ReferralAnswerResult,
+)
+
+log = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/matters", tags=["matters"], route_class=AuthorisedRoute)
+
+
+# ---------------------------------------------------------------- referral (the law firm's answer)
+async def _open_referral(temporal: Client, row: Matter | None, matter_id: str) -> ReferralView:
+    """The referral awaiting the firm's answer (from the live workflow, else the projection); 409 if none."""
+    _, snap = await live_snapshot(temporal, matter_id)
+    status_now = snap.status if snap is not None else (status_of(row) if row is not None else None)
+    referral = status_now.referral if status_now is not None else None
+    if referral is None:
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"matter {matter_id} has no referral to answer")
+    if referral.status == "instructing":
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"the referral of matter {matter_id} is being instructed; retry in a moment")
+    return referral
+
+
+async def _answer_referral(
+    matter_id: str, row: Matter | None, key: Principal, temporal: TemporalDep, response: Response,
+    answer: str, reason: str, idempotency_key: str | None,
+) -> ReferralAnswerPublic:
+    referral = await _open_referral(temporal, row, matter_id)
+    answer_id = idempotency_key or str(uuid.uuid4())
+    cmd = ReferralAnswerCommand(answer_id=answer_id, answer=answer, firm=key.firm or "", reason=reason,  # type: ignore[arg-type]
+                                actor=key.actor)
+    try:
+        # A fresh update id: the child recognises a repeated `answer_id` itself and says so
+        # (`duplicate`), where Temporal would hand back the first outcome verbatim.
+        result = await execute_command(
+            temporal, matter_id, UPDATE_REFERRAL_ANSWER, cmd, update_id=f"answer-{answer_id}-{uuid.uuid4().hex[:8]}",
+            result_type=ReferralAnswerResult, target=referral.workflow_id,
+        )
+    except MatterGone:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"referral {referral.number} of matter {matter_id} is no longer open") from None
+    created_or_replayed(response, result.duplicate)
+    return ReferralAnswerPublic(**result.model_dump())
+
+
+_ANSWER_RESPONSES: dict[int | str, dict[str, object]] = {
+    **COMMAND_RESPONSES,
+    403: {"description": "only a partner of the firm the matter is referred to may answer"},
+    404: {"description": "no such matter, or not referred to the caller's firm"},
+    409: {"description": "no referral awaiting an answer (already answered, lapsed, or still being instructed)"},
+}
+
+
+@router.post("/{matter_id}/referral/accept", response_model=ReferralAnswerPublic, status_code=201,
+             responses=_ANSWER_RESPONSES)
+async def accept_referral(
+    matter_id: MatterId, body: ReferralAcceptCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> ReferralAnswerPublic:
+    """A partner of the firm accepts the referral (within the policy's time to answer)."""
+    return await _answer_referral(matter_id, row, key, temporal, response, "accept", body.note, idempotency_key)
+
+
+@router.post("/{matter_id}/referral/decline", response_model=ReferralAnswerPublic, status_code=201,
+             responses=_ANSWER_RESPONSES)
+async def decline_referral(
+    matter_id: MatterId, body: ReferralDeclineCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> ReferralAnswerPublic:
+    """A partner of the firm declines the referral, with a reason: the matter goes back to the manager."""
+    return await _answer_referral(matter_id, row, key, temporal, response, "decline", body.reason, idempotency_key)
+
+
+referrals_router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=AuthorisedRoute)
+
+
+@referrals_router.get("", response_model=ReferralsPublic)
+async def list_referrals(
+    key: CurrentKey,
+    session: SessionDep,
+    status_filter: Annotated[
+        Literal["instructing", "instructed", "accepted"] | None, Query(alias="status")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+) -> ReferralsPublic:
+    """Referrals held by law firms: a partner's inbox (its firm's only); staff see every firm's.
+
+    `status=instructed`: awaiting the firm's answer (accept or decline by `answer_by`).
+    """
+    rows, count = await queries.list_matters(
+        session, referral_status=status_filter, with_referral=True, firm=key.firm_scope, limit=limit, offset=offset
+    )
+    items = []
+    for row in rows:
+        st = status_of(row)
+        ref = st.referral if st is not None else None
+        items.append(ReferralListItem(
+            matter_id=row.id, external_ref=row.external_ref, firm=row.referred_firm or "",
+            status=row.referral_status or "", number=ref.number if ref else None, since=ref.since if ref else None,
+            answer_by=ref.answer_by if ref else None,
+            outstanding=Money(amount=row.outstanding, currency=row.currency),
+            links=MatterLinks.for_matter(row.id),
+        ))
+    return ReferralsPublic(data=items, count=count)
