@@ -309,8 +309,7 @@ async def measure_upload(base: str, key: str, matter_id: str, pid: int, megabyte
 async def run(args: argparse.Namespace) -> None:
     import psycopg
 
-    from infra.services import free_port, http_ok
-    from infra.stack import listening_socket
+    from infra.services import free_port, http_ok, listening_socket
     from store import apikeys
     from store.db import make_engine, make_sessionmaker, migrate, write_session
 

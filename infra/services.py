@@ -12,6 +12,7 @@ import random
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import sysconfig
@@ -354,3 +355,38 @@ def seaweedfs_service(
         ready_timeout=60,
         stop_timeout=20,
     )
+
+
+def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
+    """A TCP socket listening on host:port that child processes may inherit."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host or "0.0.0.0", port))
+        sock.listen(backlog)
+    except OSError as exc:
+        sock.close()
+        raise ServiceError(f"cannot listen on the API port {host}:{port} (RECOVERY_API_PORT): {exc}") from None
+    sock.set_inheritable(True)
+    return sock
+
+
+def secure_tree(root: Path) -> None:
+    """`root` and everything under it readable by its owner only: directories 0700, files 0600 (or 0700).
+
+    `var/` holds borrowers' names and ID numbers (the SQLite database), the letters (SeaweedFS
+    volumes), logs and local secrets. Creating it under umask 077 covers what is new; this
+    tightens what an earlier run (or an older version) left group- or world-readable.
+    """
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    for path in [root, *root.rglob("*")]:
+        try:
+            st = path.lstat()
+        except FileNotFoundError:  # removed while we walked
+            continue
+        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.getuid():
+            continue
+        mode = stat.S_IMODE(st.st_mode)
+        if mode & 0o077:
+            path.chmod(mode & 0o700)

@@ -23,246 +23,44 @@ named are picked free, or classic after `fixed,`), or `auto` (the default, said 
 The PIDs of the children are written to `var/run/stack.json` while the stack runs (for
 scripts and tests); a lock on `var/run/stack.lock` keeps two launchers off one `var/`.
 
-Imports: settings, stdlib and `infra.services` only (see DESIGN.md).
+The plan (ports, what runs here) is `infra.plan`. Imports: settings, stdlib, `infra.services` and
+`infra.plan` only (see DESIGN.md).
 """
 
 from __future__ import annotations
 
-import dataclasses
 import fcntl
 import json
 import os
 import signal
 import socket
-import stat
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import FrameType
 from typing import IO, TextIO
-from urllib.parse import urlsplit, urlunsplit
 
+from infra.plan import StackPlan, masked_url, plan_stack
 from infra.services import (
-    GRPC_OFFSET,
-    SeaweedPorts,
     Service,
     ServiceError,
-    grpc_port_for,
-    port_free,
+    listening_socket,
     seaweedfs_service,
+    secure_tree,
     temporal_service,
 )
 from settings import API_SOCKET_FD_ENV as SOCKET_FD_ENV
 from settings import ROOT, Settings
 
-SEAWEEDFS_PORTS_ENV = "RECOVERY_SEAWEEDFS_PORTS"
-SEAWEEDFS_AUTO = "auto"  # free ports for SeaweedFS's internal servers (the default)
-SEAWEEDFS_FIXED = frozenset({"fixed", "defaults"})  # SeaweedFS's classic ports (9333, 8080, 8888 ...)
-LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 MIGRATE_TIMEOUT = 300.0
 DEMO_TIMEOUT = 300.0
 POLL = 0.2
-
-
-# ---------------------------------------------------------------------------------------
-# The plan: what to start and on which ports (pure, unit-tested)
-# ---------------------------------------------------------------------------------------
-def is_local_host(host: str | None) -> bool:
-    return bool(host) and (host in LOCAL_HOSTS or str(host).startswith("127."))
-
-
-def split_host_port(address: str) -> tuple[str, int]:
-    """`host:port` (IPv6 in brackets) -> (host, port); a missing or bad port is an error."""
-    parts = urlsplit("//" + address)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if not parts.hostname or port is None:
-        raise ServiceError(f"cannot read host:port from {address!r}")
-    return parts.hostname, port
-
-
-def plan_seaweed_ports(
-    s3_port: int, spec: str | None, avoid: Iterable[int] = ()
-) -> tuple[SeaweedPorts, frozenset[str]]:
-    """SeaweedFS's ports, and the names of those RECOVERY_SEAWEEDFS_PORTS fixed (the rest were picked).
-
-    S3 comes from the endpoint URL. The internal ports are free ones (never one in `avoid`:
-    the other servers' ports) unless `spec` names them, or says `fixed` for SeaweedFS's classic
-    layout. A named HTTP port brings its gRPC port along at HTTP + 10000 unless named too.
-    """
-    names = [f.name for f in dataclasses.fields(SeaweedPorts) if f.name != "s3"]
-    fixed: bool | None = None
-    overrides: dict[str, int] = {}
-    for item in (spec or "").split(","):
-        item = item.strip()
-        if not item:
-            continue
-        if item.lower() == SEAWEEDFS_AUTO or item.lower() in SEAWEEDFS_FIXED:
-            wants_fixed = item.lower() in SEAWEEDFS_FIXED
-            if fixed is not None and fixed != wants_fixed:
-                raise ServiceError(f"{SEAWEEDFS_PORTS_ENV}: say either 'auto' or 'fixed', not both")
-            fixed = wants_fixed
-            continue
-        name, sep, value = item.partition("=")
-        name = name.strip().lower().replace("-", "_").replace(".", "_")
-        if not sep or name not in names or not value.strip().isdigit():
-            raise ServiceError(
-                f"{SEAWEEDFS_PORTS_ENV}: cannot read {item!r}; use 'auto' (the default: free ports), "
-                f"'fixed' (SeaweedFS's classic ports) and/or name=port pairs with names from: {', '.join(names)}"
-            )
-        port = int(value)
-        if not 1 <= port <= 65535:
-            raise ServiceError(f"{SEAWEEDFS_PORTS_ENV}: {item!r}: a port is a number from 1 to 65535")
-        overrides[name] = port
-    for name in list(overrides):
-        grpc_name = f"{name}_grpc"
-        if grpc_name in names and grpc_name not in overrides:
-            grpc = overrides[name] + GRPC_OFFSET
-            if grpc > 65535:
-                raise ServiceError(
-                    f"{SEAWEEDFS_PORTS_ENV}: {name}={overrides[name]} puts its gRPC port at {grpc} "
-                    f"(SeaweedFS uses HTTP + {GRPC_OFFSET}); choose a port up to {65535 - GRPC_OFFSET}, "
-                    f"or set {grpc_name} too"
-                )
-            overrides[grpc_name] = grpc
-    if not fixed:
-        return SeaweedPorts.random(s3=s3_port, keep=overrides, avoid=avoid), frozenset(overrides)
-    classic = SeaweedPorts()
-    if s3_port != classic.s3:
-        # Keep SeaweedFS's convention (gRPC = HTTP + 10000) for a moved S3 port.
-        classic = dataclasses.replace(classic, s3=s3_port, s3_grpc=grpc_port_for(s3_port))
-    return dataclasses.replace(classic, **overrides), frozenset(names)
-
-
-def seaweed_ports(s3_port: int, spec: str | None, avoid: Iterable[int] = ()) -> SeaweedPorts:
-    """SeaweedFS's ports: S3 from the endpoint URL, the others per RECOVERY_SEAWEEDFS_PORTS."""
-    return plan_seaweed_ports(s3_port, spec, avoid)[0]
-
-
-def seaweed_label(name: str) -> str:
-    """A `SeaweedPorts` field as the user reads it in messages: `S3 (SeaweedFS)`, `SeaweedFS master grpc`."""
-    return "S3 (SeaweedFS)" if name == "s3" else f"SeaweedFS {name.replace('_', ' ')}"
-
-
-@dataclass(frozen=True)
-class StackPlan:
-    """What `up` starts, and every port it will listen on."""
-
-    var_dir: Path
-    temporal_port: int | None  # None: Temporal is remote, not started here
-    temporal_ui_port: int | None
-    seaweed: SeaweedPorts | None  # None: S3 is remote (or AWS), not started here
-    api_host: str
-    api_port: int
-    # SeaweedFS's internal ports that RECOVERY_SEAWEEDFS_PORTS fixed; the others were picked free.
-    seaweed_fixed: frozenset[str] = frozenset()
-
-    @property
-    def log_dir(self) -> Path:
-        return self.var_dir / "logs"
-
-    @property
-    def run_dir(self) -> Path:
-        return self.var_dir / "run"
-
-    @property
-    def api_url(self) -> str:
-        host = "127.0.0.1" if self.api_host in ("0.0.0.0", "::", "") else self.api_host
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.api_port}"
-
-    def local_ports(self) -> dict[str, int]:
-        """Ports on 127.0.0.1, by a name a user recognises in an error message."""
-        return {label: port for label, port, _ in self._ports_on_loopback()}
-
-    def _ports_on_loopback(self) -> list[tuple[str, int, str]]:
-        """(name, port, where it comes from) of every port on 127.0.0.1."""
-        ports: list[tuple[str, int, str]] = []
-        if self.temporal_port is not None and self.temporal_ui_port is not None:
-            ports.append(("Temporal gRPC", self.temporal_port, "set by RECOVERY_TEMPORAL_ADDRESS"))
-            ports.append(("Temporal Web UI", self.temporal_ui_port, "set by RECOVERY_TEMPORAL_UI_PORT"))
-        if self.seaweed is not None:
-            for field in dataclasses.fields(SeaweedPorts):
-                name, port = field.name, getattr(self.seaweed, field.name)
-                http = name.removesuffix("_grpc")
-                if name == "s3":
-                    origin = "set by RECOVERY_S3_ENDPOINT_URL"
-                elif name not in self.seaweed_fixed:
-                    origin = "picked free by `recovery up` and taken since: run it again"
-                elif http != name and http in self.seaweed_fixed and port == getattr(self.seaweed, http) + GRPC_OFFSET:
-                    origin = f"set by {SEAWEEDFS_PORTS_ENV}: the {http} port + {GRPC_OFFSET}"
-                else:
-                    origin = f"set by {SEAWEEDFS_PORTS_ENV}"
-                ports.append((seaweed_label(name), port, origin))
-        return ports
-
-    def check_ports(self) -> None:
-        """Fail fast, naming the port, what it is for and its setting: a port used twice, or taken."""
-        everything = {**self.local_ports(), "API": self.api_port}
-        by_port: dict[int, list[str]] = {}
-        for name, port in everything.items():
-            by_port.setdefault(port, []).append(name)
-        clashes = [f"port {p} is configured for both {' and '.join(n)}" for p, n in by_port.items() if len(n) > 1]
-        if clashes:
-            raise ServiceError("; ".join(clashes) + " (change one in the settings)")
-        taken = [f"{name} port {port} ({origin})" for name, port, origin in self._ports_on_loopback()
-                 if not port_free(port)]
-        if not port_free(self.api_port, self.api_host or "127.0.0.1"):
-            taken.append(f"API port {self.api_port} on {self.api_host} (set by RECOVERY_API_PORT)")
-        if taken:
-            hint = ""
-            if any(SEAWEEDFS_PORTS_ENV in item for item in taken):
-                hint = f" Without {SEAWEEDFS_PORTS_ENV}, SeaweedFS's internal ports are picked free."
-            raise ServiceError(
-                "already in use: " + "; ".join(taken) + ". Stop what holds it, or change the setting named." + hint
-            )
-
-
-def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> StackPlan:
-    """Read the settings into a plan; servers on other machines are used, not started."""
-    env = os.environ if env is None else env
-    temporal_host, temporal_port = split_host_port(settings.temporal_address)
-    local_temporal = is_local_host(temporal_host) and not settings.temporal_tls
-    seaweed: SeaweedPorts | None = None
-    seaweed_fixed: frozenset[str] = frozenset()
-    # SeaweedFS must not pick a port that the other servers are about to take.
-    others = {settings.api_port, *((temporal_port, settings.temporal_ui_port) if local_temporal else ())}
-    if settings.s3_endpoint_url:
-        url = urlsplit(settings.s3_endpoint_url)
-        if is_local_host(url.hostname):
-            if url.scheme != "http":
-                raise ServiceError(
-                    f"the local S3 server speaks plain http; RECOVERY_S3_ENDPOINT_URL is {settings.s3_endpoint_url}"
-                )
-            seaweed, seaweed_fixed = plan_seaweed_ports(url.port or 80, env.get(SEAWEEDFS_PORTS_ENV), others)
-    return StackPlan(
-        var_dir=Path(settings.var_dir).resolve(),
-        temporal_port=temporal_port if local_temporal else None,
-        temporal_ui_port=settings.temporal_ui_port if local_temporal else None,
-        seaweed=seaweed,
-        api_host=settings.api_host,
-        api_port=settings.api_port,
-        seaweed_fixed=seaweed_fixed,
-    )
-
-
-def masked_url(url: str) -> str:
-    """A database URL fit to print: the password replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.rsplit("@", 1)
-    userinfo = netloc[0].split(":", 1)[0] + ":***"
-    return urlunsplit(parts._replace(netloc=f"{userinfo}@{netloc[1]}"))
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -535,43 +333,8 @@ class Stack:
             self.pid_file.unlink(missing_ok=True)
 
 
-def listening_socket(host: str, port: int, backlog: int = 2048) -> socket.socket:
-    """A TCP socket listening on host:port that child processes may inherit."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host or "0.0.0.0", port))
-        sock.listen(backlog)
-    except OSError as exc:
-        sock.close()
-        raise ServiceError(f"cannot listen on the API port {host}:{port} (RECOVERY_API_PORT): {exc}") from None
-    sock.set_inheritable(True)
-    return sock
-
-
 def _stamp() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def secure_tree(root: Path) -> None:
-    """`root` and everything under it readable by its owner only: directories 0700, files 0600 (or 0700).
-
-    `var/` holds borrowers' names and ID numbers (the SQLite database), the letters (SeaweedFS
-    volumes), logs and local secrets. Creating it under umask 077 covers what is new; this
-    tightens what an earlier run (or an older version) left group- or world-readable.
-    """
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    for path in [root, *root.rglob("*")]:
-        try:
-            st = path.lstat()
-        except FileNotFoundError:  # removed while we walked
-            continue
-        if stat.S_ISLNK(st.st_mode) or st.st_uid != os.getuid():
-            continue
-        mode = stat.S_IMODE(st.st_mode)
-        if mode & 0o077:
-            path.chmod(mode & 0o700)
 
 
 def run(

@@ -28,20 +28,9 @@ from typing import Any
 
 import pytest
 
-from infra.services import GRPC_OFFSET, SeaweedPorts, Service, ServiceError, free_port, port_free
-from infra.stack import (
-    ChildDied,
-    Restarts,
-    Stack,
-    StackPlan,
-    StopRequested,
-    is_local_host,
-    masked_url,
-    plan_stack,
-    seaweed_ports,
-    secure_tree,
-    split_host_port,
-)
+from infra.plan import StackPlan, is_local_host, masked_url, plan_stack, seaweed_ports, split_host_port
+from infra.services import GRPC_OFFSET, SeaweedPorts, Service, ServiceError, free_port, port_free, secure_tree
+from infra.stack import ChildDied, Restarts, Stack, StopRequested
 from settings import ROOT, Settings
 
 PYTHON = sys.executable
