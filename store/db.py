@@ -251,11 +251,20 @@ def alembic_config(url: str | URL | None = None) -> Config:
 
 @asynccontextmanager
 async def write_session(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """A session inside one write transaction, committed on success, rolled back on error."""
-    async with factory() as session, session.begin():
+    """A session inside one write transaction, committed on success, rolled back on error.
+
+    Commit and rollback go through the session's own methods (not `session.begin()`'s exit), so a
+    `BoundedSession` bounds them like every other round trip.
+    """
+    async with factory() as session:
         # The connection is procured (and BEGIN emitted) here, with the options in place.
         await session.connection(execution_options=WRITE)
-        yield session
+        try:
+            yield session
+        except BaseException:
+            await session.rollback()
+            raise
+        await session.commit()
 
 
 # Any constant: serialises concurrent `migrate` calls on one PostgreSQL database (the API and

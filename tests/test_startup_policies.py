@@ -150,3 +150,21 @@ def test_cli_import_refuses_before_opening_anything(tmp_path: Path, cli_env: Bad
     assert result.exit_code == 1, result.output
     assert result.stderr == f"bad policy:\n{cli_env.line}\n"
     assert result.stdout == ""
+
+
+def test_an_api_process_given_a_bad_inherited_socket_refuses_to_start_naming_it() -> None:
+    """`RECOVERY_API_SOCKET_FD` (set by `recovery up`): not a number, not open, or not listening."""
+    import socket
+
+    from api.__main__ import inherited_socket
+
+    assert inherited_socket({}) is None  # no such variable: the API binds its own port
+    for raw, reason in (("abc", "is not an open socket"), ("987654", "is not an open socket")):
+        with pytest.raises(SystemExit, match=f"RECOVERY_API_SOCKET_FD='{raw}' {reason}"):
+            inherited_socket({"RECOVERY_API_SOCKET_FD": raw})
+    idle = socket.socket()
+    try:
+        with pytest.raises(SystemExit, match="is a socket that is not listening"):
+            inherited_socket({"RECOVERY_API_SOCKET_FD": str(os.dup(idle.fileno()))})  # its own copy
+    finally:
+        idle.close()
