@@ -8,6 +8,7 @@ process accepts it first, and a process that dies or restarts loses nothing stil
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import socket
@@ -36,6 +37,16 @@ def inherited_socket(env: dict[str, str] | None = None) -> socket.socket | None:
     return sock
 
 
+def freeze_startup_heap() -> None:
+    """Exempt what start-up built (modules, schemas, mappers: ~all live objects) from the collector.
+
+    A full collection otherwise walks all of it, a pause every request waiting in that process
+    shares (the tail of the latency under load); what requests allocate is collected as before.
+    """
+    gc.collect()
+    gc.freeze()
+
+
 def main() -> None:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -44,6 +55,7 @@ def main() -> None:
         app = create_app(settings)
     except PolicyError as exc:  # an expected refusal: the message, no traceback
         sys.exit(f"API not started: bad policy\n{exc}")
+    freeze_startup_heap()
     if sock is None:
         uvicorn.run(app, host=settings.api_host, port=settings.api_port, workers=1,
                     log_level=settings.log_level.lower())

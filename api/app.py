@@ -21,6 +21,7 @@ from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
 from api import errors
+from api.keepalive import RecycleConnections
 from api.routes import bundles, commands, documents, health, matters, referrals
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
@@ -90,6 +91,7 @@ def create_app(
         return JSONResponse({"detail": "Temporal refused the request"}, status_code=status.HTTP_502_BAD_GATEWAY)
 
     errors.install(app)
+    app.add_middleware(RecycleConnections)  # outermost: several API processes share the load
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(commands.router)

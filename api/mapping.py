@@ -9,16 +9,18 @@ due and the policy's today are computed here, at the request's time.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralEndedPublic, ReferralPublic
 from domain.allocation import Balance
-from domain.dates import OverdueClock
+from domain.dates import OverdueClock, days_past_due
 from domain.money import Money
 from domain.status import MatterStatus
 from store.models import Matter
+from store.queries import ListedMatter
 
 
 def _money(amount: object, currency: str) -> Money:
@@ -117,14 +119,31 @@ _REFERRAL = tuple(ReferralPublic.model_fields)
 _ENDED = tuple(ReferralEndedPublic.model_fields)
 
 
+def _days_past_due(overdue: dict[str, Any], now: datetime, today_in: dict[str, date]) -> int:
+    """`OverdueClock.days_past_due` of a stored clock (real-time ones without building the model)."""
+    if overdue["day_seconds"] != 86400:
+        return OverdueClock.model_validate(overdue).days_past_due(now)
+    tz = overdue["timezone"]
+    today = today_in.get(tz)
+    if today is None:
+        today = today_in[tz] = now.astimezone(ZoneInfo(tz)).date()
+    return days_past_due(date.fromisoformat(overdue["overdue_since"]), today)
+
+
 def _pick(doc: dict[str, Any] | None, fields: tuple[str, ...]) -> dict[str, Any] | None:
     return None if doc is None else {f: doc.get(f) for f in fields}
 
 
-def list_item(row: Matter, now: datetime) -> dict[str, Any]:
-    """`MatterPublic` of `row` as `to_json`-ready values, without validating the stored status again."""
+def list_item(row: ListedMatter, now: datetime, today_in: dict[str, date] | None = None) -> dict[str, Any]:
+    """`MatterPublic` of `row` as `to_json`-ready values, without validating the stored status again.
+
+    A row without a stored status (written before workflow v2) must be the whole `Matter`.
+    `today_in`: the date at `now` per time zone, filled as met (one per page, not one per row).
+    """
     st = row.status
     if not st:
+        if not isinstance(row, Matter):
+            raise TypeError(f"matter {row.id} has no stored status: list it from its whole projection row")
         return MatterPublic(**_legacy_public(row, now)).model_dump(mode="json")
     mid = st["matter_id"]
     balance = st["balance"]
@@ -143,7 +162,7 @@ def list_item(row: Matter, now: datetime) -> dict[str, Any]:
         "outstanding": {"amount": format(total, "f"), "currency": parts[0]["currency"]},
         "balance": {k: balance[k] for k in ("costs", "fees", "penalty", "interest", "principal")},
         "paid_total": st["paid_total"],
-        "days_past_due": OverdueClock.model_validate(st["overdue"]).days_past_due(now),
+        "days_past_due": _days_past_due(st["overdue"], now, {} if today_in is None else today_in),
         "overdue_since": st["overdue"]["overdue_since"],
         "risk_grade": st.get("risk_grade"),
         "risk_score": st.get("risk_score"),

@@ -144,6 +144,7 @@ async def serve(url: str, fd: int) -> None:
     import uvicorn
     from temporalio.client import Client
 
+    from api.__main__ import freeze_startup_heap
     from api.app import API_DB_TIMEOUT, create_app
     from settings import Settings
     from store.db import make_engine, make_sessionmaker
@@ -156,6 +157,7 @@ async def serve(url: str, fd: int) -> None:
                              secret_access_key="y")
     app = create_app(settings, temporal=temporal, sessionmaker=make_sessionmaker(engine, timeout=API_DB_TIMEOUT),
                      evidence=evidence)
+    freeze_startup_heap()  # as `python -m api` does
     config = uvicorn.Config(app, log_level="warning", access_log=False)
     # The parent's socket, shared by every API process, as `recovery up` runs them.
     await uvicorn.Server(config).serve(sockets=[socket.socket(fileno=fd)])
@@ -196,11 +198,17 @@ class Connection:
         self.writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {self.key}\r\n\r\n"
                           .encode())
         head = await self.reader.readuntil(b"\r\n\r\n")
-        length = 0
+        length, close = 0, False
         for line in head.split(b"\r\n"):
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
-        return int(head[9:12]), await self.reader.readexactly(length)
+            elif line.lower() == b"connection: close":  # the API ends a connection every so many requests
+                close = True
+        body = await self.reader.readexactly(length)
+        if close:
+            self.close()
+            self.writer = None
+        return int(head[9:12]), body
 
     def close(self) -> None:
         if self.writer is not None:
@@ -210,9 +218,25 @@ class Connection:
 def _cpu_seconds(pids: list[int]) -> float:
     total = 0.0
     for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:  # a PostgreSQL backend that ended meanwhile
+            continue
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def _postgres_pids() -> list[int]:
+    """PostgreSQL's processes on this machine (its backends do the queries' work)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() == "postgres":
+                    pids.append(int(entry.name))
+            except OSError:
+                continue
+    return pids
 
 
 async def _time(connections: list[Connection], paths: list[str]) -> tuple[list[float], float]:
@@ -254,22 +278,30 @@ async def measure(port: int, key: str, ids: list[str], requests: int, concurrenc
         }
         for conn in connections:  # warm every connection, the pools and the caches
             await conn.get("/matters?limit=50")
-        print(f"\n{'route':34} {'mode':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'API CPU':>8}")
+        print(f"\n{'route':34} {'mode':>12} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'req/s':>8} {'API CPU':>8}"
+              f" {'PG CPU':>7} {'client':>7} {'split %':>7}")
         p99: dict[str, float] = {}
         for name, paths in routes.items():
             for mode, conns in (("sequential", [first]), (f"{concurrency} clients", connections)):
                 await asyncio.gather(*(c.get(paths[0]) for c in conns))  # open again what idled out
-                cpu = _cpu_seconds(api_pids)
+                each = [_cpu_seconds([pid]) for pid in api_pids]
+                pg, own = _cpu_seconds(_postgres_pids()), time.process_time()
                 times, rate = await _time(conns, paths)
-                per_request = (_cpu_seconds(api_pids) - cpu) / len(paths) * 1000
+                each = [_cpu_seconds([pid]) - before for pid, before in zip(api_pids, each, strict=True)]
+                per_request = sum(each) / len(paths) * 1000
+                split = "/".join(f"{100 * e / (sum(each) or 1):.0f}" for e in each)
+                pg_ms = (_cpu_seconds(_postgres_pids()) - pg) / len(paths) * 1000
+                own_ms = (time.process_time() - own) / len(paths) * 1000
                 p99[f"{name} {mode}"] = _pct(times, 99)
                 print(f"{name:34} {mode:>12} {statistics.median(times):8.1f} {_pct(times, 95):8.1f} "
-                      f"{_pct(times, 99):8.1f} {rate:8.0f} {per_request:6.1f}ms")
+                      f"{_pct(times, 99):8.1f} {rate:8.0f} {per_request:6.1f}ms {pg_ms:5.1f}ms {own_ms:5.1f}ms "
+                      f"{split:>7}")
     finally:
         for conn in connections:
             conn.close()
-    print("(API CPU: CPU time of the API processes per request; the machine's cores are shared by the API,\n"
-          " PostgreSQL and this client)")
+    print("(CPU time per request of the API processes, of PostgreSQL's processes on this machine (0 if it runs\n"
+          " elsewhere) and of this client: the machine's cores are shared by all three. split: each API process's\n"
+          " share of the API's CPU time)")
     return p99
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo
 
@@ -250,7 +250,7 @@ async def list_matters(
     """
     now = _now()
     after = _decode_list_cursor(cursor) if cursor else None
-    rows, count = await queries.list_matters(
+    rows, legacy, count = await queries.list_matter_rows(
         session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
         needs_attention=needs_attention, referral_status=referral_status, firm=key.firm_scope, now=now,
         limit=limit + 1, offset=offset, after=after, count_limit=COUNT_LIMIT,
@@ -258,7 +258,8 @@ async def list_matters(
     rows, more = rows[:limit], len(rows) > limit
     next_cursor = _encode_list_cursor(rows[-1]) if more else None
     # Written directly (`MattersPublic` is the documented shape; `api.mapping.list_item` says why).
-    page = {"data": [list_item(r, now) for r in rows], "count": min(count, COUNT_LIMIT),
+    today_in: dict[str, date] = {}
+    page = {"data": [list_item(legacy.get(r.id, r), now, today_in) for r in rows], "count": min(count, COUNT_LIMIT),
             "count_capped": count > COUNT_LIMIT, "next_cursor": next_cursor}
     return Response(pydantic_core.to_json(page), media_type="application/json")
 
@@ -266,7 +267,7 @@ async def list_matters(
 COUNT_LIMIT = 10_000
 
 
-def _encode_list_cursor(row: Matter) -> str:
+def _encode_list_cursor(row: queries.ListedMatter) -> str:
     raw = json.dumps([row.created_at.isoformat(), row.id], separators=(",", ":")).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 

@@ -7,9 +7,11 @@ item must serialise byte for byte like `MatterPublic` built from the validated s
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from types import SimpleNamespace
 
 import pydantic_core
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from api.mapping import list_item, matter_public
@@ -54,10 +56,13 @@ def _variants(mid: str) -> list[ProjectionUpdate]:
 
 
 async def _both_paths(factory: Factory, matter_id: str) -> tuple[bytes, bytes]:
+    """The list route's item (plain rows; whole rows for those without a status) and the validated one."""
     async with factory() as s:
+        (listed,), legacy, count = await q.list_matter_rows(s)
         (row,), _ = await q.list_matters(s)
-        assert row.id == matter_id
-        fast = pydantic_core.to_json(list_item(row, b.NOW))
+        assert listed.id == row.id == matter_id and count == 1
+        assert set(legacy) == (set() if row.status else {matter_id})
+        fast = pydantic_core.to_json(list_item(legacy.get(listed.id, listed), b.NOW, {}))
         return fast, matter_public(row, b.NOW).model_dump_json().encode()
 
 
@@ -76,3 +81,32 @@ async def test_each_list_item_is_what_the_validated_path_writes(factory: Factory
         assert fast == slow, (fast, slow)
         seen.add(fast)
     assert len(seen) == 4  # each state really reached the row
+
+
+async def test_one_page_gives_each_time_zone_its_own_today(factory: Factory) -> None:
+    """At NOW it is already 1 June in Shanghai and still 31 May in Los Angeles: one day apart."""
+    since = b.NOW.date() - timedelta(days=30)
+    ids = {}
+    for tz in ("Asia/Shanghai", "America/Los_Angeles"):
+        mid = ids[tz] = b.new_id()
+        await apply(factory, ProjectionUpdate(opened=b.opened(mid)))
+        clock = PolicyClock.start(b.T0, tz, 86400)
+        st = b.status(mid, 1).status.model_copy(update={"clock": clock,
+                                                          "overdue": OverdueClock.for_matter(clock, since, 0)})
+        await apply(factory, ProjectionUpdate(status=StatusRecord(seq=2, status=st)))
+    async with factory() as s:
+        rows, legacy, _ = await q.list_matter_rows(s)
+        full = {r.id: r for r in (await q.list_matters(s))[0]}
+    today_in: dict[str, date] = {}
+    items = {r.id: list_item(r, b.NOW, today_in) for r in rows}
+    assert not legacy and set(items) == set(ids.values())
+    assert items[ids["Asia/Shanghai"]]["days_past_due"] == items[ids["America/Los_Angeles"]]["days_past_due"] + 1
+    for mid, item in items.items():
+        assert pydantic_core.to_json(item) == matter_public(full[mid], b.NOW).model_dump_json().encode()
+    assert set(today_in) == {"Asia/Shanghai", "America/Los_Angeles"}
+
+
+def test_a_row_without_status_must_come_whole() -> None:
+    row = SimpleNamespace(id="m-1", external_ref="R-1", created_at=b.T0, status=None)
+    with pytest.raises(TypeError, match="m-1 has no stored status"):
+        list_item(row, b.NOW)  # type: ignore[arg-type]
