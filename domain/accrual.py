@@ -1,0 +1,270 @@
+"""Interest and default charges that accrue day by day, and a matter's ledger replayed to any date.
+
+`statement(opening, start, terms, entries, as_of)` is "what is owed on `as_of`": the balance at
+`start` (the buckets taken in at intake), the charges accrued since, and every payment, waiver
+and reversal dated up to `as_of`, replayed in date order. It is a pure function of its inputs, so
+the workflow, the API (`?as_of=`) and a letter "calculated to <date>" all get the same cents.
+
+Conventions (the closing note of the negotiation issue lists them for review):
+
+- Charges accrue on the balance as it stands at the start of each day, from `start` up to but not
+  including `as_of` (a payment dated D stops the accrual on what it pays from D on). The charges
+  for `days` days at an annual `rate` on an amount are `amount * rate * days / basis`, basis 360 or
+  365 by the day-count convention (`actual/360`, `actual/365`: actual calendar days elapsed).
+- `interest_rate` accrues on the overdue principal into `interest`; `penalty_rate` on the overdue
+  principal into `penalty`; `compound_rate` on the overdue interest into `penalty` (compound
+  interest). Each rate is annual and states itself: no charge is implied by another.
+- Accrued charges are booked (rounded half-up to the currency's minor unit) at each ledger entry
+  and at `as_of`, so the buckets are always whole cents and every payment is allocated exactly.
+- `max_annual_cost` caps what accrues here: from `start`, everything booked (interest, penalty and
+  compound together) never exceeds `max_annual_cost * overdue principal * days / basis` summed over
+  the days (rounded down); above it, compound is cut first, then penalty, then interest.
+- A reversed payment (a bounced transfer) counts as never made in any statement dated on or after
+  its reversal: it is left out from its own date, so the accrual it stopped runs again and its
+  allocation is undone to the cent (neither it nor its reversal books the accrual on its date, so not
+  even a rounding differs). A statement dated before the reversal still shows it applied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import ROUND_DOWN, ROUND_HALF_UP, Decimal
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.allocation import WATERFALL, Allocation, Balance, allocate
+from domain.money import BoundedMoney, Money, minor_units
+
+DayCount = Literal["actual/360", "actual/365"]
+Bucket = Literal["costs", "fees", "penalty", "interest", "principal"]
+_BASIS: dict[str, int] = {"actual/360": 360, "actual/365": 365}
+
+Rate = Annotated[Decimal, Field(ge=0, le=1, description="annual, e.g. 0.0435 for 4.35% a year")]
+
+
+class AccrualTerms(BaseModel):
+    """How charges grow on an overdue balance: from the contract, else from the policy."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interest_rate: Rate
+    penalty_rate: Rate = Decimal(0)
+    compound_rate: Rate = Decimal(0)
+    day_count: DayCount = "actual/365"
+    max_annual_cost: Decimal | None = Field(
+        default=None, gt=0, le=10,
+        description="the most all charges accrued here may cost a year, as a share of the overdue principal")
+
+    @property
+    def basis(self) -> int:
+        return _BASIS[self.day_count]
+
+
+class Charges(BaseModel):
+    """Charges booked for a period: interest, penalty and compound interest (booked into `penalty`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    interest: Money
+    penalty: Money
+    compound: Money
+
+    @classmethod
+    def zero(cls, currency: str) -> Charges:
+        return cls(interest=Money.zero(currency), penalty=Money.zero(currency), compound=Money.zero(currency))
+
+    @property
+    def total(self) -> Money:
+        return self.interest + self.penalty + self.compound
+
+    def __add__(self, other: Charges) -> Charges:
+        return Charges(interest=self.interest + other.interest, penalty=self.penalty + other.penalty,
+                       compound=self.compound + other.compound)
+
+
+class Payment(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["payment"] = "payment"
+    id: str = Field(min_length=1, max_length=128)
+    on: date
+    amount: BoundedMoney
+
+
+class Waiver(BaseModel):
+    """Part of one bucket forgiven (by a settlement or a decision within authority)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["waiver"] = "waiver"
+    id: str = Field(min_length=1, max_length=128)
+    on: date
+    bucket: Bucket
+    amount: BoundedMoney
+
+
+class Reversal(BaseModel):
+    """A payment that did not hold (a bounced transfer), with why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["reversal"] = "reversal"
+    id: str = Field(min_length=1, max_length=128)
+    on: date
+    payment_id: str
+    reason: str = Field(min_length=1, max_length=500)
+
+
+Entry = Annotated[Payment | Waiver | Reversal, Field(discriminator="kind")]
+
+
+class Line(BaseModel):
+    """One step of the replay and the balance after it (an accrual: the `days` before `on`, booked on `on`).
+
+    A reversed payment and its reversal change nothing: their `balance` is the one last booked.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: date
+    kind: Literal["accrual", "payment", "waiver", "reversal"]
+    entry_id: str | None = None
+    days: int = 0
+    charges: Charges | None = None
+    allocation: Allocation | None = None  # None for a payment reversed as of the statement's date
+    waived: Money | None = None
+    reversed: bool = False
+    balance: Balance
+
+
+class Statement(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    start: date
+    as_of: date
+    terms: AccrualTerms
+    opening: Balance
+    balance: Balance
+    accrued: Charges
+    paid: Money  # applied to the buckets, reversed payments left out
+    unapplied: Money  # overpayments, held for refund
+    waived: Money
+    capped: bool  # the cap cut some charge
+    lines: tuple[Line, ...]
+
+
+class LedgerError(ValueError):
+    """Entries that cannot be replayed; the message names the entry and the reason."""
+
+
+def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Sequence[Payment | Waiver | Reversal],
+              as_of: date) -> Statement:
+    """The balance owed on `as_of`: `opening` on `start`, plus accrual, minus what the entries paid or waived."""
+    cur = opening.currency
+    if as_of < start:
+        raise LedgerError(f"as_of {as_of} is before the accrual start {start}")
+    _check(entries, start, cur)
+    reversed_ids = {e.payment_id for e in entries if isinstance(e, Reversal) and e.on <= as_of}
+    book = _Book(terms, cur)
+    balance, day = opening, start
+    lines: list[Line] = []
+    paid, unapplied, waived = Money.zero(cur), Money.zero(cur), Money.zero(cur)
+    for entry in sorted((e for e in entries if e.on <= as_of), key=lambda e: e.on):  # stable: given order in a day
+        if isinstance(entry, Reversal) or entry.id in reversed_ids:  # no effect, so no booking: exactly as if absent
+            lines.append(Line(on=entry.on, kind=entry.kind, entry_id=entry.id, reversed=isinstance(entry, Payment),
+                              balance=balance))
+            continue
+        if entry.on > day:
+            balance, line = book.accrue(balance, day, entry.on)
+            lines.append(line)
+            day = entry.on
+        if isinstance(entry, Payment):
+            allocation, balance = allocate(balance, entry.amount)
+            paid, unapplied = paid + allocation.applied, unapplied + allocation.unapplied
+            lines.append(Line(on=entry.on, kind="payment", entry_id=entry.id, allocation=allocation, balance=balance))
+        elif isinstance(entry, Waiver):
+            owed: Money = getattr(balance, entry.bucket)
+            if entry.amount > owed:
+                raise LedgerError(f"waiver {entry.id}: {entry.amount} is more than the {entry.bucket} owed on "
+                                  f"{entry.on} ({owed})")
+            balance = balance.model_copy(update={entry.bucket: owed - entry.amount})
+            waived = waived + entry.amount
+            lines.append(Line(on=entry.on, kind="waiver", entry_id=entry.id, waived=entry.amount, balance=balance))
+    if as_of > day:
+        balance, line = book.accrue(balance, day, as_of)
+        lines.append(line)
+    return Statement(start=start, as_of=as_of, terms=terms, opening=opening, balance=balance, accrued=book.booked,
+                     paid=paid, unapplied=unapplied, waived=waived, capped=book.capped, lines=tuple(lines))
+
+
+def _check(entries: Sequence[Payment | Waiver | Reversal], start: date, currency: str) -> None:
+    seen: dict[str, Payment | Waiver | Reversal] = {}
+    for e in entries:
+        if e.id in seen:
+            raise LedgerError(f"entry id {e.id!r} is used twice")
+        seen[e.id] = e
+        if e.on < start:
+            raise LedgerError(f"{e.kind} {e.id} on {e.on} is before the accrual start {start}")
+        if not isinstance(e, Reversal):
+            if e.amount.currency != currency:
+                raise LedgerError(f"{e.kind} {e.id} is in {e.amount.currency}, the balance in {currency}")
+            if not e.amount.is_positive():
+                raise LedgerError(f"{e.kind} {e.id}: the amount must be greater than zero")
+    reversals: dict[str, str] = {}
+    for e in entries:
+        if isinstance(e, Reversal):
+            target = seen.get(e.payment_id)
+            if not isinstance(target, Payment):
+                raise LedgerError(f"reversal {e.id}: there is no payment {e.payment_id!r}")
+            if e.on < target.on:
+                raise LedgerError(f"reversal {e.id} on {e.on} is before payment {target.id} on {target.on}")
+            if e.payment_id in reversals:
+                raise LedgerError(f"reversal {e.id}: payment {e.payment_id} is already reversed by "
+                                  f"{reversals[e.payment_id]}")
+            reversals[e.payment_id] = e.id
+
+
+class _Book:
+    """Books accrual period by period, keeping the cap's running allowance exact."""
+
+    def __init__(self, terms: AccrualTerms, currency: str) -> None:
+        self.terms, self.currency = terms, currency
+        self.scale = Decimal(10) ** minor_units(currency)
+        self.allowance = Decimal(0)  # exact, in minor units: what the cap allows from the start so far
+        self.booked = Charges.zero(currency)
+        self.capped = False
+
+    def _minor(self, value: Decimal, rounding: str = ROUND_HALF_UP) -> int:
+        return int(value.quantize(Decimal(1), rounding=rounding))
+
+    def accrue(self, balance: Balance, first: date, end: date) -> tuple[Balance, Line]:
+        t, days = self.terms, (end - first).days
+        principal = balance.principal.amount * self.scale  # minor units, exact
+        per_year = Decimal(days) / t.basis
+        interest = self._minor(principal * t.interest_rate * per_year)
+        penalty = self._minor(principal * t.penalty_rate * per_year)
+        compound = self._minor(balance.interest.amount * self.scale * t.compound_rate * per_year)
+        if t.max_annual_cost is not None:
+            self.allowance += principal * t.max_annual_cost * per_year
+            room = max(0, self._minor(self.allowance, ROUND_DOWN) - self.booked.total.minor)
+            cut = max(0, interest + penalty + compound - room)
+            if cut:
+                self.capped = True
+                amounts = [compound, penalty, interest]  # the order they give way in
+                for i, amount in enumerate(amounts):
+                    take = min(cut, amount)
+                    amounts[i], cut = amount - take, cut - take
+                compound, penalty, interest = amounts
+        charges = Charges(interest=Money.from_minor(interest, self.currency),
+                          penalty=Money.from_minor(penalty, self.currency),
+                          compound=Money.from_minor(compound, self.currency))
+        self.booked = self.booked + charges
+        after = balance.model_copy(update={"interest": balance.interest + charges.interest,
+                                           "penalty": balance.penalty + charges.penalty + charges.compound})
+        return after, Line(on=end, kind="accrual", days=days, charges=charges, balance=after)
+
+
+__all__ = ["WATERFALL", "AccrualTerms", "Charges", "DayCount", "Entry", "LedgerError", "Line", "Payment",
+           "Reversal", "Statement", "Waiver", "statement"]
