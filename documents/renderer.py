@@ -63,6 +63,7 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "reminder_letter": "1",
     "closure_letter": "1",
     "evidence_catalog": "1",
+    "settlement_agreement": "2",  # legal basis: Civil Code arts. 4-7, 543 and 575
 }
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

@@ -513,8 +513,9 @@ _EN_SIGN_BOTH = ("For and on behalf of Party A: {{ creditor.name }} (company sea
 def _zh_settlement_agreement(letter: _Letter) -> None:
     _parties(letter)
     letter.body("甲乙双方于{{ contract_signed_on }}签订编号为{{ contract_number }}的借款合同（以下称“借款合同”）。"
-                "因乙方未按约履行还款义务，双方本着平等、自愿、诚信的原则，依照《中华人民共和国民法典》"
-                "第五条、第六条及第五百四十三条的规定，经协商一致，就借款合同项下债务的清偿达成如下和解协议：")
+                "因乙方未按约履行还款义务，双方本着平等、自愿、公平、诚信的原则，依照《中华人民共和国民法典》"
+                "第四条至第七条、第五百四十三条关于协商一致变更合同及第五百七十五条关于债务免除的规定，"
+                "经协商一致，就借款合同项下债务的清偿达成如下和解协议：")
     letter.body([("第一条　债务确认。", True),
                  ("乙方确认，截至{{ balance_as_of }}，乙方在借款合同项下尚欠甲方款项明细如下：", False)])
     letter.amount_table()
@@ -551,8 +552,9 @@ def _en_settlement_agreement(letter: _Letter) -> None:
     _parties(letter)
     letter.body("The Parties entered into Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} "
                 "(the “Contract”). Party B having failed to make the repayments due under the Contract, the "
-                "Parties, on the principles of equality, free will and good faith and in accordance with "
-                "Articles 5, 6 and 543 of the Civil Code of the People’s Republic of China, agree as follows "
+                "Parties, on the principles of equality, voluntariness, fairness and good faith (Articles 4 to 7 "
+                "of the Civil Code of the People’s Republic of China) and in accordance with its Article 543 "
+                "(amendment of a contract by agreement) and Article 575 (release of a debt), agree as follows "
                 "on the discharge of the debt under the Contract:")
     letter.body([("1. Acknowledgement of debt. ", True),
                  ("Party B acknowledges that, as at {{ balance_as_of }}, the following amounts are owed "
