@@ -59,8 +59,12 @@ DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingm
 # Bump a kind's number when its meaning changes (new fields, new wording reviewed by legal);
 # the hash suffix changes on its own with any byte of the file.
 TEMPLATE_VERSIONS: dict[str, str] = {
-    "collection_notice": "1",
-    "reminder_letter": "1",
+    "collection_notice": "2",  # v2: every deadline says the day itself counts (（含当日）)
+    "reminder_letter": "2",
+    "final_demand": "2",
+    "ptp_confirmation": "2",
+    "lawyers_letter": "2",
+    "guarantor_demand": "2",
     "closure_letter": "1",
     "evidence_catalog": "1",
     "settlement_agreement": "2",  # legal basis: Civil Code arts. 4-7, 543 and 575

@@ -487,7 +487,7 @@ def _zh_final_demand(letter: _Letter) -> None:
     letter.amount_table()
     letter.body(_ZH_TOTAL)
     letter.body([("最后催告：", True),
-                 ("本函是我方在采取法律行动前向您发出的最后催告。我方郑重要求您于{{ pay_by }}前"
+                 ("本函是我方在采取法律行动前向您发出的最后催告。我方郑重要求您于{{ pay_by }}（含当日）前"
                   "将上述欠款全额归还至借款合同约定的还款账户。上述期限届满前，我方不再另行催告。", False)])
     letter.body([("逾期不还将采取的法律行动：", True),
                  ("如您在上述期限届满时仍未全额还款，我方将依照借款合同约定和法律规定，不再另行通知，"
@@ -499,7 +499,7 @@ def _zh_final_demand(letter: _Letter) -> None:
                   "报送金融信用信息基础数据库，由此可能对您的信用记录以及办理贷款、信用卡等金融业务产生不良影响。"
                   + _ZH_COSTS.format(contract="借款合同"), False)])
     letter.body(_ZH_LIMITATION.format(doc="函", who="我方"))
-    letter.body("如您对上述欠款金额有异议，请于{{ pay_by }}前以书面形式向我方提出，并附相关证明材料。"
+    letter.body("如您对上述欠款金额有异议，请于{{ pay_by }}（含当日）前以书面形式向我方提出，并附相关证明材料。"
                 "如您在收到本函前已足额还款，请忽略本函。"
                 "{% if creditor.phone %}联系电话：{{ creditor.phone }}。{% endif %}")
     letter.body("特此函告。")
@@ -536,9 +536,10 @@ def _en_final_demand(letter: _Letter) -> None:
                   "may harm your credit record and your access to loans, credit cards and other financial "
                   "services. " + _EN_COSTS.format(contract="Contract"), False)])
     letter.body("This letter is a demand for performance. " + _EN_LIMITATION.format(doc="letter"))
-    letter.body("If you dispute any amount stated in this letter, please tell us in writing before {{ pay_by }}, "
-                "enclosing any supporting documents. If you have already paid the full amount, please disregard "
-                "this letter.{% if creditor.phone %} You can reach us on {{ creditor.phone }}.{% endif %}")
+    letter.body("If you dispute any amount stated in this letter, please tell us in writing no later than "
+                "{{ pay_by }}, enclosing any supporting documents. If you have already paid the full amount, "
+                "please disregard this letter."
+                "{% if creditor.phone %} You can reach us on {{ creditor.phone }}.{% endif %}")
 
 
 # ---- 还款承诺确认书 / promise-to-pay confirmation -----------------------------------------------
@@ -553,18 +554,18 @@ def _zh_ptp_confirmation(letter: _Letter) -> None:
                 "{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}，对上述债务无异议。"
                 "上述金额计算至{{ letter_date }}，此后的利息、罚息依照借款合同约定继续计收。")
     _heading(letter, "二、还款承诺")
-    letter.body("借款人承诺于{{ promise_due_on }}前（含当日）向借款合同约定的还款账户归还{{ promised_amount }}"
+    letter.body("借款人承诺于{{ promise_due_on }}（含当日）前向借款合同约定的还款账户归还{{ promised_amount }}"
                 "{% if promised_amount_in_words %}（大写：{{ promised_amount_in_words }}）{% endif %}。"
                 "{% if promised_amount != total %}承诺还款金额不足上述欠款合计的，剩余欠款仍应依照借款合同约定清偿；"
                 "本确认书不构成我方对剩余债务的减免、展期或者对借款合同的变更。{% endif %}")
     _heading(letter, "三、宽限期")
     letter.body("{% if grace_days %}我方给予借款人{{ grace_days }}天宽限期，即至{{ grace_ends_on }}止："
                 "借款人在宽限期届满前付清承诺金额的，视为按约履行本承诺。"
-                "{% else %}本承诺不设宽限期，借款人应于{{ grace_ends_on }}前付清承诺金额。{% endif %}"
+                "{% else %}本承诺不设宽限期，借款人应于{{ grace_ends_on }}（含当日）前付清承诺金额。{% endif %}"
                 "借款人按约履行本承诺期间，我方暂缓采取进一步的催收措施。借款人支付的款项，依照借款合同约定的顺序"
                 "依次冲抵实现债权的费用、其他应付费用、罚息、利息和本金。")
     _heading(letter, "四、违反承诺的后果")
-    letter.body("借款人未在{{ grace_ends_on }}前付清承诺金额的，本承诺即告失效。我方有权不再另行通知，"
+    letter.body("借款人未在{{ grace_ends_on }}（含当日）前付清承诺金额的，本承诺即告失效。我方有权不再另行通知，"
                 "依照借款合同约定要求借款人立即清偿全部欠款，并依法向有管辖权的人民法院提起诉讼或者向借款合同约定的"
                 "仲裁机构申请仲裁、申请财产保全和强制执行、处分担保财产或者要求保证人承担保证责任，"
                 "并依照《征信业管理条例》等规定将逾期信息报送金融信用信息基础数据库。"
@@ -644,7 +645,7 @@ def _zh_lawyers_letter(letter: _Letter) -> None:
                 "借款人未按照约定的期限返还借款的，应当按照约定或者国家有关规定支付逾期利息，并承担违约责任。"
                 "您的上述行为已构成违约。")
     letter.body([("律师意见：", True),
-                 ("本所受委托郑重要求您于{{ pay_by }}前将上述欠款全额归还至借款合同约定的还款账户。"
+                 ("本所受委托郑重要求您于{{ pay_by }}（含当日）前将上述欠款全额归还至借款合同约定的还款账户。"
                   "如您对欠款有异议或者确有还款困难，请于上述期限内与本所{{ lawyer.name }}律师联系"
                   "{% if law_firm.phone %}（电话：{{ law_firm.phone }}）{% endif %}。", False)])
     letter.body([("逾期不还的法律后果：", True),
@@ -768,17 +769,17 @@ def _zh_guarantor_demand(letter: _Letter) -> None:
                  (_GENERAL + "现我方通知您：债务人财产经依法强制执行仍不能履行债务的，您应当在保证范围内承担保证责任，"
                   "我方将要求您支付{{ amount_claimed }}"
                   "{% if amount_claimed_in_words %}（大写：{{ amount_claimed_in_words }}）{% endif %}。"
-                  "如存在上述除外情形之一，请您于{{ pay_by }}前将该款项支付至我方指定账户。"
+                  "如存在上述除外情形之一，请您于{{ pay_by }}（含当日）前将该款项支付至我方指定账户。"
                   "您在应当承担保证责任时拒不履行的，我方将依法向人民法院提起诉讼或者向保证合同约定的仲裁机构申请仲裁，"
                   "并申请财产保全和强制执行。"
-                  "{% else %}现我方在保证期间内正式通知并要求您于{{ pay_by }}前向我方支付{{ amount_claimed }}"
+                  "{% else %}现我方在保证期间内正式通知并要求您于{{ pay_by }}（含当日）前向我方支付{{ amount_claimed }}"
                   "{% if amount_claimed_in_words %}（大写：{{ amount_claimed_in_words }}）{% endif %}，"
                   "履行连带保证责任。依照《中华人民共和国民法典》第六百九十四条第二款的规定，"
                   "保证债务的诉讼时效自我方请求您承担保证责任之日起计算。"
                   "如您逾期未履行，我方将依法向人民法院提起诉讼或者向保证合同约定的仲裁机构申请仲裁，"
                   "并申请财产保全和强制执行。{% endif %}" + _ZH_COSTS.format(contract="保证合同"), False)])
     letter.body("依照《中华人民共和国民法典》第七百条的规定，您承担保证责任后，有权在承担保证责任的范围内向债务人追偿。")
-    letter.body("如您对本通知书的内容有异议，请于{{ pay_by }}前以书面形式向我方提出，并附相关证明材料。"
+    letter.body("如您对本通知书的内容有异议，请于{{ pay_by }}（含当日）前以书面形式向我方提出，并附相关证明材料。"
                 "{% if creditor.phone %}联系电话：{{ creditor.phone }}。{% endif %}")
     letter.body("特此通知。")
     _replace_signature(letter, letter.signature)  # the ordinary closing, not the unaddressed one
@@ -849,7 +850,7 @@ def _en_guarantor_demand(letter: _Letter) -> None:
                   + _EN_COSTS.format(contract="Guarantee"), False)])
     letter.body("Under Article 700 of the Civil Code, once you have performed your guarantee you may claim "
                 "reimbursement from the Debtor to the extent of what you paid.")
-    letter.body("If you dispute anything stated in this notice, please tell us in writing before {{ pay_by }}, "
+    letter.body("If you dispute anything stated in this notice, please tell us in writing no later than {{ pay_by }}, "
                 "enclosing any supporting documents.{% if creditor.phone %} You can reach us on "
                 "{{ creditor.phone }}.{% endif %}")
     _replace_signature(letter, letter.signature)  # "Yours faithfully", not the unaddressed "Submitted by:"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,13 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--write" in capsys.readouterr().out
     assert golden.main(["--dir", str(tmp_path), "--write"]) == 0
     assert golden.main(["--dir", str(tmp_path)]) == 0
+
+
+@pytest.mark.parametrize(("kind", "locale"), golden.cases())
+def test_every_deadline_says_the_day_itself_counts(kind: str, locale: str) -> None:
+    """`于2024年5月30日前` leaves the 30th in doubt: `（含当日）` settles it; in English, `no later than`."""
+    text = golden.golden_path(kind, locale).read_text(encoding="utf-8")
+    if locale == "zh-CN":
+        assert not re.search(r"\d日前", text), re.findall(r".{20}\d日前.{10}", text)
+    else:
+        assert not re.search(r"(?<!on or )before \d", text), re.findall(r".{30}before \d.{10}", text)

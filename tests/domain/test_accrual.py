@@ -14,6 +14,7 @@ from domain.allocation import WATERFALL, Balance
 from domain.money import Money
 
 START = date(2026, 1, 1)
+Ledger = tuple[Balance, AccrualTerms, list[Payment | Waiver | Reversal], date]
 
 
 def bal(principal: str = "0", interest: str = "0", penalty: str = "0", fees: str = "0", costs: str = "0",
@@ -137,7 +138,7 @@ rates = st.decimals(min_value=0, max_value=Decimal("0.5"), places=4)
 
 
 @st.composite
-def ledgers(draw: st.DrawFn) -> tuple[Balance, AccrualTerms, list[Payment | Waiver | Reversal], date]:
+def ledgers(draw: st.DrawFn) -> Ledger:
     opening = Balance(**{k: draw(st.integers(min_value=0, max_value=10_000_000).map(
         lambda c: Money.from_minor(c, "CNY"))) for k in WATERFALL})
     t = AccrualTerms(interest_rate=draw(rates), penalty_rate=draw(rates), compound_rate=draw(rates),
@@ -173,7 +174,7 @@ def _replay(opening: Balance, t: AccrualTerms, entries: list[Payment | Waiver | 
 
 @settings(max_examples=300, deadline=None)
 @given(ledgers())
-def test_every_cent_is_conserved(ledger: tuple[Balance, AccrualTerms, list[Payment | Waiver | Reversal], date]) -> None:
+def test_every_cent_is_conserved(ledger: Ledger) -> None:
     s = _replay(*ledger)
     if s is None:
         return
@@ -186,7 +187,7 @@ def test_every_cent_is_conserved(ledger: tuple[Balance, AccrualTerms, list[Payme
 
 @settings(max_examples=300, deadline=None)
 @given(ledgers())
-def test_the_cap_is_never_exceeded(ledger: tuple[Balance, AccrualTerms, list[Payment | Waiver | Reversal], date]) -> None:
+def test_the_cap_is_never_exceeded(ledger: Ledger) -> None:
     s = _replay(*ledger)
     if s is None or s.terms.max_annual_cost is None:
         return
@@ -198,7 +199,7 @@ def test_the_cap_is_never_exceeded(ledger: tuple[Balance, AccrualTerms, list[Pay
 @settings(max_examples=300, deadline=None)
 @given(ledgers(), st.data())
 def test_a_reversal_leaves_what_the_payment_never_made_would(
-    ledger: tuple[Balance, AccrualTerms, list[Payment | Waiver | Reversal], date], data: st.DataObject,
+    ledger: Ledger, data: st.DataObject,
 ) -> None:
     opening, t, entries, _ = ledger
     reversals = [e for e in entries if isinstance(e, Reversal)]

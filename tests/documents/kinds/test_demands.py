@@ -161,7 +161,7 @@ def test_final_demand_names_the_legal_actions_and_the_limitation_rule(locale: st
     text = _text(sample_context("final_demand", locale))
     if locale == "zh-CN":
         for phrase in ("最后催告", "提起诉讼", "仲裁", "财产保全", "保证人", "金融信用信息基础数据库",
-                       "第一百九十五条", "2024年5月30日前"):
+                       "第一百九十五条", "2024年5月30日（含当日）前"):
             assert phrase in text
     else:
         for phrase in ("final demand before we take legal action", "proceedings", "arbitration",
