@@ -65,9 +65,12 @@ def letter_context(req: LetterRequest) -> ctx.LetterBase:
         contract_number=intake.contract.number,
         contract_signed_on=intake.contract.signed_on,
     )
+    secured, guaranteed = any(a.pledged for a in intake.assets), len(intake.guarantors)
     if req.kind == "collection_notice":
         return ctx.CollectionNoticeContext(
             **base,
+            secured=secured,
+            guaranteed=guaranteed,
             overdue_since=intake.overdue.since,
             days_past_due=req.days_past_due,
             balance=req.balance,
@@ -77,6 +80,8 @@ def letter_context(req: LetterRequest) -> ctx.LetterBase:
     if req.kind == "reminder_letter":
         return ctx.ReminderLetterContext(
             **base,
+            secured=secured,
+            guaranteed=guaranteed,
             sequence=req.sequence,
             overdue_since=intake.overdue.since,
             days_past_due=req.days_past_due,

@@ -56,6 +56,8 @@ class CollectionNoticeContext(LetterBase):
     total: Money
     pay_by: date
     instalments: tuple[OverdueInstalment, ...] = ()
+    secured: bool = Field(default=False, description="an asset is pledged for the loan (the letter names security)")
+    guaranteed: int = Field(default=0, ge=0, description="guarantors of the loan (the letter names them if any)")
 
     @model_validator(mode="after")
     def _demand(self) -> CollectionNoticeContext:
@@ -89,6 +91,8 @@ class ReminderLetterContext(LetterBase):
     total: Money
     paid_to_date: Money
     pay_by: date
+    secured: bool = Field(default=False, description="an asset is pledged for the loan (the letter names security)")
+    guaranteed: int = Field(default=0, ge=0, description="guarantors of the loan (the letter names them if any)")
 
     @model_validator(mode="after")
     def _demand(self) -> ReminderLetterContext:
@@ -272,6 +276,8 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
             total=balance.total,
             paid_to_date=_cny("2000.00"),
             pay_by=date(2024, 4, 22),
+            secured=True,  # the notice's sample is unsecured: between them both forms of the measures
+            guaranteed=2,
         )
     if kind == "evidence_catalog":
         return _sample_catalog(common, locale)

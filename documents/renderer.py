@@ -59,8 +59,8 @@ DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingm
 # Bump a kind's number when its meaning changes (new fields, new wording reviewed by legal);
 # the hash suffix changes on its own with any byte of the file.
 TEMPLATE_VERSIONS: dict[str, str] = {
-    "collection_notice": "2",  # v2: every deadline says the day itself counts (（含当日）)
-    "reminder_letter": "2",
+    "collection_notice": "3",  # v2: every deadline says the day itself counts (（含当日）); v3: security
+    "reminder_letter": "3",  # and guarantors named only when the matter has them
     "final_demand": "2",
     "ptp_confirmation": "2",
     "lawyers_letter": "2",

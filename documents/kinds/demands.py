@@ -87,7 +87,10 @@ def _not_after(earlier: date, earlier_name: str, later: date, later_name: str) -
 class FinalDemandContext(LetterBase):
     """最后催告函: the last written demand before legal action, after the notice and the reminders.
 
-    `first_demand_on` is the date of the first written demand (the collection notice).
+    `first_demand_on` is the date of the first written demand (the collection notice);
+    `reminders_on` the dates of the written reminders sent since, in order: the letter states what
+    was sent, never "repeatedly". `secured` / `guaranteed`: the measures name security and
+    guarantors only when the matter has them.
     """
 
     kind: ClassVar[str] = "final_demand"
@@ -95,15 +98,21 @@ class FinalDemandContext(LetterBase):
     overdue_since: date
     days_past_due: int = Field(ge=0)
     first_demand_on: date
+    reminders_on: tuple[date, ...] = ()
     balance: Balance
     total: Money
     pay_by: date
+    secured: bool = False
+    guaranteed: int = Field(default=0, ge=0)
 
     @model_validator(mode="after")
     def _demand(self) -> FinalDemandContext:
         _check_balance(self.total, self.balance)
         _not_after(self.overdue_since, "overdue_since", self.first_demand_on, "first_demand_on")
         _not_after(self.first_demand_on, "first_demand_on", self.letter_date, "letter_date")
+        if list(self.reminders_on) != sorted(self.reminders_on) or any(
+                not self.first_demand_on <= d <= self.letter_date for d in self.reminders_on):
+            raise ValueError("reminders_on must be in order, between first_demand_on and letter_date")
         if self.pay_by < self.letter_date:
             raise ValueError("pay_by is before letter_date")
         return self
@@ -268,9 +277,11 @@ def _sample_final_demand(common: dict[str, Any], locale: str) -> FinalDemandCont
         overdue_since=date(2024, 2, 10),
         days_past_due=100,
         first_demand_on=date(2024, 3, 15),
+        reminders_on=(date(2024, 4, 12), date(2024, 5, 6)),
         balance=balance,
         total=balance.total,
         pay_by=date(2024, 5, 30),
+        guaranteed=1,
     )
 
 
@@ -481,8 +492,9 @@ _EN_COSTS = ("The costs of recovery, including court or arbitration fees, preser
 
 def _zh_final_demand(letter: _Letter) -> None:
     letter.body(_ZH_OPENING + "您自{{ overdue_since }}起未按约定履行还款义务，截至本函出具之日已逾期"
-                "{{ days_past_due }}天。我方已于{{ first_demand_on }}向您发出书面催收通知书，此后又多次催告，"
-                "但您至今仍未清偿欠款。")
+                "{{ days_past_due }}天。我方已于{{ first_demand_on }}向您发出书面催收通知书"
+                "{% if reminders_on %}，此后又{% if reminders_on|length > 1 %}先后{% endif %}"
+                "于{{ reminders_on|join('、') }}向您发出书面还款提醒函{% endif %}，但您至今仍未清偿欠款。")
     letter.body("截至{{ letter_date }}，您在借款合同项下尚欠我方款项明细如下：")
     letter.amount_table()
     letter.body(_ZH_TOTAL)
@@ -494,8 +506,12 @@ def _zh_final_demand(letter: _Letter) -> None:
                   "采取以下措施：（一）宣布借款合同项下全部借款提前到期，向有管辖权的人民法院提起诉讼"
                   "或者向借款合同约定的仲裁机构申请仲裁，要求您清偿全部本金、利息、罚息、复利及实现债权的费用；"
                   "（二）在起诉前或者诉讼中依法申请财产保全，查封、扣押、冻结您名下的银行存款、房产、车辆等财产，"
-                  "并在判决或者裁决生效后申请强制执行；（三）依法处分借款合同项下的抵押物、质物等担保财产，"
-                  "并要求保证人在保证范围内承担保证责任；（四）依照《征信业管理条例》等规定将您的逾期信息"
+                  "并在判决或者裁决生效后申请强制执行；"
+                  "{% if secured or guaranteed %}（三）{% if secured %}依法就借款合同项下的抵押物、质物等担保财产"
+                  "优先受偿{% endif %}{% if secured and guaranteed %}，并{% endif %}"
+                  "{% if guaranteed %}要求保证人在保证范围内承担保证责任{% endif %}；{% endif %}"
+                  "（{% if secured or guaranteed %}四{% else %}三{% endif %}）"
+                  "依照《征信业管理条例》等规定将您的逾期信息"
                   "报送金融信用信息基础数据库，由此可能对您的信用记录以及办理贷款、信用卡等金融业务产生不良影响。"
                   + _ZH_COSTS.format(contract="借款合同"), False)])
     letter.body(_ZH_LIMITATION.format(doc="函", who="我方"))
@@ -511,8 +527,10 @@ def _en_final_demand(letter: _Letter) -> None:
     letter.body("On {{ contract_signed_on }} you (the “Borrower”) entered into Loan Contract No. "
                 "{{ contract_number }} (the “Contract”) with {{ creditor.name }} (“we” or “us”). You have failed "
                 "to make the repayments due since {{ overdue_since }}; as at the date of this letter your loan is "
-                + _EN_DAYS + " past due. We sent you a written collection notice on {{ first_demand_on }} and have "
-                "reminded you several times since, but the debt remains unpaid.")
+                + _EN_DAYS + " past due. We sent you a written collection notice on {{ first_demand_on }}"
+                "{% if reminders_on|length == 1 %} and a written reminder on {{ reminders_on[0] }}"
+                "{% elif reminders_on %} and written reminders on {{ reminders_on[:-1]|join(', ') }} and "
+                "{{ reminders_on[-1] }}{% endif %}, but the debt remains unpaid.")
     letter.body("As at {{ letter_date }}, the following amounts are outstanding under the Contract:")
     letter.amount_table()
     letter.body(_EN_ACCRUAL)
@@ -529,9 +547,13 @@ def _en_final_demand(letter: _Letter) -> None:
                   "Contract, for the principal, interest, penalty interest, compound interest and costs of "
                   "recovery; (2) apply, before or during those proceedings, for preservation of your property, "
                   "including the freezing, seizure or attachment of your bank deposits, real estate and vehicles, "
-                  "and, once a judgment or award takes effect, for its compulsory enforcement; (3) enforce any "
-                  "mortgage, pledge or other security for the loan and claim against any guarantor within the "
-                  "scope of the guarantee; and (4) report the overdue loan to the Financial Credit Information "
+                  "and, once a judgment or award takes effect, for its compulsory enforcement; "
+                  "{% if secured or guaranteed %}(3) {% if secured %}enforce the mortgage, pledge or other security "
+                  "for the loan{% endif %}{% if secured and guaranteed %} and {% endif %}{% if guaranteed %}require "
+                  "the guarantor{% if guaranteed > 1 %}s{% endif %} to pay within the scope of the guarantee"
+                  "{% if guaranteed > 1 %}s{% endif %}{% endif %}; {% endif %}"
+                  "and ({% if secured or guaranteed %}4{% else %}3{% endif %}) report the overdue loan to the "
+                  "Financial Credit Information "
                   "Database under the Regulations on the Administration of the Credit Reporting Industry, which "
                   "may harm your credit record and your access to loans, credit cards and other financial "
                   "services. " + _EN_COSTS.format(contract="Contract"), False)])
