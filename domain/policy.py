@@ -190,6 +190,9 @@ class EscalationPolicy(BaseModel):
     contact: ContactRules = ContactRules()
     referral: ReferralRules = ReferralRules()
     limits: CommandLimits = CommandLimits()
+    pay_within_days: int = Field(
+        default=7, ge=1, le=90,
+        description="a demand letter's pay-by date: its date plus this many policy days (that day included)")
     dpd_refresh_days: int = Field(default=1, ge=1, description="deprecated and ignored; kept so old inputs decode")
 
     @field_validator("ladder")
@@ -206,6 +209,26 @@ class EscalationPolicy(BaseModel):
         if broken:
             raise _rule_errors("EscalationPolicy", broken)
         return ladder
+
+    def letter_spacing_problems(self) -> list[tuple[str, str]]:
+        """(field, reason) for each ladder letter that would go out on or before the deadline it follows.
+
+        The collection notice (day 0) and each reminder letter give `pay_within_days` to pay, the
+        last day included; a reminder sent by then reminds of a deadline not yet passed. A rule for
+        policy files only (the loader applies it): versions recorded in running matters still decode.
+        """
+        found: list[tuple[str, str]] = []
+        previous_day, previous = 0, "the collection notice (day 0)"
+        for i, step in enumerate(self.ladder):
+            if step.channel != "letter":
+                continue
+            deadline = previous_day + self.pay_within_days
+            if step.day <= deadline:
+                found.append((f"ladder[{i}].day", f"{step.day} is not after the pay-by day {deadline} of {previous} "
+                              f"(pay_within_days {self.pay_within_days}): a reminder comes after the deadline it "
+                              "reminds of"))
+            previous_day, previous = step.day, f"{step.name!r} (day {step.day})"
+        return found
 
     @property
     def ladder_days(self) -> int:

@@ -70,6 +70,10 @@ def _load(directory: Path, check: PolicyCheck | None) -> dict[str, EscalationPol
         except PolicyError as exc:
             problems.extend(exc.problems)
             continue
+        spacing = policy.letter_spacing_problems()
+        if spacing:
+            problems.extend(PolicyProblem(source, field, reason) for field, reason in spacing)
+            continue
         if policy.name != path.stem:
             problems.append(
                 PolicyProblem(source, "name", f"{policy.name!r} does not match the file name (expected {path.stem!r})")

@@ -39,7 +39,8 @@ def test_the_shipped_policies_load_cleanly_with_every_check() -> None:
     policies = load_policies(SHIPPED, check=policy_document_problems)
     assert set(policies) == {"standard", "demo"}
     for name, policy in policies.items():
-        assert policy.version == {"standard": 2, "demo": 3}[name]
+        assert policy.version == {"standard": 3, "demo": 3}[name]
+        assert policy.letter_spacing_problems() == []  # each reminder letter after the previous pay-by day
         text = (SHIPPED / f"{name}.yaml").read_text(encoding="utf-8")
         assert "dpd_refresh_days" not in text  # deprecated: ignored, so not written
         referral = {"standard": {"answer_within_days": 5, "remind_after_days": 3},
@@ -197,3 +198,31 @@ def test_every_bad_file_is_reported_at_once(tmp_path: Path) -> None:
         f"{tmp_path / 'standard.yaml'}: referral.remind_after_days: 3 is not before answer_within_days 2 "
         "(the reminder must come before the firm's deadline)",
     ]
+
+
+def test_a_reminder_letter_on_or_before_the_deadline_it_follows_is_refused(tmp_path: Path) -> None:
+    """The notice (day 0) gives 7 days, the 7th included: a reminder letter on day 7 reminds too early."""
+    data = shipped("standard")
+    data["ladder"] = [{"day": 3, "channel": "sms", "name": "sms"},
+                      {"day": 7, "channel": "letter", "name": "first letter", "template": "reminder_letter"},
+                      {"day": 12, "channel": "letter", "name": "second letter", "template": "reminder_letter"}]
+    path = write(tmp_path, "standard.yaml", data)
+    assert refusal(tmp_path) == "\n".join([
+        f"{path}: ladder[1].day: 7 is not after the pay-by day 7 of the collection notice (day 0) "
+        "(pay_within_days 7): a reminder comes after the deadline it reminds of",
+        f"{path}: ladder[2].day: 12 is not after the pay-by day 14 of 'first letter' (day 7) "
+        "(pay_within_days 7): a reminder comes after the deadline it reminds of",
+    ])
+    write(tmp_path, "standard.yaml", {**data, "pay_within_days": 3})  # a shorter deadline makes room for both
+    assert load_policies(tmp_path).keys() == {"standard"}
+
+
+def test_a_recorded_policy_with_the_old_spacing_still_decodes() -> None:
+    """Running matters carry their policy in their input: the spacing rule is the loader's, not the model's."""
+    from domain.policy import EscalationPolicy
+
+    old = {**shipped("standard"), "version": 2}
+    old.pop("pay_within_days")
+    old["ladder"][1]["day"] = 7
+    policy = EscalationPolicy.model_validate(old)
+    assert policy.pay_within_days == 7 and policy.letter_spacing_problems() != []

@@ -92,7 +92,6 @@ OUTSTANDING = SearchAttributeKey.for_float(st.SA_OUTSTANDING)
 OVERDUE_SINCE = SearchAttributeKey.for_datetime(st.SA_OVERDUE_SINCE)
 NEEDS_ATTENTION = SearchAttributeKey.for_bool(st.SA_NEEDS_ATTENTION)
 
-PAY_WITHIN_DAYS = 7  # a demand letter's pay-by date: its date + 7 days
 
 LETTER_TIMEOUT = timedelta(seconds=30)  # a render and a put take well under a second
 # About 4 minutes of attempts; after that the matter needs attention and is retried later.
@@ -258,7 +257,7 @@ class MatterWorkflow:
         self._reassess("intake", now)
         self._fire("opened")
         self._queue_letter("collection_notice", "notice", "Collection notice", now, due_at=now,
-                           params={"pay_within_days": PAY_WITHIN_DAYS})
+                           params={"pay_within_days": self._policy.pay_within_days})
 
     def _advance(self, now: datetime) -> None:
         """Do, in state only, whatever has fallen due at `now`; side effects are queued for `_work`."""
@@ -294,7 +293,7 @@ class MatterWorkflow:
             sequence = sum(1 for s in self._policy.ladder[: index + 1] if s.channel == "letter")
             self._queue_letter(
                 step.template or "reminder_letter", f"step{index + 1}", _sentence(step.name), now, due_at=due,
-                params={"sequence": sequence, "pay_within_days": PAY_WITHIN_DAYS},
+                params={"sequence": sequence, "pay_within_days": self._policy.pay_within_days},
             )
             return
         # Contact attempts are tasks for the collections team (no SMS or e-mail gateway yet).
