@@ -49,7 +49,8 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
 from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, letters_queue
-from api.history import _money, _nonzero, _parse_time, _when, cursor_key, first_position, history_page, matter_history
+from api.history import cursor_key, first_position, history_page, matter_history
+from api.history_words import _money, _nonzero, _parse_time, _when
 from api.schemas import HistoryEntry
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake

@@ -1,0 +1,131 @@
+"""Plain words for a matter's history: commands and their outcomes, amounts, times, failures, durations."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from temporalio.api.common.v1 import Payload
+from temporalio.api.history.v1 import HistoryEvent
+
+from domain.money import Money
+from workflows.contracts import (
+    UPDATE_DECISION,
+    UPDATE_PAYMENT,
+    UPDATE_PROMISE,
+    UPDATE_RETRY,
+)
+
+
+def _money(value: Any) -> str:
+    try:
+        return str(Money.model_validate(value))
+    except Exception:  # a malformed old payload: say so rather than fail the whole history
+        return "an unreadable amount"
+
+
+def _nonzero(value: Any) -> bool:
+    try:
+        return isinstance(value, dict) and Decimal(str(value.get("amount", "0"))) != 0
+    except InvalidOperation:
+        return False
+
+
+def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
+    if name == UPDATE_PAYMENT:
+        return (
+            f"Payment {cmd.get('payment_id')} of {_money(cmd.get('amount'))} received on "
+            f"{cmd.get('received_on')} recorded by {actor}"
+        )
+    if name == UPDATE_PROMISE:
+        return (
+            f"Promise {cmd.get('promise_id')} to pay {_money(cmd.get('amount'))} by {cmd.get('due_on')} "
+            f"recorded by {actor}"
+        )
+    if name == UPDATE_DECISION:
+        if cmd.get("decision") == "escalate":
+            firm = cmd.get("firm")
+            words = "escalate, referral" + (f" to {firm}" if firm else "")
+        else:
+            words = f"extend negotiation until {cmd.get('new_end_on')}"
+        return f"Legal review decision {cmd.get('decision_id')}: {words}, by {actor}"
+    if name == UPDATE_RETRY:
+        return f"Retry {cmd.get('retry_id')} of the failed step ordered by {actor}"
+    return f"Command '{name}' accepted"
+
+
+def _outcome_words(name: str, result: dict[str, Any]) -> str:
+    if name == UPDATE_PAYMENT:
+        pid = result.get("payment_id")
+        if result.get("duplicate"):
+            return f"Payment {pid} was already recorded: nothing changed"
+        alloc = result.get("allocation") or {}
+        parts = ", ".join(
+            f"{bucket} {_money(alloc[bucket])}"
+            for bucket in ("costs", "fees", "penalty", "interest", "principal", "unapplied")
+            if _nonzero(alloc.get(bucket))
+        )
+        what = f"Payment {pid} allocated ({parts or 'nothing'}); outstanding {_money(result.get('outstanding'))}"
+        return what + ("; matter paid in full" if result.get("closed") else "")
+    if name == UPDATE_PROMISE:
+        dup = " (already recorded)" if result.get("duplicate") else ""
+        return f"Promise {result.get('promise_id')} registered{dup}; deadline {result.get('deadline')}"
+    if name == UPDATE_DECISION:
+        dup = " (already applied)" if result.get("duplicate") else ""
+        return f"Decision {result.get('decision_id')} applied{dup}; stage now {result.get('stage')}"
+    if name == UPDATE_RETRY:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        effect = result.get("effect")
+        return (
+            f"Retry {result.get('retry_id')}{dup}"
+            + (f" of '{effect}'" if effect else "")
+            + f" started; stage {result.get('stage')}"
+        )
+    return f"Command '{name}' completed"
+
+
+def _when(event: HistoryEvent) -> datetime:
+    return event.event_time.ToDatetime(tzinfo=UTC)
+
+
+def _parse_time(value: Any, fallback: datetime) -> datetime:
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except ValueError:
+            pass
+    return fallback
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.3g} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    if seconds < 172800:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds / 86400:.1f} days"
+
+
+def _search_value(payload: Payload) -> Any:
+    """A search attribute's value: plain JSON (search attributes are never encrypted)."""
+    if payload.metadata.get("encoding") != b"json/plain":
+        return None
+    try:
+        return json.loads(payload.data)
+    except ValueError:
+        return None
+
+
+def _failure_type(failure: Any) -> str:
+    """The failure's type name, a plain field (its message is encrypted with the payloads)."""
+    if failure.HasField("application_failure_info") and failure.application_failure_info.type:
+        return str(failure.application_failure_info.type)
+    if failure.HasField("timeout_failure_info"):
+        return "timeout"
+    if failure.HasField("canceled_failure_info"):
+        return "canceled"
+    return ""
