@@ -50,7 +50,7 @@ from temporalio.worker import Worker
 
 from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, letters_queue
 from api.history import cursor_key, first_position, history_page, matter_history
-from api.history_words import _money, _nonzero, _parse_time, _when
+from api.history_words import _duration, _money, _nonzero, _parse_time, _when
 from api.schemas import HistoryEntry
 from domain.evidence import DocumentRef
 from domain.matter import MatterIntake
@@ -515,7 +515,7 @@ class _OldReader:
 
     async def _timer_fired(self, event: HistoryEvent, run_id: str) -> None:
         seconds = self._timers.get(event.timer_fired_event_attributes.timer_id)
-        after = f" (after {_old_duration(seconds)})" if seconds is not None else ""
+        after = f" (after {_duration(seconds)})" if seconds is not None else ""
         self._add(event, run_id, "timer", f"Timer fired{after}")
 
     # ---- updates (commands) -------------------------------------------------------------
@@ -581,16 +581,6 @@ class _OldReader:
     async def _update_rejected(self, event: HistoryEvent, run_id: str) -> None:
         name = event.workflow_execution_update_rejected_event_attributes.rejected_request.input.name
         self._add(event, run_id, "command_refused", f"Command '{name}' refused")
-
-
-def _old_duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.3g} s"
-    if seconds < 7200:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 172800:
-        return f"{seconds / 3600:.1f} h"
-    return f"{seconds / 86400:.1f} days"
 
 
 _OE = EventType
