@@ -85,6 +85,22 @@ def chinese_count(number: int) -> str:
     return ("" if tens == 1 else _SMALL_CN[tens]) + "十" + (_SMALL_CN[ones] if ones else "")
 
 
+def chinese_quantity(number: int) -> str:
+    """A quantity before a measure word: 两 for 2 (一式两份), else as `chinese_count`."""
+    return "两" if number == 2 else chinese_count(number)
+
+
+_EN_COUNT_WORDS = (
+    "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
+    "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
+)  # fmt: skip
+
+
+def english_count(number: int) -> str:
+    """1 -> one ... 20 -> twenty; plain digits beyond."""
+    return _EN_COUNT_WORDS[number - 1] if 0 < number <= len(_EN_COUNT_WORDS) else str(number)
+
+
 def english_ordinal(number: int) -> str:
     """1 -> First ... 10 -> Tenth, then 11th, 12th, 21st, 102nd."""
     if 0 < number <= len(_EN_ORDINAL_WORDS):

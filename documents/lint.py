@@ -99,6 +99,25 @@ def _target_names(target: nodes.Node) -> list[str]:
     return [n.name for n in target.find_all(nodes.Name)] if not isinstance(target, nodes.Name) else [target.name]
 
 
+_SUBSET_FILTERS = frozenset({"selectattr", "rejectattr", "list", "sort", "reverse", "unique"})
+
+
+def _subset_of(value: nodes.Node, scope: Mapping[str, Path_ | None]) -> Path_ | None:
+    """The context path of the list `value` filters (keeping its items), or None (not such a filter)."""
+    if not isinstance(value, nodes.Filter):
+        return None
+    while isinstance(value, nodes.Filter) and value.name in _SUBSET_FILTERS and value.node is not None:
+        value = value.node
+    chain = _chain(value)
+    if chain is None:
+        return None
+    name, attrs = chain
+    if name in scope:
+        bound = scope[name]
+        return None if bound is None else bound + attrs
+    return (name, *attrs)
+
+
 def _used_paths(node: nodes.Node, scope: Mapping[str, Path_ | None], out: set[Path_]) -> None:
     """Collect the context paths `node` reads; loop variables map to the path of their iterable."""
     if isinstance(node, nodes.For):
@@ -118,12 +137,14 @@ def _used_paths(node: nodes.Node, scope: Mapping[str, Path_ | None], out: set[Pa
             _used_paths(child, scope, out)
         return
     if isinstance(node, nodes.Assign | nodes.AssignBlock):
-        # `{% set %}` makes a template-local name (its value is still read from the context).
+        # `{% set %}` makes a template-local name (its value is still read from the context). A
+        # subset of a context list (`xs|selectattr('a')|list`) names the list's items, like `xs`.
         for child in node.iter_child_nodes(exclude=("target",)):
             _used_paths(child, scope, out)
         if isinstance(scope, dict):
+            subset = _subset_of(node.node, scope) if isinstance(node, nodes.Assign) else None
             for name in _target_names(node.target):
-                scope[name] = None
+                scope[name] = subset
         return
     if isinstance(node, nodes.Macro | nodes.CallBlock):
         inner = dict(scope)
@@ -132,6 +153,11 @@ def _used_paths(node: nodes.Node, scope: Mapping[str, Path_ | None], out: set[Pa
         for child in node.body:
             _used_paths(child, inner, out)
         return
+    if isinstance(node, nodes.Filter) and node.name in ("selectattr", "rejectattr") and node.args \
+            and isinstance(node.args[0], nodes.Const) and isinstance(node.args[0].value, str):
+        items = _subset_of(nodes.Filter(node.node, "list", [], [], None, None), scope)
+        if items is not None:  # `xs|selectattr('a')` reads `a` of each item
+            out.add(items + (node.args[0].value,))
     if isinstance(node, nodes.Getattr | nodes.Getitem | nodes.Name):
         chain = _chain(node)
         if chain is not None:
@@ -160,7 +186,7 @@ def template_paths(template: Path) -> dict[str, set[Path_]]:
     Raises `TemplateError` on a syntax error.
     """
     doc = DocxTemplate(template)
-    env = SandboxedEnvironment()
+    env = renderer.with_letter_filters(SandboxedEnvironment())
     result: dict[str, set[Path_]] = {}
     for part, xml in _parts(template.read_bytes()):
         paths: set[Path_] = set()
@@ -251,7 +277,7 @@ def _strings(value: Any, path: Path_ = ()) -> Iterator[tuple[Path_, str]]:
 def _render(template: Path, context: LetterBase) -> bytes:
     """Render like `renderer.render` does (same variables, same Jinja settings), from any file."""
     doc = DocxTemplate(template)
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
+    env = renderer.with_letter_filters(SandboxedEnvironment(autoescape=True, undefined=StrictUndefined))
     doc.render(renderer.template_variables(context), jinja_env=env, autoescape=True)
     out = io.BytesIO()
     doc.save(out)
@@ -272,7 +298,8 @@ def lint(kind: str, locale: str, template: Path | None = None, context: LetterBa
 
     try:
         used_by_part = template_paths(path)
-        top_level = DocxTemplate(path).get_undeclared_template_variables(jinja_env=SandboxedEnvironment())
+        top_level = DocxTemplate(path).get_undeclared_template_variables(
+            jinja_env=renderer.with_letter_filters(SandboxedEnvironment()))
     except TemplateError as exc:
         return [f"{where}: Jinja syntax error: {exc}"]
 

@@ -47,7 +47,15 @@ from markupsafe import Markup, escape
 from pydantic import BaseModel
 
 from documents.contexts import CONTEXTS, LOCALES, LetterBase
-from documents.formatting import capital_numerals, chinese_count, english_ordinal, format_date, format_money
+from documents.formatting import (
+    capital_numerals,
+    chinese_count,
+    chinese_quantity,
+    english_count,
+    english_ordinal,
+    format_date,
+    format_money,
+)
 from documents.prepared import ZIP_LEVEL, PreparedCache, PreparedTemplate, zip_info
 from domain.allocation import Balance
 from domain.amount_words import AmountWordsError, english_words
@@ -68,6 +76,7 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "closure_letter": "1",
     "evidence_catalog": "1",
     "settlement_agreement": "2",  # legal basis: Civil Code arts. 4-7, 543 and 575
+    "amendment_agreement": "2",  # guarantors who do not sign (art. 695), copies by signing parties
 }
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -243,6 +252,17 @@ def template_variables(context: LetterBase) -> dict[str, Any]:
 
 # ---- rendering ---------------------------------------------------------------------------------
 
+# Filters templates may use: counts in words, for numbers a template derives (the copies of an
+# agreement: one per signing party).
+LETTER_FILTERS: dict[str, Any] = {"chinese_quantity": chinese_quantity, "english_count": english_count}
+
+
+def with_letter_filters(env: SandboxedEnvironment) -> SandboxedEnvironment:
+    """`env` with the letters' filters (the renderer's environment and the lint's have the same)."""
+    env.filters.update(LETTER_FILTERS)
+    return env
+
+
 class _LetterEnvironment(SandboxedEnvironment):
     """The sandbox, with compiled template code shared between renders.
 
@@ -255,6 +275,7 @@ class _LetterEnvironment(SandboxedEnvironment):
 
     def __init__(self) -> None:
         super().__init__(autoescape=True, undefined=StrictUndefined)
+        with_letter_filters(self)
 
     def from_string(self, source, globals=None, template_class=None):  # type: ignore[no-untyped-def]
         if not isinstance(source, str):

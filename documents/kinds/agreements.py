@@ -94,10 +94,15 @@ class ScheduleRow(_Row):
 
 
 class GuarantorConsent(_Row):
-    """A guarantor of the original contract who signs to consent to the restructuring."""
+    """A guarantor of the original contract: signs to consent to the restructuring, or does not.
+
+    Every guarantor of the contract is listed; one who does not consent is no party to the
+    agreement, and the agreement says what Civil Code art. 695 then means for that guarantee.
+    """
 
     name: str = Field(min_length=1, max_length=2000)
     id_number: str = Field(min_length=1, max_length=64)
+    consents: bool = True
 
 
 class Agent(_Row):
@@ -322,8 +327,10 @@ def _sample_amendment(common: dict[str, Any], locale: str) -> AmendmentAgreement
                     total=_cny("3175.00") + _cny(i))
         for n, i in enumerate(interest, start=1)
     )
-    guarantor = (GuarantorConsent(name="李娜", id_number="310104199002183526") if zh
-                 else GuarantorConsent(name="Sarah Whitaker", id_number="P62940317"))
+    guarantors = ((GuarantorConsent(name="李娜", id_number="310104199002183526"),
+                   GuarantorConsent(name="王强", id_number="310101197706124418", consents=False)) if zh
+                  else (GuarantorConsent(name="Sarah Whitaker", id_number="P62940317"),
+                        GuarantorConsent(name="Tom Hughes", id_number="P70391268", consents=False)))
     return AmendmentAgreementContext(
         **common,
         letter_date=date(2024, 5, 10),
@@ -338,7 +345,7 @@ def _sample_amendment(common: dict[str, Any], locale: str) -> AmendmentAgreement
         total_interest=_cny("241.71"),
         total_repayable=_cny("19291.71"),
         acceleration_grace_days=30,
-        guarantors=(guarantor,),
+        guarantors=guarantors,
     )
 
 
@@ -485,9 +492,11 @@ def _parties(letter: _Letter, guarantors: bool = False) -> None:
         letter.para([("乙方（债务人）：", True), ("{{ borrower.name }}", False)])
         letter.para("身份证件号码：{{ borrower.id_number }}{% if borrower.address %}　住址：{{ borrower.address }}"
                     "{% endif %}", space_after=0 if guarantors else 12)
-        if guarantors:
-            letter.para("{% for g in guarantors %}丙方（保证人）：{{ g.name }}（身份证件号码：{{ g.id_number }}）"
-                        "{% if not loop.last %}；{% endif %}{% endfor %}", space_after=12)
+        if guarantors:  # only those who sign are parties (丙方, or 丙方1, 丙方2, ... when several)
+            letter.para("{% set signing = guarantors|selectattr('consents')|list %}"
+                        "{% for g in signing %}丙方{% if signing|length > 1 %}{{ loop.index }}{% endif %}（保证人）："
+                        "{{ g.name }}（身份证件号码：{{ g.id_number }}）{% if not loop.last %}；{% endif %}"
+                        "{% endfor %}", space_after=12)
     else:
         letter.para([("Party A (Creditor): ", True), ("{{ creditor.name }}", False)], space_after=0)
         letter.para("Address: {{ creditor.address }}; Unified Social Credit Code: "
@@ -496,8 +505,10 @@ def _parties(letter: _Letter, guarantors: bool = False) -> None:
         letter.para("ID/Passport No.: {{ borrower.id_number }}{% if borrower.address %}; Address: "
                     "{{ borrower.address }}{% endif %}", space_after=0 if guarantors else 12)
         if guarantors:
-            letter.para("{% for g in guarantors %}Party C (Guarantor): {{ g.name }} (ID/Passport No. "
-                        "{{ g.id_number }}){% if not loop.last %}; {% endif %}{% endfor %}", space_after=12)
+            letter.para("{% set signing = guarantors|selectattr('consents')|list %}"
+                        "{% for g in signing %}Party C{% if signing|length > 1 %}-{{ loop.index }}{% endif %} "
+                        "(Guarantor): {{ g.name }} (ID/Passport No. {{ g.id_number }}){% if not loop.last %}; "
+                        "{% endif %}{% endfor %}", space_after=12)
 
 
 _ZH_SIGN_BOTH = ("甲方（盖章）：{{ creditor.name }}", "法定代表人或授权代表（签字）：", "",
@@ -637,15 +648,27 @@ def _zh_amendment_agreement(letter: _Letter) -> None:
                   "甲方有权宣布重组本金及利息全部提前到期，要求乙方立即清偿，并依照原合同约定计收罚息；"
                   "甲方有权恢复催收，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。", False)])
     letter.body([("第七条　保证人同意。", True),
-                 ("{% if guarantors %}丙方确认已知悉并同意本协议对原合同所作的变更，依照《中华人民共和国民法典》"
+                 ("{% set signing = guarantors|selectattr('consents')|list %}"
+                  "{% set refusing = guarantors|rejectattr('consents')|list %}"
+                  "{% if signing %}丙方确认已知悉并同意本协议对原合同所作的变更，依照《中华人民共和国民法典》"
                   "第六百九十五条的规定，丙方对变更后的债务继续承担原保证合同约定的保证责任，"
-                  "保证期间依照变更后的还款计划重新确定。{% else %}原合同未设保证担保。{% endif %}", False)])
+                  "保证期间依照变更后的还款计划重新确定。{% endif %}"
+                  "{% if refusing %}原合同的保证人{% for g in refusing %}{{ g.name }}"
+                  "（身份证件号码：{{ g.id_number }}）{% if not loop.last %}、{% endif %}{% endfor %}"
+                  "未在本协议上签字同意本协议所作的变更。依照《中华人民共和国民法典》"
+                  "第六百九十五条的规定，本协议加重债务的，{% if refusing|length > 1 %}上述保证人{% else %}该保证人"
+                  "{% endif %}对加重的部分不承担保证责任；本协议变更履行期限的，其保证期间不受影响，"
+                  "仍依原合同约定的履行期限计算。{% endif %}"
+                  "{% if not guarantors %}原合同未设保证担保。{% endif %}", False)])
     letter.body([("第八条　生效。", True),
-                 ("本协议自各方签字、盖章且乙方依第二条付清款项之日起生效，一式三份，各方各执一份，"
-                  "具有同等法律效力。", False)])
+                 ("本协议自各方签字、盖章且乙方依第二条付清款项之日起生效，"
+                  "一式{{ (2 + guarantors|selectattr('consents')|list|length)|chinese_quantity }}份，"
+                  "各方各执一份，具有同等法律效力。", False)])
     _signatures(letter, (*_ZH_SIGN_BOTH[:-1],
-                         "{% if guarantors %}丙方（签字并按指印）：{% for g in guarantors %}{{ g.name }}　"
-                         "{% endfor %}{% endif %}", "", _ZH_SIGN_BOTH[-1]), ())
+                         "{% set signing = guarantors|selectattr('consents')|list %}"
+                         "{% for g in signing %}丙方{% if signing|length > 1 %}{{ loop.index }}{% endif %}"
+                         "（签字并按指印）：{{ g.name }}{% if not loop.last %}　{% endif %}{% endfor %}",
+                         "", _ZH_SIGN_BOTH[-1]), ())
 
 
 def _en_amendment_agreement(letter: _Letter) -> None:
@@ -695,17 +718,33 @@ def _en_amendment_agreement(letter: _Letter) -> None:
                   "court or the agreed arbitration institution and apply for preservation and "
                   "enforcement.", False)])
     letter.body([("7. Guarantors’ consent. ", True),
-                 ("{% if guarantors %}Party C confirms that it has read and consents to the amendments made "
+                 ("{% set signing = guarantors|selectattr('consents')|list %}"
+                  "{% set refusing = guarantors|rejectattr('consents')|list %}"
+                  "{% if signing %}Party C confirms that it has read and consents to the amendments made "
                   "by this Agreement and, in accordance with Article 695 of the Civil Code, continues to "
                   "guarantee the amended debt on the terms of its original guarantee, the guarantee period "
-                  "running from the due dates of the amended schedule.{% else %}The Original Contract is not "
-                  "guaranteed.{% endif %}", False)])
+                  "running from the due dates of the amended schedule.{% endif %}"
+                  "{% if refusing %}{% if signing %} {% endif %}{% for g in refusing %}{{ g.name }} (ID/Passport No. "
+                  "{{ g.id_number }})"
+                  "{% if not loop.last %}{% if loop.revindex == 2 %} and {% else %}, {% endif %}{% endif %}"
+                  "{% endfor %}, guarantor{% if refusing|length > 1 %}s{% endif %} of the Original Contract, "
+                  "{% if refusing|length > 1 %}have{% else %}has{% endif %} not signed this Agreement to consent "
+                  "to its amendments. Under Article 695 of the Civil Code, "
+                  "{% if refusing|length > 1 %}those guarantors are{% else %}that guarantor is{% endif %} not "
+                  "liable for any part by which this Agreement increases the debt, and any change it makes to "
+                  "the time for performance does not affect the guarantee period, which still runs from the due "
+                  "dates of the Original Contract.{% endif %}"
+                  "{% if not guarantors %}The Original Contract is not guaranteed.{% endif %}", False)])
     letter.body([("8. Effect. ", True),
                  ("This Agreement takes effect when signed and sealed by all parties and the sum under clause 2 "
-                  "has been paid. It is made in three counterparts of equal effect, one for each party.", False)])
+                  "has been paid. It is made in "
+                  "{{ (2 + guarantors|selectattr('consents')|list|length)|english_count }} counterparts of "
+                  "equal effect, one for each party.", False)])
     _signatures(letter, (), (*_EN_SIGN_BOTH[:-1],
-                             "{% if guarantors %}Party C: {% for g in guarantors %}{{ g.name }}    Signature: "
-                             "____________________    {% endfor %}{% endif %}", "", _EN_SIGN_BOTH[-1]))
+                             "{% set signing = guarantors|selectattr('consents')|list %}"
+                             "{% for g in signing %}Party C{% if signing|length > 1 %}-{{ loop.index }}{% endif %}: "
+                             "{{ g.name }}    Signature: ____________________{% if not loop.last %}    {% endif %}"
+                             "{% endfor %}", "", _EN_SIGN_BOTH[-1]))
 
 
 # ---- instruction to a law firm -----------------------------------------------------------------

@@ -126,3 +126,14 @@ def test_cli_exit_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys:
     monkeypatch.setattr(renderer, "TEMPLATE_DIR", tmp_path / "templates")
     assert lint.main(["--kind", "closure_letter", "--locale", "en"]) == 1
     assert "borrower.nickname" in capsys.readouterr().out
+
+
+def test_a_filtered_subset_of_a_list_reads_the_lists_items(tmp_path: Path) -> None:
+    doc = Document()
+    doc.add_paragraph("{% set s = xs|selectattr('flag')|list %}{% set r = xs|rejectattr('flag')|list %}"
+                      "{% for g in s %}{{ g.name }}{% endfor %}{% for g in r %}{{ g.id_number }}{% endfor %}"
+                      "{% set y = x.source %}{{ y.upper() }}")
+    path = tmp_path / "subset.docx"
+    doc.save(str(path))
+    paths = lint.template_paths(path)["word/document.xml"]
+    assert paths == {("xs",), ("xs", "flag"), ("xs", "name"), ("xs", "id_number"), ("x", "source")}
