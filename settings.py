@@ -71,7 +71,8 @@ class Settings(BaseSettings):
     # threads of the worker), how many workflows to keep in memory between their tasks
     worker_role: Literal["all", "workflows", "letters"] = "all"
     render_processes: int | None = Field(default=None, ge=0)  # None: one per CPU
-    # How much lower the render processes' CPU priority is (nice): intakes, reads and workflow tasks first.
+    # How much lower letter production's CPU priority is (nice): the letters worker process (render
+    # processes included); a combined ("all") worker's render processes only. Intakes, reads first.
     render_niceness: int = Field(default=10, ge=0, le=19)
     worker_max_cached_workflows: int = Field(default=10_000, ge=0)
     # Temporal's workflow sandbox re-imports the workflow modules for every workflow it starts or

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -34,6 +36,7 @@ from documents.registry import LetterFacts, LetterInvalid, build
 from documents.renderer import render
 from domain.allocation import Balance
 from domain.money import Money
+from settings import ROOT
 from store.evidence import EvidenceStore
 from tests.activities.test_letters import make_store
 from tests.conftest import S3Server
@@ -158,3 +161,14 @@ def test_render_processes_run_at_the_lower_priority_asked() -> None:
     finally:
         lowered.close()
         plain.close()
+
+
+@pytest.mark.parametrize(("role", "process", "pool"), [("letters", 6, 0), ("all", 0, 6), ("workflows", 0, 6)])
+def test_a_letters_worker_lowers_its_own_priority(role: str, process: int, pool: int) -> None:
+    """Only a process that makes nothing but letters is lowered as a whole (os.nice cannot be undone: a child)."""
+    code = ("import os; from workers.main import letter_priority; before = os.nice(0); "
+            f"left = letter_priority({role!r}, 6); print(os.nice(0) - before, left)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120,
+                         check=True)
+    lowered, left = map(int, out.stdout.split())
+    assert (lowered, left) == (min(process, 19 - os.nice(0)), pool)
