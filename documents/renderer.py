@@ -71,7 +71,10 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "reminder_letter": "3",  # and guarantors named only when the matter has them
     "final_demand": "2",
     "ptp_confirmation": "2",
-    "lawyers_letter": "2",
+    "lawyers_letter": "2",  # and the demands stated with their dates, never "repeatedly"
+    "civil_complaint": "2",
+    "arbitration_application": "2",
+    "preservation_application": "2",
     "guarantor_demand": "2",
     "closure_letter": "1",
     "evidence_catalog": "1",

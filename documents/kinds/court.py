@@ -43,6 +43,15 @@ MAX_CO_DEFENDANTS = 6
 MAX_PENALTY_RATE = Decimal("24")
 
 
+
+# The demands sent, with their dates, as the record holds them ("经原告先后于A、B书面催收" / "despite written
+# demands dated A and B"); no demand in the record: none is claimed.
+_ZH_DEMANDS = ("{{% if demands_on %}}，经{who}{{% if demands_on|length > 1 %}}先后{{% endif %}}于"
+               "{{{{ demands_on|join('、') }}}}书面催收，仍未清偿{{% else %}}，至今未清偿{{% endif %}}")
+_EN_DEMANDS = ("{% if demands_on|length == 1 %} despite a written demand dated {{ demands_on[0] }}"
+               "{% elif demands_on %} despite written demands dated {{ demands_on[:-1]|join(', ') }} and "
+               "{{ demands_on[-1] }}{% endif %}")
+
 class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -96,10 +105,18 @@ class _Filing(LetterBase):
     contact_phone: PlainText = Field(min_length=1, max_length=64)
 
 
+def _check_demands(demands_on: tuple[date, ...], first: date, last: date) -> None:
+    if list(demands_on) != sorted(demands_on) or any(not first <= d <= last for d in demands_on):
+        raise ValueError("demands_on must be in order, between overdue_since (or the contract) and letter_date")
+
+
 class _Claim(_Filing):
     """A money claim under the loan contract: the balance as at `calculated_to`, penalty running on."""
 
     overdue_since: date
+    demands_on: tuple[date, ...] = Field(
+        default=(), max_length=50, description="the written demands sent since the default, in order: stated with "
+                                               "their dates, never as 'repeated demands'")
     accelerated_on: date | None = None
     calculated_to: date
     balance: Balance
@@ -121,6 +138,7 @@ class _Claim(_Filing):
                              "<= letter_date")
         if self.accelerated_on is not None and not self.overdue_since <= self.accelerated_on <= self.letter_date:
             raise ValueError("accelerated_on must fall between overdue_since and letter_date")
+        _check_demands(self.demands_on, self.overdue_since, self.letter_date)
 
 
 class CivilComplaintContext(_Claim):
@@ -185,9 +203,11 @@ class PreservationApplicationContext(_Filing):
     security_instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
     security_reference: PlainText = Field(min_length=1, max_length=128)
     security_amount: Money
+    demands_on: tuple[date, ...] = Field(default=(), max_length=50, description="the written demands sent, in order")
 
     @model_validator(mode="after")
     def _preservation(self) -> PreservationApplicationContext:
+        _check_demands(self.demands_on, self.contract_signed_on, self.letter_date)
         currency = self.claim_amount.currency
         amounts = [self.preserve_amount, self.security_amount, *(a.estimated_value for a in self.assets)]
         if any(m.currency != currency for m in amounts):
@@ -300,6 +320,7 @@ def _claim(common: dict[str, Any], zh: bool) -> dict[str, Any]:
         **common, **_filer(zh),
         "letter_date": date(2024, 7, 15),
         "overdue_since": date(2024, 2, 10),
+        "demands_on": (date(2024, 2, 20), date(2024, 3, 1)),  # the notice and the reminder, before acceleration
         "accelerated_on": date(2024, 3, 15),
         "calculated_to": date(2024, 3, 15),
         "balance": balance,
@@ -388,6 +409,7 @@ def _sample_preservation(common: dict[str, Any], locale: str) -> PreservationApp
         security_instrument="诉讼财产保全责任保险保函" if zh else "property preservation liability insurance guarantee",
         security_reference="PICC-SH-2024-BQ-003318",
         security_amount=_cny("19518.00"),
+        demands_on=(date(2024, 2, 20),),
     )
 
 
@@ -559,7 +581,8 @@ def _zh_civil_complaint(letter: _Letter) -> None:
                 "{% endfor %}作为保证人，为被告一在借款合同项下的债务向原告提供保证担保，保证方式、保证限额及"
                 "保证期间如前所列。{% endif %}")
     letter.body("借款合同签订后，原告依约向" + _ZH_DEFENDANT_ONE + "发放了贷款，履行了贷款人的义务。"
-                "但" + _ZH_DEFENDANT_ONE + "自{{ overdue_since }}起未按约定履行还款义务，经原告多次书面催收，仍未清偿"
+                "但" + _ZH_DEFENDANT_ONE + "自{{ overdue_since }}起未按约定履行还款义务"
+                + _ZH_DEMANDS.format(who="原告") +
                 "{% if accelerated_on %}。原告遂依照借款合同的约定，于{{ accelerated_on }}宣布借款全部提前到期，"
                 "要求" + _ZH_DEFENDANT_ONE + "立即清偿全部借款本息{% endif %}。截至{{ calculated_to }}，"
                 + _ZH_DEFENDANT_ONE + "尚欠原告借款本金{{ balance.principal }}、利息{{ balance.interest }}、"
@@ -636,7 +659,7 @@ def _en_civil_complaint(letter: _Letter) -> None:
                 "Plaintiff, in the form, up to the amount and for the period stated above.{% endif %}")
     letter.body("The Plaintiff advanced the loan as agreed and performed its obligations as lender. "
                 + defendant_one + " has, however, failed to make the repayments due since {{ overdue_since }} and "
-                "has not paid despite repeated written demands"
+                "has not paid" + _EN_DEMANDS +
                 "{% if accelerated_on %}; the Plaintiff therefore declared the whole loan immediately due on "
                 "{{ accelerated_on }} under the Loan Contract and demanded immediate repayment in full{% endif %}. "
                 "As at {{ calculated_to }}, " + defendant_one + " owes the Plaintiff principal of "
@@ -693,8 +716,8 @@ def _zh_arbitration_application(letter: _Letter) -> None:
     _heading(letter, "事实与理由：")
     letter.body("依照借款合同的约定，申请人向被申请人发放贷款，被申请人按照约定的期限和方式归还借款本金并支付利息；"
                 "被申请人逾期还款的，申请人有权按照年利率{{ penalty_rate }}%计收罚息，并有权宣布借款提前到期。"
-                "借款合同签订后，申请人依约发放了贷款，但被申请人自{{ overdue_since }}起未按约定履行还款义务，"
-                "经申请人多次书面催收，仍未清偿{% if accelerated_on %}。申请人遂依照借款合同的约定，于"
+                "借款合同签订后，申请人依约发放了贷款，但被申请人自{{ overdue_since }}起未按约定履行还款义务"
+                + _ZH_DEMANDS.format(who="申请人") + "{% if accelerated_on %}。申请人遂依照借款合同的约定，于"
                 "{{ accelerated_on }}宣布借款全部提前到期，要求被申请人立即清偿全部借款本息{% endif %}。"
                 "截至{{ calculated_to }}，被申请人尚欠申请人借款本金{{ balance.principal }}、"
                 "利息{{ balance.interest }}、罚息{{ balance.penalty }}、费用{{ balance.fees }}，合计{{ total }}。")
@@ -742,8 +765,8 @@ def _en_arbitration_application(letter: _Letter) -> None:
                 "the principal and pay interest on the agreed dates and in the agreed manner; in the event of late "
                 "repayment the Applicant is entitled to charge penalty interest at {{ penalty_rate }}% per annum "
                 "and to declare the loan immediately due. The Applicant advanced the loan as agreed, but the "
-                "Respondent has failed to make the repayments due since {{ overdue_since }} and has not paid "
-                "despite repeated written demands{% if accelerated_on %}; the Applicant therefore declared the "
+                "Respondent has failed to make the repayments due since {{ overdue_since }} and has not paid"
+                + _EN_DEMANDS + "{% if accelerated_on %}; the Applicant therefore declared the "
                 "whole loan immediately due on {{ accelerated_on }} under the Loan Contract and demanded immediate "
                 "repayment in full{% endif %}. As at {{ calculated_to }}, the Respondent owes the Applicant "
                 "principal of {{ balance.principal }}, interest of {{ balance.interest }}, penalty interest of "
@@ -778,7 +801,8 @@ def _zh_preservation_application(letter: _Letter) -> None:
     _asset_table(letter)
     _heading(letter, "事实与理由：")
     letter.body("申请人与被申请人于{{ contract_signed_on }}签订编号为{{ contract_number }}的借款合同。借款合同签订后，"
-                "申请人依约发放了贷款，但被申请人逾期未履行还款义务，经申请人多次书面催收仍未清偿。"
+                "申请人依约发放了贷款，但被申请人逾期未履行还款义务"
+                + _ZH_DEMANDS.format(who="申请人") + "。"
                 "{% if pre_suit %}申请人拟就此向有管辖权的人民法院提起诉讼{% else %}申请人已就此向贵院提起诉讼，"
                 "贵院已立案受理，案号为{{ case_number }}{% endif %}，请求金额为{{ claim_amount }}"
                 "{% if claim_amount_in_words %}（大写：{{ claim_amount_in_words }}）{% endif %}。")
@@ -816,7 +840,7 @@ def _en_preservation_application(letter: _Letter) -> None:
     _heading(letter, "Facts and Reasons")
     letter.body("On {{ contract_signed_on }} the Applicant and the Respondent entered into Loan Contract No. "
                 "{{ contract_number }}. The Applicant advanced the loan as agreed, but the Respondent has failed to "
-                "repay it when due and has not paid despite repeated written demands. "
+                "repay it when due and has not paid" + _EN_DEMANDS + ". "
                 "{% if pre_suit %}The Applicant intends to bring proceedings before the competent people’s court"
                 "{% else %}The Applicant has brought proceedings before this Court, which has accepted the case "
                 "under Case No. {{ case_number }}{% endif %}, claiming {{ claim_amount }}"

@@ -180,6 +180,8 @@ class LawyersLetterContext(LetterBase):
     instructed_on: date
     overdue_since: date
     days_past_due: int = Field(ge=0)
+    demands_on: tuple[date, ...] = Field(default=(), max_length=50,
+                                         description="the creditor's written demands, in order (stated with dates)")
     balance: Balance
     total: Money
     pay_by: date
@@ -187,6 +189,9 @@ class LawyersLetterContext(LetterBase):
     @model_validator(mode="after")
     def _demand(self) -> LawyersLetterContext:
         _check_balance(self.total, self.balance)
+        if list(self.demands_on) != sorted(self.demands_on) or any(
+                not self.overdue_since <= d <= self.letter_date for d in self.demands_on):
+            raise ValueError("demands_on must be in order, between overdue_since and letter_date")
         _not_after(self.overdue_since, "overdue_since", self.letter_date, "letter_date")
         _not_after(self.contract_signed_on, "contract_signed_on", self.instructed_on, "instructed_on")
         _not_after(self.instructed_on, "instructed_on", self.letter_date, "letter_date")
@@ -321,6 +326,7 @@ def _sample_lawyers_letter(common: dict[str, Any], locale: str) -> LawyersLetter
         instructed_on=date(2024, 6, 12),
         overdue_since=date(2024, 2, 10),
         days_past_due=129,
+        demands_on=(date(2024, 3, 15), date(2024, 4, 12), date(2024, 5, 20)),
         balance=balance,
         total=balance.total,
         pay_by=date(2024, 6, 28),
@@ -658,7 +664,9 @@ def _zh_lawyers_letter(letter: _Letter) -> None:
                 "以下称“委托人”）的委托，指派{{ lawyer.name }}律师，就您拖欠委托人借款一事，郑重致函如下：")
     letter.body("根据委托人提供的材料，您于{{ contract_signed_on }}与委托人签订了编号为{{ contract_number }}的借款合同"
                 "（以下称“借款合同”）。委托人已依约发放借款，但您自{{ overdue_since }}起未按约定履行还款义务，"
-                "截至本函出具之日已逾期{{ days_past_due }}天。经委托人多次催收，您至今仍未清偿。")
+                "截至本函出具之日已逾期{{ days_past_due }}天。{% if demands_on %}委托人已"
+                "{% if demands_on|length > 1 %}先后{% endif %}于{{ demands_on|join('、') }}向您发出书面催收，"
+                "{% endif %}您至今仍未清偿。")
     letter.body("截至{{ letter_date }}，您在借款合同项下尚欠委托人款项明细如下：")
     letter.amount_table()
     letter.body(_ZH_TOTAL)
@@ -697,8 +705,10 @@ def _en_lawyers_letter(letter: _Letter) -> None:
     letter.body("According to the documents our Client has provided, on {{ contract_signed_on }} you entered into "
                 "Loan Contract No. {{ contract_number }} (the “Contract”) with our Client. Our Client advanced the "
                 "loan as agreed, but you have failed to make the repayments due since {{ overdue_since }}; as at the "
-                "date of this letter your loan is " + _EN_DAYS + " past due, and our Client’s repeated demands "
-                "have not been met.")
+                "date of this letter your loan is " + _EN_DAYS + " past due"
+                "{% if demands_on|length == 1 %}, and our Client’s written demand of {{ demands_on[0] }} has not "
+                "been met{% elif demands_on %}, and our Client’s written demands of {{ demands_on[:-1]|join(', ') }} "
+                "and {{ demands_on[-1] }} have not been met{% endif %}.")
     letter.body("As at {{ letter_date }}, the following amounts are outstanding under the Contract:")
     letter.amount_table()
     letter.body(_EN_ACCRUAL)
