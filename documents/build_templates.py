@@ -540,6 +540,46 @@ def _zh_closure_letter(letter: _Letter) -> None:
     letter.body("请妥善保管本证明。特此证明。")
 
 
+def _zh_arrears_cleared(letter: _Letter) -> None:
+    letter.body("您（以下称“借款人”）于{{ contract_signed_on }}与{{ creditor.name }}（以下称“我方”）"
+                "签订了编号为{{ contract_number }}的借款合同（以下称“借款合同”）。")
+    letter.body("您在借款合同项下逾期未还的款项{{ arrears_total }}"
+                "{% if arrears_total_in_words %}（大写：{{ arrears_total_in_words }}）{% endif %}，"
+                "已于{{ cleared_on }}全部结清，累计还款{{ total_paid }}"
+                "{% if total_paid_in_words %}（大写：{{ total_paid_in_words }}）{% endif %}。"
+                "借款合同项下的逾期状态已经消除，我方已停止就本次逾期的一切催收活动。")
+    letter.body("借款合同继续履行。借款合同项下尚未到期的借款本金"
+                "{% if principal_not_due %}{{ principal_not_due }}"
+                "{% if principal_not_due_in_words %}（大写：{{ principal_not_due_in_words }}）{% endif %}"
+                "{% endif %}及其利息，请按借款合同约定的还款计划按期足额归还"
+                "{% if contract_due_on %}，借款合同于{{ contract_due_on }}到期{% endif %}。"
+                "借款合同设有抵押、质押、保证等担保的，担保继续有效。")
+    letter.body("本通知书仅确认上述逾期款项已经结清，不是借款合同项下全部债务的结清证明；"
+                "借款合同项下的全部债务清偿完毕后，我方将另行出具结清证明。")
+    letter.body("请妥善保管本通知书。特此通知。")
+
+
+def _en_arrears_cleared(letter: _Letter) -> None:
+    letter.subject_line()
+    letter.para("Dear {{ borrower.name }},")
+    letter.body("We refer to Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} (the "
+                "“Contract”) between you (the “Borrower”) and {{ creditor.name }} (“we” or “us”).")
+    letter.body("We confirm that the overdue amounts under the Contract, {{ arrears_total }}"
+                "{% if arrears_total_in_words %} (in words: {{ arrears_total_in_words }}){% endif %}, were paid "
+                "in full on {{ cleared_on }}; you have paid {{ total_paid }}"
+                "{% if total_paid_in_words %} (in words: {{ total_paid_in_words }}){% endif %} in total. Your "
+                "loan is no longer in arrears, and we have ceased all collection activity on these arrears.")
+    letter.body("The Contract continues. Please repay the principal not yet due"
+                "{% if principal_not_due %}, {{ principal_not_due }}"
+                "{% if principal_not_due_in_words %} (in words: {{ principal_not_due_in_words }}){% endif %},"
+                "{% endif %} and its interest on the dates in the Contract’s repayment schedule"
+                "{% if contract_due_on %}; the Contract matures on {{ contract_due_on }}{% endif %}. Any "
+                "mortgage, pledge, guarantee or other security for the Contract remains in force.")
+    letter.body("This letter confirms only that the overdue amounts have been paid. It is not a payoff "
+                "certificate: we will issue one when everything owed under the Contract has been paid.")
+    letter.body("Please keep this letter for your records.")
+
+
 def _zh_evidence_catalog(letter: _Letter) -> None:
     letter.para([("案件名称：", True), ("{{ case_title }}", False)])
     letter.para([("案件编号：", True), ("{{ matter_reference }}", False)])
@@ -645,6 +685,8 @@ _BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
     ("en", "collection_notice"): _en_collection_notice,
     ("en", "reminder_letter"): _en_reminder_letter,
     ("en", "closure_letter"): _en_closure_letter,
+    ("zh-CN", "arrears_cleared"): _zh_arrears_cleared,
+    ("en", "arrears_cleared"): _en_arrears_cleared,
     ("zh-CN", "evidence_catalog"): _zh_evidence_catalog,
     ("en", "evidence_catalog"): _en_evidence_catalog,
 }

@@ -128,6 +128,38 @@ class ClosureLetterContext(LetterBase):
         return self
 
 
+class ArrearsClearedContext(LetterBase):
+    """逾期欠款结清通知书: the arrears are paid, the default is cured and the loan continues on its schedule.
+
+    Not a payoff certificate: principal not yet due remains owed (`principal_not_due` when the
+    record knows it, to the contract's final maturity `contract_due_on` when known) and the
+    security stays in place.
+    """
+
+    kind: ClassVar[str] = "arrears_cleared"
+
+    cleared_on: date
+    arrears_total: Money
+    total_paid: Money
+    principal_not_due: Money | None = None
+    contract_due_on: date | None = None
+
+    @model_validator(mode="after")
+    def _amounts(self) -> ArrearsClearedContext:
+        currency = self.arrears_total.currency
+        for name in ("total_paid", "principal_not_due"):
+            value = getattr(self, name)
+            if value is not None and value.currency != currency:
+                raise ValueError(f"{name} is not in {currency}")
+            if value is not None and value.is_negative():
+                raise ValueError(f"{name} cannot be negative")
+        if self.cleared_on > self.letter_date:
+            raise ValueError("cleared_on is after letter_date")
+        if self.contract_due_on is not None and self.contract_due_on <= self.cleared_on:
+            raise ValueError("contract_due_on is not after cleared_on: the whole loan was due (a closure letter)")
+        return self
+
+
 SHA256_HEX = r"^[0-9a-f]{64}$"
 
 
@@ -167,7 +199,8 @@ class EvidenceCatalogContext(LetterBase):
 
 CONTEXTS: dict[str, type[LetterBase]] = {
     cls.kind: cls
-    for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext, EvidenceCatalogContext)
+    for cls in (CollectionNoticeContext, ReminderLetterContext, ClosureLetterContext, ArrearsClearedContext,
+                EvidenceCatalogContext)
 }
 # Kinds defined in documents/kinds/<group>.py (one module per family of documents).
 for _group in kinds.groups():
@@ -225,7 +258,7 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
     if locale not in LOCALES:
         raise ValueError(f"unknown locale {locale!r}; expected one of {', '.join(LOCALES)}")
     creditor, borrower = _parties(locale)
-    prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL",
+    prefix = {"collection_notice": "CN", "reminder_letter": "RL", "closure_letter": "CL", "arrears_cleared": "AC",
               "evidence_catalog": "EC", **kinds.prefixes()}.get(kind, "DOC")
     common: dict[str, Any] = {
         "reference": f"JXB-SH-{prefix}-2024-000187",
@@ -281,6 +314,16 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
         )
     if kind == "evidence_catalog":
         return _sample_catalog(common, locale)
+    if kind == "arrears_cleared":
+        return ArrearsClearedContext(
+            **common,
+            letter_date=date(2024, 6, 3),
+            cleared_on=date(2024, 5, 31),
+            arrears_total=_cny("19518.00"),
+            total_paid=_cny("19518.00"),
+            principal_not_due=_cny("162000.00"),
+            contract_due_on=date(2027, 6, 8),
+        )
     group_sample = kinds.sample(kind)
     if group_sample is not None:
         return group_sample(common, locale)

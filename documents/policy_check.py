@@ -14,7 +14,7 @@ from domain.policy import EscalationPolicy
 
 # The letters the matter workflow sends whatever the policy says (workflows/matter/workflow.py):
 # the collection notice on opening and the closure letter on payoff.
-FIXED_KINDS: tuple[str, ...] = ("collection_notice", "closure_letter")
+FIXED_KINDS: tuple[str, ...] = ("collection_notice", "closure_letter", "arrears_cleared")
 
 
 def kind_problems(kind: str) -> list[str]:

@@ -39,12 +39,14 @@ BASE_TITLES: dict[str, dict[str, str]] = {
         "collection_notice": "催收通知书",
         "reminder_letter": "还款提醒函",
         "closure_letter": "结清证明",
+        "arrears_cleared": "逾期欠款结清通知书",
         "evidence_catalog": "证据目录",
     },
     "en": {
         "collection_notice": "Collection Notice",
         "reminder_letter": "Reminder Letter",
         "closure_letter": "Payoff and Closure Letter",
+        "arrears_cleared": "Arrears Cleared Letter",
         "evidence_catalog": "Evidence Catalogue",
     },
 }
@@ -52,6 +54,7 @@ BASE_RECIPIENTS: dict[str, tuple[Recipient, ...]] = {
     "collection_notice": ("borrower",),
     "reminder_letter": ("borrower",),
     "closure_letter": ("borrower",),
+    "arrears_cleared": ("borrower",),
     "evidence_catalog": ("law_firm", "court", "arbitration_commission"),
 }
 
@@ -137,11 +140,23 @@ def _closure_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, 
     }
 
 
+def _arrears_cleared(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    contract = facts.intake.contract
+    return {
+        "cleared_on": params.get("closed_on", facts.letter_date),
+        "arrears_total": facts.original_total,
+        "total_paid": facts.paid_total,
+        "principal_not_due": contract.principal_not_due,
+        "contract_due_on": contract.due_on,
+    }
+
+
 BUILDERS: dict[str, Builder] = {
     "collection_notice": _collection_notice,
     "reminder_letter": _reminder_letter,
     "final_demand": _final_demand,
     "closure_letter": _closure_letter,
+    "arrears_cleared": _arrears_cleared,
 }
 
 

@@ -21,12 +21,17 @@ class LoanContract(BaseModel):
     signed_on: date = Field(ge=EARLIEST_DATE)
     principal: BoundedMoney
     annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")
-    due_on: date | None = None
+    due_on: date | None = Field(default=None, description="the final maturity: from then on all of it is due")
+    principal_not_due: BoundedMoney | None = Field(
+        default=None, description="principal outstanding at intake that is not yet due (falls due on the "
+                                  "schedule); 0: nothing beyond the overdue; omitted: not known")
 
     @model_validator(mode="after")
     def _positive(self) -> LoanContract:
         if not self.principal.is_positive():
             raise ValueError("contract principal must be greater than zero")
+        if self.principal_not_due is not None and self.principal_not_due.is_negative():
+            raise ValueError("contract.principal_not_due cannot be negative")
         return self
 
 

@@ -21,7 +21,8 @@ Columns (header names are case-insensitive; order is free; one matter per line):
 | borrower_timezone | no | IANA name, default `Asia/Shanghai` |
 | contract_number | yes | |
 | contract_signed_on | yes | ISO date `YYYY-MM-DD` |
-| contract_due_on | no | ISO date |
+| contract_due_on | no | ISO date: the final maturity (from then on all of it is due) |
+| contract_principal_not_due | no | principal owed but not yet due; `0`: none (paying the arrears pays off the loan) |
 | contract_principal | yes | decimal amount, e.g. `200000.00` |
 | annual_rate | yes | a fraction (`0.0435`) or a percentage (`4.35%`) |
 | currency | yes | ISO 4217 code for every amount on the line, e.g. `CNY` |
@@ -79,6 +80,7 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "borrower_locale",
     "borrower_timezone",
     "contract_due_on",
+    "contract_principal_not_due",
     "overdue_interest",
     "overdue_penalty",
     "overdue_fees",
@@ -112,6 +114,7 @@ _SIMPLE: dict[str, tuple[str, ...]] = {
 # Money columns -> path of the Money object; its `currency` comes from the `currency` column.
 _MONEY: dict[str, tuple[str, ...]] = {
     "contract_principal": ("contract", "principal"),
+    "contract_principal_not_due": ("contract", "principal_not_due"),
     "overdue_principal": ("overdue", "principal"),
     "overdue_interest": ("overdue", "interest"),
     "overdue_penalty": ("overdue", "penalty"),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -14,7 +15,9 @@ Stage = Literal[
     "legal_review", "referral", "litigation", "enforcement", "closed",
 ]
 STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
-ClosureReason = Literal["paid", "settled", "written_off", "withdrawn"]
+# paid: the whole contract balance is paid (a payoff certificate); cured: the arrears are paid and the loan
+# continues on its schedule (principal not yet due remains, and so does the security).
+ClosureReason = Literal["paid", "cured", "settled", "written_off", "withdrawn"]
 
 
 class MatterIntake(BaseModel):
@@ -40,6 +43,13 @@ class MatterIntake(BaseModel):
             )
         if self.overdue.since < self.contract.signed_on:
             raise ValueError("overdue.since is before the contract was signed")
+        not_due = self.contract.principal_not_due
+        if not_due is not None:
+            if not_due.currency != cur:
+                raise ValueError(f"contract.principal_not_due is not in {cur}")
+            if not_due + self.overdue.principal > self.contract.principal:
+                raise ValueError("contract.principal_not_due plus the overdue principal is more than the contract's "
+                                 "principal")
         for i, asset in enumerate(self.assets):
             if asset.estimated_value and asset.estimated_value.currency != cur:
                 raise ValueError(f"assets[{i}].estimated_value is not in {cur}")
@@ -51,3 +61,16 @@ class MatterIntake(BaseModel):
     @property
     def currency(self) -> str:
         return self.overdue.currency
+
+    def loan_continues(self, today: date) -> bool:
+        """Whether principal may remain that is not yet due, once the arrears are paid.
+
+        False (paying the arrears pays the whole loan) only when the record says so: the contract
+        matured (`due_on` on or before `today`) or no principal is outstanding beyond the overdue
+        (`principal_not_due` zero). Unknown counts as continuing: a payoff certificate releases
+        security, so it is never issued on a guess.
+        """
+        contract = self.contract
+        if contract.due_on is not None and contract.due_on <= today:
+            return False
+        return contract.principal_not_due is None or contract.principal_not_due.is_positive()

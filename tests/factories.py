@@ -38,6 +38,8 @@ def intake_data(
             "signed_on": "2024-03-15",
             "principal": {"amount": "200000.00", "currency": currency},
             "annual_rate": "0.0435",
+            # Nothing beyond the overdue is outstanding: paying the overdue pays the loan off (`paid`).
+            "principal_not_due": {"amount": "0.00", "currency": currency},
         },
         "overdue": {
             "since": "2026-09-01",

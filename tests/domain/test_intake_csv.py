@@ -246,3 +246,13 @@ def test_dates_in_the_future_and_amounts_beyond_any_loan_are_named_by_column() -
     assert columns(errors[4]) == {"overdue_principal"} and "1,000,000,000,000" in str(errors[4][0])
     assert columns(errors[5]) == {"contract_signed_on"} and "1970-01-02" in str(errors[5][0])
     assert errors_of(csv_text(future)) == {}  # no `latest` given: the pure parser has no clock
+
+
+def test_principal_not_due_is_read_in_the_line_currency_and_checked_against_the_contract() -> None:
+    header = ",".join((*REQUIRED_COLUMNS, "contract_principal_not_due"))
+    base = "R-1,demo,Bank,Li Na,310104199005123451,C-1,2025-06-01,50000.00,0.072,CNY,2026-10-01,4166.67,"
+    known, empty, too_much = parse_intake_csv(csv_text(base + "30000.00", base + "", base + "45833.34",
+                                                       header=header))
+    assert known.intake is not None and known.intake.contract.principal_not_due == Money.of("30000.00", "CNY")
+    assert empty.intake is not None and empty.intake.contract.principal_not_due is None
+    assert too_much.intake is None and [e.column for e in too_much.errors] == ["row"]

@@ -98,3 +98,30 @@ def test_downgrade_to_base_removes_everything(empty_url: str) -> None:
             assert conn.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 0
     finally:
         engine.dispose()
+
+
+def test_a_matter_may_close_cured_and_nothing_unknown(empty_url: str) -> None:
+    """0007: `cured` joins the closure reasons the database accepts; others are still refused."""
+    migrate(empty_url, "0006")
+    engine = create_engine(sync_url(empty_url))
+    insert = text(
+        "INSERT INTO matters (id, external_ref, workflow_id, policy_name, policy_version, stage, currency, "
+        "outstanding, costs, fees, penalty, interest, principal, paid_total, overdue_since, closure_reason, "
+        "created_at, updated_at, borrower_locale, opened_by, details) VALUES (:id, :id, :id, 'standard', 1, "
+        "'closed', 'CNY', 0, 0, 0, 0, 0, 0, 0, '2026-01-01', :reason, '2026-01-01 00:00:00+00', "
+        "'2026-01-01 00:00:00+00', 'zh-CN', 't', '{}')")
+    try:
+        with engine.begin() as conn:
+            conn.execute(insert, {"id": "m-paid", "reason": "paid"})
+        with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
+            conn.execute(insert, {"id": "m-cured-early", "reason": "cured"})  # not yet
+        migrate(empty_url)
+        with engine.begin() as conn:
+            conn.execute(insert, {"id": "m-cured", "reason": "cured"})
+        with pytest.raises(Exception, match="(?i)check"), engine.begin() as conn:
+            conn.execute(insert, {"id": "m-bogus", "reason": "bogus"})
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, closure_reason FROM matters ORDER BY id")).all()
+        assert [tuple(r) for r in rows] == [("m-cured", "cured"), ("m-paid", "paid")]  # kept across the copy
+    finally:
+        engine.dispose()

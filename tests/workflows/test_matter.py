@@ -499,3 +499,27 @@ async def test_closed_matter_refuses_commands(env, matters):  # type: ignore[no-
     with pytest.raises(Exception) as err:  # the workflow has completed: Temporal refuses the update
         await pay(h, "LATE", "1.00")
     assert err.value is not None
+
+
+def _contract(**terms: Any) -> dict[str, Any]:
+    base = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "principal": {"amount": "200000.00",
+            "currency": "CNY"}, "annual_rate": "0.0435"}
+    return {"contract": {**base, **terms}}
+
+
+@pytest.mark.parametrize(("terms", "closure", "letter"), [
+    ({"principal_not_due": {"amount": "150000.00", "currency": "CNY"}}, "cured", "arrears_cleared"),
+    ({}, "cured", "arrears_cleared"),  # not known: never a payoff certificate on a guess
+    ({"due_on": "2026-10-01"}, "paid", "closure_letter"),  # matured: all of it was due
+    ({"principal_not_due": {"amount": "0.00", "currency": "CNY"}}, "paid", "closure_letter"),
+])
+async def test_paying_the_arrears_pays_off_the_loan_only_if_nothing_else_is_owed(  # type: ignore[no-untyped-def]
+    env, matters, terms, closure, letter,
+):
+    h = await matters.start("standard", intake=_contract(**terms))
+    await env.sleep(timedelta(hours=1))
+    r = await pay(h, "P1", "19518.00")
+    assert r.closed and r.outstanding == cny("0.00")
+    final = await h.result()
+    assert (final.stage, final.closure_reason) == ("closed", closure)
+    assert [d.kind for d in final.documents] == ["collection_notice", letter]

@@ -49,6 +49,8 @@ def test_the_process_reaches_what_this_release_builds_and_closed_is_final() -> N
     for stage in tr.OPEN_STAGES:  # paying in full closes a matter whatever its stage
         rule = tr.fire(stage, "paid_in_full")
         assert (rule.to, rule.closure) == ("closed", "paid")
+        cured = tr.fire(stage, "arrears_cleared")  # the arrears paid, the loan continuing
+        assert (cured.to, cured.closure) == ("closed", "cured")
 
 
 def test_guards_choose_between_the_ladder_and_the_window() -> None:

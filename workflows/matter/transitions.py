@@ -25,7 +25,8 @@ Trigger = Literal[
     "referral_accepted",  # the firm's partner accepted the referral
     "referral_declined",  # the firm's partner declined it
     "referral_lapsed",  # the firm did not answer within the policy's time
-    "paid_in_full",  # the whole balance is paid
+    "paid_in_full",  # the whole balance is paid and nothing more is owed under the contract
+    "arrears_cleared",  # the whole balance (the arrears) is paid; the loan continues on its schedule
 ]
 TRIGGERS: tuple[str, ...] = Trigger.__args__  # type: ignore[attr-defined]
 
@@ -67,6 +68,7 @@ RULES: tuple[Rule, ...] = (
     Rule("referral", "referral_declined", "legal_review"),
     Rule("referral", "referral_lapsed", "legal_review"),
     *(Rule(stage, "paid_in_full", "closed", closure="paid") for stage in OPEN_STAGES),
+    *(Rule(stage, "arrears_cleared", "closed", closure="cured") for stage in OPEN_STAGES),
 )
 
 
@@ -102,13 +104,12 @@ def allowed(stage: str, trigger: str, facts: Facts = Facts()) -> bool:
 def table() -> str:
     """The rules as a Markdown table."""
     lines = ["| stage | trigger | guard | next stage |", "|---|---|---|---|"]
-    shown_paid = False
+    shown: set[str] = set()
     for r in RULES:
-        if r.trigger == "paid_in_full":
-            if shown_paid:
-                continue
-            shown_paid = True
-            lines.append("| any open stage | paid_in_full | | closed (paid) |")
+        if r.trigger in ("paid_in_full", "arrears_cleared"):
+            if r.trigger not in shown:
+                shown.add(r.trigger)
+                lines.append(f"| any open stage | {r.trigger} | | closed ({r.closure}) |")
             continue
         lines.append(f"| {r.stage} | {r.trigger} | {r.guard or ''} | {r.to} |")
     return "\n".join(lines)

@@ -104,6 +104,8 @@ LETTER_RETRY = RetryPolicy(
 PROJECT_TIMEOUT = timedelta(seconds=10)
 PROJECT_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5),
                             maximum_attempts=5)
+# Matters settled before `cured` existed closed as paid, with a closure letter: they replay so.
+PATCH_ARREARS_CURED = "arrears-cured"
 CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
 MAX_BACKOFF_FACTOR = 24
 
@@ -335,6 +337,17 @@ class MatterWorkflow:
             self._begin_closing(workflow.now())
         return rule
 
+    def _settled_trigger(self, now: datetime) -> tr.Trigger:
+        """Paying the whole balance pays off the loan only if the record says nothing else is owed.
+
+        Otherwise the default is cured and the loan continues (its principal not yet due, and its
+        security, remain): a payoff certificate is never issued on a guess. Matters that settled
+        before this rule replay as they ran (the patch).
+        """
+        if workflow.patched(PATCH_ARREARS_CURED) and self._intake.loan_continues(self._s.clock.today(now)):
+            return "arrears_cleared"
+        return "paid_in_full"
+
     def _begin_closing(self, now: datetime) -> None:
         """Closing: drop queued work (the one in flight finishes), cancel children newest first, closure letter."""
         self._s.effects = [e for e in self._s.effects if e.key == self._in_flight]
@@ -344,7 +357,10 @@ class MatterWorkflow:
             self._queue(Effect(key=f"cancel:{child}", cancel=child, queued_at=now))
         if self._s.referral.current is not None and self._s.referral.current.status == "instructing":
             self._s.referral.current = None  # never started
-        self._queue_letter("closure_letter", "closure", "Closure letter", now, params={})
+        if self._s.closure_reason == "cured":
+            self._queue_letter("arrears_cleared", "closure", "Arrears cleared letter", now, params={})
+        else:
+            self._queue_letter("closure_letter", "closure", "Closure letter", now, params={})
 
     # -------------------------------------------------------------- effects
     def _queue(self, effect: Effect) -> None:
@@ -581,7 +597,7 @@ class MatterWorkflow:
         if promise is not None and self._s.ledger.paid_total - promise.paid_at_start >= promise.amount:
             self._resolve_promise(promise, "kept", now)
         if balance.is_settled():
-            self._fire("paid_in_full")
+            self._fire(self._settled_trigger(now))
         self._reassess("payment", now, quiet=True)
         self._dirty = True
         return self._payment_result(cmd.payment_id, allocation, duplicate=False)
