@@ -22,7 +22,7 @@ from domain.allocation import Balance
 from domain.money import Money
 
 if TYPE_CHECKING:
-    from documents.build_templates import _Letter
+    from documents.letter_docx import Letter as _Letter
 
 
 def _cny(amount: str) -> Money:

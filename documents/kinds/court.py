@@ -34,7 +34,7 @@ from domain.parties import Asset, Guarantor
 from domain.text import PlainText
 
 if TYPE_CHECKING:  # build_templates imports this module (through documents.kinds): no runtime import
-    from documents.build_templates import _Letter
+    from documents.letter_docx import Letter as _Letter
 
 # Guarantors are numbered 被告二..被告七 and their claims 四..九: a complaint joins at most six.
 MAX_CO_DEFENDANTS = 6

@@ -35,7 +35,7 @@ from domain.parties import Guarantor
 from domain.text import PlainText
 
 if TYPE_CHECKING:
-    from documents.build_templates import _Letter
+    from documents.letter_docx import Letter as _Letter
 
 # Civil Code art. 692: where the guarantee contract is silent, six months from the main debt's due date.
 STATUTORY_GUARANTEE_MONTHS = 6
