@@ -34,7 +34,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.allocation import WATERFALL, Allocation, Balance, allocate
+from domain.allocation import Allocation, Balance, allocate
 from domain.money import BoundedMoney, Money, minor_units
 
 DayCount = Literal["actual/360", "actual/365"]
@@ -266,5 +266,5 @@ class _Book:
         return after, Line(on=end, kind="accrual", days=days, charges=charges, balance=after)
 
 
-__all__ = ["WATERFALL", "AccrualTerms", "Charges", "DayCount", "Entry", "LedgerError", "Line", "Payment",
+__all__ = ["AccrualTerms", "Charges", "DayCount", "Entry", "LedgerError", "Line", "Payment",
            "Reversal", "Statement", "Waiver", "statement"]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,32 +76,31 @@ async def days_past_due_condition(
     return or_(*conditions) if conditions else false()
 
 
-async def list_matters(
-    session: AsyncSession,
-    *,
-    stage: str | None = None,
-    min_days_past_due: int | None = None,
-    max_days_past_due: int | None = None,
-    needs_attention: bool | None = None,
-    referral_status: str | None = None,
-    with_referral: bool = False,
-    firm: str | None = None,
-    now: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    after: tuple[datetime, str] | None = None,
-    count_limit: int | None = None,
-) -> tuple[list[Matter], int]:
-    """One page of matters (newest first, then by id descending) and the count of all that match.
+class PageQuery(TypedDict, total=False):
+    """What one list page asks for; every key is optional (see `list_matters` for the meaning).
 
     `after` (keyset pagination): only matters after this `(created_at, id)` in that order, so a deep
     page is an index range scan, not a sort of everything before it. `count_limit`: count at most
     this many plus one (a caller shows "more than N"), so a count never scans a whole portfolio.
     """
-    where, counting = await _page_filters(
-        session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
-        needs_attention=needs_attention, referral_status=referral_status, with_referral=with_referral, firm=firm,
-        now=now, limit=limit, offset=offset, after=after, count_limit=count_limit)
+
+    stage: str | None
+    min_days_past_due: int | None
+    max_days_past_due: int | None
+    needs_attention: bool | None
+    referral_status: str | None
+    with_referral: bool
+    firm: str | None
+    now: datetime | None
+    limit: int
+    offset: int
+    after: tuple[datetime, str] | None
+    count_limit: int | None
+
+
+async def list_matters(session: AsyncSession, **query: Unpack[PageQuery]) -> tuple[list[Matter], int]:
+    """One page of matters (newest first, then by id descending) and the count of all that match."""
+    where, counting, limit, offset = await _page(session, query)
     total = await session.scalar(counting)
     rows = await session.scalars(
         select(Matter)
@@ -121,19 +120,7 @@ class ListedMatter(Protocol):
 
 
 async def list_matter_rows(
-    session: AsyncSession,
-    *,
-    stage: str | None = None,
-    min_days_past_due: int | None = None,
-    max_days_past_due: int | None = None,
-    needs_attention: bool | None = None,
-    referral_status: str | None = None,
-    firm: str | None = None,
-    now: datetime | None = None,
-    limit: int = 50,
-    offset: int = 0,
-    after: tuple[datetime, str] | None = None,
-    count_limit: int | None = None,
+    session: AsyncSession, **query: Unpack[PageQuery]
 ) -> tuple[list[ListedMatter], dict[str, Matter], int]:
     """`list_matters` for a list page: plain rows of (id, external_ref, created_at, status).
 
@@ -141,10 +128,7 @@ async def list_matter_rows(
     the API's work for a page). Rows written before workflow v2 have no status; the second value
     holds their whole projection rows by id (read in one more query, only when the page has any).
     """
-    where, counting = await _page_filters(
-        session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
-        needs_attention=needs_attention, referral_status=referral_status, with_referral=False, firm=firm,
-        now=now, limit=limit, offset=offset, after=after, count_limit=count_limit)
+    where, counting, limit, offset = await _page(session, query)
     c = Matter.__table__.c
     result = await session.execute(  # the count rides along (evaluated once): one round trip, not two
         select(c.id, c.external_ref, c.created_at, c.status, counting.scalar_subquery().label("total"))
@@ -161,50 +145,36 @@ async def list_matter_rows(
     return rows, legacy, int(total or 0)
 
 
-async def _page_filters(
-    session: AsyncSession,
-    *,
-    stage: str | None,
-    min_days_past_due: int | None,
-    max_days_past_due: int | None,
-    needs_attention: bool | None,
-    referral_status: str | None,
-    with_referral: bool,
-    firm: str | None,
-    now: datetime | None,
-    limit: int,
-    offset: int,
-    after: tuple[datetime, str] | None,
-    count_limit: int | None,
-) -> tuple[list[ColumnElement[bool]], Select[Any]]:
-    """The WHERE of a list page (the cursor's bound included) and the count of all that match (a query)."""
+async def _page(session: AsyncSession, q: PageQuery) -> tuple[list[ColumnElement[bool]], Select[Any], int, int]:
+    """The WHERE of a list page (the cursor's bound included), the count query, the limit and offset."""
+    limit, offset = q.get("limit", 50), q.get("offset", 0)
     if not 1 <= limit <= MAX_LIMIT:
         raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise ValueError("offset must not be negative")
     where: list[ColumnElement[bool]] = []
-    if stage is not None:
+    if (stage := q.get("stage")) is not None:
         where.append(Matter.stage == stage)
-    dpd = await days_past_due_condition(session, now or datetime.now().astimezone(), min_days_past_due,
-                                        max_days_past_due)
+    dpd = await days_past_due_condition(session, q.get("now") or datetime.now().astimezone(),
+                                        q.get("min_days_past_due"), q.get("max_days_past_due"))
     if dpd is not None:
         where.append(dpd)
-    if needs_attention is not None:
-        where.append(Matter.attention_since.is_not(None) if needs_attention else Matter.attention_since.is_(None))
-    if referral_status is not None:
+    if (attention := q.get("needs_attention")) is not None:
+        where.append(Matter.attention_since.is_not(None) if attention else Matter.attention_since.is_(None))
+    if (referral_status := q.get("referral_status")) is not None:
         where.append(Matter.referral_status == referral_status)
-    if with_referral:
+    if q.get("with_referral"):
         where.append(Matter.referral_status.is_not(None))
-    if firm is not None:
+    if (firm := q.get("firm")) is not None:
         where.append(Matter.referred_firm == firm)
-    if count_limit is None:
+    if (count_limit := q.get("count_limit")) is None:
         counting = select(func.count()).select_from(Matter).where(*where)
     else:
         counting = select(func.count()).select_from(select(Matter.id).where(*where).limit(count_limit + 1).subquery())
-    if after is not None:
+    if (after := q.get("after")) is not None:
         created = literal(after[0], Matter.__table__.c.created_at.type)  # the column's own bind processing
         where.append(tuple_(Matter.created_at, Matter.id) < tuple_(created, literal(after[1])))
-    return where, counting
+    return where, counting, limit, offset
 
 
 async def get_matter(session: AsyncSession, matter_id: str, firm: str | None = None) -> Matter | None:

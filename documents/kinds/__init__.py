@@ -5,7 +5,7 @@ Each module `documents/kinds/<group>.py` defines:
 - `SAMPLES`: kind -> function(common fields, locale) -> a realistic context (fixed dates);
 - `PREFIXES`: kind -> two or three letters for sample reference numbers;
 - `TITLES`: locale -> kind -> document title;
-- `BODIES`: (locale, kind) -> function(letter) writing the body (letter = build_templates' _Letter);
+- `BODIES`: (locale, kind) -> function(letter) writing the body (letter = documents.letter_docx.Letter);
 - `UNADDRESSED`: kinds not addressed to the borrower (filed with a court, sent to a law firm);
 - `RECIPIENTS`: kind -> who may receive it (borrower, guarantor, law_firm, court, ...);
 - optionally `SUBTITLES`: (locale, kind) -> subtitle template text;
