@@ -172,3 +172,20 @@ def test_a_letters_worker_lowers_its_own_priority(role: str, process: int, pool:
                          check=True)
     lowered, left = map(int, out.stdout.split())
     assert (lowered, left) == (min(process, 19 - os.nice(0)), pool)
+
+
+def test_an_arrears_cleared_letter_is_made_from_the_matters_facts_and_never_for_a_matured_loan() -> None:
+    f = facts()
+    contract = f.intake.contract.model_copy(update={"principal_not_due": Money.of("150000.00", "CNY"),
+                                                     "due_on": date(2028, 3, 15)})
+    continuing = f.model_copy(update={"intake": f.intake.model_copy(update={"contract": contract}),
+                                      "paid_total": f.original_total})
+    letter = build("arrears_cleared", continuing, {})
+    assert (letter.principal_not_due, letter.contract_due_on, letter.cleared_on) == (  # type: ignore[attr-defined]
+        Money.of("150000.00", "CNY"), date(2028, 3, 15), f.letter_date)
+    text = render("arrears_cleared", letter)
+    assert text.size > 0
+    matured = contract.model_copy(update={"due_on": date(2026, 9, 30)})  # before the letter: all of it was due
+    with pytest.raises(LetterInvalid, match="contract_due_on"):
+        build("arrears_cleared", continuing.model_copy(
+            update={"intake": f.intake.model_copy(update={"contract": matured})}), {})
