@@ -11,7 +11,9 @@ Each module `documents/kinds/<group>.py` defines:
 - optionally `SUBTITLES`: (locale, kind) -> subtitle template text;
 - optionally `BUILDERS`: kind -> function(LetterFacts, params) -> the context fields a matter's
   facts give (see documents/registry.py).
-Modules are discovered here, so adding a family touches no shared file.
+Modules are discovered here, so adding a family touches no shared file. A family's wording may
+live in `documents/kinds/_<group>_wording.py` (a leading `_`: not a family itself), re-exported as
+`BODIES` by its module.
 """
 
 from __future__ import annotations
