@@ -27,185 +27,25 @@ from __future__ import annotations
 import argparse
 import asyncio
 import functools
-import json
 import os
 import random
 import resource
 import signal
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.portfolio_figures import history_figures, lag_figures, verify_portfolio
+from bench.processes import CpuMeter, Servers, WorkerProcs, gather_limited
+
 ROOT = Path(__file__).resolve().parent.parent
 SERVE = "serve"
-
-
-# ---------------------------------------------------------------------------------------------------
-# Servers and worker processes
-# ---------------------------------------------------------------------------------------------------
-@dataclass
-class Servers:
-    root: Path
-    temporal_address: str = ""
-    s3_endpoint: str = ""
-    access_key: str = "bench" + uuid.uuid4().hex[:6]
-    secret_key: str = uuid.uuid4().hex
-    services: list[Any] = field(default_factory=list)
-
-    def start(self) -> Servers:
-        from infra.services import SeaweedPorts, free_port, seaweedfs_service, temporal_service
-
-        ports = SeaweedPorts.random()
-        s3 = seaweedfs_service(self.root / "s3", self.access_key, self.secret_key, ports=ports)
-        s3.die_with_parent = True
-        self.services.append(s3.start())
-        port = free_port()
-        temporal = temporal_service(self.root / "temporal", port=port, ui_port=free_port())
-        temporal.die_with_parent = True
-        self.services.append(temporal.start())
-        self.temporal_address = f"127.0.0.1:{port}"
-        self.s3_endpoint = f"http://127.0.0.1:{ports.s3}"
-        return self
-
-    def stop(self) -> None:
-        for svc in reversed(self.services):
-            svc.stop()
-
-    def pids(self) -> dict[str, int]:
-        return {svc.name: svc.pid for svc in self.services if svc.pid is not None}
-
-    def env(self, queue: str, database: Path, bucket: str) -> dict[str, str]:
-        return {
-            "RECOVERY_ENVIRONMENT": "development",
-            "RECOVERY_VAR_DIR": str(self.root / "var"),
-            "RECOVERY_TEMPORAL_ADDRESS": self.temporal_address,
-            "RECOVERY_TEMPORAL_TASK_QUEUE": queue,
-            "RECOVERY_S3_ENDPOINT_URL": self.s3_endpoint,
-            "RECOVERY_S3_ACCESS_KEY_ID": self.access_key,
-            "RECOVERY_S3_SECRET_ACCESS_KEY": self.secret_key,
-            "RECOVERY_S3_BUCKET": bucket,
-            "RECOVERY_S3_OBJECT_LOCK_DAYS": "1",
-            "RECOVERY_DATABASE_URL": f"sqlite:///{database}",
-            "RECOVERY_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
-            "RECOVERY_LOG_LEVEL": "WARNING",
-        }
-
-
-class WorkerProcs:
-    """N worker processes (`python -m bench.portfolio serve MODE`), each in its own process group."""
-
-    def __init__(self, mode: str, count: int, env: dict[str, str], log_dir: Path) -> None:
-        self.mode, self.env, self.log_dir = mode, env, log_dir
-        self.procs: list[subprocess.Popen[bytes]] = []
-        self.peak_rss: dict[int, int] = {}
-        for i in range(count):
-            log = open(log_dir / f"worker-{mode}-{i}.log", "ab")  # noqa: SIM115 - handed to the child
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "bench.portfolio", SERVE, mode], cwd=ROOT, env={**os.environ, **env},
-                stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            ))
-            log.close()
-
-    def sample_rss(self) -> None:
-        """Peak RSS of each worker process with its children (the render processes)."""
-        for p in self.procs:
-            if p.poll() is None:
-                self.peak_rss[p.pid] = max(self.peak_rss.get(p.pid, 0), tree_rss(p.pid))
-
-    def kill(self, index: int) -> None:
-        os.killpg(self.procs[index].pid, signal.SIGKILL)
-
-    def stop(self) -> None:
-        for p in self.procs:
-            if p.poll() is None:
-                os.killpg(p.pid, signal.SIGTERM)
-        for p in self.procs:
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(p.pid, signal.SIGKILL)
-                p.wait()
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                pass
-
-
-def _descendants(pid: int) -> list[int]:
-    out, todo = [], [pid]
-    while todo:
-        p = todo.pop()
-        out.append(p)
-        try:
-            with open(f"/proc/{p}/task/{p}/children") as fh:
-                todo.extend(int(c) for c in fh.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            pass
-    return out
-
-
-def cpu_seconds(pid: int, tree: bool = True) -> float:
-    """CPU time (user + system, seconds) of `pid` (with `tree`, also its live descendants) and reaped children."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0
-    for p in _descendants(pid) if tree else [pid]:
-        try:
-            with open(f"/proc/{p}/stat") as fh:
-                fields = fh.read().rsplit(")", 1)[1].split()
-            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
-        except (FileNotFoundError, ProcessLookupError, IndexError):
-            continue
-    return total / ticks
-
-
-class CpuMeter:
-    """CPU seconds used by named processes between `start()` and `stop()`."""
-
-    def __init__(self, pids: dict[str, int]) -> None:
-        self.pids = pids
-        self.begin: dict[str, float] = {}
-        self.used: dict[str, float] = {}
-
-    def _read(self) -> dict[str, float]:
-        # The bench process is the parent of everything else: count it alone.
-        return {name: cpu_seconds(pid, tree=not name.startswith("bench")) for name, pid in self.pids.items()}
-
-    def start(self) -> CpuMeter:
-        self.begin = self._read()
-        return self
-
-    def stop(self) -> dict[str, float]:
-        end = self._read()
-        self.used = {name: end[name] - self.begin[name] for name in self.pids}
-        return self.used
-
-
-def tree_rss(pid: int) -> int:
-    """Resident bytes of `pid` and its descendants (Linux /proc)."""
-    total, todo, seen = 0, [pid], set()
-    while todo:
-        p = todo.pop()
-        if p in seen:
-            continue
-        seen.add(p)
-        try:
-            with open(f"/proc/{p}/status") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1]) * 1024
-            with open(f"/proc/{p}/task/{p}/children") as fh:
-                todo.extend(int(c) for c in fh.read().split())
-        except (FileNotFoundError, ProcessLookupError, PermissionError):
-            continue
-    return total
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -301,15 +141,6 @@ def intake_for(i: int, run: str, policy: str) -> Any:
 
     return make_intake(external_ref=f"BENCH-{run}-{i:06d}", policy=policy, locale="zh-CN" if i % 3 else "en")
 
-
-async def gather_limited(n: int, coros: list[Callable[[], Awaitable[Any]]]) -> list[Any]:
-    gate = asyncio.Semaphore(n)
-
-    async def one(c: Callable[[], Awaitable[Any]]) -> Any:
-        async with gate:
-            return await c()
-
-    return await asyncio.gather(*(one(c) for c in coros))
 
 
 async def play_script(client: Any, wid: str, script: Script, opened_at: float, day: float) -> None:
@@ -471,112 +302,6 @@ def settings_from(env: dict[str, str]) -> Any:
     finally:
         os.environ.clear()
         os.environ.update(saved)
-
-
-def verify_portfolio(database: Path, run: str, scripts: list[Script], servers: Servers, bucket: str,
-                     env: dict[str, str]) -> dict[str, Any]:
-    """Where every matter is, against where it should be; duplicates in S3 and the database."""
-    import sqlite3
-
-    import boto3
-    from botocore.config import Config
-
-    problems: list[str] = []
-    with sqlite3.connect(database, timeout=30) as conn:
-        matters = conn.execute(
-            "SELECT id, external_ref, stage, attention_reason FROM matters WHERE external_ref LIKE ?",
-            (f"BENCH-{run}-%",),
-        ).fetchall()
-        docs: dict[str, list[str]] = {}
-        for matter_id, kind in conn.execute("SELECT matter_id, kind FROM documents"):
-            docs.setdefault(matter_id, []).append(kind)
-        dup_events = conn.execute(
-            "SELECT count(*) FROM (SELECT matter_id, event_key FROM timeline_events GROUP BY 1, 2 HAVING count(*) > 1)"
-        ).fetchone()[0]
-        payments = conn.execute("SELECT count(*) FROM payments").fetchone()[0]
-    by_ref = {ref: (mid, stage, attention) for mid, ref, stage, attention in matters}
-    for i, script in enumerate(scripts):
-        ref = f"BENCH-{run}-{i:06d}"
-        if ref not in by_ref:
-            problems.append(f"{ref}: not in the projection")
-            continue
-        mid, stage, attention = by_ref[ref]
-        want = "closed" if script.kind == "full" else "legal_review"
-        letters = sorted(docs.get(mid, []))
-        if script.kind == "full":  # paid before its notice went out, a matter needs none: only the closure
-            ok_letters = letters in (["closure_letter", "collection_notice"], ["closure_letter"])
-        else:
-            ok_letters = letters == ["collection_notice", "reminder_letter"]
-        if stage != want or not ok_letters or attention:
-            problems.append(f"{ref}: {stage} (want {want}), letters {letters}, attention {attention!r}")
-    s3 = boto3.client("s3", endpoint_url=servers.s3_endpoint, aws_access_key_id=servers.access_key,
-                      aws_secret_access_key=servers.secret_key, region_name="us-east-1",
-                      config=Config(s3={"addressing_style": "path"}))
-    versions: dict[str, int] = {}
-    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
-        for v in page.get("Versions", []):
-            versions[v["Key"]] = versions.get(v["Key"], 0) + 1
-    twice = [k for k, c in versions.items() if c > 1]
-    return {"not_where_they_should_be": len(problems), "examples": problems[:5], "s3_objects": len(versions),
-            "s3_keys_stored_twice": len(twice), "duplicate_event_rows": dup_events, "payment_rows": payments}
-
-
-def lag_figures(database: Path, run: str) -> dict[str, float]:
-    """How late steps ran behind the policy clock (seconds; on the demo policy, also policy days)."""
-    import sqlite3
-
-    with sqlite3.connect(database, timeout=30) as conn:
-        rows = conn.execute(
-            "SELECT e.data FROM timeline_events e JOIN matters m ON m.id = e.matter_id "
-            "WHERE m.external_ref LIKE ? AND e.kind IN ('letter', 'sms', 'email', 'phone_task')",
-            (f"BENCH-{run}-%",),
-        ).fetchall()
-    lags = sorted(float(json.loads(d)["lag_seconds"]) for (d,) in rows if "lag_seconds" in (d or ""))
-    if not lags:
-        return {}
-    return {"steps": len(lags), "p50": percentile(lags, 50), "p95": percentile(lags, 95), "max": lags[-1]}
-
-
-def percentile(sorted_values: list[float], p: float) -> float:
-    if not sorted_values:
-        return float("nan")
-    k = (len(sorted_values) - 1) * p / 100
-    lo, hi = int(k), min(int(k) + 1, len(sorted_values) - 1)
-    return sorted_values[lo] + (sorted_values[hi] - sorted_values[lo]) * (k - lo)
-
-
-async def history_figures(client: Any, wids: list[str]) -> dict[str, Any]:
-    """Events per matter (all runs) and workflow task durations, from the matters' own histories."""
-    from temporalio.api.enums.v1 import EventType
-
-    events_per: list[int] = []
-    task_ms: list[float] = []
-
-    async def one(wid: str) -> None:
-        started: dict[int, datetime] = {}
-        count = 0
-        async for e in client.get_workflow_handle(wid).fetch_history_events():
-            count += 1
-            if e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_STARTED:
-                started[e.event_id] = e.event_time.ToDatetime()
-            elif e.event_type == EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED:
-                s = started.get(e.workflow_task_completed_event_attributes.started_event_id)
-                if s is not None:
-                    task_ms.append((e.event_time.ToDatetime() - s).total_seconds() * 1000)
-        events_per.append(count)
-
-    await gather_limited(16, [functools.partial(one, w) for w in wids])
-    task_ms.sort()
-    return {
-        "matters": len(wids),
-        "events_median": statistics.median(events_per) if events_per else None,
-        "events_max": max(events_per) if events_per else None,
-        "tasks": len(task_ms),
-        "task_ms_p50": percentile(task_ms, 50),
-        "task_ms_p99": percentile(task_ms, 99),
-        "task_ms_max": task_ms[-1] if task_ms else None,
-        "tasks_over_1s": sum(1 for t in task_ms if t > 1000),
-    }
 
 
 async def bound(servers: Servers, tmp: Path, n: int, workers: int) -> PhaseResult:
