@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -174,8 +174,10 @@ async def _play_events(client: Client, ids: dict[str, str], events: list[dict], 
     from domain.money import Money
     from workflows.contracts import (
         QUERY_SNAPSHOT,
+        UPDATE_HOLD,
         UPDATE_PAYMENT,
         UPDATE_PROMISE,
+        HoldCommand,
         MatterSnapshot,
         PaymentCommand,
         PromiseCommand,
@@ -202,6 +204,22 @@ async def _play_events(client: Client, ids: dict[str, str], events: list[dict], 
                     id=f"payment-{p['payment_id']}",
                 )  # fmt: skip
                 typer.echo(f"{ref:<14} payment {p['payment_id']} of {Money.model_validate(p['amount'])}")
+            elif event["action"] == "settlement":
+                await _demo_settlement(handle, event["settlement"], actor)
+                typer.echo(f"{ref:<14} settlement {event['settlement']['proposal_id']} proposed and approved")
+            elif event["action"] == "hold":
+                h = event["hold"]
+                snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
+                today = snap.status.policy_today(datetime.now(UTC)) if snap.status else snap.policy_today
+                ends_on = today + timedelta(days=int(h["days"])) if h.get("days") else None
+                await handle.execute_update(
+                    UPDATE_HOLD,
+                    HoldCommand(hold_id=h["hold_id"], kind=h["kind"], reason=h["reason"], ends_on=ends_on,
+                                role="manager", actor=actor),
+                    id=f"hold-{h['hold_id']}",
+                )  # fmt: skip
+                until = f" until {ends_on.isoformat()}" if ends_on else ""
+                typer.echo(f"{ref:<14} {h['kind']} hold {h['hold_id']} placed{until}")
             elif event["action"] == "promise":
                 p = event["promise"]
                 snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
@@ -218,6 +236,53 @@ async def _play_events(client: Client, ids: dict[str, str], events: list[dict], 
         except (WorkflowUpdateFailedError, RPCError) as exc:
             cause = getattr(exc, "cause", None) or exc
             typer.echo(f"{ref:<14} {event['action']} skipped: {cause}")
+
+
+async def _demo_settlement(handle: Any, spec: dict[str, Any], actor: str) -> None:
+    """Propose a settlement on the matter's balance of the day (the penalty waived, the rest in equal
+    instalments `every_days` apart) and approve it as a manager: its agreement is rendered for signing.
+    On the demo's compressed calendar a day passes each second, so a proposal that missed its day is
+    made again on the next one."""
+    from datetime import UTC, datetime, timedelta
+
+    from temporalio.client import WorkflowUpdateFailedError
+
+    from domain.money import Money
+    from workflows.contracts import (
+        QUERY_SNAPSHOT,
+        UPDATE_APPROVAL,
+        UPDATE_PROPOSE,
+        ApprovalCommand,
+        MatterSnapshot,
+        ProposeCommand,
+    )
+
+    for attempt in range(3):
+        snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
+        status = snap.status
+        if status is None:
+            return
+        today = status.policy_today(datetime.now(UTC))
+        stmt = status.statement(today)
+        balance = stmt.balance if stmt is not None else status.balance
+        payable = balance.total - balance.penalty
+        count, every = int(spec.get("instalments", 2)), int(spec.get("every_days", 30))
+        share = Money.from_minor(payable.minor // count, payable.currency)
+        amounts = [share] * (count - 1) + [payable - Money.of(share.amount * (count - 1), payable.currency)]
+        terms = {"waivers": {"penalty": balance.penalty.model_dump(mode="json")} if balance.penalty.is_positive()
+                 else {},
+                 "instalments": [{"number": i + 1, "due_on": (today + timedelta(days=every * (i + 1))).isoformat(),
+                                  "amount": a.model_dump(mode="json")} for i, a in enumerate(amounts)]}
+        try:
+            await handle.execute_update(UPDATE_PROPOSE, ProposeCommand(
+                proposal_id=spec["proposal_id"], kind="settlement", terms=terms, actor=actor))
+            break
+        except WorkflowUpdateFailedError:
+            if attempt == 2:
+                raise
+    await handle.execute_update(UPDATE_APPROVAL, ApprovalCommand(
+        approval_id=f"{spec['proposal_id']}-approval", proposal_id=spec["proposal_id"], decision="approve",
+        role="manager", actor="cli:demo-manager"))
 
 
 async def _connect(settings: Settings) -> Client:

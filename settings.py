@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent
@@ -97,9 +97,27 @@ class Settings(BaseSettings):
     # Escalation policies (*.yaml), validated when a process starts
     policy_dir: Path = ROOT / "policies"
 
+    # E-mail reminders go out through this SMTP server (activities/notify.py). The default is the
+    # local stack's own server (`recovery up` starts it when the host is this machine), which keeps
+    # every message it receives under `<var_dir>/mail/` instead of delivering it.
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = Field(default=8025, ge=1, le=65535)
+    smtp_from: str = "recovery@localhost"  # the envelope sender and From address (the creditor's name is shown)
+    smtp_username: str | None = None  # both or neither; never sent in clear to another machine in production
+    smtp_password: SecretStr | None = None
+    # none: plain SMTP (the local server); starttls: upgrade on the submission port (587); ssl: TLS from
+    # the first byte (465). Certificates are verified against the system's CAs.
+    smtp_security: Literal["none", "starttls", "ssl"] = "none"
+    smtp_timeout: float = Field(default=30.0, gt=0, le=600)  # seconds, for connecting and each reply
+
+    # SMS: the gateway kind. `local` sends nothing: it appends what would be sent to a private file
+    # (`sms_outbox`, default `<var_dir>/sms/outbox.jsonl`, mode 0600).
+    sms_gateway: Literal["local"] = "local"
+    sms_outbox: Path | None = None
+
     @field_validator(
         "s3_endpoint_url", "database_url", "encryption_key", "encryption_old_keys", "temporal_api_key",
-        "s3_access_key_id", "s3_secret_access_key", mode="before",
+        "s3_access_key_id", "s3_secret_access_key", "smtp_username", "smtp_password", "sms_outbox", mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
@@ -113,6 +131,20 @@ class Settings(BaseSettings):
         if value is not None:
             parse_old_keys(value, current_id=info.data.get("encryption_key_id"))
         return value
+
+    @field_validator("smtp_from")
+    @classmethod
+    def _smtp_from_is_an_address(cls, value: str) -> str:
+        local, at, domain = value.strip().rpartition("@")
+        if not (at and local and domain) or any(c.isspace() or c in "<>,;\"" for c in value.strip()):
+            raise ValueError("RECOVERY_SMTP_FROM must be a bare e-mail address such as recovery@bank.example")
+        return value.strip()
+
+    @model_validator(mode="after")
+    def _smtp_credentials_come_in_pairs(self) -> Settings:
+        if (self.smtp_username is None) != (self.smtp_password is None):
+            raise ValueError("set both RECOVERY_SMTP_USERNAME and RECOVERY_SMTP_PASSWORD, or neither")
+        return self
 
     @model_validator(mode="after")
     def _production_needs_secrets(self) -> Settings:
@@ -128,6 +160,11 @@ class Settings(BaseSettings):
                 raise ValueError(
                     "production settings need explicit secrets: "
                     + ", ".join("RECOVERY_" + m.upper() for m in missing)
+                )
+            if self.smtp_password is not None and self.smtp_security == "none" and not _loopback(self.smtp_host):
+                raise ValueError(
+                    "RECOVERY_SMTP_PASSWORD would cross the network in clear: set RECOVERY_SMTP_SECURITY "
+                    "to starttls or ssl"
                 )
         return self
 
@@ -153,6 +190,16 @@ class Settings(BaseSettings):
                 "encryption_key": self.encryption_key or local["encryption_key"],
             }
         )
+
+    @property
+    def mail_dir(self) -> Path:
+        """Where the local stack's SMTP server keeps the messages it receives (one `.eml` each)."""
+        return Path(self.var_dir) / "mail"
+
+    @property
+    def sms_outbox_path(self) -> Path:
+        """The file the `local` SMS gateway appends to (one JSON line per message)."""
+        return self.sms_outbox or Path(self.var_dir) / "sms" / "outbox.jsonl"
 
     def encryption_key_bytes(self) -> bytes:
         if not self.encryption_key:
@@ -199,6 +246,10 @@ def parse_old_keys(value: str, *, current_id: str | None) -> dict[str, bytes]:
             raise ValueError(f"{where}: the key is {len(key)} bytes; it must be base64 of exactly 32 bytes")
         keys[key_id] = key
     return keys
+
+
+def _loopback(host: str) -> bool:
+    return host in ("localhost", "::1") or host.startswith("127.")
 
 
 def async_db_url(url: str) -> str:

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, SerializeAsAny, model_validator
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny, model_validator
 
 from documents.base import LetterBase
 from documents.registry import context_from_data
 from domain.allocation import Balance
 from domain.matter import MatterIntake
 from domain.money import Money
+from domain.parties import Locale
+from domain.text import PlainText
 
 PROJECT = "project"
 STORE_LETTER = "store_letter"
 RENDER_LETTER = "render_and_store_letter"  # matters started before workflow v2 (LetterRequest)
+SEND_EMAIL = "send_email"
+SEND_SMS = "send_sms"
 
 
 def letters_queue(task_queue: str) -> str:
@@ -82,3 +86,96 @@ class LetterRequest(BaseModel):
     pay_by: date | None = None
     sequence: int = 1
     closed_on: date | None = None
+
+
+# ---- notifications: e-mail and SMS reminders (activities/notify.py) --------------------------------
+
+
+class ReminderFacts(BaseModel):
+    """What a payment reminder (e-mail or SMS) says: the borrower's name, the matter's reference, the
+    amount outstanding and the pay-by date, and who is writing.
+
+    Deliberately not the borrower's ID number, address or contract details: a message can be read
+    on a lock screen or by whoever shares the phone. Build it with `from_intake` where the intake is
+    at hand. The workflow takes the amount and the date from one instant, like a letter's.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    borrower_name: PlainText = Field(min_length=1, max_length=2000)
+    creditor_name: PlainText = Field(min_length=1, max_length=500)
+    creditor_phone: PlainText | None = Field(default=None, max_length=64)
+    reference: PlainText = Field(min_length=1, max_length=40)  # the matter's reference, e.g. RC-1A2B3C4D
+    outstanding: Money
+    pay_by: date
+
+    @classmethod
+    def from_intake(cls, intake: MatterIntake, *, reference: str, outstanding: Money, pay_by: date) -> ReminderFacts:
+        return cls(
+            borrower_name=intake.borrower.name,
+            creditor_name=intake.creditor.name,
+            creditor_phone=intake.creditor.phone,
+            reference=reference,
+            outstanding=outstanding,
+            pay_by=pay_by,
+        )
+
+
+class EmailJob(BaseModel):
+    """One reminder e-mail: built, kept as evidence, then sent once (activity `send_email`).
+
+    `message_id` is its business identity (`<matter>-reminder-2-email`: letters, digits, `.`, `_`,
+    `-`): it names the evidence object and makes the Message-ID header. `dated` is the Date header,
+    taken by the workflow (`workflow.now()`), so every attempt makes the same bytes. `to` is the
+    borrower's address (the history is encrypted); one that is not an address fails the activity
+    non-retryably (`EmailInvalid`), not the workflow.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    matter_id: str = Field(min_length=1, max_length=100)
+    message_id: str = Field(min_length=1, max_length=200)
+    to: str = Field(min_length=1, max_length=320)
+    locale: Locale = "zh-CN"
+    facts: ReminderFacts
+    dated: AwareDatetime
+
+
+class SmsJob(BaseModel):
+    """One reminder SMS through the configured gateway (activity `send_sms`); same identity rules as `EmailJob`.
+
+    `to` is the borrower's phone number (digits, spaces, `+`, `-`, brackets; else `SmsInvalid`).
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    matter_id: str = Field(min_length=1, max_length=100)
+    message_id: str = Field(min_length=1, max_length=200)
+    to: str = Field(min_length=1, max_length=64)
+    locale: Locale = "zh-CN"
+    facts: ReminderFacts
+
+
+class MessageSent(BaseModel):
+    """What was sent and where its evidence is: what the workflow records (never the text itself).
+
+    `bucket`/`key`/`version_id`/`sha256`/`size` name the exact bytes sent (the `.eml` of an e-mail,
+    the UTF-8 text of an SMS), stored before sending. `response` is the SMTP server's final reply
+    (`250 ...`) or the SMS gateway's receipt; `via` is `smtp` or the gateway kind (`local` sends
+    nothing: it records). `already_sent`: an earlier attempt had sent it, so this one sent nothing.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    channel: Literal["email", "sms"]
+    matter_id: str
+    message_id: str
+    bucket: str
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    sent_at: datetime
+    response: str
+    via: str
+    already_sent: bool = False

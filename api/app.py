@@ -22,7 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import errors
 from api.keepalive import RecycleConnections
-from api.routes import bundles, commands, documents, health, matters, referrals
+from api.routes import arrangements, bundles, commands, conduct, documents, health, matters, referrals
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
@@ -95,6 +95,9 @@ def create_app(
     app.include_router(health.router)
     app.include_router(matters.router)
     app.include_router(commands.router)
+    app.include_router(arrangements.router)
+    app.include_router(arrangements.queue_router)
+    app.include_router(conduct.router)
     app.include_router(referrals.router)
     app.include_router(referrals.referrals_router)
     app.include_router(documents.router)

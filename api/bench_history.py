@@ -3,10 +3,11 @@
 `python -m api.bench_history` (or `make bench-history`), about a minute on two cores. It starts a
 Temporal dev server on free ports in a temporary folder, runs a real worker of the matter workflow
 (v2, with the referral child) whose side effects are fakes registered under the same names
-(`project`, `store_letter`), and gives one matter a busy year's worth of events on a compressed
-calendar (one policy day is one second): the notice, a reminder ladder on timers, a negotiation
-window, legal review, a referral to a firm (child workflow) that accepts, hundreds of payments and
-promises, then payment in full and closure; it continues as new every `--run-events` events.
+(`project`, `store_letter`, `send_email`, `send_sms`), and gives one matter a busy year's worth of
+events on a compressed calendar (one policy day is one second): the notice, a reminder ladder on
+timers, a negotiation window, legal review, a referral to a firm (child workflow) that accepts,
+hundreds of payments and promises, then payment in full and closure; it continues as new every
+`--run-events` events.
 Payloads are encrypted with the production codec.
 
 Then, in interleaved rounds (a burst of load hits all of them alike), it times:
@@ -47,7 +48,17 @@ from temporalio.converter import PayloadCodec
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.worker import Worker
 
-from activities.inputs import PROJECT, STORE_LETTER, LetterJob, letters_queue
+from activities.inputs import (
+    PROJECT,
+    SEND_EMAIL,
+    SEND_SMS,
+    STORE_LETTER,
+    EmailJob,
+    LetterJob,
+    MessageSent,
+    SmsJob,
+    letters_queue,
+)
 from api.bench_history_baseline import old_matter_history
 from api.history import cursor_key, first_position, history_page, matter_history
 from domain.evidence import DocumentRef
@@ -129,6 +140,34 @@ async def store_letter(job: LetterJob) -> DocumentRef:
         size=1,
         created_at=datetime.now(UTC),
     )
+
+
+def _sent(channel: str, matter_id: str, message_id: str) -> MessageSent:
+    return MessageSent(
+        channel=channel,  # type: ignore[arg-type]
+        matter_id=matter_id,
+        message_id=message_id,
+        bucket="bench",
+        key=f"matters/{matter_id}/messages/{message_id}",
+        version_id="v1",
+        sha256=hashlib.sha256(message_id.encode()).hexdigest(),
+        size=1,
+        sent_at=datetime.now(UTC),
+        response="250 bench: nothing sent",
+        via="bench",
+    )
+
+
+@activity.defn(name=SEND_EMAIL)
+async def send_email(job: EmailJob) -> MessageSent:
+    """A reminder e-mail "sent": a record like the real one, nothing built, stored or sent."""
+    return _sent("email", job.matter_id, job.message_id)
+
+
+@activity.defn(name=SEND_SMS)
+async def send_sms(job: SmsJob) -> MessageSent:
+    """A reminder SMS "sent": a record like the real one, nothing sent."""
+    return _sent("sms", job.matter_id, job.message_id)
 
 
 class CountingCodec(PayloadCodec):
@@ -334,7 +373,8 @@ async def _main(events: int, run_events: int, rounds: int) -> None:
             started = time.monotonic()
             _out(f"building a matter of ~{events} events (continue-as-new every {run_events}) ...")
             async with (
-                Worker(client, task_queue=queue, workflows=[MatterWorkflow, ReferralWorkflow], activities=[project]),
+                Worker(client, task_queue=queue, workflows=[MatterWorkflow, ReferralWorkflow],
+                       activities=[project, send_email, send_sms]),
                 Worker(client, task_queue=letters_queue(queue), activities=[store_letter]),
             ):
                 wid = await build_matter(client, queue, events, run_events)

@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import EventType, StartChildWorkflowExecutionFailed
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER
+from activities.inputs import PROJECT, RENDER_LETTER, SEND_EMAIL, SEND_SMS, STORE_LETTER
 from api.history_cursor import ReaderState
 from api.history_words import (
     _command_words,
@@ -301,6 +301,15 @@ class Reader:
     async def _activity_completed(self, event: HistoryEvent) -> _Plan | None:
         attrs = event.activity_task_completed_event_attributes
         name = self.activities.pop(attrs.scheduled_event_id, "?")
+        if name in (SEND_EMAIL, SEND_SMS):
+            async def sent() -> _Line:
+                ref = await self._first(attrs.result)
+                how = "e-mail" if name == SEND_EMAIL else "SMS"
+                what = (f"Reminder sent by {how} (message {ref.get('message_id')}, kept as evidence, sha256 "
+                        f"{ref.get('sha256') or 'unknown'})")
+                return "message_sent", what, "system", None
+
+            return sent
         if name not in (STORE_LETTER, RENDER_LETTER):
             return None
 

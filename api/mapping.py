@@ -14,7 +14,14 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from api.schemas import AttentionPublic, MatterLinks, MatterPublic, ReferralEndedPublic, ReferralPublic
+from api.schemas import (
+    AttentionPublic,
+    MatterLinks,
+    MatterPublic,
+    ReferralEndedPublic,
+    ReferralPublic,
+    StatementPublic,
+)
 from domain.allocation import Balance
 from domain.dates import OverdueClock, days_past_due
 from domain.money import Money
@@ -47,6 +54,7 @@ def public_from_status(status: MatterStatus, now: datetime, *, external_ref: str
         "policy_version": status.policy_version,
         "outstanding": status.outstanding,
         "balance": status.balance,
+        "balance_as_of": status.balance_as_of,
         "paid_total": status.paid_total,
         "days_past_due": status.days_past_due(now),
         "overdue_since": status.overdue.overdue_since,
@@ -64,6 +72,32 @@ def public_from_status(status: MatterStatus, now: datetime, *, external_ref: str
         "updated_at": status.updated_at,
         "links": MatterLinks.for_matter(status.matter_id),
     }
+
+
+def statement_fields(status: MatterStatus, as_of: date) -> dict[str, Any]:
+    """The detail's money on `as_of`, exact to the cent (`StatementUnavailable` when it cannot be said)."""
+    book = status.ledger
+    if book is None:
+        raise StatementUnavailable("this matter was opened before balances accrued: its balance changes only "
+                                   "with payments, so it cannot be stated for another date")
+    if as_of < book.start:
+        raise StatementUnavailable(f"{as_of.isoformat()} is before the matter's intake date "
+                                   f"{book.start.isoformat()}: no balance was booked then")
+    stmt = book.on(as_of)
+    return {
+        "outstanding": stmt.balance.total,
+        "balance": stmt.balance,
+        "balance_as_of": as_of,
+        "paid_total": stmt.paid,
+        "statement": StatementPublic(
+            as_of=as_of, accrual_start=book.start, opening=book.opening, terms=book.terms, accrued=stmt.accrued,
+            paid=stmt.paid, unapplied=stmt.unapplied, waived=stmt.waived, capped=stmt.capped,
+            accrual_stopped_on=book.until),
+    }
+
+
+class StatementUnavailable(ValueError):
+    """`as_of` asks for a balance the matter cannot state (the message says why)."""
 
 
 def _legacy_public(row: Matter, now: datetime) -> dict[str, Any]:
@@ -161,6 +195,7 @@ def list_item(row: ListedMatter, now: datetime, today_in: dict[str, date] | None
         "policy_version": st["policy_version"],
         "outstanding": {"amount": format(total, "f"), "currency": parts[0]["currency"]},
         "balance": {k: balance[k] for k in ("costs", "fees", "penalty", "interest", "principal")},
+        "balance_as_of": st.get("balance_as_of"),
         "paid_total": st["paid_total"],
         "days_past_due": _days_past_due(st["overdue"], now, {} if today_in is None else today_in),
         "overdue_since": st["overdue"]["overdue_since"],

@@ -8,10 +8,11 @@ by returning ORM objects. No response schema carries borrower PII.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
+from domain.accrual import AccrualTerms, Charges
 from domain.allocation import Allocation, Balance
 from domain.contract import EARLIEST_DATE
 from domain.matter import MatterIntake, Stage
@@ -42,6 +43,16 @@ class PositiveMoney(Money):
 def latest_today() -> date:
     """The latest calendar date anywhere on Earth (UTC+14): no date a caller gives may be after it."""
     return (datetime.now(UTC) + timedelta(hours=14)).date()
+
+
+def _not_future(value: date) -> date:
+    if value > latest_today():
+        raise ValueError(f"{value.isoformat()} is in the future")
+    return value
+
+
+# A date that has happened somewhere on Earth already (received, reversed, signed, delivered on).
+PastDate = Annotated[date, Field(ge=EARLIEST_DATE), AfterValidator(_not_future)]
 
 
 class MatterCreate(MatterIntake):
@@ -147,6 +158,10 @@ class MatterPublic(BaseModel):
     policy_version: int
     outstanding: Money
     balance: Balance | None = None
+    balance_as_of: date | None = Field(
+        default=None, description="the policy date `balance` and `outstanding` are calculated to (interest and "
+                                  "penalties accrue daily; null: a matter opened before accrual, whose balance "
+                                  "changes only with payments)")
     paid_total: Money | None = None
     days_past_due: int | None = None
     overdue_since: date | None = None
@@ -182,8 +197,25 @@ class PromiseStatePublic(BaseModel):
     resolved_at: datetime | None = None
 
 
+class StatementPublic(BaseModel):
+    """How the balance on `as_of` is made: what accrued since intake, on what terms, and what was paid or waived."""
+
+    as_of: date
+    accrual_start: date = Field(description="the intake date: the opening balance is as of this date")
+    opening: Balance
+    terms: AccrualTerms
+    accrued: Charges
+    paid: Money = Field(description="applied to the balance (reversed payments left out)")
+    unapplied: Money = Field(description="overpayments held for refund")
+    waived: Money
+    capped: bool = Field(description="true: the policy's cap on the annual cost cut some charge")
+    accrual_stopped_on: date | None = Field(default=None, description="the matter closed: nothing accrues after")
+
+
 class MatterDetailPublic(MatterPublic):
     """One matter: the projection merged with the workflow's live snapshot when it answers."""
+
+    statement: StatementPublic | None = None
 
     source: Literal["workflow", "projection"] = Field(
         description="'workflow' when the live snapshot answered (stage, amounts and next step are current)"
@@ -199,16 +231,8 @@ class MatterDetailPublic(MatterPublic):
 class PaymentCreate(_Input):
     payment_id: str = CommandId
     amount: PositiveMoney
-    received_on: date = Field(ge=EARLIEST_DATE,
-                              description="the day the money was received; not in the future, nor before the "
+    received_on: PastDate = Field(description="the day the money was received; not in the future, nor before the "
                                           "contract was signed")
-
-    @field_validator("received_on")
-    @classmethod
-    def _not_future(cls, value: date) -> date:
-        if value > latest_today():
-            raise ValueError(f"{value.isoformat()} is in the future")
-        return value
 
 
 class PaymentPublic(BaseModel):
@@ -218,6 +242,23 @@ class PaymentPublic(BaseModel):
     outstanding: Money
     stage: str
     closed: bool
+
+
+class ReversalCreate(_Input):
+    reversed_on: PastDate = Field(description="the day the payment was returned (e.g. the bounce); "
+                                                           "not in the future, nor before it was received")
+    reason: PlainText = Field(min_length=1, max_length=500, description="why it did not hold, e.g. 'transfer "
+                                                                       "returned: account closed'")
+
+
+class ReversalPublic(BaseModel):
+    reversal_id: str
+    duplicate: bool = Field(description="true when this reversal was already recorded: nothing changed")
+    payment_id: str
+    undone: Allocation = Field(description="what the payment had paid, by bucket: owed again")
+    outstanding: Money
+    stage: str
+    reopened: bool = Field(description="true: the matter had closed on this money and is open again")
 
 
 class PromiseCreate(_Input):

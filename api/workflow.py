@@ -36,6 +36,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from api.schemas import field_error
 from workflows.contracts import (
     ERR_CLOSED,
+    ERR_FORBIDDEN,
     ERR_INVALID,
     ERR_KEY_REUSED,
     ERR_NOT_YOURS,
@@ -116,6 +117,8 @@ async def execute_command(
                 raise invalid_command(cause.message) from None
             if cause.type == ERR_NOT_YOURS:
                 raise not_found(matter_id) from None
+            if cause.type == ERR_FORBIDDEN:
+                raise HTTPException(status.HTTP_403_FORBIDDEN, detail=cause.message) from None
         log.error("update %s on matter %s failed: %s", update, matter_id, type(cause).__name__)
         raise HTTPException(status.HTTP_500_INTERNAL_SERVER_ERROR, detail="the workflow failed the command") from None
     except WorkflowUpdateRPCTimeoutOrCancelledError:

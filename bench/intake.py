@@ -4,8 +4,10 @@
 
 For each render niceness asked (`RECOVERY_RENDER_NICENESS`; 0 is how letters were rendered before,
 10 the default), a fresh `recovery up --no-demo` runs in a temporary folder: SeaweedFS, the Temporal
-dev server, the SQLite projection, one workflow worker, one letters worker (a render process per
-core) and two API processes, exactly what `make run` starts. Then:
+dev server, the local SMTP server (the reminders e-mailed are kept in its var/mail, SMS in its
+var/sms), the SQLite projection, one workflow worker, one letters worker (a render process per
+core) and two API processes, exactly what `make run` starts, every port a free one (a dev stack
+running on the default ports is left alone). Then:
 
 1. quiet: `--intakes` matters opened one at a time, a pause after each (its notice renders in the pause);
 2. under letters: a backlog of `--backlog` matters is opened (20 requests at once, not timed), so as
@@ -48,21 +50,29 @@ def _row(name: str, times: list[float]) -> str:
 
 
 class LocalStack:
-    """`recovery up --no-demo` in a temporary var/, on free ports; stopped (SIGINT) on exit."""
+    """`recovery up --no-demo` in a temporary var/, on free ports; stopped (SIGINT) on exit.
+
+    Its reminders go to its own SMTP server (plain, on loopback, a free port: never the dev stack's
+    8025, nor a relay the caller's RECOVERY_SMTP_* may name) and its own SMS outbox under var/.
+    """
 
     def __init__(self, niceness: int) -> None:
         from infra.services import free_port
 
         self.var_dir = Path(tempfile.mkdtemp(prefix="bench-intake-"))
         ports: set[int] = set()
-        while len(ports) < 4:
+        while len(ports) < 5:
             ports.add(free_port())
-        temporal, ui, s3, api = sorted(ports)
+        temporal, ui, s3, api, smtp = sorted(ports)
         self.api = f"http://127.0.0.1:{api}"
         self.env = {**os.environ, "RECOVERY_VAR_DIR": str(self.var_dir), "RECOVERY_API_PORT": str(api),
                     "RECOVERY_TEMPORAL_ADDRESS": f"127.0.0.1:{temporal}", "RECOVERY_TEMPORAL_UI_PORT": str(ui),
                     "RECOVERY_S3_ENDPOINT_URL": f"http://127.0.0.1:{s3}", "RECOVERY_RENDER_NICENESS": str(niceness),
-                    "RECOVERY_LOG_LEVEL": "WARNING"}
+                    "RECOVERY_LOG_LEVEL": "WARNING",
+                    # `recovery up` starts the SMTP server there; empty values are unset (no login, default outbox).
+                    "RECOVERY_SMTP_HOST": "127.0.0.1", "RECOVERY_SMTP_PORT": str(smtp),
+                    "RECOVERY_SMTP_SECURITY": "none", "RECOVERY_SMTP_USERNAME": "", "RECOVERY_SMTP_PASSWORD": "",
+                    "RECOVERY_SMS_GATEWAY": "local", "RECOVERY_SMS_OUTBOX": ""}
         self.env.pop("RECOVERY_DATABASE_URL", None)  # the default: SQLite under var/
         self.process: subprocess.Popen[bytes] | None = None
 

@@ -53,7 +53,8 @@ SERVE = "serve"
 # ---------------------------------------------------------------------------------------------------
 def serve(mode: str) -> None:
     """Run a worker in this process: `real` (the system's own), `trivial-letters` (the real workflows
-    with a letter activity that does nothing), or `bound` (the trivial bound workflow)."""
+    with a letter activity that does nothing; the reminders by e-mail and SMS are the real ones, to
+    the bench's SMTP server and SMS outbox), or `bound` (the trivial bound workflow)."""
     import logging
 
     from settings import get_settings
@@ -73,6 +74,7 @@ async def _serve_fake(mode: str, settings: Any) -> None:
 
     from activities.inputs import letters_queue
     from activities.matter import MatterActivities
+    from activities.notify import NotifyActivities
     from bench.bound import BoundWorkflow, trivial_letter, trivial_project
     from store.db import make_engine, make_sessionmaker
     from store.evidence import EvidenceStore
@@ -99,9 +101,12 @@ async def _serve_fake(mode: str, settings: Any) -> None:
             await stop.wait()
         return
     engine = make_engine(settings.db_url)
-    acts = MatterActivities(make_sessionmaker(engine), EvidenceStore.from_settings(settings))
+    evidence = EvidenceStore.from_settings(settings)
+    acts = MatterActivities(make_sessionmaker(engine), evidence)
+    notify = NotifyActivities.from_settings(settings, evidence)
     workers = Workers([
-        Worker(client, task_queue=queue, workflows=list(WORKFLOWS), activities=[acts.project], **runner,
+        Worker(client, task_queue=queue, workflows=list(WORKFLOWS),
+               activities=[acts.project, notify.send_email, notify.send_sms], **runner,
                max_concurrent_workflow_tasks=16,
                max_cached_workflows=settings.worker_max_cached_workflows, max_concurrent_local_activities=32),
         Worker(client, task_queue=letters_queue(queue), activities=[trivial_letter], max_concurrent_activities=32,
@@ -404,7 +409,8 @@ async def main_async(args: argparse.Namespace) -> None:
         tmp.mkdir(parents=True, exist_ok=True)
         servers = Servers(tmp).start()
         try:
-            print(f"servers up: Temporal {servers.temporal_address}, S3 {servers.s3_endpoint}; "
+            print(f"servers up: Temporal {servers.temporal_address}, S3 {servers.s3_endpoint}, "
+                  f"SMTP 127.0.0.1:{servers.smtp_port}; "
                   f"{os.cpu_count()} CPUs", flush=True)
             if not args.skip_portfolio:
                 print(f"\n== Portfolio: {args.matters} matters, demo policy, {args.workers} worker process(es)"

@@ -22,15 +22,23 @@ SERVE = "serve"
 # ---------------------------------------------------------------------------------------------------
 @dataclass
 class Servers:
+    """Temporal, SeaweedFS and the local SMTP server (`infra.smtp_server`), each on a free port under `root`.
+
+    The SMTP server keeps the reminders the workers e-mail under `<root>/var/mail` (the workers'
+    var/), delivering none; SMS go to the `local` gateway's outbox under `<root>/var/sms`. Free
+    ports: a dev stack running on the defaults (8025 for SMTP) is left alone.
+    """
+
     root: Path
     temporal_address: str = ""
     s3_endpoint: str = ""
+    smtp_port: int = 0
     access_key: str = "bench" + uuid.uuid4().hex[:6]
     secret_key: str = uuid.uuid4().hex
     services: list[Any] = field(default_factory=list)
 
     def start(self) -> Servers:
-        from infra.services import SeaweedPorts, free_port, seaweedfs_service, temporal_service
+        from infra.services import SeaweedPorts, free_port, seaweedfs_service, smtp_service, temporal_service
 
         ports = SeaweedPorts.random()
         s3 = seaweedfs_service(self.root / "s3", self.access_key, self.secret_key, ports=ports)
@@ -42,6 +50,10 @@ class Servers:
         self.services.append(temporal.start())
         self.temporal_address = f"127.0.0.1:{port}"
         self.s3_endpoint = f"http://127.0.0.1:{ports.s3}"
+        self.smtp_port = free_port()
+        smtp = smtp_service(self.root / "var", port=self.smtp_port, log_path=self.root / "smtp.log")
+        smtp.die_with_parent = True
+        self.services.append(smtp.start())
         return self
 
     def stop(self) -> None:
@@ -65,6 +77,15 @@ class Servers:
             "RECOVERY_DATABASE_URL": f"sqlite:///{database}",
             "RECOVERY_ENCRYPTION_KEY": "AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=",
             "RECOVERY_LOG_LEVEL": "WARNING",
+            # Reminders: this bench's SMTP server (no login), the `local` SMS gateway's default outbox
+            # under var/ (empty = unset: nothing the caller's environment names is used).
+            "RECOVERY_SMTP_HOST": "127.0.0.1",
+            "RECOVERY_SMTP_PORT": str(self.smtp_port),
+            "RECOVERY_SMTP_SECURITY": "none",
+            "RECOVERY_SMTP_USERNAME": "",
+            "RECOVERY_SMTP_PASSWORD": "",
+            "RECOVERY_SMS_GATEWAY": "local",
+            "RECOVERY_SMS_OUTBOX": "",
         }
 
 

@@ -13,6 +13,14 @@ Locale = Literal["zh-CN", "en"]
 LOCALES: tuple[str, ...] = ("zh-CN", "en")
 
 
+class LetterInvalid(ValueError):
+    """The matter's facts do not make a valid letter of this kind (the message names fields, never values).
+
+    Defined here (not in documents.registry, which re-exports it) so the families' builders in
+    documents/kinds/ can raise it: documents.registry imports the families.
+    """
+
+
 class LetterBase(BaseModel):
     """Fields every letter carries: who writes to whom, about which contract, when."""
 

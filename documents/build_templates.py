@@ -82,6 +82,50 @@ _EN_DISPUTE = ("If you dispute any amount stated in this {doc}, please tell us i
                "{{% if creditor.phone %}} You can reach us on {{{{ creditor.phone }}}}.{{% endif %}}")
 _EN_DAYS = "{{ days_past_due }} day{% if days_past_due != 1 %}s{% endif %}"
 
+# The collection notice's timetable (the workflow's `next_steps`, split at the pay-by day): each step
+# "on or after <date>", so the notice says what will happen and when, and nothing it will not do.
+_ZH_STEP_PHRASES = {"reminder_letter": "向您寄送还款提醒函", "phone_call": "电话联系您", "sms": "向您发送短信提醒",
+                    "email": "向您发送电子邮件提醒", "final_demand": "向您发出最后催告函",
+                    "legal_review": "将本案提交法律审查"}
+_EN_STEP_PHRASES = {"reminder_letter": "send you a reminder letter", "phone_call": "call you",
+                    "sms": "send you an SMS reminder", "email": "send you an email reminder",
+                    "final_demand": "send you a final demand before legal action",
+                    "legal_review": "review the matter for legal action"}
+_LEGAL_REVIEW = "steps_after_pay_by|selectattr('what', 'equalto', 'legal_review')|list"
+
+
+def _steps(steps: str, phrases: dict[str, str], zh: bool) -> str:
+    """Jinja listing the steps of `steps`: "于<date>或之后<what>；..." / "on or after <date>, <what>; and ..."."""
+    what = "".join(f'{{% {"elif" if i else "if"} s.what == "{code}" %}}{text}'
+                   for i, (code, text) in enumerate(phrases.items())) + "{% endif %}"
+    if zh:
+        return (f"{{% for s in {steps} %}}{{% if not loop.first %}}；{{% endif %}}"
+                f"于{{{{ s.on }}}}或之后{what}{{% endfor %}}")
+    return (f"{{% for s in {steps} %}}{{% if not loop.first %}}; {{% endif %}}"
+            f"{{% if loop.last and not loop.first %}}and {{% endif %}}on or after {{{{ s.on }}}}, {what}{{% endfor %}}")
+
+
+_ZH_NEXT_STEPS = ("{% if steps_before_pay_by %}在上述还款期限届满前，如您尚未全额还款，我方将："
+                  + _steps("steps_before_pay_by", _ZH_STEP_PHRASES, True) + "。{% endif %}"
+                  "{% if steps_after_pay_by %}如您未在{{ pay_by }}（含当日）前全额还款，我方将："
+                  + _steps("steps_after_pay_by", _ZH_STEP_PHRASES, True) + "。"
+                  "{% if " + _LEGAL_REVIEW + " %}经审查，我方可能将本案移交律师事务所并采取法律行动，"
+                  "包括向有管辖权的人民法院提起诉讼或者向借款合同约定的仲裁机构申请仲裁。{% endif %}{% endif %}")
+_EN_NEXT_STEPS = ("{% if steps_before_pay_by %}Before the payment deadline, if you have not yet paid in full, we will: "
+                  + _steps("steps_before_pay_by", _EN_STEP_PHRASES, False) + ".{% endif %}"
+                  "{% if steps_after_pay_by %}{% if steps_before_pay_by %} {% endif %}If you have not paid in full "
+                  "by {{ pay_by }}, we will: " + _steps("steps_after_pay_by", _EN_STEP_PHRASES, False) + "."
+                  "{% if " + _LEGAL_REVIEW + " %} The matter may then be referred for legal action, including "
+                  "instructing a law firm and bringing proceedings before a competent people’s court or the "
+                  "arbitration institution named in the Contract.{% endif %}{% endif %}")
+
+
+def _next_steps(letter: _Letter, heading: str, text: str) -> None:
+    """The timetable paragraph, left out entirely (`{%p if %}`) when the notice has no steps."""
+    letter.para("{%p if steps_before_pay_by or steps_after_pay_by %}")
+    letter.body([(heading, True), (text, False)])
+    letter.para("{%p endif %}")
+
 
 # ---- the letters -------------------------------------------------------------------------------
 
@@ -102,6 +146,7 @@ def _zh_collection_notice(letter: _Letter) -> None:
     letter.body([("逾期不还的法律后果：", True),
                  ("如您逾期仍未履行还款义务，我方将依照借款合同约定和法律规定采取包括但不限于以下措施：", False),
                  (_ZH_MEASURES, False)])
+    _next_steps(letter, "后续安排：", _ZH_NEXT_STEPS)
     letter.body(_ZH_LIMITATION.format(doc="通知书"))
     letter.body(_ZH_DISPUTE.format(doc="通知书"))
     letter.body("特此通知。")
@@ -219,6 +264,7 @@ def _en_collection_notice(letter: _Letter) -> None:
                 "into the repayment account specified in the Contract no later than {{ pay_by }}. If you "
                 "cannot do so, please contact us before that date to discuss a repayment arrangement.")
     letter.body([("Consequences of non-payment. ", True), (_EN_MEASURES, False)])
+    _next_steps(letter, "What happens next. ", _EN_NEXT_STEPS)
     letter.body(_EN_LIMITATION.format(doc="notice"))
     letter.body(_EN_DISPUTE.format(doc="notice"))
 

@@ -9,8 +9,9 @@ letter date), because a demand letter with such an error can be challenged in co
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -31,6 +32,21 @@ def _check_demand(letter: CollectionNoticeContext | ReminderLetterContext) -> No
         raise ValueError("pay_by is before letter_date")
 
 
+def _check_steps(letter: CollectionNoticeContext) -> None:
+    """The notice's timetable: each list in date order; reminders up to the pay-by day, the rest after it."""
+    for name in ("steps_before_pay_by", "steps_after_pay_by"):
+        days = [step.on for step in getattr(letter, name)]
+        if days != sorted(days):
+            raise ValueError(f"{name}: the steps must be in date order")
+    for step in letter.steps_before_pay_by:
+        if not letter.letter_date <= step.on <= letter.pay_by:
+            raise ValueError("steps_before_pay_by: each step falls between letter_date and pay_by")
+        if step.what in ESCALATIONS:
+            raise ValueError(f"steps_before_pay_by: a {step.what} step cannot come before the pay-by date it follows")
+    if any(step.on <= letter.pay_by for step in letter.steps_after_pay_by):
+        raise ValueError("steps_after_pay_by: each step falls after pay_by")
+
+
 class OverdueInstalment(BaseModel):
     """One missed instalment of the repayment schedule."""
 
@@ -41,11 +57,29 @@ class OverdueInstalment(BaseModel):
     amount: Money
 
 
+StepKind = Literal["reminder_letter", "phone_call", "sms", "email", "final_demand", "legal_review"]
+# Steps that end the time a demand gives: never before its pay-by date.
+ESCALATIONS: frozenset[str] = frozenset({"final_demand", "legal_review"})
+
+
+class NextStep(BaseModel):
+    """One step the matter workflow will take while the demand is unpaid: what, on or after which day."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    on: date
+    what: StepKind
+
+
 class CollectionNoticeContext(LetterBase):
     """催收通知书: the first written demand after the loan falls overdue.
 
     `instalments` optionally lists the missed instalments (a table in the letter); empty, the
-    table is left out.
+    table is left out. The steps the workflow will take while the notice is unpaid (the
+    registry's `next_steps` param, split at `pay_by`) are stated with their dates:
+    `steps_before_pay_by` (reminders only, on or before the pay-by day) and
+    `steps_after_pay_by` ("if not paid by <pay_by>, we will: ..."). Both empty, the letter
+    states no timetable.
     """
 
     kind: ClassVar[str] = "collection_notice"
@@ -58,10 +92,13 @@ class CollectionNoticeContext(LetterBase):
     instalments: tuple[OverdueInstalment, ...] = ()
     secured: bool = Field(default=False, description="an asset is pledged for the loan (the letter names security)")
     guaranteed: int = Field(default=0, ge=0, description="guarantors of the loan (the letter names them if any)")
+    steps_before_pay_by: tuple[NextStep, ...] = Field(default=(), max_length=20)
+    steps_after_pay_by: tuple[NextStep, ...] = Field(default=(), max_length=20)
 
     @model_validator(mode="after")
     def _demand(self) -> CollectionNoticeContext:
         _check_demand(self)
+        _check_steps(self)
         numbers = [i.number for i in self.instalments]
         if numbers != sorted(set(numbers)):
             raise ValueError("instalments must be in schedule order, each number once")
@@ -334,6 +371,33 @@ def sample_context(kind: str, locale: str = "zh-CN") -> LetterBase:
         original_total=_cny("19518.00"),
         total_paid=_cny("19518.00"),
     )
+
+
+def _notice_with_next_steps(sample: LetterBase) -> LetterBase:
+    """The notice with the timetable a standard-policy ladder gives (pay-by 29 March 2024)."""
+    before = (NextStep(on=date(2024, 3, 18), what="sms"), NextStep(on=date(2024, 3, 25), what="email"))
+    after = (NextStep(on=date(2024, 4, 1), what="reminder_letter"), NextStep(on=date(2024, 4, 5), what="phone_call"),
+             NextStep(on=date(2024, 4, 19), what="final_demand"), NextStep(on=date(2024, 5, 13), what="legal_review"))
+    return type(sample).model_validate({**dict(sample), "steps_before_pay_by": before, "steps_after_pay_by": after})
+
+
+# Variants of a sample that show wording the plain sample does not, each with its own golden texts:
+# "<kind>.<variant>" -> function(the kind's sample) -> the variant (validated again).
+VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "collection_notice.next_steps": _notice_with_next_steps,
+    **kinds.variants(),
+}
+
+
+def sample_case(case: str, locale: str = "zh-CN") -> LetterBase:
+    """The sample of a golden case: a kind's sample, or one of its `VARIANTS` ("<kind>.<variant>")."""
+    kind, _, variant = case.partition(".")
+    sample = sample_context(kind, locale)
+    if not variant:
+        return sample
+    if case not in VARIANTS:
+        raise ValueError(f"unknown sample variant {case!r}; expected one of {', '.join(VARIANTS)}")
+    return VARIANTS[case](sample)
 
 
 def _sample_catalog(common: dict[str, Any], locale: str) -> EvidenceCatalogContext:

@@ -5,9 +5,11 @@
 
 For every kind and locale the renderer's own `render` turns `sample_context(kind, locale)`
 (fixed dates, no clock) into a .docx, and `visible_text` into one line per paragraph. The text
-is kept in `tests/documents/golden/<kind>.<locale>.txt` (UTF-8, with a final newline). A golden
-file changes only when a template, the formatting or a sample changes: each such diff is a
-change to what a borrower reads, so it is reviewed like one.
+is kept in `tests/documents/golden/<kind>.<locale>.txt` (UTF-8, with a final newline). A sample's
+variants (`documents.contexts.VARIANTS`, "<kind>.<variant>": wording the sample does not show)
+are cases too, kept in `<kind>.<variant>.<locale>.txt`. A golden file changes only when a
+template, the formatting or a sample changes: each such diff is a change to what a borrower
+reads, so it is reviewed like one.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from documents.contexts import CONTEXTS, LOCALES, sample_context
+from documents.contexts import CONTEXTS, LOCALES, VARIANTS, sample_case
 from documents.renderer import render, visible_text
 
 GOLDEN_DIR: Path = Path(__file__).resolve().parents[1] / "tests" / "documents" / "golden"
@@ -26,8 +28,9 @@ WRITE_HINT = "run `python -m documents.golden --write` and review the diff"
 
 
 def cases() -> list[tuple[str, str]]:
-    """Every (kind, locale) pair, discovered from `CONTEXTS` so a new kind gets its golden file."""
-    return [(kind, locale) for kind in CONTEXTS for locale in LOCALES]
+    """Every (kind, locale) pair, discovered from `CONTEXTS` so a new kind gets its golden file, then
+    every (variant, locale) pair of `VARIANTS`."""
+    return [(case, locale) for case in (*CONTEXTS, *VARIANTS) for locale in LOCALES]
 
 
 def golden_path(kind: str, locale: str, directory: Path | None = None) -> Path:
@@ -35,8 +38,9 @@ def golden_path(kind: str, locale: str, directory: Path | None = None) -> Path:
 
 
 def rendered_text(kind: str, locale: str) -> str:
-    """The visible text of the sample letter, as stored in its golden file."""
-    return visible_text(render(kind, sample_context(kind, locale)).content) + "\n"
+    """The visible text of the sample letter (`kind` may name a variant), as stored in its golden file."""
+    context = sample_case(kind, locale)
+    return visible_text(render(context.kind, context).content) + "\n"
 
 
 def compare(kind: str, locale: str, directory: Path | None = None) -> str | None:
@@ -61,7 +65,7 @@ def write(directory: Path | None = None, only: Sequence[str] = ()) -> list[Path]
     """(Re)write every golden file (or those of the kinds in `only`); return those that changed."""
     changed = []
     for kind, locale in cases():
-        if only and kind not in only:
+        if only and kind.partition(".")[0] not in only:
             continue
         path = golden_path(kind, locale, directory)
         text = rendered_text(kind, locale)
@@ -77,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Compare (or --write) the golden texts of the sample letters.")
     parser.add_argument("--write", action="store_true", help="regenerate the golden files")
     parser.add_argument("--dir", type=Path, default=GOLDEN_DIR, help="golden files folder")
-    parser.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    parser.add_argument("--kind", action="append", default=[], help="only this kind and its variants (repeatable)")
     args = parser.parse_args(argv)
     if args.write:
         for path in write(args.dir, args.kind):

@@ -206,13 +206,16 @@ class Letter:
                       "Total amount due")
         values = ("{{ balance.costs }}", "{{ balance.fees }}", "{{ balance.penalty }}",
                   "{{ balance.interest }}", "{{ balance.principal }}", "{{ total }}")
-        table = self.doc.add_table(rows=1 + len(labels), cols=2)
+        self.figures_table(head, [(label, value, label == labels[-1])
+                                  for label, value in zip(labels, values, strict=True)])
+
+    def figures_table(self, head: tuple[str, str], lines: Sequence[tuple[str, str, bool]]) -> None:
+        """A two-column table of amounts under a shaded header: (label, value placeholder, bold) per line."""
+        table = self.doc.add_table(rows=1 + len(lines), cols=2)
         table.style = self.doc.styles["Table Grid"]
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
-        rows = [(head[0], head[1], True)] + [
-            (label, value, label == labels[-1]) for label, value in zip(labels, values, strict=True)
-        ]
+        rows = [(head[0], head[1], True), *lines]
         for row, (label, value, strong) in zip(table.rows, rows, strict=True):
             for cell, text, align in ((row.cells[0], label, WD_ALIGN_PARAGRAPH.LEFT),
                                       (row.cells[1], value, WD_ALIGN_PARAGRAPH.RIGHT)):

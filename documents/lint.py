@@ -303,7 +303,9 @@ def lint(kind: str, locale: str, template: Path | None = None, context: LetterBa
     except TemplateError as exc:
         return [f"{where}: Jinja syntax error: {exc}"]
 
-    # 1. every variable the template reads is provided
+    # 1. every variable the template reads is provided (a field of the items of a list the sample
+    #    leaves empty is checked against the model, as the sample cannot show it)
+    leaves = declared_fields(CONTEXTS[kind])
     for name in sorted(top_level - set(variables)):
         problems.append(f"{where}: unknown variable {name!r} (not provided by the renderer)")
     for part, paths in used_by_part.items():
@@ -311,14 +313,14 @@ def lint(kind: str, locale: str, template: Path | None = None, context: LetterBa
         if paths and not rendered:
             problems.append(f"{where} {part}: template code in a part docxtpl does not render")
         for used in sorted(paths):
-            if used[0] not in top_level or _lookup(variables, used):
+            if used[0] not in top_level or _lookup(variables, used) or used in leaves:
                 continue
             problems.append(f"{where} {part}: unknown variable {'.'.join(used)!r} (not in the context)")
 
     # 2. every declared field is printed
     used_all = {source for paths in used_by_part.values() for p in paths for source in _sources(p)}
     ignored = _not_printed(kind)
-    for field in declared_fields(CONTEXTS[kind]):
+    for field in leaves:
         dotted = ".".join(field)
         if dotted in ignored:
             continue

@@ -15,6 +15,12 @@ from domain.policy import EscalationPolicy
 # The letters the matter workflow sends whatever the policy says (workflows/matter/workflow.py):
 # the collection notice on opening and the closure letter on payoff.
 FIXED_KINDS: tuple[str, ...] = ("collection_notice", "closure_letter", "arrears_cleared")
+# The letters the matter workflow sends on an event, whatever the policy says: the acceleration
+# notice (the loan declared due), the notice of a broken settlement or amendment, and the
+# settlement and amendment agreements (made from an approved proposal). Not every matter sends
+# them, but any matter may, so their templates are checked at start-up too; none is a ladder letter.
+EVENT_KINDS: tuple[str, ...] = ("acceleration_notice", "arrangement_breach", "settlement_agreement",
+                                "amendment_agreement")
 
 
 def kind_problems(kind: str) -> list[str]:
@@ -46,12 +52,18 @@ def policy_document_problems(policy: EscalationPolicy) -> list[tuple[str | None,
             found = kind_problems(step.template)
             problems += [(f"ladder[{i}].template", reason) for reason in found]
             entry = REGISTRY.get(step.template)
-            if not found and entry is not None and entry.builder is None:
-                buildable = sorted(k for k, e in REGISTRY.items() if e.builder is not None)
+            if not found and entry is not None and (entry.builder is None or step.template in EVENT_KINDS):
+                buildable = sorted(k for k, e in REGISTRY.items() if e.builder is not None and k not in EVENT_KINDS)
+                why = ("is sent by the matter workflow on its event (an acceleration, a missed instalment, an "
+                       "approved settlement or amendment), which it records" if step.template in EVENT_KINDS
+                       else "needs more (it is sent by its own step)")
                 problems.append((f"ladder[{i}].template", (
-                    f"a ladder letter is made from the matter's facts alone, and {step.template!r} needs more "
-                    f"(it is sent by its own step); ladder letters can be: {', '.join(buildable)}"
+                    f"a ladder letter is made from the matter's facts alone, and {step.template!r} {why}; "
+                    f"ladder letters can be: {', '.join(buildable)}"
                 )))
     for kind in FIXED_KINDS:
         problems += [(None, f"{reason} (every matter sends {kind})") for reason in kind_problems(kind)]
+    for kind in EVENT_KINDS:
+        problems += [(None, f"{reason} (any matter may send {kind})")
+                     for reason in kind_problems(kind)]
     return problems

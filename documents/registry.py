@@ -20,13 +20,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 
 from documents import kinds
 from documents.base import LOCALES, LetterBase
-from documents.contexts import CONTEXTS
+from documents.base import LetterInvalid as LetterInvalid  # raised by the builders, here and in the families
+from documents.contexts import CONTEXTS, ESCALATIONS, NextStep
 from domain.allocation import Balance
 from domain.matter import MatterIntake
 from domain.money import Money
@@ -59,10 +60,6 @@ BASE_RECIPIENTS: dict[str, tuple[Recipient, ...]] = {
 }
 
 
-class LetterInvalid(ValueError):
-    """The matter's facts do not make a valid letter of this kind (the message names fields, never values)."""
-
-
 class LetterFacts(BaseModel):
     """What a matter knows at one instant, as letters need it. Contains borrower PII."""
 
@@ -92,6 +89,8 @@ class DocumentKind:
     description: str
     recipients: tuple[Recipient, ...]
     builder: Builder | None  # None: every field beyond the common ones comes from `params`
+    # Params the builder turns into fields itself (a role code into words): never copied as given.
+    interprets: frozenset[str] = frozenset()
 
     def title(self, locale: str) -> str:
         return self.titles[locale]
@@ -109,11 +108,48 @@ def _demand(facts: LetterFacts) -> dict[str, Any]:
         "days_past_due": facts.days_past_due,
         "balance": facts.balance,
         "total": facts.balance.total,
+        # The measures a demand names follow the record: security only if an asset is pledged,
+        # the guarantors only if there are any.
+        "secured": any(asset.pledged for asset in facts.intake.assets),
+        "guaranteed": len(facts.intake.guarantors),
     }
 
 
+_STEPS: TypeAdapter[tuple[NextStep, ...]] = TypeAdapter(Annotated[tuple[NextStep, ...], Field(max_length=20)])
+
+
+def _next_steps(facts: LetterFacts, params: Mapping[str, Any], pay_by: date) -> dict[str, Any]:
+    """The param `next_steps` ([{"on": date, "what": ...}], the workflow's plan) split at the pay-by day.
+
+    Steps on or before the pay-by day are reminders while the notice runs; those after it are what
+    follows non-payment. A step before the letter's date, or a final demand or legal review that
+    does not wait for the pay-by day, would make the notice say something false: refused.
+    """
+    raw = params.get("next_steps")
+    if not raw:
+        return {}
+    try:
+        steps = _STEPS.validate_python(raw)
+    except ValidationError as exc:
+        raise LetterInvalid("; ".join(
+            f"next_steps[{err['loc'][0]}]{''.join(f'.{p}' for p in err['loc'][1:])}: {err['msg']}"
+            if err.get("loc") else f"next_steps: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )) from None
+    for i, step in enumerate(steps):
+        if step.on < facts.letter_date:
+            raise LetterInvalid(f"next_steps[{i}].on: is before the letter's date")
+        if step.what in ESCALATIONS and step.on <= pay_by:
+            raise LetterInvalid(f"next_steps[{i}]: a {step.what} step must come after the pay-by date "
+                                "(letter date + pay_within_days): the notice gives the borrower until then")
+    ordered = sorted(steps, key=lambda step: step.on)  # stable: steps of one day keep the workflow's order
+    return {"steps_before_pay_by": tuple(s for s in ordered if s.on <= pay_by),
+            "steps_after_pay_by": tuple(s for s in ordered if s.on > pay_by)}
+
+
 def _collection_notice(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
-    return {**_demand(facts), "pay_by": _pay_by(facts, params)}
+    pay_by = _pay_by(facts, params)
+    return {**_demand(facts), "pay_by": pay_by, **_next_steps(facts, params, pay_by)}
 
 
 def _reminder_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
@@ -168,11 +204,13 @@ def _collect() -> dict[str, DocumentKind]:
     titles: dict[str, dict[str, str]] = {locale: dict(BASE_TITLES[locale]) for locale in LOCALES}
     recipients: dict[str, tuple[Recipient, ...]] = dict(BASE_RECIPIENTS)
     builders: dict[str, Builder] = dict(BUILDERS)
+    interprets: dict[str, frozenset[str]] = {}
     for group in kinds.groups():
         for locale, group_titles in getattr(group, "TITLES", {}).items():
             titles[locale].update(group_titles)
         recipients.update(getattr(group, "RECIPIENTS", {}))
         builders.update(getattr(group, "BUILDERS", {}))
+        interprets.update(getattr(group, "INTERPRETS", {}))
     registry: dict[str, DocumentKind] = {}
     for kind, model in CONTEXTS.items():
         missing = [locale for locale in LOCALES if kind not in titles[locale]]
@@ -185,6 +223,7 @@ def _collect() -> dict[str, DocumentKind]:
             description=_first_line(model.__doc__),
             recipients=recipients[kind],
             builder=builders.get(kind),
+            interprets=interprets.get(kind, frozenset()),
         )
     return registry
 
@@ -234,8 +273,9 @@ def build(kind: str, facts: LetterFacts, params: Mapping[str, Any] | None = None
         raise
     except (ValueError, TypeError) as exc:
         raise LetterInvalid(f"{kind}: {type(exc).__name__} while building the letter") from None
-    # Parameters that are fields of the context complete (or override) what the builder gave.
-    extra = {k: v for k, v in params.items() if k in fields}
+    # Parameters that are fields of the context complete (or override) what the builder gave,
+    # except those the builder interprets (it has already turned them into the field's value).
+    extra = {k: v for k, v in params.items() if k in fields and k not in entry.interprets}
     try:
         return entry.context.model_validate({**common, **own, **extra})
     except ValidationError as exc:

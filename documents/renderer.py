@@ -31,6 +31,7 @@ import functools
 import hashlib
 import io
 import re
+import typing
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date
@@ -67,8 +68,9 @@ DOCX_MEDIA_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingm
 # Bump a kind's number when its meaning changes (new fields, new wording reviewed by legal);
 # the hash suffix changes on its own with any byte of the file.
 TEMPLATE_VERSIONS: dict[str, str] = {
-    "collection_notice": "3",  # v2: every deadline says the day itself counts (（含当日）); v3: security
-    "reminder_letter": "3",  # and guarantors named only when the matter has them
+    "collection_notice": "4",  # v2: every deadline says the day itself counts (（含当日）); v3: security
+    "reminder_letter": "3",  # and guarantors named only when the matter has them; notice v4: the steps that
+    # follow it, with their dates (the workflow's `next_steps`), when the workflow gives them
     "final_demand": "2",
     "ptp_confirmation": "2",
     "lawyers_letter": "2",  # and the demands stated with their dates, never "repeatedly"
@@ -78,8 +80,11 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "guarantor_demand": "2",
     "closure_letter": "1",
     "evidence_catalog": "1",
-    "settlement_agreement": "2",  # legal basis: Civil Code arts. 4-7, 543 and 575
-    "amendment_agreement": "2",  # guarantors who do not sign (art. 695), copies by signing parties
+    "settlement_agreement": "3",  # legal basis: Civil Code arts. 4-7, 543 and 575; v3: what is waived by
+    # bucket (principal too), "no principal is waived" only when none is; a waiver that does not lapse on default
+    "amendment_agreement": "3",  # guarantors who do not sign (art. 695), copies by signing parties; v3: approval
+    "acceleration_notice": "1",
+    "arrangement_breach": "1",
 }
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -236,11 +241,13 @@ def template_variables(context: LetterBase) -> dict[str, Any]:
     locale = context.locale
     zh = locale == "zh-CN"
     variables: dict[str, Any] = {"kind": context.kind}
-    for name in type(context).model_fields:
+    for name, info in type(context).model_fields.items():
         value = getattr(context, name)
         variables[name] = _view(value, locale)
         if isinstance(value, Money):
             variables[f"{name}_in_words"] = _in_words(value, locale)
+        elif value is None and Money in typing.get_args(info.annotation):
+            variables[f"{name}_in_words"] = ""  # an optional amount not stated: nor in words
     sequence = getattr(context, "sequence", None)
     if isinstance(sequence, int):
         variables["sequence_text"] = chinese_count(sequence) if zh else english_ordinal(sequence)

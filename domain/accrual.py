@@ -19,6 +19,8 @@ Conventions (the closing note of the negotiation issue lists them for review):
 - `max_annual_cost` caps what accrues here: from `start`, everything booked (interest, penalty and
   compound together) never exceeds `max_annual_cost * overdue principal * days / basis` summed over
   the days (rounded down); above it, compound is cut first, then penalty, then interest.
+- An acceleration adds the principal not yet due to the principal bucket on the day the notice was
+  delivered: from then it accrues with the rest (the whole loan is due).
 - A reversed payment (a bounced transfer) counts as never made in any statement dated on or after
   its reversal: it is left out from its own date, so the accrual it stopped runs again and its
   allocation is undone to the cent (neither it nor its reversal books the accrual on its date, so not
@@ -35,9 +37,9 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from domain.allocation import Allocation, Balance, allocate
+from domain.contract import DayCount, LoanContract
 from domain.money import BoundedMoney, Money, minor_units
 
-DayCount = Literal["actual/360", "actual/365"]
 Bucket = Literal["costs", "fees", "penalty", "interest", "principal"]
 _BASIS: dict[str, int] = {"actual/360": 360, "actual/365": 365}
 
@@ -60,6 +62,28 @@ class AccrualTerms(BaseModel):
     @property
     def basis(self) -> int:
         return _BASIS[self.day_count]
+
+
+class AccrualPolicy(BaseModel):
+    """The policy's part: what applies where the contract is silent, and the house cap."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    day_count: DayCount = Field(default="actual/360", description="where the contract names none")
+    penalty_replaces_interest: bool = Field(
+        default=True, description="overdue principal bears the penalty rate instead of (not on top of) the "
+                                  "contract rate, when the contract states a penalty rate")
+    max_annual_cost: Decimal | None = Field(
+        default=None, gt=0, le=10,
+        description="cap on everything accrued here in a year, as a share of the overdue principal")
+
+    def terms_for(self, contract: LoanContract) -> AccrualTerms:
+        """The terms a matter accrues on: the contract's rates, the policy's defaults and cap."""
+        penalty = contract.penalty_rate or Decimal(0)
+        interest = Decimal(0) if penalty and self.penalty_replaces_interest else contract.annual_rate
+        return AccrualTerms(interest_rate=interest, penalty_rate=penalty,
+                            compound_rate=contract.compound_rate or Decimal(0),
+                            day_count=contract.day_count or self.day_count, max_annual_cost=self.max_annual_cost)
 
 
 class Charges(BaseModel):
@@ -111,13 +135,26 @@ class Reversal(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: Literal["reversal"] = "reversal"
-    id: str = Field(min_length=1, max_length=128)
+    id: str = Field(min_length=1, max_length=200)
     on: date
     payment_id: str
     reason: str = Field(min_length=1, max_length=500)
 
 
-Entry = Annotated[Payment | Waiver | Reversal, Field(discriminator="kind")]
+class Acceleration(BaseModel):
+    """The creditor declared the whole loan due: from `on` (the notice's delivery) the principal not yet
+    due joins the overdue principal, and accrues with it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["acceleration"] = "acceleration"
+    id: str = Field(min_length=1, max_length=200)
+    on: date
+    amount: BoundedMoney
+
+
+Entry = Annotated[Payment | Waiver | Reversal | Acceleration, Field(discriminator="kind")]
+AnyEntry = Payment | Waiver | Reversal | Acceleration
 
 
 class Line(BaseModel):
@@ -129,12 +166,13 @@ class Line(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     on: date
-    kind: Literal["accrual", "payment", "waiver", "reversal"]
+    kind: Literal["accrual", "payment", "waiver", "reversal", "acceleration"]
     entry_id: str | None = None
     days: int = 0
     charges: Charges | None = None
     allocation: Allocation | None = None  # None for a payment reversed as of the statement's date
     waived: Money | None = None
+    accelerated: Money | None = None
     reversed: bool = False
     balance: Balance
 
@@ -151,6 +189,7 @@ class Statement(BaseModel):
     paid: Money  # applied to the buckets, reversed payments left out
     unapplied: Money  # overpayments, held for refund
     waived: Money
+    accelerated: Money  # principal not yet due that acceleration made due
     capped: bool  # the cap cut some charge
     lines: tuple[Line, ...]
 
@@ -159,9 +198,12 @@ class LedgerError(ValueError):
     """Entries that cannot be replayed; the message names the entry and the reason."""
 
 
-def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Sequence[Payment | Waiver | Reversal],
-              as_of: date) -> Statement:
-    """The balance owed on `as_of`: `opening` on `start`, plus accrual, minus what the entries paid or waived."""
+def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Sequence[AnyEntry],
+              as_of: date, *, accrue_until: date | None = None) -> Statement:
+    """The balance owed on `as_of`: `opening` on `start`, plus accrual, minus what the entries paid or waived.
+
+    With `accrue_until`, nothing accrues after that date (entries dated later still count).
+    """
     cur = opening.currency
     if as_of < start:
         raise LedgerError(f"as_of {as_of} is before the accrual start {start}")
@@ -170,15 +212,14 @@ def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Seque
     book = _Book(terms, cur)
     balance, day = opening, start
     lines: list[Line] = []
-    paid, unapplied, waived = Money.zero(cur), Money.zero(cur), Money.zero(cur)
+    paid, unapplied, waived, accelerated = Money.zero(cur), Money.zero(cur), Money.zero(cur), Money.zero(cur)
     for entry in sorted((e for e in entries if e.on <= as_of), key=lambda e: e.on):  # stable: given order in a day
         if isinstance(entry, Reversal) or entry.id in reversed_ids:  # no effect, so no booking: exactly as if absent
             lines.append(Line(on=entry.on, kind=entry.kind, entry_id=entry.id, reversed=isinstance(entry, Payment),
                               balance=balance))
             continue
         if entry.on > day:
-            balance, line = book.accrue(balance, day, entry.on)
-            lines.append(line)
+            balance = _accrue_to(book, balance, day, entry.on, accrue_until, lines)
             day = entry.on
         if isinstance(entry, Payment):
             allocation, balance = allocate(balance, entry.amount)
@@ -192,15 +233,65 @@ def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Seque
             balance = balance.model_copy(update={entry.bucket: owed - entry.amount})
             waived = waived + entry.amount
             lines.append(Line(on=entry.on, kind="waiver", entry_id=entry.id, waived=entry.amount, balance=balance))
+        elif isinstance(entry, Acceleration):
+            balance = balance.model_copy(update={"principal": balance.principal + entry.amount})
+            accelerated = accelerated + entry.amount
+            lines.append(Line(on=entry.on, kind="acceleration", entry_id=entry.id, accelerated=entry.amount,
+                              balance=balance))
     if as_of > day:
-        balance, line = book.accrue(balance, day, as_of)
-        lines.append(line)
+        balance = _accrue_to(book, balance, day, as_of, accrue_until, lines)
     return Statement(start=start, as_of=as_of, terms=terms, opening=opening, balance=balance, accrued=book.booked,
-                     paid=paid, unapplied=unapplied, waived=waived, capped=book.capped, lines=tuple(lines))
+                     paid=paid, unapplied=unapplied, waived=waived, accelerated=accelerated, capped=book.capped,
+                     lines=tuple(lines))
 
 
-def _check(entries: Sequence[Payment | Waiver | Reversal], start: date, currency: str) -> None:
-    seen: dict[str, Payment | Waiver | Reversal] = {}
+class Book(BaseModel):
+    """A matter's ledger as data: what was taken in, from when, on what terms, and every entry since.
+
+    `on(as_of)` is the statement on any date: the workflow keeps it, the projection stores it with
+    the status, and the API answers `?as_of=` from it without asking the workflow. `until` stops the
+    accrual (a matter closed or written off accrues nothing after): a statement asked for a later date
+    carries the balance of `until` forward.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    opening: Balance
+    start: date
+    terms: AccrualTerms
+    entries: tuple[Entry, ...] = ()
+    until: date | None = None
+
+    @property
+    def currency(self) -> str:
+        return self.opening.currency
+
+    def last_entry_on(self) -> date | None:
+        return max((e.on for e in self.entries), default=None)
+
+    def on(self, as_of: date) -> Statement:
+        """The statement on `as_of` (a date before `start` is refused: nothing was booked then)."""
+        return statement(self.opening, self.start, self.terms, self.entries, as_of, accrue_until=self.until)
+
+    def add(self, entry: AnyEntry) -> Book:
+        """The book with one more entry (checked: an entry that cannot be replayed raises LedgerError)."""
+        book = self.model_copy(update={"entries": (*self.entries, entry)})
+        _check(book.entries, book.start, book.currency)
+        return book
+
+
+def _accrue_to(book: _Book, balance: Balance, day: date, end: date, accrue_until: date | None,
+               lines: list[Line]) -> Balance:
+    if accrue_until is not None:
+        end = min(end, max(accrue_until, day))
+    if end > day:
+        balance, line = book.accrue(balance, day, end)
+        lines.append(line)
+    return balance
+
+
+def _check(entries: Sequence[AnyEntry], start: date, currency: str) -> None:
+    seen: dict[str, AnyEntry] = {}
     for e in entries:
         if e.id in seen:
             raise LedgerError(f"entry id {e.id!r} is used twice")
@@ -266,5 +357,5 @@ class _Book:
         return after, Line(on=end, kind="accrual", days=days, charges=charges, balance=after)
 
 
-__all__ = ["AccrualTerms", "Charges", "DayCount", "Entry", "LedgerError", "Line", "Payment",
-           "Reversal", "Statement", "Waiver", "statement"]
+__all__ = ["AccrualPolicy", "AccrualTerms", "Acceleration", "AnyEntry", "Book", "Charges", "DayCount", "Entry",
+           "LedgerError", "Line", "Payment", "Reversal", "Statement", "Waiver", "statement"]

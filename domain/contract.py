@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.money import BoundedMoney
 from domain.text import PlainText
+
+DayCount = Literal["actual/360", "actual/365"]
 
 # The earliest date any contract, overdue date or payment may carry: older is a typo (or epoch 0).
 EARLIEST_DATE = date(1970, 1, 2)
@@ -21,6 +24,11 @@ class LoanContract(BaseModel):
     signed_on: date = Field(ge=EARLIEST_DATE)
     principal: BoundedMoney
     annual_rate: Decimal = Field(ge=0, le=1, description="e.g. 0.0435 for 4.35% a year")
+    penalty_rate: Decimal | None = Field(
+        default=None, ge=0, le=1, description="annual penalty (default) rate on overdue principal, if agreed")
+    compound_rate: Decimal | None = Field(
+        default=None, ge=0, le=1, description="annual rate of compound interest on overdue interest, if agreed")
+    day_count: DayCount | None = Field(default=None, description="actual/360 or actual/365, if the contract names it")
     due_on: date | None = Field(default=None, description="the final maturity: from then on all of it is due")
     principal_not_due: BoundedMoney | None = Field(
         default=None, description="principal outstanding at intake that is not yet due (falls due on the "

@@ -25,6 +25,8 @@ Columns (header names are case-insensitive; order is free; one matter per line):
 | contract_principal_not_due | no | principal owed but not yet due; `0`: none (paying the arrears pays off the loan) |
 | contract_principal | yes | decimal amount, e.g. `200000.00` |
 | annual_rate | yes | a fraction (`0.0435`) or a percentage (`4.35%`) |
+| penalty_rate, compound_rate | no | agreed penalty rate (overdue principal), compound rate (overdue interest) |
+| day_count | no | `actual/360` or `actual/365` if the contract names it; empty: the policy's |
 | currency | yes | ISO 4217 code for every amount on the line, e.g. `CNY` |
 | overdue_since | yes | first missed due date, ISO date |
 | overdue_principal | yes | |
@@ -81,6 +83,9 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "borrower_timezone",
     "contract_due_on",
     "contract_principal_not_due",
+    "penalty_rate",
+    "compound_rate",
+    "day_count",
     "overdue_interest",
     "overdue_penalty",
     "overdue_fees",
@@ -109,6 +114,9 @@ _SIMPLE: dict[str, tuple[str, ...]] = {
     "contract_signed_on": ("contract", "signed_on"),
     "contract_due_on": ("contract", "due_on"),
     "annual_rate": ("contract", "annual_rate"),
+    "penalty_rate": ("contract", "penalty_rate"),
+    "compound_rate": ("contract", "compound_rate"),
+    "day_count": ("contract", "day_count"),
     "overdue_since": ("overdue", "since"),
 }
 # Money columns -> path of the Money object; its `currency` comes from the `currency` column.
@@ -266,7 +274,7 @@ def _to_mapping(values: dict[str, str], default_policy: str | None) -> tuple[dic
         value = values.get(column, "")
         if value == "":
             continue
-        if column == "annual_rate":
+        if column in ("annual_rate", "penalty_rate", "compound_rate"):
             rate = _rate(value)
             if rate is None:
                 errors.append(FieldError(column, "not a number; write a fraction (0.0435) or a percentage (4.35%)"))

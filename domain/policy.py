@@ -20,6 +20,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from domain.accrual import AccrualPolicy
+from domain.arrangements import ArrangementRules
+
 Channel = Literal["letter", "sms", "email", "phone_task"]
 
 # ---- errors --------------------------------------------------------------------------------------
@@ -190,6 +193,11 @@ class EscalationPolicy(BaseModel):
     contact: ContactRules = ContactRules()
     referral: ReferralRules = ReferralRules()
     limits: CommandLimits = CommandLimits()
+    accrual: AccrualPolicy = AccrualPolicy()
+    arrangements: ArrangementRules = ArrangementRules()
+    reversal_window_days: int = Field(
+        default=30, ge=0, le=365,
+        description="policy days a closed matter still takes a payment reversal (and re-opens on it)")
     pay_within_days: int = Field(
         default=7, ge=1, le=90,
         description="a demand letter's pay-by date: its date plus this many policy days (that day included)")

@@ -34,6 +34,9 @@ class RiskInputs(BaseModel):
     guarantors: int = 0
     broken_promises: int = 0
     payments_made: int = 0
+    # From the contact log (domain.contact.ability_and_willingness); unknown adds no factor.
+    ability: Literal["able", "unable", "unknown"] = "unknown"
+    willingness: Literal["willing", "unwilling", "unknown"] = "unknown"
 
 
 class RiskFactor(BaseModel):
@@ -86,6 +89,15 @@ def assess(inputs: RiskInputs) -> RiskAssessment:
 
     p = -min(inputs.payments_made * 5, 15)
     factors.append(RiskFactor(factor="payments_made", points=p, reason=f"{inputs.payments_made} payment(s) received"))
+
+    if inputs.willingness != "unknown":
+        p = 15 if inputs.willingness == "unwilling" else -5
+        factors.append(RiskFactor(factor="willingness", points=p, reason=(
+            "refuses to pay (contact log)" if p > 0 else "willing to pay: has promised (contact log)")))
+    if inputs.ability != "unknown":
+        p = 5 if inputs.ability == "unable" else -5
+        factors.append(RiskFactor(factor="ability", points=p, reason=(
+            "unable to pay in full: hardship stated (contact log)" if p > 0 else "able to pay (contact log)")))
 
     score = max(0, sum(f.points for f in factors))
     grade: Grade = "A" if score < 15 else "B" if score < 30 else "C" if score < 50 else "D" if score < 70 else "E"

@@ -9,10 +9,11 @@ being copied by hand in five places.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from domain.accrual import Book, Statement
 from domain.allocation import Balance
 from domain.dates import OverdueClock, PolicyClock
 from domain.matter import ClosureReason, Stage
@@ -75,6 +76,46 @@ class ReferralEnded(BaseModel):
     at: datetime
 
 
+class ArrangementView(BaseModel):
+    """Where one proposal stands (what the API shows and a manager's queue lists). No personal data
+    beyond the names in `warnings` (guarantors), which the API shows only to those who see the matter."""
+
+    model_config = ConfigDict(frozen=True)
+
+    proposal_id: str
+    kind: Literal["settlement", "amendment", "write_off"]
+    status: Literal["proposed", "approved", "rejected", "effective", "kept", "breached"]
+    proposed_by: str
+    proposed_on: date
+    balance: Balance
+    waived: Money
+    waived_share: str  # "12.50%"
+    needs: str  # the authority it needs, in words ("one manager")
+    needs_role: str
+    approvals: tuple[dict[str, Any], ...] = ()
+    warnings: tuple[str, ...] = ()
+    approved_on: date | None = None
+    signed_on: date | None = None
+    instalments: tuple[dict[str, Any], ...] = ()  # number, due_on, amount
+    next_due: int | None = None  # the next instalment number not yet due-checked
+    reason: str | None = None  # why it ended (breach) or was rejected
+
+
+class AccelerationView(BaseModel):
+    """The creditor's declaration that the whole loan is due, and its service."""
+
+    model_config = ConfigDict(frozen=True)
+
+    declared_at: datetime
+    declared_by: str
+    clause: str | None = None
+    notice_document: str | None = None  # the notice as stored
+    delivered_on: date | None = None
+    method: str | None = None
+    upload_id: str | None = None
+    accelerated: Money | None = None  # principal made due
+
+
 class MatterStatus(BaseModel):
     """Where a matter stands. Contains no personal data."""
 
@@ -98,6 +139,18 @@ class MatterStatus(BaseModel):
     last_referral: ReferralEnded | None = None
     attention: Attention | None = None
     updated_at: datetime
+    # Matters that accrue: the ledger (opening, terms, entries) and the date `balance` is as of.
+    ledger: Book | None = None
+    balance_as_of: date | None = None
+    arrangement: ArrangementView | None = None  # the latest settlement, amendment or write-off, if any
+    recovered_after_write_off: Money | None = None
+    holds: tuple[dict[str, Any], ...] | None = None  # every hold placed (kind, reason, dates); None: never held
+    held: bool | None = None  # a hold is active now: the process's clocks are stopped
+    acceleration: AccelerationView | None = None
+
+    def statement(self, as_of: date) -> Statement | None:
+        """The exact statement on `as_of` (None for matters opened before accrual)."""
+        return None if self.ledger is None else self.ledger.on(as_of)
 
     @property
     def outstanding(self) -> Money:

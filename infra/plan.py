@@ -116,6 +116,13 @@ class StackPlan:
     api_port: int
     # SeaweedFS's internal ports that RECOVERY_SEAWEEDFS_PORTS fixed; the others were picked free.
     seaweed_fixed: frozenset[str] = frozenset()
+    # The local SMTP server (keeps mail under var/mail); None: RECOVERY_SMTP_HOST is another machine.
+    smtp_port: int | None = None
+    smtp_host: str = "127.0.0.1"
+
+    @property
+    def mail_dir(self) -> Path:
+        return self.var_dir / "mail"
 
     @property
     def log_dir(self) -> Path:
@@ -155,6 +162,8 @@ class StackPlan:
                 else:
                     origin = f"set by {SEAWEEDFS_PORTS_ENV}"
                 ports.append((seaweed_label(name), port, origin))
+        if self.smtp_port is not None:
+            ports.append(("SMTP (local mail server)", self.smtp_port, "set by RECOVERY_SMTP_PORT"))
         return ports
 
     def check_ports(self) -> None:
@@ -186,8 +195,10 @@ def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> Stac
     local_temporal = is_local_host(temporal_host) and not settings.temporal_tls
     seaweed: SeaweedPorts | None = None
     seaweed_fixed: frozenset[str] = frozenset()
+    smtp_port = plan_smtp(settings)
     # SeaweedFS must not pick a port that the other servers are about to take.
-    others = {settings.api_port, *((temporal_port, settings.temporal_ui_port) if local_temporal else ())}
+    others = {settings.api_port, *((temporal_port, settings.temporal_ui_port) if local_temporal else ()),
+              *((smtp_port,) if smtp_port is not None else ())}
     if settings.s3_endpoint_url:
         url = urlsplit(settings.s3_endpoint_url)
         if is_local_host(url.hostname):
@@ -204,7 +215,31 @@ def plan_stack(settings: Settings, env: Mapping[str, str] | None = None) -> Stac
         api_host=settings.api_host,
         api_port=settings.api_port,
         seaweed_fixed=seaweed_fixed,
+        smtp_port=smtp_port,
+        # "localhost" may resolve to ::1 first; clients fall back to 127.0.0.1, where the server listens.
+        smtp_host="127.0.0.1" if settings.smtp_host == "localhost" else settings.smtp_host,
     )
+
+
+def plan_smtp(settings: Settings) -> int | None:
+    """The port of the SMTP server to start here, or None when RECOVERY_SMTP_HOST is another machine.
+
+    The local server speaks plain SMTP without a login (it keeps mail, it delivers none), so settings
+    that ask for TLS or credentials on this machine are refused here rather than at the first reminder.
+    """
+    if not is_local_host(settings.smtp_host):
+        return None
+    if settings.smtp_security != "none":
+        raise ServiceError(
+            f"the local SMTP server speaks plain SMTP; RECOVERY_SMTP_SECURITY is {settings.smtp_security} "
+            "(use none, or point RECOVERY_SMTP_HOST at your mail server)"
+        )
+    if settings.smtp_username is not None:
+        raise ServiceError(
+            "the local SMTP server takes no login; unset RECOVERY_SMTP_USERNAME and RECOVERY_SMTP_PASSWORD "
+            "(or point RECOVERY_SMTP_HOST at your mail server)"
+        )
+    return settings.smtp_port
 
 
 def masked_url(url: str) -> str:

@@ -1,4 +1,4 @@
-"""Start, health-check and stop the local servers: Temporal dev server and SeaweedFS.
+"""Start, health-check and stop the local servers: Temporal dev server, SeaweedFS and the SMTP server.
 
 Used by the local stack (`recovery up`) and by the integration-test fixtures, so both run
 exactly the same binaries with the same flags. Every process is started in its own process
@@ -91,6 +91,17 @@ def http_ok(url: str) -> bool:
     except urllib.error.HTTPError as exc:
         return exc.code < 500
     except (urllib.error.URLError, OSError):
+        return False
+
+
+def smtp_ok(port: int, host: str = "127.0.0.1") -> bool:
+    """True when an SMTP server greets (220) on host:port; the probe says QUIT and sends no mail."""
+    try:
+        with socket.create_connection((host, port), timeout=1) as sock:
+            greeting = sock.recv(512)
+            sock.sendall(b"QUIT\r\n")
+            return greeting.startswith(b"220")
+    except OSError:
         return False
 
 
@@ -354,6 +365,33 @@ def seaweedfs_service(
         ready=lambda: tcp_open(ports.s3) and http_ok(f"http://127.0.0.1:{ports.s3}/"),
         ready_timeout=60,
         stop_timeout=20,
+    )
+
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def smtp_service(
+    var_dir: Path,
+    port: int,
+    host: str = "127.0.0.1",
+    mail_dir: Path | None = None,
+    log_path: Path | None = None,
+    env: Mapping[str, str] | None = None,
+) -> Service:
+    """The local SMTP server (`infra.smtp_server`, aiosmtpd): keeps every message under `mail_dir`, sends none."""
+    mail = mail_dir or (var_dir / "mail")
+    mail.mkdir(mode=0o700, parents=True, exist_ok=True)
+    pythonpath = os.pathsep.join(p for p in (str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")) if p)
+    return Service(
+        name="smtp",
+        argv=[sys.executable, "-m", "infra.smtp_server", "--host", host, "--port", str(port), "--dir", str(mail)],
+        log_path=log_path or (var_dir / "logs" / "smtp.log"),
+        env={"PYTHONPATH": pythonpath, "PYTHONUNBUFFERED": "1", **(env or {})},
+        cwd=PROJECT_ROOT,
+        ready=lambda: smtp_ok(port, host),
+        ready_timeout=30,
+        stop_timeout=10,
     )
 
 

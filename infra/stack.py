@@ -1,16 +1,18 @@
 """The local stack behind `recovery up` (`make run`): every server and process, one terminal.
 
 In order: SeaweedFS (S3, data under `var/s3`), the Temporal dev server (file-backed
-`var/temporal.db`, WAL, the matter search attributes), the database migrations, the worker
-and the API. It waits until the API's `/health` answers 200, prints where to look, and stays
-in the foreground. SIGINT (Ctrl-C) or SIGTERM stops everything it started, in reverse order,
-by PID, and exits 0. If a child dies on its own the launcher reports it with the tail of its
-log, stops the rest and exits 1. Everything lives under `var/` and survives a restart: matters
-in flight continue where they were.
+`var/temporal.db`, WAL, the matter search attributes), the SMTP server (aiosmtpd: the reminders
+sent by e-mail are kept under `var/mail/`, one `.eml` each, and delivered to no one), the
+database migrations, the worker and the API. It waits until the API's `/health` answers 200,
+prints where to look, and stays in the foreground. SIGINT (Ctrl-C) or SIGTERM stops everything
+it started, in reverse order, by PID, and exits 0. If a child dies on its own the launcher
+reports it with the tail of its log, stops the rest and exits 1. Everything lives under `var/`
+and survives a restart: matters in flight continue where they were.
 
-A server whose endpoint in the settings is not on this machine (a Temporal cluster, AWS S3)
-is not started; it is used as configured. PostgreSQL is never started here: set
-RECOVERY_DATABASE_URL to use one, else the projection is a SQLite file under `var/`.
+A server whose endpoint in the settings is not on this machine (a Temporal cluster, AWS S3,
+an SMTP relay) is not started; it is used as configured. SMS go to the `local` gateway, which
+sends nothing and appends each message to `var/sms/outbox.jsonl`. PostgreSQL is never started
+here: set RECOVERY_DATABASE_URL to use one, else the projection is a SQLite file under `var/`.
 
 Every port is checked before anything starts, so a clash fails at once, naming the port, what
 it is for and the setting that chose it. SeaweedFS opens ten ports; clients only use the S3 one
@@ -53,6 +55,7 @@ from infra.services import (
     listening_socket,
     seaweedfs_service,
     secure_tree,
+    smtp_service,
     temporal_service,
 )
 from settings import API_SOCKET_FD_ENV as SOCKET_FD_ENV
@@ -443,6 +446,11 @@ def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -
             namespace=settings.temporal_namespace,
         )
         stack.start(svc, svc.ready, timeout=60)
+    if plan.smtp_port is not None:
+        stack.say(f"Starting the SMTP server ({plan.smtp_host}:{plan.smtp_port}, mail kept in {plan.mail_dir}) ...")
+        svc = smtp_service(plan.var_dir, port=plan.smtp_port, host=plan.smtp_host, mail_dir=plan.mail_dir,
+                           env=stack.child_env())
+        stack.start(svc, svc.ready, timeout=30)
     stack.say(f"Migrating the database ({masked_url(settings.db_url)}) ...")
     stack.run_once("migrate", "store.migrate", MIGRATE_TIMEOUT)
     w, n, a = settings.workflow_processes, settings.letter_processes, settings.api_processes
@@ -471,6 +479,8 @@ def _urls(plan: StackPlan, settings: Settings) -> dict[str, str]:
         urls["temporal_ui"] = f"http://127.0.0.1:{plan.temporal_ui_port}"
     if settings.s3_endpoint_url:
         urls["s3"] = settings.s3_endpoint_url
+    host = f"[{settings.smtp_host}]" if ":" in settings.smtp_host else settings.smtp_host
+    urls["smtp"] = f"smtp://{host}:{settings.smtp_port}"
     return urls
 
 
@@ -482,12 +492,18 @@ def _print_banner(stack: Stack, settings: Settings) -> None:
     s3_note = f", bucket {settings.s3_bucket}"
     if plan.seaweed is not None:
         s3_note += f"; credentials in {plan.var_dir / 'secrets.json'}"
+    if plan.smtp_port is not None:
+        mail = f"{urls['smtp']}; every message kept in {plan.mail_dir}{os.sep} (nothing is delivered)"
+    else:
+        mail = f"{urls['smtp']} ({settings.smtp_security}), from {settings.smtp_from}"
     lines = [
         "",
         "The recovery stack is up. Ctrl-C stops everything it started.",
         f"  API docs         {urls['api_docs']}",
         f"  Temporal Web UI  {temporal}",
         f"  S3 endpoint      {s3}{s3_note}",
+        f"  E-mail (SMTP)    {mail}",
+        f"  SMS              {settings.sms_gateway} gateway: recorded in {settings.sms_outbox_path} (nothing is sent)",
         f"  Database         {masked_url(settings.db_url)}",
         f"  Logs             {plan.log_dir}{os.sep}",
         f"  PIDs             {stack.pid_file}",

@@ -194,6 +194,8 @@ class Matter(Base):
     referral_status: Mapped[str | None] = mapped_column(String(16))
     attention_since: Mapped[datetime | None] = mapped_column(index=True)
     attention_reason: Mapped[str | None] = mapped_column(Text)
+    # The role a pending proposal (settlement, amendment, write-off) needs to be decided (revision 0008).
+    awaiting_approval: Mapped[str | None] = mapped_column(String(16), index=True)
     borrower_locale: Mapped[str] = mapped_column(String(16))
     status_seq: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)

@@ -337,6 +337,8 @@ def _status_values(record: StatusRecord | LegacyMatterStatus) -> dict[str, Any]:
             "referral_status": st.referral.status if st.referral else None,
             "attention_since": attention.since if attention else None,
             "attention_reason": attention.reason if attention else None,
+            "awaiting_approval": (st.arrangement.needs_role if st.arrangement is not None
+                                  and st.arrangement.status == "proposed" else None),
             "status": st.model_dump(mode="json"),
             "updated_at": st.updated_at,
         }

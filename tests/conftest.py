@@ -3,7 +3,7 @@
 SeaweedFS and the Temporal dev server are started once per test session on free ports with
 data under a temporary folder. PostgreSQL is the one at 127.0.0.1:5432 (or
 RECOVERY_TEST_PG_URL); each session gets a fresh database. With CI=true a missing server is
-a failure, never a skip.
+a failure, never a skip. `local_mail` is a test's own SMTP server and SMS outbox (tests/local_mail.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from infra.services import SeaweedPorts, free_port, seaweedfs_service, temporal_service
+from tests.local_mail import LocalMail, serve_local_mail
 
 CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 PG_ADMIN_URL = os.environ.get("RECOVERY_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -101,6 +102,14 @@ def pg_databases() -> Iterator[Callable[[], str]]:
 def pg_url(pg_databases: Callable[[], str]) -> str:
     """A fresh PostgreSQL database for this session (plain URL, as settings would give it)."""
     return pg_databases()
+
+
+@pytest.fixture
+def local_mail(tmp_path: Path) -> Iterator[LocalMail]:
+    """A real SMTP server on loopback keeping mail under `tmp_path/mail`, and the SMS outbox
+    `tmp_path/sms/outbox.jsonl`: `Settings(**local_mail.settings(), ...)` sends reminders there."""
+    with serve_local_mail(tmp_path) as mail:
+        yield mail
 
 
 @pytest.fixture

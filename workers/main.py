@@ -4,8 +4,9 @@
 exists (with Object Lock), and polls until SIGINT/SIGTERM, then drains and exits.
 
 `RECOVERY_WORKER_ROLE` says what this process serves:
-- `workflows`: the matter workflows (v2, the frozen v1, the referral child) and the projection
-  writes (local activities) on `RECOVERY_TEMPORAL_TASK_QUEUE`;
+- `workflows`: the matter workflows (v2, the frozen v1, the referral child), the projection
+  writes (local activities) and the reminders sent by e-mail and SMS (`send_email`, `send_sms`:
+  network-bound, see activities/notify.py) on `RECOVERY_TEMPORAL_TASK_QUEUE`;
 - `letters`: rendering and storing letters on `<task queue>-letters`, rendering in a pool of
   `RECOVERY_RENDER_PROCESSES` processes, so a backlog of letters never delays a workflow task;
 - `all` (default): both in one process (rendering still in the process pool).
@@ -30,6 +31,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
 from activities.inputs import letters_queue
 from activities.matter import MatterActivities
+from activities.notify import NotifyActivities
 from activities.render_pool import RenderPool
 from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
@@ -83,10 +85,12 @@ def build_worker(
     letter_concurrency: int = 32,
     sandbox: bool = True,
     max_concurrent_workflow_tasks: int = 16,
+    notify: NotifyActivities | None = None,
 ) -> Workers:
     """The workers of one process, shared by the process and the tests.
 
     `sandbox=False` runs workflow code without Temporal's sandbox (see `Settings.workflow_sandbox`).
+    `notify`: the e-mail and SMS activities, served beside the workflows (None: not served here).
     """
     workers: list[Worker] = []
     if role in ("all", "workflows"):
@@ -98,7 +102,9 @@ def build_worker(
                 workflows=list(WORKFLOWS),
                 **runner,
                 # `project` runs as a local activity of v2 (and a regular one of v1); v1's letters too.
-                activities=[activities.project, activities.render_and_store_letter],
+                # Reminders by e-mail/SMS wait on the network, not the CPU: here, not on the letters queue.
+                activities=[activities.project, activities.render_and_store_letter,
+                            *((notify.send_email, notify.send_sms) if notify is not None else ())],
                 max_concurrent_activities=16,
                 max_concurrent_local_activities=32,
                 max_cached_workflows=max_cached_workflows,
@@ -146,6 +152,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     pool = (RenderPool(settings.render_processes, render_niceness)
             if role != "workflows" and settings.render_processes != 0 else None)
     activities = MatterActivities(make_sessionmaker(engine), evidence, pool)
+    notify = NotifyActivities.from_settings(settings, evidence) if role != "letters" else None
     stop = stop or asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -153,6 +160,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     workers = build_worker(
         client, settings.temporal_task_queue, activities, role=role,
         max_cached_workflows=settings.worker_max_cached_workflows, sandbox=settings.workflow_sandbox,
+        notify=notify,
     )
     log.info("worker (%s) polling task queue %s on %s", role, settings.temporal_task_queue, settings.temporal_address)
     try:

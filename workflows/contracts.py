@@ -27,11 +27,11 @@ from domain.matter import MatterIntake
 from domain.money import Money
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
-from domain.status import MatterStatus, NextStep
+from domain.status import AccelerationView, ArrangementView, MatterStatus, NextStep
 from domain.text import PlainText
 from workflows.matter.state import MatterState, PromiseState
 
-__all__ = ["MatterState", "NextStep", "PromiseState"]
+__all__ = ["AccelerationView", "ArrangementView", "MatterState", "NextStep", "PromiseState"]
 
 WORKFLOW_NAME = "MatterWorkflowV2"
 LEGACY_WORKFLOW_NAME = "MatterWorkflow"
@@ -41,6 +41,15 @@ UPDATE_PAYMENT = "record_payment"
 UPDATE_PROMISE = "record_promise"
 UPDATE_DECISION = "legal_review_decision"
 UPDATE_RETRY = "retry_attention"
+UPDATE_REVERSAL = "reverse_payment"
+UPDATE_PROPOSE = "propose_arrangement"  # a settlement, an amendment or a write-off
+UPDATE_APPROVAL = "decide_arrangement"  # an approver's decision on one
+UPDATE_SIGNED = "arrangement_signed"  # the signed agreement is in the evidence: it takes effect
+UPDATE_CONTACT = "log_contact"
+UPDATE_ACCELERATE = "accelerate"
+UPDATE_SERVED = "acceleration_served"
+UPDATE_HOLD = "place_hold"
+UPDATE_RELEASE = "release_hold"
 UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 QUERY_SNAPSHOT = "snapshot"
@@ -52,6 +61,7 @@ ERR_STAGE = "StageNotAllowed"  # -> HTTP 409
 ERR_INVALID = "InvalidCommand"  # -> HTTP 422
 ERR_KEY_REUSED = "IdempotencyKeyReused"  # -> HTTP 409 (a command id used again with a different body)
 ERR_NOT_YOURS = "NotYours"  # -> HTTP 404 (a partner answering for another firm's referral)
+ERR_FORBIDDEN = "NotAllowed"  # -> HTTP 403 (an approval by the proposer, or by a role below the authority needed)
 
 _MATTER_NS = uuid.UUID("6f1d3c5e-8a0b-4c4e-9b71-2f0d6a3e9c11")
 
@@ -101,6 +111,155 @@ class PaymentResult(_Model):
     outstanding: Money
     stage: str
     closed: bool
+
+
+class ReversalCommand(_Model):
+    """A payment that did not hold (a bounced transfer): its allocation is undone exactly."""
+
+    reversal_id: str = Field(min_length=1, max_length=128)
+    payment_id: str = Field(min_length=1, max_length=128)
+    reversed_on: date
+    reason: PlainText = Field(min_length=1, max_length=500)
+    actor: str = "system"
+
+
+class ReversalResult(_Model):
+    reversal_id: str
+    duplicate: bool
+    payment_id: str
+    undone: Allocation  # what the payment had paid, now owed again
+    outstanding: Money
+    stage: str
+    reopened: bool
+
+
+ArrangementKind = Literal["settlement", "amendment", "write_off"]
+
+
+class ProposeCommand(_Model):
+    """A proposal: `terms` are the fields of the domain's proposal of that kind (domain/arrangements.py)
+    other than who proposed it, when, and the balance: the workflow fills those from its record."""
+
+    proposal_id: str = Field(min_length=1, max_length=128)
+    kind: ArrangementKind
+    terms: dict[str, Any]
+    actor: str = "system"
+
+
+class ProposeResult(_Model):
+    proposal_id: str
+    duplicate: bool
+    arrangement: ArrangementView
+    stage: str
+
+
+class ApprovalCommand(_Model):
+    approval_id: str = Field(min_length=1, max_length=128)
+    proposal_id: str = Field(min_length=1, max_length=128)
+    decision: Literal["approve", "reject"]
+    role: Literal["legal_team", "manager"]
+    note: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+
+class ApprovalResult(_Model):
+    approval_id: str
+    duplicate: bool
+    arrangement: ArrangementView
+    stage: str
+    closed: bool
+
+
+class SignedCommand(_Model):
+    proposal_id: str = Field(min_length=1, max_length=128)
+    document_id: str = Field(min_length=1, max_length=200, description="the signed copy, uploaded as evidence")
+    signed_on: date
+    actor: str = "system"
+
+
+class SignedResult(_Model):
+    proposal_id: str
+    duplicate: bool
+    arrangement: ArrangementView
+    stage: str
+
+
+class ContactCommand(_Model):
+    """A contact with the borrower, as the team logs it (a call, a visit, a message) with what it found."""
+
+    contact_id: str = Field(min_length=1, max_length=128)
+    channel: Literal["phone", "visit", "sms", "email", "letter"]
+    outcome: Literal["reached", "no_answer", "wrong_number", "refused_to_pay", "promised", "disputed"]
+    at: datetime | None = None  # when it happened (default: now)
+    cause: Literal["job_loss", "illness", "business_downturn", "dispute", "fraud", "over_indebtedness",
+                   "unwilling", "unknown", "other"] | None = None
+    cease_contact: bool = False  # the borrower asked to be contacted no more
+    note: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+
+class ContactResult(_Model):
+    contact_id: str
+    duplicate: bool
+    ability: str
+    willingness: str
+    risk_grade: str | None
+    cease_contact: bool
+    contacts_in_7_days: int
+
+
+class AccelerateCommand(_Model):
+    """A manager declares the whole loan due (the contract's acceleration clause)."""
+
+    clause: PlainText | None = Field(default=None, max_length=200, description="e.g. 第十二条 / clause 12")
+    role: Literal["legal_team", "manager"] = "manager"
+    actor: str = "system"
+
+
+class ServedCommand(_Model):
+    """Proof of service of the acceleration notice: from `delivered_on` the whole balance is due."""
+
+    delivered_on: date
+    method: Literal["in_person", "registered_post", "courier", "email", "notary", "other"]
+    upload_id: str | None = Field(default=None, max_length=64, description="the proof (a receipt), if uploaded")
+    note: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+
+class AccelerationResult(_Model):
+    duplicate: bool
+    acceleration: AccelerationView
+    stage: str
+    outstanding: Money
+
+
+class HoldCommand(_Model):
+    hold_id: str = Field(min_length=1, max_length=128)
+    kind: Literal["dispute", "hardship", "bankruptcy_stay", "death"]
+    reason: PlainText = Field(min_length=1, max_length=2000)
+    ends_on: date | None = None  # the last policy date of the hold; None: until released
+    role: Literal["legal_team", "manager"] = "legal_team"
+    actor: str = "system"
+
+
+class ReleaseCommand(_Model):
+    hold_id: str = Field(min_length=1, max_length=128)
+    note: PlainText = Field(default="", max_length=2000)
+    role: Literal["legal_team", "manager"] = "legal_team"
+    actor: str = "system"
+
+
+class HoldResult(_Model):
+    hold_id: str
+    duplicate: bool
+    kind: str
+    active: bool
+    placed_at: datetime
+    ends_on: date | None = None
+    released_at: datetime | None = None
+    held: bool  # any hold active on the matter now
+    stage: str
+    shifted_seconds: float = 0.0  # how far the clocks moved when the last active hold ended
 
 
 class PromiseCommand(_Model):

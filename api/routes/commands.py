@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
@@ -33,6 +33,8 @@ from api.schemas import (
     PromisePublic,
     RetryCreate,
     RetryPublic,
+    ReversalCreate,
+    ReversalPublic,
 )
 from api.workflow import MatterGone, closed, execute_command
 from domain.allocation import Allocation
@@ -43,6 +45,7 @@ from workflows.contracts import (
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
     UPDATE_RETRY,
+    UPDATE_REVERSAL,
     DecisionCommand,
     DecisionResult,
     PaymentCommand,
@@ -51,6 +54,8 @@ from workflows.contracts import (
     PromiseResult,
     RetryCommand,
     RetryResult,
+    ReversalCommand,
+    ReversalResult,
 )
 
 log = logging.getLogger(__name__)
@@ -78,6 +83,8 @@ async def _recorded_before(session: AsyncSession, matter_id: str, kind: str, com
         found = await queries.has_promise(session, matter_id, command_id)
     elif kind == "retry":
         found = await queries.has_event(session, matter_id, f"retry-{command_id}")
+    elif kind == "reversal":
+        found = await queries.has_event(session, matter_id, f"reversal-{command_id}")
     else:
         found = await queries.has_event(session, matter_id, f"decision-{command_id}")
     await session.commit()
@@ -184,6 +191,32 @@ async def _recorded_payment(session: AsyncSession, matter_id: str, body: Payment
         stage=row.stage,
         closed=row.stage == "closed",
     )
+
+
+PaymentId = Annotated[str, Path(min_length=1, max_length=128, description="the payment_id it was recorded with")]
+
+
+@router.post(
+    "/{matter_id}/payments/{payment_id}/reversal", response_model=ReversalPublic, status_code=201,
+    responses={**COMMAND_RESPONSES, 409: {"description": "the matter is closed (and its window for reversals has "
+                                                          "passed), or the id was used with a different body"}},
+)
+async def reverse_payment(
+    matter_id: MatterId, payment_id: PaymentId, body: ReversalCreate, key: StaffKey, session: SessionDep,
+    temporal: TemporalDep, response: Response,
+    idempotency_key: IdempotencyKey = None,
+) -> ReversalPublic:
+    """A payment that did not hold (a bounced transfer): its allocation is undone to the cent, the
+    charges it had stopped accrue again from its date, and a matter that had closed on it re-opens
+    (within the policy's window after closing). A payment is reversed once: by default the
+    reversal's id is the payment's, so sending the same request again is a harmless replay."""
+    reversal_id = idempotency_key or payment_id
+    cmd = ReversalCommand(reversal_id=reversal_id, payment_id=payment_id, reversed_on=body.reversed_on,
+                          reason=body.reason, actor=key.actor)
+    return ReversalPublic(**await _run_command(
+        session, temporal, response, matter_id, kind="reversal", command_id=reversal_id, update=UPDATE_REVERSAL,
+        command=cmd, result_type=ReversalResult,
+    ))
 
 
 @router.post("/{matter_id}/promises", response_model=PromisePublic, status_code=201, responses=COMMAND_RESPONSES)

@@ -30,7 +30,15 @@ from api.deps import (
     TemporalDep,
 )
 from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
-from api.mapping import list_item, matter_public, public_from_status, row_fields
+from api.mapping import (
+    StatementUnavailable,
+    list_item,
+    matter_public,
+    public_from_status,
+    row_fields,
+    statement_fields,
+    status_of,
+)
 from api.schemas import (
     DocumentPublic,
     DocumentsPublic,
@@ -81,8 +89,30 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now: datetime) -> MatterDetailPublic:
-    """The projection, overridden by the live snapshot where it answers (the workflow is the truth)."""
+def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now: datetime,
+            as_of: date | None = None) -> MatterDetailPublic:
+    """The projection, overridden by the live snapshot where it answers (the workflow is the truth).
+
+    The money is the statement on `as_of` (default: the matter's policy date today) for matters that
+    accrue; `as_of` on a matter that cannot state it is a 422 naming the field."""
+    detail = _merged(row, snap, matter_id, now)
+    status_ = snap.status if snap is not None and snap.status is not None else (
+        status_of(row) if row is not None else None)
+    try:
+        if status_ is None:
+            if as_of is not None:
+                raise StatementUnavailable("this matter was opened before balances accrued: its balance changes "
+                                           "only with payments, so it cannot be stated for another date")
+            return detail
+        if as_of is None and status_.ledger is None:
+            return detail
+        fields = statement_fields(status_, as_of or status_.policy_today(now))
+    except StatementUnavailable as exc:
+        raise RequestValidationError([field_error(("query", "as_of"), str(exc), "as_of_unavailable")]) from None
+    return detail.model_copy(update=fields)
+
+
+def _merged(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now: datetime) -> MatterDetailPublic:
     base: dict[str, object]
     if row is not None:
         base = row_fields(row, now)
@@ -292,11 +322,14 @@ async def get_matter(
     matter_id: MatterId, row: VisibleMatter, temporal: TemporalDep,
     live: Annotated[bool, Query(description="true: ask the running workflow for its state now (slower; `source` "
                                             "is then `workflow`); by default the projection answers")] = False,
+    as_of: Annotated[date | None, Query(description="the balance on this date (YYYY-MM-DD), exact to the cent: "
+                                                    "interest and penalties accrued to it, payments dated after "
+                                                    "it left out; default: the matter's date today")] = None,
 ) -> MatterDetailPublic:
     """One matter: from the projection, or (`live=true`, or before the projection has it) merged with the
     workflow's live snapshot; `source` says which answered."""
     if row is not None and not live:
-        return _detail(row, None, matter_id, _now())
+        return _detail(row, None, matter_id, _now(), as_of)
     exists, snap = await live_snapshot(temporal, matter_id)
     if row is None and snap is None:
         if exists is False:
@@ -304,7 +337,7 @@ async def get_matter(
         raise HTTPException(
             status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"matter {matter_id} exists but cannot be read yet; retry"
         )
-    return _detail(row, snap, matter_id, _now())
+    return _detail(row, snap, matter_id, _now(), as_of)
 
 
 @router.get("/{matter_id}/documents", response_model=DocumentsPublic)

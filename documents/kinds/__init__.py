@@ -10,7 +10,11 @@ Each module `documents/kinds/<group>.py` defines:
 - `RECIPIENTS`: kind -> who may receive it (borrower, guarantor, law_firm, court, ...);
 - optionally `SUBTITLES`: (locale, kind) -> subtitle template text;
 - optionally `BUILDERS`: kind -> function(LetterFacts, params) -> the context fields a matter's
-  facts give (see documents/registry.py).
+  facts give (see documents/registry.py);
+- optionally `INTERPRETS`: kind -> the params its builder turns into context fields itself (a
+  role code into the locale's words), which the registry then never copies into the context as given;
+- optionally `VARIANTS`: "<kind>.<variant>" -> function(the kind's sample) -> a variant showing
+  wording the sample does not (each gets golden texts, see documents/golden.py).
 Modules are discovered here, so adding a family touches no shared file. A family's wording may
 live in `documents/kinds/_<group>_wording.py` (a leading `_`: not a family itself), re-exported as
 `BODIES` by its module.
@@ -42,3 +46,7 @@ def sample(kind: str) -> Callable[[dict[str, Any], str], Any] | None:
         if fn is not None:
             return fn  # type: ignore[no-any-return]
     return None
+
+
+def variants() -> dict[str, Callable[[Any], Any]]:
+    return {k: v for g in groups() for k, v in getattr(g, "VARIANTS", {}).items()}

@@ -93,6 +93,16 @@ _EN_SIGN_BOTH = ("For and on behalf of Party A: {{ creditor.name }} (company sea
 
 # ---- settlement agreement ----------------------------------------------------------------------
 
+# What a settlement waives, bucket by bucket, with the amount table's names for the buckets.
+_ZH_WAIVED = ("{% for w in waivers %}{% if w.bucket == 'interest' %}利息{% elif w.bucket == 'penalty' %}罚息"
+              "{% elif w.bucket == 'fees' %}其他应付费用{% elif w.bucket == 'costs' %}实现债权的费用"
+              "{% else %}借款本金{% endif %}{{ w.amount }}{% if not loop.last %}、{% endif %}{% endfor %}")
+_EN_WAIVED = ("{% for w in waivers %}{% if w.bucket == 'interest' %}interest{% elif w.bucket == 'penalty' %}"
+              "penalty interest{% elif w.bucket == 'fees' %}fees{% elif w.bucket == 'costs' %}costs of recovery"
+              "{% else %}principal{% endif %} {{ w.amount }}"
+              "{% if not loop.last %}{% if loop.revindex == 2 %} and {% else %}, {% endif %}{% endif %}{% endfor %}")
+
+
 def _zh_settlement_agreement(letter: _Letter) -> None:
     _parties(letter)
     letter.body("甲乙双方于{{ contract_signed_on }}签订编号为{{ contract_number }}的借款合同（以下称“借款合同”）。"
@@ -107,13 +117,18 @@ def _zh_settlement_agreement(letter: _Letter) -> None:
     letter.body([("第二条　和解金额及减免。", True),
                  ("甲方同意乙方以{{ settlement_amount }}"
                   "{% if settlement_amount_in_words %}（大写：{{ settlement_amount_in_words }}）{% endif %}"
-                  "（以下称“和解金额”）清偿全部欠款，并在乙方依本协议足额按期付清和解金额的前提下，"
-                  "减免全部欠款与和解金额之间的差额{{ waived_amount }}"
+                  "（以下称“和解金额”）清偿全部欠款"
+                  "{% if waivers %}，并{% if waiver_lapses_on_default %}在乙方依本协议足额按期付清和解金额的前提下，"
+                  "{% endif %}减免全部欠款与和解金额之间的差额{{ waived_amount }}"
                   "{% if waived_amount_in_words %}（大写：{{ waived_amount_in_words }}）{% endif %}。"
-                  "减免范围限于利息、罚息及费用，借款本金不予减免。", False)])
+                  "{% if not waiver_lapses_on_default %}该减免自本协议生效之日起生效，不因乙方此后未按期付款而失效。"
+                  "{% endif %}"
+                  "减免的款项为：" + _ZH_WAIVED + "。"
+                  "{% if not waivers|selectattr('bucket', 'equalto', 'principal')|list %}借款本金不予减免。{% endif %}"
+                  "{% else %}，甲方不减免任何款项。{% endif %}", False)])
     letter.body([("第三条　审批。", True),
-                 ("本协议项下的减免已经甲方{{ approver_role }}{{ approver_name }}于{{ approved_on }}"
-                  "依甲方授权审批同意。", False)])
+                 ("{% if waivers %}本协议项下的减免{% else %}本协议{% endif %}"
+                  "已经甲方{{ approver_role }}{{ approver_name }}于{{ approved_on }}依甲方授权审批同意。", False)])
     letter.body([("第四条　付款安排。", True),
                  ("{% if instalments|length == 1 %}乙方应按下表约定的日期一次性付清和解金额："
                   "{% else %}乙方应按下表约定分{{ instalments|length }}期付清和解金额：{% endif %}", False)])
@@ -121,9 +136,15 @@ def _zh_settlement_agreement(letter: _Letter) -> None:
     letter.body("乙方应将上述款项存入借款合同约定的还款账户，以款项到达该账户之日为付款日。"
                 "乙方可以提前支付任何一期款项。")
     letter.body([("第五条　违约责任。", True),
-                 ("乙方任何一期款项未按期足额支付的，甲方有权解除本协议，第二条约定的减免自动失效，"
-                  "全部欠款扣除乙方已付款项后的余额立即到期，甲方有权依照借款合同约定自原逾期之日起"
-                  "继续计收利息、罚息，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。", False)])
+                 ("{% if waivers and not waiver_lapses_on_default %}"
+                  "乙方任何一期款项未按期足额支付的，和解金额中乙方尚未支付的部分立即全部到期，"
+                  "甲方有权要求乙方立即清偿，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。"
+                  "第二条约定的减免不因此失效，甲方不再就已减免的款项向乙方主张权利。"
+                  "{% else %}"
+                  "乙方任何一期款项未按期足额支付的，甲方有权解除本协议，{% if waivers %}第二条约定的减免自动失效，"
+                  "{% endif %}全部欠款扣除乙方已付款项后的余额立即到期，甲方有权依照借款合同约定自原逾期之日起"
+                  "继续计收利息、罚息，并依法提起诉讼或者申请仲裁、申请财产保全和强制执行。"
+                  "{% endif %}", False)])
     letter.body([("第六条　其他。", True),
                  ("本协议不改变借款合同项下担保的效力；本协议未约定的事项，仍依借款合同执行。"
                   "乙方付清和解金额后，甲方出具结清证明，并依照《征信业管理条例》报送结清信息。"
@@ -150,16 +171,21 @@ def _en_settlement_agreement(letter: _Letter) -> None:
     letter.body([("2. Settlement amount and waiver. ", True),
                  ("Party A agrees to accept {{ settlement_amount }}"
                   "{% if settlement_amount_in_words %} (in words: {{ settlement_amount_in_words }}){% endif %}"
-                  " (the “Settlement Amount”) in full "
-                  "settlement of the Debt and, provided that Party B pays the Settlement Amount in full and on "
-                  "time under this Agreement, waives the difference of {{ waived_amount }}"
+                  " (the “Settlement Amount”) in full settlement of the Debt"
+                  "{% if waivers %}{% if waiver_lapses_on_default %} and, provided that Party B pays the "
+                  "Settlement Amount in full and on time under this Agreement,{% else %} and{% endif %} waives "
+                  "the difference of {{ waived_amount }}"
                   "{% if waived_amount_in_words %} (in words: {{ waived_amount_in_words }}){% endif %}"
-                  " between the Debt and "
-                  "the Settlement Amount. The waiver covers interest, penalty interest and fees only; no "
-                  "principal is waived.", False)])
+                  " between the Debt and the Settlement Amount."
+                  "{% if not waiver_lapses_on_default %} The waiver takes effect when this Agreement takes effect "
+                  "and does not lapse if Party B later fails to pay on time.{% endif %}"
+                  " The amounts waived are: " + _EN_WAIVED + "."
+                  "{% if not waivers|selectattr('bucket', 'equalto', 'principal')|list %} No principal is waived."
+                  "{% endif %}{% else %}; nothing is waived.{% endif %}", False)])
     letter.body([("3. Approval. ", True),
-                 ("The waiver under this Agreement was approved on {{ approved_on }} by {{ approver_name }}, "
-                  "{{ approver_role }} of Party A, acting under Party A’s internal authority.", False)])
+                 ("{% if waivers %}The waiver under this Agreement{% else %}This Agreement{% endif %} was approved "
+                  "on {{ approved_on }} by {{ approver_name }}, {{ approver_role }} of Party A, acting under "
+                  "Party A’s internal authority.", False)])
     letter.body([("4. Payment. ", True),
                  ("{% if instalments|length == 1 %}Party B shall pay the Settlement Amount in a single "
                   "payment on the date below:{% else %}Party B shall pay the Settlement Amount in "
@@ -168,12 +194,20 @@ def _en_settlement_agreement(letter: _Letter) -> None:
     letter.body("Payments shall be made into the repayment account specified in the Contract; a payment is "
                 "made on the day it reaches that account. Party B may pay any instalment early.")
     letter.body([("5. Default. ", True),
-                 ("If Party B fails to pay any instalment in full when due, Party A may terminate this "
-                  "Agreement; the waiver under clause 2 then lapses automatically, the balance of the Debt "
-                  "less the amounts paid becomes immediately due, and Party A may charge interest and penalty "
-                  "interest under the Contract from the original date of default, bring proceedings before a "
-                  "people’s court or the agreed arbitration institution, and apply for preservation and "
-                  "enforcement.", False)])
+                 ("{% if waivers and not waiver_lapses_on_default %}"
+                  "If Party B fails to pay any instalment in full when due, the whole unpaid part of the "
+                  "Settlement Amount becomes immediately due, and Party A may demand its immediate payment, bring "
+                  "proceedings before a people’s court or the agreed arbitration institution, and apply for "
+                  "preservation and enforcement. The waiver under clause 2 does not lapse: Party A will not claim "
+                  "the amounts waived."
+                  "{% else %}"
+                  "If Party B fails to pay any instalment in full when due, Party A may terminate this "
+                  "Agreement; {% if waivers %}the waiver under clause 2 then lapses automatically, {% endif %}"
+                  "the balance of the Debt less the amounts paid becomes immediately due, and Party A may charge "
+                  "interest and penalty interest under the Contract from the original date of default, bring "
+                  "proceedings before a people’s court or the agreed arbitration institution, and apply for "
+                  "preservation and enforcement."
+                  "{% endif %}", False)])
     letter.body([("6. General. ", True),
                  ("This Agreement does not affect any security for the Contract; matters not provided for here "
                   "remain governed by the Contract. When the Settlement Amount has been paid, Party A will issue "
@@ -197,11 +231,15 @@ def _zh_amendment_agreement(letter: _Letter) -> None:
     letter.body("以上合计{{ total }}{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}，"
                 "乙方对此无异议。")
     letter.body([("第二条　重组本金。", True),
-                 ("上述欠款中的{{ restructured_principal }}"
+                 # All of the debt carried (nothing payable on signing): no sum to pay, no condition.
+                 ("{% if restructured_principal == total %}上述欠款{% else %}上述欠款中的{% endif %}"
+                  "{{ restructured_principal }}"
                   "{% if restructured_principal_in_words %}（大写：{{ restructured_principal_in_words }}）{% endif %}"
-                  "自{{ effective_on }}起作为重组后的借款本金（以下称“重组本金”）；其余{{ payable_on_signing }}"
+                  "自{{ effective_on }}起{% if restructured_principal == total %}全部{% endif %}"
+                  "作为重组后的借款本金（以下称“重组本金”）"
+                  "{% if restructured_principal == total %}。{% else %}；其余{{ payable_on_signing }}"
                   "{% if payable_on_signing_in_words %}（大写：{{ payable_on_signing_in_words }}）{% endif %}"
-                  "由乙方于本协议签订当日一次性付清，付清前本协议不生效。", False)])
+                  "由乙方于本协议签订当日一次性付清，付清前本协议不生效。{% endif %}", False)])
     letter.body([("第三条　利率。", True),
                  ("重组本金自{{ effective_on }}起按年利率{{ new_annual_rate }}%计息，按月结息，"
                   "按实际占用天数计算。", False)])
@@ -232,8 +270,12 @@ def _zh_amendment_agreement(letter: _Letter) -> None:
                   "{% endif %}对加重的部分不承担保证责任；本协议变更履行期限的，其保证期间不受影响，"
                   "仍依原合同约定的履行期限计算。{% endif %}"
                   "{% if not guarantors %}原合同未设保证担保。{% endif %}", False)])
-    letter.body([("第八条　生效。", True),
-                 ("本协议自各方签字、盖章且乙方依第二条付清款项之日起生效，"
+    letter.body([("第八条　审批。", True),
+                 ("本协议所作的变更已经甲方{{ approver_role }}{{ approver_name }}于{{ approved_on }}"
+                  "依甲方授权审批同意。", False)])
+    letter.body([("第九条　生效。", True),
+                 ("本协议自各方签字、盖章{% if restructured_principal != total %}且乙方依第二条付清款项{% endif %}"
+                  "之日起生效，"
                   "一式{{ (2 + guarantors|selectattr('consents')|list|length)|chinese_quantity }}份，"
                   "各方各执一份，具有同等法律效力。", False)])
     _signatures(letter, (*_ZH_SIGN_BOTH[:-1],
@@ -257,14 +299,16 @@ def _en_amendment_agreement(letter: _Letter) -> None:
     letter.body("Party B acknowledges the total of {{ total }}"
                 "{% if total_in_words %} (in words: {{ total_in_words }}){% endif %}.")
     letter.body([("2. Restructured principal. ", True),
-                 ("From {{ effective_on }}, {{ restructured_principal }}"
+                 ("From {{ effective_on }}, {% if restructured_principal == total %}the whole of that debt, "
+                  "{% endif %}{{ restructured_principal }}"
                   "{% if restructured_principal_in_words %} (in words: "
                   "{{ restructured_principal_in_words }}){% endif %}"
-                  " of that debt is the principal of the "
-                  "restructured loan (the “Restructured Principal”). The remaining {{ payable_on_signing }}"
+                  "{% if restructured_principal == total %},{% else %} of that debt{% endif %} is the principal of the "
+                  "restructured loan (the “Restructured Principal”)."
+                  "{% if restructured_principal != total %} The remaining {{ payable_on_signing }}"
                   "{% if payable_on_signing_in_words %} (in words: {{ payable_on_signing_in_words }}){% endif %} "
                   "shall be paid by Party B in one sum on the date of signing; this Agreement does not take "
-                  "effect until it is paid.", False)])
+                  "effect until it is paid.{% endif %}", False)])
     letter.body([("3. Interest rate. ", True),
                  ("From {{ effective_on }} the Restructured Principal bears interest at {{ new_annual_rate }}% "
                   "a year, calculated on the actual number of days outstanding and payable monthly.", False)])
@@ -307,9 +351,14 @@ def _en_amendment_agreement(letter: _Letter) -> None:
                   "the time for performance does not affect the guarantee period, which still runs from the due "
                   "dates of the Original Contract.{% endif %}"
                   "{% if not guarantors %}The Original Contract is not guaranteed.{% endif %}", False)])
-    letter.body([("8. Effect. ", True),
-                 ("This Agreement takes effect when signed and sealed by all parties and the sum under clause 2 "
-                  "has been paid. It is made in "
+    letter.body([("8. Approval. ", True),
+                 ("The amendments made by this Agreement were approved on {{ approved_on }} by "
+                  "{{ approver_name }}, {{ approver_role }} of Party A, acting under Party A’s internal "
+                  "authority.", False)])
+    letter.body([("9. Effect. ", True),
+                 ("This Agreement takes effect when signed and sealed by all parties"
+                  "{% if restructured_principal != total %} and the sum under clause 2 has been paid{% endif %}. "
+                  "It is made in "
                   "{{ (2 + guarantors|selectattr('consents')|list|length)|english_count }} counterparts of "
                   "equal effect, one for each party.", False)])
     _signatures(letter, (), (*_EN_SIGN_BOTH[:-1],

@@ -4,26 +4,41 @@ Unlike the demand letters, these documents are signed by both parties (the agree
 the creditor as principal (the instruction letter and the power of attorney), so their bodies
 write their own parties block and replace the creditor-only signature of `build_templates`.
 Validators refuse documents wrong on their face: instalments that do not add up to the
-settlement amount, a waiver that is not the difference it claims to be, a schedule whose rows
-do not sum, dates out of order, amounts in two currencies.
+settlement amount, a waiver that is not the difference it claims to be (nor the sum of what it
+waives bucket by bucket), a schedule whose rows do not sum, dates out of order, amounts in two
+currencies.
+
+The two agreements are made from an approved proposal (`domain.arrangements`): their builders
+(`BUILDERS`) take the proposal as recorded, check it again with the domain's rules, and refuse
+with `LetterInvalid`, naming the field, a proposal the agreement cannot state truthfully.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, model_validator
 
-from documents.base import LetterBase
+from documents.base import LetterBase, LetterInvalid
 from documents.kinds._agreements_wording import BODIES as BODIES  # the templates' wording
 from domain.allocation import Balance
+from domain.arrangements import (
+    WAIVABLE,
+    AmendmentProposal,
+    InterestClause,
+    Problem,
+    SettlementProposal,
+    amendment_problems,
+    build_schedule,
+    settlement_problems,
+)
 from domain.money import Money
 
 if TYPE_CHECKING:
-    pass
+    from documents.registry import LetterFacts
 
 
 def _cny(amount: str) -> Money:
@@ -61,6 +76,21 @@ def _check_balance(total: Money, balance: Balance, as_of: date, letter_date: dat
         raise ValueError("balance_as_of is after letter_date")
 
 
+def _check_waivers(waivers: Sequence[Waived], balance: Balance, waived_amount: Money) -> None:
+    buckets = [w.bucket for w in waivers]
+    if buckets != [b for b in WAIVED_ORDER if b in buckets]:
+        raise ValueError(f"waivers: each bucket once, in the order {', '.join(WAIVED_ORDER)} (got {buckets})")
+    for w in waivers:
+        if not w.amount.is_positive():
+            raise ValueError(f"waivers: the waiver of {w.bucket} must be positive (leave out a bucket not waived)")
+        if w.amount > getattr(balance, w.bucket):
+            raise ValueError(f"waivers: the waiver of {w.bucket} {w.amount} is more than the {w.bucket} owed "
+                             f"{getattr(balance, w.bucket)}")
+    waived = _sum([w.amount for w in waivers], balance.currency)
+    if waived != waived_amount:
+        raise ValueError(f"waivers: the waivers add up to {waived}, not to waived_amount {waived_amount}")
+
+
 # ---- contexts ----------------------------------------------------------------------------------
 
 class _Row(BaseModel):
@@ -94,6 +124,18 @@ class ScheduleRow(_Row):
         return self
 
 
+WaivedBucket = Literal["interest", "penalty", "fees", "costs", "principal"]
+# The order in which an agreement lists what it waives: the charges, then any principal.
+WAIVED_ORDER: tuple[str, ...] = WaivedBucket.__args__  # type: ignore[attr-defined]
+
+
+class Waived(_Row):
+    """What a settlement waives of one bucket of the debt (`principal`: a principal discount)."""
+
+    bucket: WaivedBucket
+    amount: Money
+
+
 class GuarantorConsent(_Row):
     """A guarantor of the original contract: signs to consent to the restructuring, or does not.
 
@@ -117,9 +159,13 @@ class Agent(_Row):
 class SettlementAgreementContext(LetterBase):
     """和解协议: the debt as of a date, the amount accepted in settlement, the waiver, payment terms.
 
-    `letter_date` is the date of signing. `waived_amount` must equal `total - settlement_amount`
-    and may only cover interest, penalty, fees and costs: principal is repaid in full. One
-    instalment is a lump sum.
+    `letter_date` is the date of signing. `waived_amount` must equal `total - settlement_amount`;
+    `waivers` says what it waives, bucket by bucket (interest, penalty, fees, costs, then any
+    principal, each at most what the bucket owes), and adds up to it: empty when nothing is
+    waived. The letter says no principal is waived only when `waivers` has no principal.
+    `waiver_lapses_on_default`: a missed instalment ends the waiver and the whole debt less what
+    was paid is due (the default); False: the waiver stands and only the unpaid part of the
+    settlement amount falls due. One instalment is a lump sum.
     """
 
     kind: ClassVar[str] = "settlement_agreement"
@@ -129,6 +175,8 @@ class SettlementAgreementContext(LetterBase):
     total: Money
     settlement_amount: Money
     waived_amount: Money
+    waivers: tuple[Waived, ...] = Field(default=(), max_length=len(WAIVED_ORDER))
+    waiver_lapses_on_default: bool = True
     approver_name: str = Field(min_length=1, max_length=200)
     approver_role: str = Field(min_length=1, max_length=500)
     approved_on: date
@@ -140,6 +188,7 @@ class SettlementAgreementContext(LetterBase):
         currency = self.balance.currency
         _same_currency(currency, total=self.total, settlement_amount=self.settlement_amount,
                        waived_amount=self.waived_amount,
+                       **{f"waiver of {w.bucket}": w.amount for w in self.waivers},
                        **{f"instalment {i.number}": i.amount for i in self.instalments})
         if not self.settlement_amount.is_positive():
             raise ValueError("settlement_amount must be positive")
@@ -148,9 +197,7 @@ class SettlementAgreementContext(LetterBase):
         if self.waived_amount != self.total - self.settlement_amount:
             raise ValueError(f"waived_amount {self.waived_amount} is not total {self.total} minus "
                              f"settlement_amount {self.settlement_amount}")
-        if self.settlement_amount < self.balance.principal:
-            raise ValueError(f"settlement_amount {self.settlement_amount} is below the principal "
-                             f"{self.balance.principal}: only interest, penalty, fees and costs may be waived")
+        _check_waivers(self.waivers, self.balance, self.waived_amount)
         if self.approved_on > self.letter_date:
             raise ValueError("approved_on is after letter_date: the settlement must be approved before signing")
         _numbered([i.number for i in self.instalments], "instalments")
@@ -171,6 +218,8 @@ class AmendmentAgreementContext(LetterBase):
     `restructured_principal + payable_on_signing == total`: the part of the debt not carried
     into the new principal is paid when the amendment is signed. The schedule repays exactly
     the restructured principal; `total_interest` and `total_repayable` are the column sums.
+    The amendment states who approved it for the creditor (`approver_*`, `approved_on`), as
+    the settlement does.
     """
 
     kind: ClassVar[str] = "amendment_agreement"
@@ -187,10 +236,15 @@ class AmendmentAgreementContext(LetterBase):
     total_repayable: Money
     acceleration_grace_days: int = Field(ge=0, le=90)
     guarantors: tuple[GuarantorConsent, ...] = Field(default=(), max_length=20)
+    approver_name: str = Field(min_length=1, max_length=200)
+    approver_role: str = Field(min_length=1, max_length=500)
+    approved_on: date
 
     @model_validator(mode="after")
     def _terms(self) -> AmendmentAgreementContext:
         _check_balance(self.total, self.balance, self.balance_as_of, self.letter_date)
+        if self.approved_on > self.letter_date:
+            raise ValueError("approved_on is after letter_date: the amendment must be approved before signing")
         currency = self.balance.currency
         amounts = {"total": self.total, "restructured_principal": self.restructured_principal,
                    "payable_on_signing": self.payable_on_signing, "total_interest": self.total_interest,
@@ -292,6 +346,163 @@ CONTEXT_CLASSES: tuple[type[LetterBase], ...] = (
 )
 
 
+# ---- builders: an approved proposal (+ the matter's facts) -> the agreement's own fields -------
+
+# How an agreement names the approver's role: locale -> role -> (one person, several).
+_ROLE_WORDS: dict[str, dict[str, tuple[str, str]]] = {
+    "zh-CN": {"legal_team": ("法务团队", "法务团队"), "manager": ("经理", "经理")},
+    "en": {"legal_team": ("member of the legal team", "members of the legal team"),
+           "manager": ("manager", "managers")},
+}
+# The role words a caller may give: the codes of `domain.arrangements.Role`, or their words.
+_ROLES: dict[str, str] = {"legal_team": "legal_team", "legal team": "legal_team", "法务团队": "legal_team",
+                          "manager": "manager", "经理": "manager"}
+_DATE: TypeAdapter[date] = TypeAdapter(date)
+_P = TypeVar("_P", SettlementProposal, AmendmentProposal)
+
+
+def _proposal(model: type[_P], params: Mapping[str, Any], rules: Callable[[_P], tuple[Problem, ...]]) -> _P:
+    """The param `proposal` as `model`, checked again with the domain's rules (the approved proposal
+    as recorded must still make sense); refused field by field (`proposal.<field>: <reason>`)."""
+    raw = params.get("proposal")
+    if raw is None:
+        raise LetterInvalid("proposal: required (the approved proposal the agreement states)")
+    try:
+        proposal = model.model_validate(raw)
+    except ValidationError as exc:
+        raise LetterInvalid("; ".join(
+            f"proposal.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" if err.get("loc")
+            else f"proposal: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )) from None
+    problems = rules(proposal)
+    if problems:
+        raise LetterInvalid("; ".join(f"proposal.{p.field}: {p.reason}" for p in problems))
+    return proposal
+
+
+def _approval(facts: LetterFacts, params: Mapping[str, Any], proposed_on: date) -> dict[str, Any]:
+    """`approver_name` (a name, or a list of names when several approved), `approver_role` (legal_team or
+    manager, or their words) and `approved_on` as the agreement states them in the letter's locale."""
+    names = params.get("approver_name")
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list | tuple) or not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise LetterInvalid("approver_name: required: the name of who approved the proposal (a list when several)")
+    names = [n.strip() for n in names]
+    if len(set(names)) != len(names):
+        raise LetterInvalid("approver_name: the same approver is named twice (each approver counts once)")
+    role_word = params.get("approver_role")
+    role = _ROLES.get(role_word.strip().lower()) if isinstance(role_word, str) else None
+    if role is None:
+        raise LetterInvalid(f"approver_role: expected one of {', '.join(_ROLES)}")
+    try:
+        approved_on = _DATE.validate_python(params.get("approved_on"))
+    except ValidationError:
+        raise LetterInvalid("approved_on: required, a date (the day the proposal was approved)") from None
+    if approved_on < proposed_on:
+        raise LetterInvalid("approved_on: is before the proposal's date (proposal.proposed_on): a proposal is "
+                            "approved after it is made")
+    locale = facts.intake.borrower.locale
+    one, several = _ROLE_WORDS[locale][role]
+    if locale == "zh-CN":
+        joined = "、".join(names)
+    else:
+        joined = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return {"approver_name": joined, "approver_role": one if len(names) == 1 else several,
+            "approved_on": approved_on}
+
+
+def _as_of(facts: LetterFacts, proposed_on: date) -> None:
+    if proposed_on > facts.letter_date:
+        raise LetterInvalid("balance_as_of: the proposal's date (proposal.proposed_on), which the balance is "
+                            "stated at, is after the letter's date")
+
+
+def _settlement_agreement(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params: `proposal` (a `domain.arrangements.SettlementProposal`, as its JSON), `approver_name`,
+    `approver_role`, `approved_on` (see `_approval`). The letter's date is the date it is issued for
+    signing; the balance is the proposal's, as of its date."""
+    proposal = _proposal(SettlementProposal, params, settlement_problems)
+    _as_of(facts, proposal.proposed_on)
+    cur = proposal.balance.currency
+    amounts = {b: proposal.waivers.of(b, cur) for b in WAIVABLE}
+    amounts["principal"] = proposal.principal_discount or Money.zero(cur)
+    return {
+        "balance_as_of": proposal.proposed_on,
+        "balance": proposal.balance,
+        "total": proposal.balance.total,
+        "settlement_amount": proposal.payable,
+        "waived_amount": proposal.waived_total,
+        "waivers": tuple(Waived(bucket=b, amount=amounts[b]) for b in WAIVED_ORDER  # type: ignore[arg-type]
+                         if amounts[b].is_positive()),
+        "waiver_lapses_on_default": proposal.waiver_lapses_on_default,
+        "instalments": tuple(Instalment(number=i.number, due_date=i.due_on, amount=i.amount)
+                             for i in proposal.instalments),
+        **_approval(facts, params, proposal.proposed_on),
+    }
+
+
+def _rate_percent(rate: Decimal) -> Decimal:
+    """0.0435 -> 4.35 (percent a year, without trailing zeros nor an exponent)."""
+    percent = (rate * 100).normalize()
+    return percent.quantize(Decimal(1)) if percent == percent.to_integral_value() else percent
+
+
+def _amendment_agreement(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params: `proposal` (a `domain.arrangements.AmendmentProposal`, as its JSON), `approver_name`,
+    `approver_role`, `approved_on` (see `_approval`), `acceleration_grace_days` (default 30).
+
+    The part of the balance the restructured principal does not carry is payable on signing; a
+    restructured principal above the balance cannot be stated (the agreement splits the debt it
+    acknowledges). Every guarantor of the record is listed, as consenting if the proposal says so.
+    """
+    proposal = _proposal(AmendmentProposal, params, amendment_problems)
+    _as_of(facts, proposal.proposed_on)
+    total, principal = proposal.balance.total, proposal.restructured_principal
+    if principal > total:
+        raise LetterInvalid("proposal.restructured_principal: is more than the balance (proposal.balance): the "
+                            "agreement splits the debt it acknowledges into the restructured principal and a sum "
+                            "payable on signing, and cannot state a restructured principal above it")
+    record = facts.intake.guarantors
+    named = {g.name for g in record}
+    if any(name not in named for name in proposal.guarantor_consents):
+        raise LetterInvalid("proposal.guarantor_consents: names someone who is not a guarantor in the matter's "
+                            "record (the agreement lists the record's guarantors)")
+    cur = proposal.balance.currency
+    interest = _sum([row.interest for row in proposal.rows], cur)
+    return {
+        "balance_as_of": proposal.proposed_on,
+        "balance": proposal.balance,
+        "total": total,
+        "restructured_principal": principal,
+        "payable_on_signing": total - principal,
+        "new_annual_rate": _rate_percent(proposal.clause.annual_rate),
+        "effective_on": proposal.clause.start_on,
+        "schedule": tuple(ScheduleRow(number=row.number, due_date=row.due_on, principal=row.principal,
+                                      interest=row.interest, total=row.total) for row in proposal.rows),
+        "total_interest": interest,
+        "total_repayable": principal + interest,
+        "acceleration_grace_days": params.get("acceleration_grace_days", 30),
+        "guarantors": tuple(GuarantorConsent(name=g.name, id_number=g.id_number,
+                                             consents=proposal.guarantor_consents.get(g.name, False))
+                            for g in record),
+        **_approval(facts, params, proposal.proposed_on),
+    }
+
+
+BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] = {
+    "settlement_agreement": _settlement_agreement,
+    "amendment_agreement": _amendment_agreement,
+}
+# Params the builders turn into fields themselves (the role code into the locale's words, several
+# names into one line): documents.registry never copies them into the context as given.
+INTERPRETS: dict[str, frozenset[str]] = {
+    "settlement_agreement": frozenset({"approver_name", "approver_role", "approved_on"}),
+    "amendment_agreement": frozenset({"approver_name", "approver_role", "approved_on"}),
+}
+
+
 # ---- samples -----------------------------------------------------------------------------------
 
 def _sample_balance() -> Balance:
@@ -311,6 +522,8 @@ def _sample_settlement(common: dict[str, Any], locale: str) -> SettlementAgreeme
         total=balance.total,
         settlement_amount=_cny("18900.00"),
         waived_amount=_cny("618.00"),
+        waivers=(Waived(bucket="interest", amount=_cny("150.00")), Waived(bucket="penalty", amount=_cny("318.00")),
+                 Waived(bucket="fees", amount=_cny("150.00"))),
         approver_name="李明" if zh else "Li Ming",
         approver_role="个人信贷资产保全部总经理" if zh else "General Manager, Retail Credit Asset Recovery Department",
         approved_on=date(2024, 5, 6),
@@ -347,6 +560,9 @@ def _sample_amendment(common: dict[str, Any], locale: str) -> AmendmentAgreement
         total_repayable=_cny("19291.71"),
         acceleration_grace_days=30,
         guarantors=guarantors,
+        approver_name="李明" if zh else "Li Ming",
+        approver_role="经理" if zh else "manager",
+        approved_on=date(2024, 5, 10),
     )
 
 
@@ -400,11 +616,50 @@ def _sample_power_of_attorney(common: dict[str, Any], locale: str) -> PowerOfAtt
     )
 
 
+def _settlement_with_principal_discount(sample: LetterBase) -> LetterBase:
+    """All the charges and 5,000.00 of principal waived (a third of the debt: two managers approve);
+    the settlement amount, 13,000.00, is below the principal; two instalments."""
+    zh = sample.locale == "zh-CN"
+    waivers = (Waived(bucket="interest", amount=_cny("1050.00")), Waived(bucket="penalty", amount=_cny("318.00")),
+               Waived(bucket="fees", amount=_cny("150.00")), Waived(bucket="principal", amount=_cny("5000.00")))
+    return type(sample).model_validate({
+        **dict(sample), "settlement_amount": _cny("13000.00"), "waived_amount": _cny("6518.00"), "waivers": waivers,
+        "approver_name": "李明、王芳" if zh else "Li Ming and Wang Fang", "approver_role": "经理" if zh else "managers",
+        "instalments": (Instalment(number=1, due_date=date(2024, 5, 15), amount=_cny("6500.00")),
+                        Instalment(number=2, due_date=date(2024, 6, 15), amount=_cny("6500.00"))),
+    })
+
+
+def _settlement_waiver_kept(sample: LetterBase) -> LetterBase:
+    """The sample's waiver, not lapsing on a missed instalment: only the unpaid settlement amount falls due."""
+    return type(sample).model_validate({**dict(sample), "waiver_lapses_on_default": False})
+
+
+def _amendment_all_carried(sample: LetterBase) -> LetterBase:
+    """The whole debt, 19,518.00, carried into the restructured principal: nothing is payable on signing
+    (no such sum, no such condition of effect); the schedule as `domain.arrangements` computes it."""
+    total = _sample_balance().total
+    clause = InterestClause(annual_rate=Decimal("0.0435"), day_count="actual/365", start_on=date(2024, 5, 10))
+    rows = build_schedule(total, clause, [date(2024, 5 + n, 10) for n in range(1, 7)])
+    schedule = tuple(ScheduleRow(number=r.number, due_date=r.due_on, principal=r.principal, interest=r.interest,
+                                 total=r.total) for r in rows)
+    interest = _sum([r.interest for r in rows], total.currency)
+    return type(sample).model_validate({
+        **dict(sample), "restructured_principal": total, "payable_on_signing": Money.zero(total.currency),
+        "schedule": schedule, "total_interest": interest, "total_repayable": total + interest,
+    })
+
+
 SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "settlement_agreement": _sample_settlement,
     "amendment_agreement": _sample_amendment,
     "referral_instruction": _sample_referral,
     "power_of_attorney": _sample_power_of_attorney,
+}
+VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "settlement_agreement.principal_discount": _settlement_with_principal_discount,
+    "settlement_agreement.waiver_kept": _settlement_waiver_kept,
+    "amendment_agreement.all_carried": _amendment_all_carried,
 }
 PREFIXES: dict[str, str] = {
     "settlement_agreement": "SA",

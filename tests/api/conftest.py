@@ -1,9 +1,12 @@
 """The API against real servers: Temporal dev server, SeaweedFS, SQLite / PostgreSQL, a real worker.
 
 One stack per database backend for the whole session: settings pointing at the session's
-servers (fresh task queue and bucket), the schema migrated, the worker running in-process,
-the app started through its own lifespan, and one API key per role. Tests open their own
-matters (unique external refs), so they do not depend on each other.
+servers (fresh task queue and bucket), the schema migrated, the worker running in-process
+(reminders by e-mail and SMS included: a real SMTP server of the stack's own on loopback, and the
+`local` SMS gateway's outbox, both under the stack's temporary var/), the app started through its
+own lifespan, and one API key per role. Tests open their own matters (unique external refs), so
+they do not depend on each other. `mail` (or `stack.mail`) is what the stack's workers sent: filter
+it by the borrower's address or number, since every test's matters share it.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 
 from activities.matter import MatterActivities
+from activities.notify import NotifyActivities
 from api.app import create_app
 from settings import Settings
 from store import apikeys
@@ -31,6 +35,7 @@ from store.db import make_engine, make_sessionmaker, migrate, write_session
 from store.evidence import EvidenceStore
 from tests.conftest import S3Server
 from tests.factories import intake_data
+from tests.local_mail import LocalMail, serve_local_mail
 from workers.client import connect
 from workers.main import build_worker
 
@@ -48,6 +53,7 @@ class Stack:
     temporal: Client
     sessions: async_sessionmaker[AsyncSession]
     evidence: EvidenceStore
+    mail: LocalMail  # the e-mails the stack's SMTP server received, the SMS of its outbox
     keys: dict[str, str] = field(default_factory=dict)
     app: Any = None  # the FastAPI app behind `http` (its lifespan already entered)
     key_names: dict[str, str] = field(default_factory=dict)
@@ -128,6 +134,7 @@ FAST_POLICY = {
     "negotiation_days": 1, "promise_grace_days": 0,
     "legal_review": {"min_outstanding": "0", "min_days_past_due": 0},
     "referral": {"answer_within_days": 3600, "remind_after_days": 1800},
+    "reversal_window_days": 3,  # a closed matter's workflow ends 3 s after closing
 }
 
 
@@ -147,8 +154,9 @@ def policy_dir(var_dir: Path) -> Path:
     return folder
 
 
-def stack_settings(var_dir: Path, temporal_address: str, s3: S3Server, database_url: str) -> Settings:
+def stack_settings(var_dir: Path, temporal_address: str, s3: S3Server, database_url: str, mail: LocalMail) -> Settings:
     return Settings(
+        **mail.settings(),
         policy_dir=policy_dir(var_dir),
         environment="development",
         var_dir=var_dir,
@@ -167,7 +175,7 @@ def stack_settings(var_dir: Path, temporal_address: str, s3: S3Server, database_
 
 
 @asynccontextmanager
-async def running_stack(backend: str, settings: Settings) -> AsyncIterator[Stack]:
+async def running_stack(backend: str, settings: Settings, mail: LocalMail) -> AsyncIterator[Stack]:
     await asyncio.to_thread(migrate, settings.db_url)
     evidence = EvidenceStore.from_settings(settings)
     await asyncio.to_thread(evidence.ensure_bucket)
@@ -175,14 +183,15 @@ async def running_stack(backend: str, settings: Settings) -> AsyncIterator[Stack
     engine = make_engine(settings.db_url)
     sessions = make_sessionmaker(engine)
     activities = MatterActivities(sessions, EvidenceStore.from_settings(settings))
+    notify = NotifyActivities.from_settings(settings, evidence)
     try:
-        async with build_worker(client, settings.temporal_task_queue, activities):
+        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify):
             # The app builds its own Temporal client, engine and evidence store in its lifespan.
             app = create_app(settings)
             async with app.router.lifespan_context(app):
                 transport = httpx.ASGITransport(app=app)
                 async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as http:
-                    stack = Stack(backend, settings, http, client, sessions, evidence, app=app)
+                    stack = Stack(backend, settings, http, client, sessions, evidence, mail, app=app)
                     async with write_session(sessions) as session:
                         for role, firm in (("legal_team", None), ("manager", None),
                                            ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
@@ -204,18 +213,21 @@ async def sqlite_stack(
 ) -> AsyncIterator[Stack]:
     # Session-scoped, so a file of its own rather than the function-scoped `sqlite_url`.
     var_dir = tmp_path_factory.mktemp("api-sqlite")
-    settings = stack_settings(var_dir, temporal_address, s3_server, f"sqlite:///{var_dir / 'recovery.db'}")
-    async with running_stack("sqlite", settings) as stack:
-        yield stack
+    with serve_local_mail(var_dir) as mail:
+        settings = stack_settings(var_dir, temporal_address, s3_server, f"sqlite:///{var_dir / 'recovery.db'}", mail)
+        async with running_stack("sqlite", settings, mail) as stack:
+            yield stack
 
 
 @pytest.fixture(scope="session")
 async def pg_stack(
     tmp_path_factory: pytest.TempPathFactory, temporal_address: str, s3_server: S3Server, pg_url: str
 ) -> AsyncIterator[Stack]:
-    settings = stack_settings(tmp_path_factory.mktemp("api-pg"), temporal_address, s3_server, pg_url)
-    async with running_stack("postgresql", settings) as stack:
-        yield stack
+    var_dir = tmp_path_factory.mktemp("api-pg")
+    with serve_local_mail(var_dir) as mail:
+        settings = stack_settings(var_dir, temporal_address, s3_server, pg_url, mail)
+        async with running_stack("postgresql", settings, mail) as stack:
+            yield stack
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -228,3 +240,10 @@ def any_stack(request: pytest.FixtureRequest) -> Stack:
 @pytest.fixture
 def stack(sqlite_stack: Stack) -> Stack:
     return sqlite_stack
+
+
+@pytest.fixture
+def mail(sqlite_stack: Stack) -> LocalMail:
+    """What the workers of `stack` sent: `mail.emails(to=borrower_email)`, `mail.sms(to=borrower_phone)`
+    (and `mail.mail_dir`, `mail.sms_outbox`). Shared by the session's tests: filter by recipient."""
+    return sqlite_stack.mail

@@ -143,7 +143,8 @@ async def test_health_needs_no_key(stack: Stack) -> None:
     assert r.status_code == 200
     assert r.json() == {"status": "ok", "checks": {"temporal": "up", "s3": "up", "database": "up"}, "down": [],
                         "workers": {"workflows": "up", "letters": "up"},
-                        "worker_processes": {"workflows": 1, "letters": 1}, "processes": None}
+                        "worker_processes": {"workflows": 1, "letters": 1}, "processes": None,
+                        "notifications": {"smtp": "up"}}
 
 
 # ---- authorise first: who is calling and what they may see come before any other check ----------

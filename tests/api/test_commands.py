@@ -23,6 +23,7 @@ FAST = EscalationPolicy(
     negotiation_days=2,
     promise_grace_days=0,
     referral=ReferralRules(answer_within_days=3600, remind_after_days=1800),
+    reversal_window_days=3,
 )
 
 

@@ -38,7 +38,8 @@ async def test_s3_down_is_503(stack: Stack) -> None:
     assert r.status_code == 503
     assert r.json() == {"status": "unavailable", "checks": {"temporal": "up", "s3": "down", "database": "up"},
                         "down": ["s3"], "workers": {"workflows": "up", "letters": "up"},
-                        "worker_processes": {"workflows": 1, "letters": 1}, "processes": None}  # fmt: skip
+                        "worker_processes": {"workflows": 1, "letters": 1}, "processes": None,
+                        "notifications": {"smtp": "up"}}  # fmt: skip
 
 
 async def test_everything_down_is_503(stack: Stack) -> None:

@@ -28,7 +28,7 @@ async def test_intake_creates_once_per_external_ref(stack: Stack) -> None:
     assert m["external_ref"] == ref
     assert m["stage"] == "intake"
     assert m["outstanding"] == {"amount": TOTAL_OVERDUE, "currency": "CNY"}
-    assert (m["policy"], m["policy_version"]) == ("demo", 3)
+    assert (m["policy"], m["policy_version"]) == ("demo", 4)
     assert m["links"]["self"] == f"/matters/{m['id']}"
     assert m["links"]["history"] == f"/matters/{m['id']}/history"
     run_id = (await stack.temporal.get_workflow_handle(workflow_id(m["id"])).describe()).run_id

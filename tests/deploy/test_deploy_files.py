@@ -7,6 +7,8 @@
 - Every `RECOVERY_*` variable they set is a setting `settings.py` knows; every secret comes from a
   Secret (Kubernetes) or from `secrets.env`, which is not in git (Compose); no value of a secret is
   written in any file.
+- Reminders: the settings they give are valid production settings whose e-mail goes to a mail relay
+  over TLS, never to the local stack's default server (127.0.0.1:8025, absent in a container).
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from settings import ROOT, Settings
 DEPLOY = ROOT / "deploy"
 K8S_VERSION = "1.30.0"
 SECRET_SETTINGS = {"RECOVERY_DATABASE_URL", "RECOVERY_S3_ACCESS_KEY_ID", "RECOVERY_S3_SECRET_ACCESS_KEY",
-                   "RECOVERY_ENCRYPTION_KEY", "RECOVERY_ENCRYPTION_OLD_KEYS", "RECOVERY_TEMPORAL_API_KEY"}
+                   "RECOVERY_ENCRYPTION_KEY", "RECOVERY_ENCRYPTION_OLD_KEYS", "RECOVERY_TEMPORAL_API_KEY",
+                   "RECOVERY_SMTP_USERNAME", "RECOVERY_SMTP_PASSWORD"}
 KNOWN = {f"RECOVERY_{name.upper()}" for name in Settings.model_fields}
 
 
@@ -104,6 +107,36 @@ def test_compose_settings_are_known_and_secrets_only_in_the_untracked_env_file()
     listed = set(re.findall(r"^(RECOVERY_[A-Z_0-9]+)=", example, re.M))
     assert SECRET_SETTINGS - {"RECOVERY_TEMPORAL_API_KEY"} <= listed
     assert "deploy/compose/secrets.env" in (ROOT / ".gitignore").read_text().splitlines()
+
+
+def _deployed_settings(monkeypatch: pytest.MonkeyPatch, values: dict[str, Any]) -> Settings:
+    """The settings a process of the deployment reads: the file's values, secrets filled with stand-ins."""
+    for name in KNOWN:
+        monkeypatch.delenv(name, raising=False)
+    stand_ins = {"RECOVERY_DATABASE_URL": "postgresql://recovery:x@db/recovery", "RECOVERY_S3_ACCESS_KEY_ID": "a",
+                 "RECOVERY_S3_SECRET_ACCESS_KEY": "b", "RECOVERY_ENCRYPTION_KEY": "A" * 43 + "=",
+                 "RECOVERY_SMTP_USERNAME": "relay-user", "RECOVERY_SMTP_PASSWORD": "relay-password"}
+    for name, value in {**stand_ins, **values}.items():
+        monkeypatch.setenv(name, str(value))
+    return Settings()
+
+
+@pytest.mark.parametrize("where", ["kubernetes", "compose"])
+def test_reminders_go_to_a_mail_relay_over_tls_not_to_the_local_default(
+    monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "kubernetes":
+        values = next(d for d in _k8s_docs() if d["kind"] == "ConfigMap")["data"]
+    else:
+        values = _compose()["services"]["worker"]["environment"]
+    settings = _deployed_settings(monkeypatch, values)  # valid, with a relay login (sent over TLS only)
+    assert settings.environment == "production"
+    assert settings.smtp_host != Settings.model_fields["smtp_host"].default
+    assert not settings.smtp_host.startswith("127.") and settings.smtp_host != "localhost"
+    assert settings.smtp_security in ("starttls", "ssl") and settings.smtp_port in (587, 465)
+    assert "@" in settings.smtp_from and settings.smtp_from != Settings.model_fields["smtp_from"].default
+    # The only SMS gateway records and sends nothing; its file must be writable in the image (not /app).
+    assert settings.sms_gateway == "local" and str(settings.sms_outbox_path).startswith("/tmp/")
 
 
 def test_no_file_holds_a_secret_value() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from documents import golden
+from documents.contexts import CONTEXTS, LOCALES, VARIANTS, sample_case
 
 
 @pytest.mark.parametrize(("kind", "locale"), golden.cases())
@@ -43,6 +44,21 @@ def test_cli(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert "--write" in capsys.readouterr().out
     assert golden.main(["--dir", str(tmp_path), "--write"]) == 0
     assert golden.main(["--dir", str(tmp_path)]) == 0
+
+
+def test_variants_of_a_sample_are_cases_with_their_own_golden_files(tmp_path: Path) -> None:
+    cases = golden.cases()
+    assert cases[: len(CONTEXTS) * len(LOCALES)] == [(kind, locale) for kind in CONTEXTS for locale in LOCALES]
+    for variant in ("collection_notice.next_steps", "acceleration_notice.no_clause", "arrangement_breach.amendment"):
+        assert variant in VARIANTS and {(variant, "zh-CN"), (variant, "en")} <= set(cases)
+        assert golden.golden_path(variant, "en").name == f"{variant}.en.txt"
+    # --kind selects a kind with its variants
+    written = golden.write(tmp_path, only=["collection_notice"])
+    assert sorted(path.name for path in written) == [
+        "collection_notice.en.txt", "collection_notice.next_steps.en.txt",
+        "collection_notice.next_steps.zh-CN.txt", "collection_notice.zh-CN.txt"]
+    with pytest.raises(ValueError, match="unknown sample variant 'collection_notice.nothing'"):
+        sample_case("collection_notice.nothing", "en")
 
 
 @pytest.mark.parametrize(("kind", "locale"), golden.cases())

@@ -111,6 +111,15 @@ def test_loop_variables_resolve_to_their_iterable(tmp_path: Path) -> None:
                      ("balance", "total")}
 
 
+def test_the_items_of_a_list_the_sample_leaves_empty_are_checked_against_the_model(tmp_path: Path) -> None:
+    # The notice's sample has no timetable: `s.on` and `s.what` are fields of its steps; `s.when` is not.
+    source = renderer.TEMPLATE_DIR / "en" / "collection_notice.docx"
+    assert lint.lint("collection_notice", "en") == []
+    path = _edited(source, tmp_path / "t.docx", append="{% for s in steps_after_pay_by %}{{ s.when }}{% endfor %}")
+    problems = lint.lint("collection_notice", "en", template=path)
+    assert len(problems) == 1 and "unknown variable 'steps_after_pay_by.when' (not in the context)" in problems[0]
+
+
 def test_declared_fields_are_leaf_paths() -> None:
     fields = {".".join(path) for path in lint.declared_fields(CONTEXTS["collection_notice"])}
     assert {"borrower.name", "balance.fees", "total", "creditor.registration_number"} <= fields

@@ -9,8 +9,20 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.accrual import AccrualTerms, LedgerError, Payment, Reversal, Statement, Waiver, statement
+from domain.accrual import (
+    Acceleration,
+    AccrualPolicy,
+    AccrualTerms,
+    Book,
+    LedgerError,
+    Payment,
+    Reversal,
+    Statement,
+    Waiver,
+    statement,
+)
 from domain.allocation import WATERFALL, Balance
+from domain.contract import LoanContract
 from domain.money import Money
 
 START = date(2026, 1, 1)
@@ -144,14 +156,17 @@ def ledgers(draw: st.DrawFn) -> Ledger:
     t = AccrualTerms(interest_rate=draw(rates), penalty_rate=draw(rates), compound_rate=draw(rates),
                      day_count=draw(st.sampled_from(["actual/360", "actual/365"])),
                      max_annual_cost=draw(st.none() | st.decimals(min_value=Decimal("0.01"), max_value=1, places=3)))
-    entries: list[Payment | Waiver | Reversal] = []
+    entries: list[Payment | Waiver | Reversal | Acceleration] = []
     payments: list[Payment] = []
     for i in range(draw(st.integers(min_value=0, max_value=12))):
         on = day(draw(st.integers(min_value=0, max_value=700)))
-        kind = draw(st.sampled_from(["payment", "payment", "waiver", "reversal"]))
+        kind = draw(st.sampled_from(["payment", "payment", "waiver", "reversal", "acceleration"]))
         if kind == "payment":
             payments.append(Payment(id=f"p{i}", on=on, amount=draw(amounts)))
             entries.append(payments[-1])
+        elif kind == "acceleration":
+            if not any(isinstance(e, Acceleration) for e in entries):
+                entries.append(Acceleration(id=f"a{i}", on=on, amount=draw(amounts)))
         elif kind == "waiver":  # a small one: a waiver never exceeds what its bucket owes by then
             entries.append(Waiver(id=f"w{i}", on=on, bucket=draw(st.sampled_from(WATERFALL)),
                                   amount=Money.from_minor(1, "CNY")))
@@ -178,7 +193,7 @@ def test_every_cent_is_conserved(ledger: Ledger) -> None:
     s = _replay(*ledger)
     if s is None:
         return
-    assert s.opening.total + s.accrued.total - s.waived - s.paid == s.balance.total
+    assert s.opening.total + s.accrued.total + s.accelerated - s.waived - s.paid == s.balance.total
     assert all(not getattr(s.balance, k).is_negative() for k in WATERFALL)
     counted = [line.allocation for line in s.lines if line.allocation is not None]
     assert sum((a.applied.minor for a in counted), 0) == s.paid.minor
@@ -212,3 +227,51 @@ def test_a_reversal_leaves_what_the_payment_never_made_would(
     if with_it is None or without is None:
         return
     assert with_it.balance == without.balance and with_it.accrued == without.accrued
+
+
+# ---- the book a matter keeps ----------------------------------------------------------------------
+
+def test_a_book_stops_accruing_at_until_but_still_takes_later_entries() -> None:
+    book = Book(opening=bal(principal="36500.00"), start=START, terms=terms("0.10"))
+    open_ = book.on(day(10))
+    assert open_.accrued.interest == Money.of("100.00", "CNY")  # 36,500 x 10% x 10/365
+    closed = book.model_copy(update={"until": day(10)})
+    later = closed.add(pay("p1", 30, "1000.00")).on(day(40))
+    assert later.accrued.interest == Money.of("100.00", "CNY")  # nothing after day 10
+    assert later.paid == Money.of("1000.00", "CNY")
+    assert later.balance.total == Money.of("35600.00", "CNY")  # 36,600 - 1,000
+    assert later.as_of == day(40)
+
+
+def test_a_book_refuses_an_entry_it_cannot_replay() -> None:
+    book = Book(opening=bal(principal="100.00"), start=START, terms=terms("0.10")).add(pay("p1", 1, "10.00"))
+    with pytest.raises(LedgerError, match="used twice"):
+        book.add(pay("p1", 2, "10.00"))
+    with pytest.raises(LedgerError, match="before the accrual start"):
+        book.add(Payment(id="p0", on=START - timedelta(days=1), amount=Money.of("1.00", "CNY")))
+
+
+def test_terms_follow_the_contract_and_fill_in_from_the_policy() -> None:
+    contract = LoanContract(number="C-1", signed_on=date(2025, 1, 1), principal=Money.of("1000.00", "CNY"),
+                            annual_rate=Decimal("0.0435"))
+    plain = AccrualPolicy(max_annual_cost=Decimal("0.24")).terms_for(contract)
+    assert (plain.interest_rate, plain.penalty_rate, plain.compound_rate) == (Decimal("0.0435"), 0, 0)
+    assert plain.day_count == "actual/360" and plain.max_annual_cost == Decimal("0.24")
+    penal = contract.model_copy(update={"penalty_rate": Decimal("0.06525"), "compound_rate": Decimal("0.06525"),
+                                        "day_count": "actual/365"})
+    replaces = AccrualPolicy().terms_for(penal)
+    assert (replaces.interest_rate, replaces.penalty_rate, replaces.day_count) == (0, Decimal("0.06525"),
+                                                                                   "actual/365")
+    on_top = AccrualPolicy(penalty_replaces_interest=False).terms_for(penal)
+    assert (on_top.interest_rate, on_top.penalty_rate) == (Decimal("0.0435"), Decimal("0.06525"))
+
+
+def test_acceleration_makes_the_principal_not_yet_due_owed_and_accruing_from_delivery() -> None:
+    book = Book(opening=bal(principal="36500.00"), start=START, terms=terms("0.10"))
+    accelerated = book.add(Acceleration(id="acc", on=day(10), amount=Money.of("73000.00", "CNY")))
+    s = accelerated.on(day(20))
+    assert s.accelerated == Money.of("73000.00", "CNY")
+    assert s.balance.principal == Money.of("109500.00", "CNY")
+    # 36,500 x 10% x 10/365 = 100 before delivery; 109,500 x 10% x 10/365 = 300 after it.
+    assert s.accrued.interest == Money.of("400.00", "CNY")
+    assert book.on(day(20)).accrued.interest == Money.of("200.00", "CNY")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import sys
 import uuid
 from datetime import timedelta
 from pathlib import Path
@@ -34,14 +35,30 @@ from tests.workflows.harness import Recorder, eventually, matter_input, pay, sna
 from tests.workflows.pristine_v1 import PristineMatterWorkflowV1
 from workflows.contracts import (
     LEGACY_WORKFLOW_NAME,
+    UPDATE_ACCELERATE,
+    UPDATE_APPROVAL,
+    UPDATE_CONTACT,
     UPDATE_DECISION,
+    UPDATE_HOLD,
     UPDATE_PROMISE,
+    UPDATE_PROPOSE,
     UPDATE_REFERRAL_ANSWER,
     UPDATE_RETRY,
+    UPDATE_REVERSAL,
+    UPDATE_SERVED,
+    UPDATE_SIGNED,
+    AccelerateCommand,
+    ApprovalCommand,
+    ContactCommand,
     DecisionCommand,
+    HoldCommand,
     PromiseCommand,
+    ProposeCommand,
     ReferralAnswerCommand,
     RetryCommand,
+    ReversalCommand,
+    ServedCommand,
+    SignedCommand,
     referral_workflow_id,
 )
 from workflows.legacy.matter_v1 import MatterInput as V1Input
@@ -133,6 +150,77 @@ async def v2_matters(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_continued_as_new_first_run", h.id, run_id=first_run)
 
 
+async def v2_money(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Matters of the negotiation issue: accrual, a reversal that re-opens, a settlement kept, holds,
+    the contact log, acceleration (`python -m tests.histories.record money` records only these)."""
+    client = env.client
+    cny = lambda a: Money.of(a, "CNY")  # noqa: E731
+
+    # 6. Accrual, paid in full, the payment bounces (re-opened), a settlement proposed, approved, signed, kept.
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-money"))
+    await env.sleep(timedelta(days=9))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    await pay(h, "P1", str(owed.amount), received_on=today)
+    await h.execute_update(UPDATE_REVERSAL, ReversalCommand(reversal_id="P1", payment_id="P1", reversed_on=today,
+                                                            reason="transfer returned", actor="clerk"))
+    await h.execute_update(UPDATE_CONTACT, ContactCommand(contact_id="c1", channel="phone", outcome="promised",
+                                                          cause="job_loss", actor="clerk"))
+    await h.execute_update(UPDATE_HOLD, HoldCommand(hold_id="h1", kind="hardship", reason="breathing space",
+                                                    ends_on=today + timedelta(days=5), actor="clerk"))
+    await env.sleep(timedelta(days=7))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    first = owed - cny("2000.00")
+    terms = {"waivers": {"penalty": {"amount": "218.00", "currency": "CNY"}},
+             "instalments": [{"number": 1, "due_on": (today + timedelta(days=10)).isoformat(),
+                              "amount": (first - cny("218.00")).model_dump(mode="json")},
+                             {"number": 2, "due_on": (today + timedelta(days=40)).isoformat(),
+                              "amount": {"amount": "2000.00", "currency": "CNY"}}]}
+    await h.execute_update(UPDATE_PROPOSE, ProposeCommand(proposal_id="s1", kind="settlement", terms=terms,
+                                                          actor="clerk"))
+    await h.execute_update(UPDATE_APPROVAL, ApprovalCommand(approval_id="a1", proposal_id="s1", decision="approve",
+                                                            role="manager", actor="manager"))
+    await h.execute_update(UPDATE_SIGNED, SignedCommand(proposal_id="s1", document_id="up-1", signed_on=today,
+                                                        actor="clerk"))
+    await pay(h, "I1", str((first - cny("218.00")).amount), received_on=today)
+    await env.sleep(timedelta(days=15))
+    await pay(h, "I2", "2000.00", received_on=today + timedelta(days=15))
+    await env.sleep(timedelta(days=31))
+    await h.result()
+    await save(client, "v2_money_reversal_hold_settlement", h.id)
+
+    # 7. Acceleration declared and served, then a write-off by two managers and a recovery after it.
+    contract = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "annual_rate": "0.0435",
+                "principal": {"amount": "200000.00", "currency": "CNY"},
+                "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-accelerated",
+                                                intake={"contract": contract}))
+    await env.sleep(timedelta(hours=1))
+    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager"))
+    await env.sleep(timedelta(days=2))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier", actor="clerk"))
+    status = (await snap(h)).status
+    assert status is not None
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    await h.execute_update(UPDATE_PROPOSE, ProposeCommand(proposal_id="w1", kind="write_off", terms={
+        "amount": owed.model_dump(mode="json"), "reason": "no assets"}, actor="clerk"))
+    for i, who in enumerate(("manager-1", "manager-2")):
+        await h.execute_update(UPDATE_APPROVAL, ApprovalCommand(approval_id=f"a{i}", proposal_id="w1",
+                                                                decision="approve", role="manager", actor=who))
+    await env.sleep(timedelta(days=40))
+    await pay(h, "LATE", "500.00", received_on=today)
+    await h.terminate("recorded")
+    await save(client, "v2_accelerated_written_off", h.id)
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -159,10 +247,14 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
+    only_money = sys.argv[1:] == ["money"]
     try:
         async with workers(env.client, QUEUE, rec):
-            await v2_matters(env, rec)
-        await v1_migrated(env)
+            if not only_money:
+                await v2_matters(env, rec)
+            await v2_money(env, rec)
+        if not only_money:
+            await v1_migrated(env)
     finally:
         await env.shutdown()
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import smtplib
 import socket
 import stat
 import subprocess
@@ -65,6 +66,8 @@ def test_default_plan_starts_everything_on_the_settings_ports(tmp_path: Path) ->
     ports = plan.local_ports()
     assert ports["Temporal gRPC"] == 7233 and ports["Temporal Web UI"] == 8233
     assert ports["S3 (SeaweedFS)"] == 8333
+    assert plan.smtp_port == 8025 and ports["SMTP (local mail server)"] == 8025  # the settings' default
+    assert plan.mail_dir == tmp_path.resolve() / "mail"
     assert plan.api_url == "http://127.0.0.1:8000"
     assert plan.log_dir == tmp_path.resolve() / "logs"
 
@@ -113,6 +116,7 @@ def settings_on_free_ports(tmp_path: Path) -> Settings:
         temporal_ui_port=ports.ui,
         s3_endpoint_url=f"http://127.0.0.1:{ports.s3}",
         api_port=ports.api,
+        smtp_port=ports.smtp,
     )
 
 
@@ -136,7 +140,7 @@ def test_by_default_seaweedfs_internal_ports_are_free_ones_not_the_classic_ones(
     assert not internal & {getattr(CLASSIC, name) for name in INTERNAL}
     assert_seaweedfs_layout(plan.seaweed)
     # Nor on the ports of the other servers of the stack.
-    assert not internal & {plan.temporal_port, plan.temporal_ui_port, plan.api_port}
+    assert not internal & {plan.temporal_port, plan.temporal_ui_port, plan.api_port, plan.smtp_port}
 
 
 def test_remote_servers_are_not_started(tmp_path: Path) -> None:
@@ -144,13 +148,31 @@ def test_remote_servers_are_not_started(tmp_path: Path) -> None:
         var_dir=tmp_path,
         temporal_address="temporal.example.com:7233",
         s3_endpoint_url="https://minio.example.com",
+        smtp_host="smtp.example.com", smtp_port=587, smtp_security="starttls", smtp_username="u", smtp_password="p",
     )
     plan = plan_stack(remote, env={})
     assert plan.temporal_port is None and plan.temporal_ui_port is None and plan.seaweed is None
+    assert plan.smtp_port is None
     assert plan.local_ports() == {}
     assert plan_stack(Settings(var_dir=tmp_path, s3_endpoint_url=None), env={}).seaweed is None  # AWS
     tls = Settings(var_dir=tmp_path, temporal_tls=True)
     assert plan_stack(tls, env={}).temporal_port is None
+
+
+@pytest.mark.parametrize(("update", "said"), [
+    ({"smtp_security": "ssl"}, "RECOVERY_SMTP_SECURITY is ssl"),
+    ({"smtp_security": "starttls"}, "RECOVERY_SMTP_SECURITY is starttls"),
+    ({"smtp_username": "u", "smtp_password": "p"}, "RECOVERY_SMTP_USERNAME"),
+])
+def test_the_local_smtp_server_is_plain_smtp_without_login(tmp_path: Path, update: dict[str, str], said: str) -> None:
+    with pytest.raises(ServiceError, match=said):
+        plan_stack(Settings(var_dir=tmp_path, **update), env={})  # type: ignore[arg-type]
+
+
+def test_the_local_smtp_server_listens_where_the_settings_point(tmp_path: Path) -> None:
+    plan = plan_stack(Settings(var_dir=tmp_path, smtp_host="localhost", smtp_port=2525), env={})
+    assert (plan.smtp_host, plan.smtp_port) == ("127.0.0.1", 2525)
+    assert plan_stack(Settings(var_dir=tmp_path, smtp_host="::1"), env={}).smtp_host == "::1"
 
 
 def test_local_s3_must_be_plain_http(tmp_path: Path) -> None:
@@ -270,12 +292,13 @@ def test_a_taken_classic_port_is_named_when_classic_ports_were_asked_for(tmp_pat
     ("temporal", "Temporal gRPC port", "RECOVERY_TEMPORAL_ADDRESS"),
     ("ui", "Temporal Web UI port", "RECOVERY_TEMPORAL_UI_PORT"),
     ("api", "API port", "RECOVERY_API_PORT"),
+    ("smtp", "SMTP (local mail server) port", "RECOVERY_SMTP_PORT"),
 ])
 def test_a_taken_server_port_is_named_with_its_setting(tmp_path: Path, which: str, role: str, setting: str) -> None:
     with held_ports(0) as (taken,):
         settings = settings_on_free_ports(tmp_path)
         update = {"temporal": {"temporal_address": f"127.0.0.1:{taken}"}, "ui": {"temporal_ui_port": taken},
-                  "api": {"api_port": taken}}[which]
+                  "api": {"api_port": taken}, "smtp": {"smtp_port": taken}}[which]
         plan = plan_stack(settings.model_copy(update=update), env={})
         with pytest.raises(ServiceError) as info:
             plan.check_ports()
@@ -417,11 +440,12 @@ class UpPorts:
     ui: int
     s3: int
     api: int
+    smtp: int
 
     @classmethod
     def pick(cls) -> UpPorts:
         ports: set[int] = set()
-        while len(ports) < 4:
+        while len(ports) < 5:
             ports.add(free_port())
         return cls(*ports)
 
@@ -433,11 +457,12 @@ class UpPorts:
             RECOVERY_TEMPORAL_UI_PORT=str(self.ui),
             RECOVERY_S3_ENDPOINT_URL=f"http://127.0.0.1:{self.s3}",
             RECOVERY_API_PORT=str(self.api),
+            RECOVERY_SMTP_PORT=str(self.smtp),
             # No RECOVERY_SEAWEEDFS_PORTS: the default (free internal ports) is what runs here.
         )
 
     def all(self) -> list[int]:
-        return [self.temporal, self.ui, self.s3, self.api]
+        return [self.temporal, self.ui, self.s3, self.api, self.smtp]
 
 
 def http_get(url: str) -> int | None:
@@ -551,7 +576,7 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
     var_dir, ports = tmp_path / "var", UpPorts.pick()
     with recovery_up(var_dir, ports, "--demo") as stack:
         pids = stack.children()
-        assert set(pids) == {"seaweedfs", "temporal", "worker-1", "letters-1", "api-1", "api-2"}
+        assert set(pids) == {"seaweedfs", "temporal", "smtp", "worker-1", "letters-1", "api-1", "api-2"}
         assert all(not gone(pid) for pid in pids.values())
         assert http_get(f"http://127.0.0.1:{ports.ui}/") == 200, "Temporal Web UI does not answer"
         assert http_get(f"http://127.0.0.1:{ports.api}/docs") == 200
@@ -566,6 +591,12 @@ def test_up_serves_then_sigint_stops_everything_and_data_survives_a_restart(tmp_
         assert f"http://127.0.0.1:{ports.api}/docs" in output
         assert f"http://127.0.0.1:{ports.ui}" in output
         assert "recovery keys create" in output
+        assert f"smtp://127.0.0.1:{ports.smtp}; every message kept in {var_dir / 'mail'}" in output
+        # The stack's SMTP server keeps what it is sent, privately (the reminders the workers send).
+        with smtplib.SMTP("127.0.0.1", ports.smtp, local_hostname="test.example", timeout=10) as smtp:
+            smtp.sendmail("recovery@localhost", ["zhangwei@example.cn"], b"Subject: up\r\n\r\nhello\r\n")
+        kept = list((var_dir / "mail").glob("*.eml"))
+        assert len(kept) == 1 and kept[0].read_bytes().endswith(b"hello\r\n")
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=60) == 0, stack.output()
     assert_all_gone(pids, ports)
@@ -617,7 +648,7 @@ def test_up_restarts_a_killed_worker_and_api_while_the_rest_keeps_answering(tmp_
         assert "api-1 restarted (pid" in stack.output() and "api-2 restarted (pid" in stack.output()
         supervised = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{ports.api}/health", timeout=10).read())
         assert {n: p["restarts"] for n, p in supervised["processes"].items()} == {
-            "seaweedfs": 0, "temporal": 0, "worker-1": 1, "letters-1": 0, "api-1": 1, "api-2": 1}
+            "seaweedfs": 0, "temporal": 0, "smtp": 0, "worker-1": 1, "letters-1": 0, "api-1": 1, "api-2": 1}
         final = stack.children()
         stack.process.send_signal(signal.SIGINT)
         assert stack.process.wait(timeout=60) == 0, stack.output()

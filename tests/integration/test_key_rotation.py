@@ -27,6 +27,7 @@ from temporalio.client import Client, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.service import RPCError
 
 from activities.matter import MatterActivities
+from activities.notify import NotifyActivities
 from api.history import matter_history
 from domain.money import Money
 from settings import Settings
@@ -35,6 +36,7 @@ from store.evidence import EvidenceStore
 from store.policies import get_policy
 from tests.conftest import S3Server
 from tests.factories import make_intake
+from tests.local_mail import LocalMail
 from workers.client import connect, open_matter
 from workers.codec import ENCODING
 from workers.main import build_worker
@@ -53,11 +55,14 @@ pytestmark = pytest.mark.integration
 # ---- the internals this test relies on (workers, activities, commands): adapt here ---------------
 @asynccontextmanager
 async def running_worker(client: Client, settings: Settings) -> AsyncIterator[None]:
-    """The matter worker with its real activities (letters in SeaweedFS, projection in SQLite)."""
+    """The matter worker with its real activities (letters in SeaweedFS, projection in SQLite, reminders
+    to the test's SMTP server and SMS outbox)."""
     engine = make_engine(settings.db_url)
     try:
-        activities = MatterActivities(make_sessionmaker(engine), EvidenceStore.from_settings(settings))
-        async with build_worker(client, settings.temporal_task_queue, activities):
+        evidence = EvidenceStore.from_settings(settings)
+        activities = MatterActivities(make_sessionmaker(engine), evidence)
+        notify = NotifyActivities.from_settings(settings, evidence)
+        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify):
             yield
     finally:
         await engine.dispose()
@@ -153,9 +158,14 @@ def _payload_lists(event: Any) -> list[Any]:
 
 
 async def test_a_running_matter_survives_a_key_rotation(
-    tmp_path: Path, temporal_address: str, s3_server: S3Server, caplog: pytest.LogCaptureFixture
+    tmp_path: Path,
+    temporal_address: str,
+    s3_server: S3Server,
+    local_mail: LocalMail,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     base: dict[str, Any] = dict(
+        **local_mail.settings(),
         environment="development",
         var_dir=tmp_path,
         temporal_address=temporal_address,

@@ -39,7 +39,7 @@ def test_the_shipped_policies_load_cleanly_with_every_check() -> None:
     policies = load_policies(SHIPPED, check=policy_document_problems)
     assert set(policies) == {"standard", "demo"}
     for name, policy in policies.items():
-        assert policy.version == {"standard": 3, "demo": 3}[name]
+        assert policy.version == {"standard": 4, "demo": 4}[name]
         assert policy.letter_spacing_problems() == []  # each reminder letter after the previous pay-by day
         text = (SHIPPED / f"{name}.yaml").read_text(encoding="utf-8")
         assert "dpd_refresh_days" not in text  # deprecated: ignored, so not written

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import AddSearchAttributesRequest
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from infra.services import SEARCH_ATTRIBUTES, find_binary
 from tests.conftest import unavailable
+from tests.workflows.harness import Recorder, matter_input, start, workers
 
 
 async def register_search_attributes(client: Client) -> None:
@@ -42,3 +45,36 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     await register_search_attributes(env.client)
     yield env
     await env.shutdown()
+
+
+class Matters:
+    """Matters started on one task queue with fake activities (`rec`), terminated when the test ends."""
+
+    def __init__(self, env: WorkflowEnvironment, queue: str, rec: Recorder) -> None:
+        self.env, self.queue, self.rec = env, queue, rec
+        self.started: list[str] = []
+
+    async def start(self, policy: str = "standard", **kw: Any) -> WorkflowHandle[Any, Any]:
+        h = await start(self.env.client, self.queue, matter_input(policy, **kw))
+        self.started.append(h.id)
+        return h
+
+
+@pytest.fixture
+async def matters(env: WorkflowEnvironment) -> AsyncIterator[Matters]:
+    rec = Recorder()
+    queue = f"q-{uuid.uuid4()}"
+    m = Matters(env, queue, rec)
+    async with workers(env.client, queue, rec):
+        yield m
+        # A workflow left waiting on a timer with no worker would stop the server skipping time.
+        for wid in m.started:
+            for child in range(1, 4):
+                try:
+                    await env.client.get_workflow_handle(f"{wid}/referral-{child}").terminate("test over")
+                except Exception:
+                    pass
+            try:
+                await env.client.get_workflow_handle(wid).terminate("test over")
+            except Exception:  # already completed
+                pass

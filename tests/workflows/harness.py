@@ -14,7 +14,7 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from temporalio import activity
@@ -22,7 +22,19 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
-from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, LetterRequest, letters_queue
+from activities.inputs import (
+    PROJECT,
+    RENDER_LETTER,
+    SEND_EMAIL,
+    SEND_SMS,
+    STORE_LETTER,
+    EmailJob,
+    LetterJob,
+    LetterRequest,
+    MessageSent,
+    SmsJob,
+    letters_queue,
+)
 from domain.evidence import DocumentRef
 from domain.money import Money
 from store.policies import get_policy
@@ -66,6 +78,8 @@ class Recorder:
         self.project_delay: float = 0.0  # seconds, on the first projection write only
         self.project_delay_each: float = 0.0  # seconds, on every projection write
         self.fail_projection = False
+        self.messages: list[EmailJob | SmsJob] = []
+        self.refuse_messages: str | None = None  # e.g. "EmailRejected": every message refused for good
 
     def activities(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
         @activity.defn(name=STORE_LETTER)
@@ -94,7 +108,25 @@ class Recorder:
                 await asyncio.sleep(self.project_delay_each)
             self.updates.append(update)
 
-        return [project, render], [store_letter]
+        @activity.defn(name=SEND_EMAIL)
+        async def send_email(job: EmailJob) -> MessageSent:
+            return self._sent("email", job)
+
+        @activity.defn(name=SEND_SMS)
+        async def send_sms(job: SmsJob) -> MessageSent:
+            return self._sent("sms", job)
+
+        return [project, render, send_email, send_sms], [store_letter]
+
+    def _sent(self, channel: str, job: EmailJob | SmsJob) -> MessageSent:
+        if self.refuse_messages is not None:
+            raise ApplicationError(f"{self.refuse_messages}: recipient refused", type=self.refuse_messages,
+                                   non_retryable=True)
+        self.messages.append(job)
+        return MessageSent(channel=channel, matter_id=job.matter_id, message_id=job.message_id, bucket="b",  # type: ignore[arg-type]
+                           key=f"m/{job.message_id}", version_id="v1",
+                           sha256=hashlib.sha256(job.message_id.encode()).hexdigest(), size=1,
+                           sent_at=datetime(2026, 1, 1, tzinfo=UTC), response="250 ok", via="test")
 
     @property
     def events(self) -> list[Any]:
@@ -176,3 +208,37 @@ async def eventually(check: Callable[[], Any], seconds: float = 10.0) -> Any:
             return last
         await asyncio.sleep(0.05)
     raise AssertionError(f"not true within {seconds}s (last: {last!r})")
+
+
+async def owed(client_env: Any, h: WorkflowHandle[Any, Any]) -> tuple[Money, date]:
+    """What the matter owes today (the env's now) and today's policy date: balances accrue daily."""
+    s = (await snap(h)).status
+    assert s is not None
+    today = s.policy_today(await client_env.get_current_time())
+    stmt = s.statement(today)
+    return (stmt.balance.total if stmt is not None else s.outstanding), today
+
+
+async def pay_off(client_env: Any, h: WorkflowHandle[Any, Any], pid: str, actor: str = "clerk") -> PaymentResult:
+    """Pay everything owed today (the balance with the charges accrued to today)."""
+    amount, today = await owed(client_env, h)
+    return await pay(h, pid, str(amount.amount), actor=actor, received_on=today)
+
+
+async def ended(client_env: Any, h: WorkflowHandle[Any, Any]) -> MatterSnapshot:
+    """A closed matter's result: it waits out the policy's window for payment reversals first (the
+    test server does not skip time for `result()` after an update, so the window is slept through)."""
+    await client_env.sleep(timedelta(days=31))
+    return await h.result()
+
+
+async def refused(call: Any) -> ApplicationError:
+    """The typed refusal of an update (its `type` and `message`)."""
+    from temporalio.client import WorkflowUpdateFailedError
+
+    try:
+        await call
+    except WorkflowUpdateFailedError as err:
+        assert isinstance(err.cause, ApplicationError), err.cause
+        return err.cause
+    raise AssertionError("the update was not refused")

@@ -42,10 +42,28 @@ def test_at_most_one_rule_applies_for_any_facts() -> None:
                 assert len(applicable) <= 1, (stage, trigger, facts)
 
 
-def test_the_process_reaches_what_this_release_builds_and_closed_is_final() -> None:
+def test_the_process_reaches_what_this_release_builds_and_only_a_reversal_reopens() -> None:
     assert reachable(FACTS) == {"intake", "notice", "reminders", "negotiation", "legal_review", "referral",
-                                "closed"}
-    assert not any(r.stage == "closed" for r in tr.RULES)
+                                "amendment", "closed"}
+    assert {r.trigger for r in tr.RULES if r.stage == "closed"} == {"payment_reversed"}
+    # A matter re-opens where it was, except that the law firm's referral was cancelled on closing.
+    for was, back in (("notice", "notice"), ("reminders", "reminders"), ("negotiation", "negotiation"),
+                      ("legal_review", "legal_review"), ("referral", "legal_review"), ("intake", "notice")):
+        assert tr.fire("closed", "payment_reversed", tr.Facts(closed_from=was)).to == back
+    assert not tr.allowed("closed", "payment_reversed")  # nothing to go back to
+    assert tr.fire("closed", "payment_reversed", tr.Facts(closed_from="amendment")).to == "legal_review"
+
+
+def test_an_arrangement_is_performed_in_amendment_and_ends_settled_or_back_in_legal_review() -> None:
+    for stage in ("notice", "reminders", "negotiation", "legal_review", "referral"):
+        assert tr.fire(stage, "arrangement_effective").to == "amendment"
+    assert not tr.allowed("intake", "arrangement_effective") and not tr.allowed("amendment", "arrangement_effective")
+    kept = tr.fire("amendment", "arrangement_kept")
+    assert (kept.to, kept.closure) == ("closed", "settled")
+    assert tr.fire("amendment", "arrangement_breached").to == "legal_review"
+    for stage in tr.OPEN_STAGES:
+        off = tr.fire(stage, "written_off")
+        assert (off.to, off.closure) == ("closed", "written_off")
     for stage in tr.OPEN_STAGES:  # paying in full closes a matter whatever its stage
         rule = tr.fire(stage, "paid_in_full")
         assert (rule.to, rule.closure) == ("closed", "paid")

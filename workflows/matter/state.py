@@ -11,23 +11,33 @@ ignored, so states recorded by older code keep decoding.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.inputs import LetterJob
-from domain.allocation import Allocation, Balance, allocate
+from activities.inputs import EmailJob, LetterJob, SmsJob
+from domain.accrual import Book, Payment, Reversal, Statement, Waiver
+from domain.allocation import WATERFALL, Allocation, Balance, allocate
+from domain.arrangements import AmendmentProposal, Approval, Proposal, SettlementProposal
+from domain.contact import ContactAttempt
 from domain.contract import Overdue
 from domain.dates import PolicyClock
 from domain.evidence import DocumentRef
+from domain.holds import Hold
 from domain.matter import ClosureReason, Stage
 from domain.money import Money
 from domain.risk import RiskAssessment
-from domain.status import Attention, ReferralEnded, ReferralView
+from domain.status import AccelerationView, Attention, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
+
+
+def digest(*parts: object) -> str:
+    """A stable digest of a command's body (its meaning, not who sent it)."""
+    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
 
 
 class _Part(BaseModel):
@@ -52,12 +62,27 @@ class PromiseState(BaseModel):
 
 
 class Ledger(_Part):
-    """The money: what is owed by bucket, what was paid, each payment's allocation by its id."""
+    """The money: what is owed by bucket, what was paid, each payment's allocation by its id.
+
+    Matters opened since accrual (`book` set) grow day by day: `book` holds the opening balance,
+    the terms and every entry, and `balance` is its statement on `as_of` (refreshed whenever the
+    workflow wakes, and before every letter). Older matters have no book and never accrue.
+    """
 
     balance: Balance
     original_total: Money
     paid_total: Money
     payments: dict[str, Allocation] = Field(default_factory=dict)
+    book: Book | None = None
+    as_of: date | None = None
+    reversals: dict[str, str] = Field(default_factory=dict)  # reversal id -> the payment it reversed
+    received_on: dict[str, date] = Field(default_factory=dict)  # payment id -> the date given with it
+    unapplied: Money | None = None  # overpayments held for refund (matters with a book)
+
+    @property
+    def received(self) -> Money:
+        """Everything paid and not reversed, overpayments included."""
+        return self.paid_total + (self.unapplied or Money.zero(self.currency))
 
     @classmethod
     def opening(cls, overdue: Overdue) -> Ledger:
@@ -68,12 +93,90 @@ class Ledger(_Part):
     def currency(self) -> str:
         return self.balance.currency
 
-    def apply(self, payment_id: str, amount: Money) -> Allocation:
-        """Allocate a new payment down the waterfall and record it."""
-        allocation, self.balance = allocate(self.balance, amount)
-        self.paid_total = self.paid_total + allocation.applied
+    def apply(self, payment_id: str, amount: Money, received_on: date | None = None,
+              today: date | None = None) -> Allocation:
+        """Allocate a new payment down the waterfall and record it.
+
+        With a book, the payment is an entry dated `received_on` (the intake date if earlier: the
+        intake's figures are as of then), and its allocation is the one the statement gives it."""
+        if self.book is None or received_on is None or today is None:
+            allocation, self.balance = allocate(self.balance, amount)
+            self.paid_total = self.paid_total + allocation.applied
+            self.payments[payment_id] = allocation
+            return allocation
+        # Dated within the matter's days: the intake's figures are as of its start, and a date ahead of
+        # the borrower's today (another time zone's today) counts from today.
+        entry = Payment(id=payment_id, on=min(max(received_on, self.book.start), max(today, self.book.start)),
+                        amount=amount)
+        self.received_on[payment_id] = received_on
+        self.book = self.book.add(entry)
+        stmt = self._take(today)
+        allocation = next(line.allocation for line in stmt.lines
+                          if line.entry_id == payment_id and line.allocation is not None)
         self.payments[payment_id] = allocation
         return allocation
+
+    def reverse(self, reversal_id: str, payment_id: str, on: date, reason: str, today: date) -> Allocation:
+        """Undo a payment exactly (a bounced transfer); returns what it had paid, now owed again."""
+        undone = self.payments[payment_id]
+        self.reversals[reversal_id] = payment_id
+        if self.book is None:
+            b = self.balance
+            self.balance = b.model_copy(update={k: getattr(b, k) + getattr(undone, k) for k in WATERFALL})
+            self.paid_total = self.paid_total - undone.applied
+            return undone
+        paid_on = next(e.on for e in self.book.entries if isinstance(e, Payment) and e.id == payment_id)
+        self.book = self.book.add(Reversal(id=f"reversal:{reversal_id}", payment_id=payment_id,
+                                           on=min(max(on, paid_on), max(today, paid_on)), reason=reason))
+        self._take(today)
+        return undone
+
+    def waive_rest(self, prefix: str, today: date) -> Money:
+        """Forgive whatever is still owed today, bucket by bucket (a settlement kept to its end)."""
+        assert self.book is not None
+        self._take(today)
+        waived = Money.zero(self.currency)
+        for bucket in WATERFALL:
+            owed: Money = getattr(self.balance, bucket)
+            if owed.is_positive():
+                self.book = self.book.add(Waiver(id=f"{prefix}-{bucket}", on=self.as_of or today,
+                                                 bucket=bucket, amount=owed))  # type: ignore[arg-type]
+                waived = waived + owed
+        self._take(today)
+        return waived
+
+    def add_waivers(self, waivers: tuple[Waiver, ...], today: date) -> None:
+        assert self.book is not None
+        for w in waivers:
+            owed: Money = getattr(self.book.on(max(w.on, self.book.start)).balance, w.bucket)
+            amount = min(w.amount, owed, key=lambda m: m.amount)
+            if amount.is_positive():
+                self.book = self.book.add(w.model_copy(update={"amount": amount}))
+        self._take(today)
+
+    def reversed_ids(self) -> set[str]:
+        return set(self.reversals.values())
+
+    def refresh(self, today: date) -> None:
+        """The balance as of `today` (no-op for matters without a book)."""
+        if self.book is not None:
+            self._take(today)
+
+    def stop_accrual(self, on: date) -> None:
+        """Nothing accrues after `on` (the matter closed)."""
+        if self.book is not None and self.book.until is None:
+            self.book = self.book.model_copy(update={"until": on})
+            self._take(on)
+
+    def statement(self, as_of: date) -> Statement | None:
+        return None if self.book is None else self.book.on(max(as_of, self.book.start))
+
+    def _take(self, today: date) -> Statement:
+        assert self.book is not None
+        as_of = max(today, self.book.start, self.book.last_entry_on() or self.book.start)
+        stmt = self.book.on(as_of)
+        self.balance, self.paid_total, self.as_of, self.unapplied = stmt.balance, stmt.paid, as_of, stmt.unapplied
+        return stmt
 
 
 class Promises(_Part):
@@ -113,6 +216,40 @@ class Referral(_Part):
     children: list[str] = Field(default_factory=list)  # child workflow ids still running, in start order
 
 
+class Arrangement(_Part):
+    """One settlement, amendment or write-off: proposed, decided by authority, signed, then performed."""
+
+    proposal: Proposal
+    status: Literal["proposed", "approved", "rejected", "effective", "kept", "breached"] = "proposed"
+    approvals: list[Approval] = Field(default_factory=list)
+    approval_ids: list[str] = Field(default_factory=list)  # idempotency of decisions
+    warnings: tuple[str, ...] = ()
+    approved_on: date | None = None
+    signed_on: date | None = None
+    document_id: str | None = None  # the signed copy in the evidence
+    paid_at_start: Money | None = None  # the ledger's paid total when it took effect
+    next_due: int = 0  # index of the next instalment to check at its deadline
+    shift_seconds: float = 0.0  # holds since it took effect push its deadlines later
+    reason: str | None = None
+    number: int = 1  # 1 for the matter's first arrangement, ... (part of letter ids)
+
+    def instalments(self) -> list[tuple[int, date, Money]]:
+        p = self.proposal
+        if isinstance(p, SettlementProposal):
+            return [(i.number, i.due_on, i.amount) for i in p.instalments]
+        if isinstance(p, AmendmentProposal):
+            return [(r.number, r.due_on, r.total) for r in p.rows]
+        return []
+
+    def due_through(self, index: int) -> Money:
+        """What the instalments up to and including `index` add up to."""
+        rows = self.instalments()
+        total = Money.zero(self.proposal.balance.currency)
+        for _, _, amount in rows[: index + 1]:
+            total = total + amount
+        return total
+
+
 class LetterOrder(_Part):
     """A letter to send: which kind, for which step, with what extra parameters."""
 
@@ -121,6 +258,15 @@ class LetterOrder(_Part):
     summary: str  # plain words for the timeline, e.g. "Collection notice"
     params: dict[str, Any] = Field(default_factory=dict)
     due_at: datetime | None = None  # when the step fell due (for lag)
+
+
+class MessageOrder(_Part):
+    """A reminder to send by e-mail or SMS for a ladder step."""
+
+    channel: Literal["email", "sms"]
+    step: str  # "step3"
+    summary: str
+    due_at: datetime | None = None
 
 
 class ReferralOrder(_Part):
@@ -135,9 +281,11 @@ class Effect(_Part):
 
     key: str  # unique: "letter:notice", "referral:1", "cancel:<workflow id>"
     letter: LetterOrder | None = None
+    message: MessageOrder | None = None
     referral: ReferralOrder | None = None
     cancel: str | None = None  # id of a child workflow to cancel
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
+    message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
     revision: int = 0  # > 0: a retry that must not reuse the document id (its key holds other bytes)
     attempts: int = 0  # failed attempts so far (each one the activity's own retries, or a refusal)
     failing_since: datetime | None = None
@@ -199,3 +347,15 @@ class MatterState(_Part):
     published: Published = Field(default_factory=Published)
     seq: int = 0  # projection status sequence
     events_made: int = 0  # timeline events made (part of some event keys)
+    arrangements: list[Arrangement] = Field(default_factory=list)
+    acceleration: AccelerationView | None = None
+    holds: list[Hold] = Field(default_factory=list)
+    contacts: list[ContactAttempt] = Field(default_factory=list)
+    contact_ids: list[str] = Field(default_factory=list)
+    cease_contact_at: datetime | None = None  # the borrower asked to be contacted no more
+    held_since: datetime | None = None  # the clocks stopped at this instant (a hold became active)
+    held_seconds: float = 0.0  # time held so far, added to every clock of the process
+    recovered_after_write_off: Money | None = None
+    closed_from: Stage | None = None  # the stage the matter was in when it last closed
+    closed_at: datetime | None = None
+    reopened: int = 0  # times a reversal re-opened the matter

@@ -8,6 +8,7 @@ the policy).
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from domain.dates import OverdueClock
 from domain.policy import EscalationPolicy
 from domain.status import Attention, MatterStatus, NextStep
 from workflows.contracts import MatterSnapshot
+from workflows.matter.arrangements import view
 from workflows.matter.state import MatterState
 
 # Search attribute names and types (registered on the Temporal namespace; see infra/services.py).
@@ -40,8 +42,13 @@ def ladder_due(s: MatterState, policy: EscalationPolicy, index: int) -> datetime
 
 def next_step(s: MatterState, policy: EscalationPolicy) -> NextStep | None:
     """The next thing the process itself will do, and when."""
-    if s.stage == "closed":
-        return None
+    if s.stage == "closed" or s.held_since is not None:
+        return None  # (held: nothing is due until the hold ends)
+    a = s.arrangements[-1] if s.arrangements else None
+    if s.stage == "amendment" and a is not None and a.status == "effective" and a.next_due < len(a.instalments()):
+        number, due_on, _ = a.instalments()[a.next_due]
+        return NextStep(name=f"instalment {number} falls due (grace included)",
+                        at=s.clock.day_ends(due_on + timedelta(days=policy.arrangements.grace_days)))
     promise = s.promises.pending()
     if promise is not None:
         return NextStep(name="promise to pay falls due (grace included)", at=promise.deadline)
@@ -75,16 +82,22 @@ def attention_of(s: MatterState) -> Attention | None:
 
 def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_since: Any, now: datetime
               ) -> MatterStatus:
-    """The public status of the matter at `now`."""
+    """The public status of the matter at `now` (a ledger that accrues is stated as of today)."""
+    balance, paid, as_of = s.ledger.balance, s.ledger.paid_total, s.ledger.as_of
+    book = s.ledger.book
+    if book is not None:
+        as_of = max(s.clock.today(now), book.start, book.last_entry_on() or book.start)
+        stmt = book.on(as_of)
+        balance, paid = stmt.balance, stmt.paid
     return MatterStatus(
         matter_id=matter_id,
         stage=s.stage,
         closure_reason=s.closure_reason,
         policy=policy.name,
         policy_version=policy.version,
-        balance=s.ledger.balance,
+        balance=balance,
         original_total=s.ledger.original_total,
-        paid_total=s.ledger.paid_total,
+        paid_total=paid,
         clock=s.clock,
         overdue=overdue_clock(s, overdue_since),
         risk_grade=s.risk.grade if s.risk else None,
@@ -95,7 +108,25 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_
         last_referral=s.referral.last,
         attention=attention_of(s),
         updated_at=now,
+        ledger=book,
+        balance_as_of=as_of,
+        arrangement=view(s.arrangements[-1], policy) if s.arrangements else None,
+        recovered_after_write_off=s.recovered_after_write_off,
+        holds=tuple(h.model_dump(mode="json") for h in s.holds) if s.holds else None,
+        held=(s.held_since is not None) if s.holds else None,
+        acceleration=s.acceleration,
     )
+
+
+_LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
+                 "acceleration")
+
+
+def status_digest(status: MatterStatus) -> str:
+    """What decides whether the status changed (matters without a book digest as they did before it)."""
+    # Fields added since v2 count only once set, so a status that has none digests as it always did.
+    exclude = {"updated_at"} | {f for f in _LATER_FIELDS if getattr(status, f) is None}
+    return hashlib.sha256(status.model_dump_json(exclude=exclude).encode()).hexdigest()
 
 
 def search_values(status: MatterStatus) -> list[Any]:

@@ -27,6 +27,11 @@ Trigger = Literal[
     "referral_lapsed",  # the firm did not answer within the policy's time
     "paid_in_full",  # the whole balance is paid and nothing more is owed under the contract
     "arrears_cleared",  # the whole balance (the arrears) is paid; the loan continues on its schedule
+    "payment_reversed",  # a payment the matter closed on did not hold: the matter re-opens
+    "arrangement_effective",  # an approved settlement or amendment was signed: it is performed
+    "arrangement_kept",  # every instalment paid: what remains is waived
+    "arrangement_breached",  # an instalment missed: back to the manager
+    "written_off",  # an approved write-off
 ]
 TRIGGERS: tuple[str, ...] = Trigger.__args__  # type: ignore[attr-defined]
 
@@ -38,12 +43,27 @@ class Facts:
     """What the guards look at (plain values the workflow passes in)."""
 
     ladder_steps_left: int = 0
+    closed_from: str | None = None  # the stage the matter was in when it closed
+
+
+# Where a matter re-opens: the stage it closed from, except that a closing cancelled the law firm's
+# referral (its child workflow), so a matter closed from referral goes back to the manager.
+REOPENS_TO: dict[Stage, Stage] = {s: s for s in STAGES if s not in ("closed", "intake")}  # type: ignore[misc]
+REOPENS_TO.update({"intake": "notice", "referral": "legal_review", "litigation": "legal_review",
+                   "enforcement": "legal_review", "amendment": "legal_review"})
+# Stages in which an approved arrangement may take effect (not before the notice is out).
+ARRANGEABLE: tuple[Stage, ...] = ("notice", "reminders", "negotiation", "legal_review", "referral")
 
 
 Guard = Callable[[Facts], bool]
+def _reopens_to(stage: Stage) -> Guard:
+    return lambda f: f.closed_from is not None and REOPENS_TO.get(f.closed_from) == stage  # type: ignore[call-overload]
+
+
 GUARDS: dict[str, Guard] = {
     "ladder ahead": lambda f: f.ladder_steps_left > 0,
     "no ladder": lambda f: f.ladder_steps_left == 0,
+    **{f"closed from {to}": _reopens_to(to) for to in sorted(set(REOPENS_TO.values()))},
 }
 
 
@@ -69,6 +89,11 @@ RULES: tuple[Rule, ...] = (
     Rule("referral", "referral_lapsed", "legal_review"),
     *(Rule(stage, "paid_in_full", "closed", closure="paid") for stage in OPEN_STAGES),
     *(Rule(stage, "arrears_cleared", "closed", closure="cured") for stage in OPEN_STAGES),
+    *(Rule(stage, "arrangement_effective", "amendment") for stage in ARRANGEABLE),
+    Rule("amendment", "arrangement_kept", "closed", closure="settled"),
+    Rule("amendment", "arrangement_breached", "legal_review"),
+    *(Rule(stage, "written_off", "closed", closure="written_off") for stage in OPEN_STAGES),
+    *(Rule("closed", "payment_reversed", to, guard=f"closed from {to}") for to in sorted(set(REOPENS_TO.values()))),
 )
 
 
@@ -106,12 +131,24 @@ def table() -> str:
     lines = ["| stage | trigger | guard | next stage |", "|---|---|---|---|"]
     shown: set[str] = set()
     for r in RULES:
-        if r.trigger in ("paid_in_full", "arrears_cleared"):
+        if r.trigger in ("paid_in_full", "arrears_cleared", "written_off", "arrangement_effective"):
+            if r.trigger == "arrangement_effective":
+                if r.trigger not in shown:
+                    shown.add(r.trigger)
+                    lines.append(f"| {', '.join(ARRANGEABLE)} | arrangement_effective | | amendment |")
+                continue
             if r.trigger not in shown:
                 shown.add(r.trigger)
                 lines.append(f"| any open stage | {r.trigger} | | closed ({r.closure}) |")
             continue
-        lines.append(f"| {r.stage} | {r.trigger} | {r.guard or ''} | {r.to} |")
+        if r.trigger == "payment_reversed":
+            if r.trigger not in shown:
+                shown.add(r.trigger)
+                lines.append("| closed | payment_reversed | | the stage it closed from (legal_review if a law "
+                             "firm had it; notice if before) |")
+            continue
+        to = f"{r.to} ({r.closure})" if r.closure else r.to
+        lines.append(f"| {r.stage} | {r.trigger} | {r.guard or ''} | {to} |")
     return "\n".join(lines)
 
 

@@ -23,23 +23,29 @@ days past due all come from one instant (`_facts`).
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from pydantic import ValidationError
 
-    from activities.inputs import PROJECT, STORE_LETTER, LetterJob, letters_queue
+    from activities.inputs import (
+        PROJECT,
+        STORE_LETTER,
+        LetterJob,
+        letters_queue,
+    )
     from documents.registry import LetterFacts, LetterInvalid, build, describe_errors
+    from domain.accrual import Book
+    from domain.contact import ability_and_willingness
     from domain.evidence import DocumentRef
     from domain.money import Money, total
     from domain.risk import RiskInputs, assess
-    from domain.status import Attention, ReferralEnded, ReferralView
+    from domain.status import Attention, ReferralView
     from store.records import (
         MatterOpened,
         PaymentRecord,
@@ -54,14 +60,11 @@ with workflow.unsafe.imports_passed_through():
         ERR_KEY_REUSED,
         ERR_STAGE,
         QUERY_SNAPSHOT,
-        REFERRAL_WORKFLOW_NAME,
-        SIGNAL_CHILD_REPORT,
         UPDATE_DECISION,
         UPDATE_PAYMENT,
         UPDATE_PROMISE,
         UPDATE_RETRY,
         WORKFLOW_NAME,
-        ChildReport,
         DecisionCommand,
         DecisionResult,
         MatterInput,
@@ -70,7 +73,6 @@ with workflow.unsafe.imports_passed_through():
         PaymentResult,
         PromiseCommand,
         PromiseResult,
-        ReferralInput,
         RetryCommand,
         RetryResult,
         referral_workflow_id,
@@ -78,13 +80,24 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.matter import status as st
     from workflows.matter import transitions as tr
+    from workflows.matter.acceleration import AccelerationHandlers
+    from workflows.matter.arrangements import ArrangementHandlers
+    from workflows.matter.contacts import ContactHandlers
+    from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.failures import failure_of
+    from workflows.matter.holds import HoldHandlers
+    from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
+    from workflows.matter.referrals import ReferralHandlers
+    from workflows.matter.reversals import ReversalHandlers
     from workflows.matter.state import (
         Effect,
         Ledger,
         LetterOrder,
         MatterState,
+        MessageOrder,
         PromiseState,
         ReferralOrder,
+        digest,
     )
 
 STAGE = SearchAttributeKey.for_keyword(st.SA_STAGE)
@@ -106,14 +119,16 @@ PROJECT_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximu
                             maximum_attempts=5)
 # Matters settled before `cured` existed closed as paid, with a closure letter: they replay so.
 PATCH_ARREARS_CURED = "arrears-cured"
-CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
+# Matters opened before accrual keep a fixed balance; those opened since accrue from their terms.
+PATCH_ACCRUAL = "accrual"
+# Notices sent before it said nothing of what follows; since, the notice lists the steps ahead, with dates.
+PATCH_NOTICE_STEPS = "notice-next-steps"
+_STEP_WORDS = {"sms": "sms", "email": "email", "phone_task": "phone_call"}
 MAX_BACKOFF_FACTOR = 24
 
 
 
-def _digest(*parts: object) -> str:
-    """A stable digest of a command's body (its meaning, not who sent it)."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+_digest = digest
 
 
 def _payment_body(cmd: PaymentCommand) -> str:
@@ -131,23 +146,14 @@ def _decision_body(cmd: DecisionCommand) -> str:
 def _retry_body(cmd: RetryCommand) -> str:
     return _digest(cmd.note)
 
-class _Failed(Exception):
-    """A side effect failed; `retryable` says whether trying again later may help."""
-
-    def __init__(self, error: str, reason: str, retryable: bool) -> None:
-        super().__init__(reason)
-        self.error = error
-        self.reason = reason
-        self.retryable = retryable
-
-
 def _sentence(text: str) -> str:
     """First letter upper case, the rest as written (keeps 'SMS')."""
     return text[:1].upper() + text[1:]
 
 
 @workflow.defn(name=WORKFLOW_NAME)
-class MatterWorkflow:
+class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, AccelerationHandlers, ReversalHandlers,
+                     MessageHandlers, ReferralHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -183,15 +189,17 @@ class MatterWorkflow:
             if self._s.effects and self._s.attention is None:
                 continue  # advancing queued more work: do it now
             if self._s.stage == "closed" and not self._s.effects:
-                if "closed" not in self._s.done:
-                    self._s.done.append("closed")
-                    self._event("closed", "closed", f"Matter closed ({self._s.closure_reason})")
+                closed_key = "closed" if not self._s.reopened else f"closed-{self._s.reopened + 1}"
+                if closed_key not in self._s.done:
+                    self._s.done.append(closed_key)
+                    self._event(closed_key, "closed", f"Matter closed ({self._s.closure_reason})")
                 await self._publish(settled=True)
                 if self._s.outbox.is_empty() and self._s.published.failing_since is None:
                     await workflow.wait_condition(workflow.all_handlers_finished)
                     if not self._s.outbox.is_empty():
                         continue  # a last command added records: write them first
-                    return self.snapshot()
+                    if not self._reversal_window_open(workflow.now()):
+                        return self.snapshot()
             else:
                 await self._publish(settled=True)
             if self._should_continue_as_new():
@@ -220,10 +228,21 @@ class MatterWorkflow:
     def _next_wake(self) -> datetime | None:
         """The next instant at which `_advance` has something to do (it mirrors `_advance`)."""
         candidates: list[datetime] = []
+        if self._s.stage == "closed" and self._s.closed_at is not None and self._s.closure_reason != "written_off":
+            candidates.append(self._reversal_window_ends())
         if self._s.attention is not None and self._s.attention.retry_at is not None:
             candidates.append(self._s.attention.retry_at)
         if self._s.published.retry_at is not None:
             candidates.append(self._s.published.retry_at)
+        now = workflow.now()
+        if self._held(now):  # every clock of the process is stopped: only the hold's own end wakes it
+            end = self._hold_wake(now)
+            if end is not None:
+                candidates.append(end)
+            return min(candidates) if candidates else None
+        instalment = self._instalment_deadline()
+        if instalment is not None:
+            candidates.append(instalment)
         promise = self._s.promises.pending()
         if promise is not None:
             candidates.append(promise.deadline)
@@ -252,6 +271,11 @@ class MatterWorkflow:
             opened_by=self._inp.opened_by,
             day_seconds=self._policy.day_seconds,
         )
+        if workflow.patched(PATCH_ACCRUAL):
+            ledger = self._s.ledger
+            ledger.book = Book(opening=ledger.balance, start=self._s.clock.start_date,
+                               terms=self._policy.accrual.terms_for(self._intake.contract))
+            ledger.refresh(self._s.clock.start_date)
         self._event(
             "opened", "opened", f"Matter opened on policy {self._policy.name} v{self._policy.version}",
             actor=self._inp.opened_by,
@@ -263,11 +287,16 @@ class MatterWorkflow:
 
     def _advance(self, now: datetime) -> None:
         """Do, in state only, whatever has fallen due at `now`; side effects are queued for `_work`."""
+        if self._s.stage != "closed":
+            self._s.ledger.refresh(self._s.clock.today(now))
         a = self._s.attention
         if a is not None and a.retry_at is not None and now >= a.retry_at:
             self._s.attention = None  # try the failing effect again (attempts are counted on)
         if self._s.published.retry_at is not None and now >= self._s.published.retry_at:
             self._s.published.retry_at = None
+        if self._update_holds(now):
+            return  # held: nothing moves until the last hold ends
+        self._check_instalments(now)
         promise = self._s.promises.pending()
         if promise is not None and now >= promise.deadline:
             self._resolve_promise(promise, "broken", now)
@@ -291,6 +320,11 @@ class MatterWorkflow:
 
     def _run_step(self, index: int, due: datetime, now: datetime) -> None:
         step = self._policy.ladder[index]
+        if self._ceased():
+            self._event(f"step-{index + 1}", "contact_skipped",
+                        f"{_sentence(step.name)} not made: the borrower asked to be contacted no more",
+                        data={"channel": step.channel, "step": index + 1})
+            return
         if step.channel == "letter":
             sequence = sum(1 for s in self._policy.ladder[: index + 1] if s.channel == "letter")
             self._queue_letter(
@@ -298,11 +332,39 @@ class MatterWorkflow:
                 params={"sequence": sequence, "pay_within_days": self._policy.pay_within_days},
             )
             return
-        # Contact attempts are tasks for the collections team (no SMS or e-mail gateway yet).
+        if step.channel in ("email", "sms") and self._reachable_by(step.channel) and workflow.patched(PATCH_MESSAGES):
+            self._queue(Effect(key=f"message:step{index + 1}", queued_at=now, message=MessageOrder(
+                channel=step.channel, step=f"step{index + 1}", summary=_sentence(step.name), due_at=due)))
+            return
+        # Calls and visits (and messages with no address on record) are tasks for the collections team.
         self._event(
             f"step-{index + 1}", step.channel, f"{_sentence(step.name)}: task created for the collections team",
             data={"channel": step.channel, "step": index + 1, "lag_seconds": (now - due).total_seconds()},
         )
+
+    def _steps_ahead(self, now: datetime) -> list[dict[str, Any]]:
+        """What the process will do next and on which policy day, as the notice states it: the ladder's
+        steps still ahead, then legal review when the negotiation window after them ends."""
+        today, clock = self._s.clock.today(now), self._s.clock
+        steps: list[dict[str, Any]] = []
+        for index in range(self._s.ladder.index, len(self._policy.ladder)):
+            step = self._policy.ladder[index]
+            on = clock.today(st.ladder_due(self._s, self._policy, index))
+            if step.channel == "letter":
+                what: str | None = "final_demand" if step.template == "final_demand" else "reminder_letter"
+            else:
+                what = _STEP_WORDS.get(step.channel)
+            if what == "final_demand" and on <= today + timedelta(days=self._policy.pay_within_days):
+                continue  # (the policy's loader keeps letters after the pay-by day; never state one before)
+            if what is not None and on >= today:
+                steps.append({"on": on.isoformat(), "what": what})
+        last = (clock.today(st.ladder_due(self._s, self._policy, len(self._policy.ladder) - 1))
+                if self._policy.ladder else today)
+        review = last + timedelta(days=self._policy.negotiation_days)
+        pay_by = today + timedelta(days=self._policy.pay_within_days)
+        if review > pay_by:
+            steps.append({"on": review.isoformat(), "what": "legal_review"})
+        return steps
 
     def _start_window(self, now: datetime) -> None:
         ends = self._s.clock.today(now) + timedelta(days=self._policy.negotiation_days)
@@ -326,15 +388,20 @@ class MatterWorkflow:
 
     def _fire(self, trigger: tr.Trigger) -> tr.Rule | None:
         """Move along the transition table; None (nothing changes) when the stage does not take it."""
-        facts = tr.Facts(ladder_steps_left=len(self._policy.ladder) - self._s.ladder.index)
+        facts = tr.Facts(ladder_steps_left=len(self._policy.ladder) - self._s.ladder.index,
+                         closed_from=self._s.closed_from)
         rule = tr.find(self._s.stage, trigger, facts)
         if rule is None:
             return None
+        if rule.to == "closed":
+            self._s.closed_from, self._s.closed_at = self._s.stage, workflow.now()
         self._s.stage = rule.to
         if rule.closure is not None:
             self._s.closure_reason = rule.closure
         if rule.to == "closed":
-            self._begin_closing(workflow.now())
+            now = workflow.now()
+            self._s.ledger.stop_accrual(self._s.clock.today(now))
+            self._begin_closing(now)
         return rule
 
     def _settled_trigger(self, now: datetime) -> tr.Trigger:
@@ -344,6 +411,8 @@ class MatterWorkflow:
         security, remain): a payoff certificate is never issued on a guess. Matters that settled
         before this rule replay as they ran (the patch).
         """
+        if self._accelerated():
+            return "paid_in_full"  # the whole loan was due: the balance paid is all of it
         if workflow.patched(PATCH_ARREARS_CURED) and self._intake.loan_continues(self._s.clock.today(now)):
             return "arrears_cleared"
         return "paid_in_full"
@@ -357,10 +426,13 @@ class MatterWorkflow:
             self._queue(Effect(key=f"cancel:{child}", cancel=child, queued_at=now))
         if self._s.referral.current is not None and self._s.referral.current.status == "instructing":
             self._s.referral.current = None  # never started
+        step = "closure" if not self._s.reopened else f"closure{self._s.reopened + 1}"
+        if self._s.closure_reason == "written_off":
+            return  # an internal decision: the borrower still owes, so no letter says otherwise
         if self._s.closure_reason == "cured":
-            self._queue_letter("arrears_cleared", "closure", "Arrears cleared letter", now, params={})
+            self._queue_letter("arrears_cleared", step, "Arrears cleared letter", now, params={})
         else:
-            self._queue_letter("closure_letter", "closure", "Closure letter", now, params={})
+            self._queue_letter("closure_letter", step, "Closure letter", now, params={})
 
     # -------------------------------------------------------------- effects
     def _queue(self, effect: Effect) -> None:
@@ -381,6 +453,8 @@ class MatterWorkflow:
             try:
                 if effect.letter is not None:
                     await self._send_letter(effect)
+                elif effect.message is not None:
+                    await self._send_message(effect, effect.message)
                 elif effect.referral is not None:
                     await self._start_referral(effect, effect.referral)
                 elif effect.cancel is not None:
@@ -397,6 +471,8 @@ class MatterWorkflow:
     def _facts(self, now: datetime, order: LetterOrder, revision: int) -> LetterFacts:
         """Everything a letter states, taken at one instant."""
         suffix = f"-R{revision}" if revision else ""
+        if self._s.stage != "closed":
+            self._s.ledger.refresh(self._s.clock.today(now))  # "calculated up to" the letter's date
         return LetterFacts(
             matter_id=self._mid,
             reference=f"RC-{self._mid[:8].upper()}-{order.step.upper()}{suffix}",
@@ -415,8 +491,11 @@ class MatterWorkflow:
         if effect.job is None:
             now = workflow.now()
             document_id = f"{self._mid}-{order.step}-{order.kind}" + (f"-r{effect.revision}" if effect.revision else "")
+            params = order.params
+            if order.kind == "collection_notice" and workflow.patched(PATCH_NOTICE_STEPS):
+                params = {**params, "next_steps": self._steps_ahead(now)}
             try:
-                context = build(order.kind, self._facts(now, order, effect.revision), order.params)
+                context = build(order.kind, self._facts(now, order, effect.revision), params)
             except LetterInvalid as exc:
                 raise _Failed("LetterInvalid", f"{order.summary} could not be made: {exc}", retryable=False) from None
             except ValidationError as exc:
@@ -444,14 +523,7 @@ class MatterWorkflow:
 
     @staticmethod
     def _failure(exc: ActivityError, what: str) -> _Failed:
-        cause = exc.cause
-        if isinstance(cause, ApplicationError):
-            error = cause.type or "ApplicationError"
-            if cause.non_retryable or error in (LETTER_RETRY.non_retryable_error_types or ()):
-                return _Failed(error, f"{what}: {cause.message}", retryable=False)
-            return _Failed(error, f"{what} keeps failing ({error}); retried automatically", retryable=True)
-        name = type(cause).__name__ if cause is not None else "ActivityError"
-        return _Failed(name, f"{what} keeps failing ({name}); retried automatically", retryable=True)
+        return failure_of(exc, what, LETTER_RETRY.non_retryable_error_types or ())
 
     def _letter_stored(self, order: LetterOrder, job: LetterJob, ref: DocumentRef, now: datetime) -> None:
         if not any(d.document_id == ref.document_id for d in self._s.documents):
@@ -461,6 +533,8 @@ class MatterWorkflow:
         if order.due_at is not None:
             data["lag_seconds"] = (now - order.due_at).total_seconds()
         self._event(f"letter-{ref.document_id}", "letter", f"{order.summary} sent", data=data)
+        if order.step == "acceleration" and self._s.acceleration is not None:
+            self._s.acceleration = self._s.acceleration.model_copy(update={"notice_document": ref.document_id})
         if order.step == "notice":
             self._s.first_demand_on = job.context.letter_date
             rule = self._fire("notice_sent")
@@ -486,92 +560,6 @@ class MatterWorkflow:
         )
 
     # ------------------------------------------------------------- children
-    async def _start_referral(self, effect: Effect, order: ReferralOrder) -> None:
-        child_id = referral_workflow_id(self._mid, order.number)
-        rules = self._policy.referral
-        try:
-            await workflow.start_child_workflow(
-                REFERRAL_WORKFLOW_NAME,
-                ReferralInput(
-                    matter_id=self._mid, number=order.number, firm=order.firm,
-                    parent_workflow_id=workflow.info().workflow_id, clock=self._s.clock,
-                    answer_within_days=rules.answer_within_days, remind_after_days=rules.remind_after_days,
-                    instructed_by=order.actor, reason=order.reason,
-                ),
-                id=child_id,
-                parent_close_policy=workflow.ParentClosePolicy.ABANDON,
-                static_summary=f"Referral {order.number} to {order.firm}",
-            )
-        except WorkflowAlreadyStartedError:
-            pass  # started before (e.g. by an earlier attempt): it reports to us all the same
-        except ChildWorkflowError as exc:
-            raise _Failed("ChildWorkflowError", f"referral {order.number} could not start ({exc})", True) from None
-        if child_id not in self._s.referral.children:
-            self._s.referral.children.append(child_id)
-        if self._s.stage == "closed":
-            # The matter closed while the child was starting: cancel it too, before the closure letter.
-            self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
-
-    async def _cancel_child(self, child_id: str) -> None:
-        if child_id in self._s.referral.children:
-            try:
-                await workflow.get_external_workflow_handle(child_id).cancel()
-            except Exception:  # already closed: nothing to cancel
-                self._child_gone(child_id)
-            try:
-                await workflow.wait_condition(lambda: child_id not in self._s.referral.children,
-                                              timeout=CHILD_CLOSE_WAIT, timeout_summary=f"{child_id} closes")
-            except TimeoutError:
-                self._child_gone(child_id)
-                self._event(f"child-unconfirmed-{child_id}", "child", "A referral did not confirm it closed; "
-                            "it was cancelled and is no longer followed")
-
-    def _child_gone(self, child_id: str) -> None:
-        self._s.referral.children = [c for c in self._s.referral.children if c != child_id]
-
-    @workflow.signal(name=SIGNAL_CHILD_REPORT)
-    def child_report(self, report: ChildReport) -> None:
-        """A child's news: the referral was instructed, reminded, accepted, declined, lapsed or closed."""
-        ref = self._s.referral
-        if report.key in ref.reports:
-            return
-        ref.reports.append(report.key)
-        current = ref.current
-        is_current = current is not None and current.workflow_id == report.workflow_id
-        words = {
-            "instructed": f"Referral {report.number} instructed to {report.firm}",
-            "reminded": f"Reminder sent to {report.firm}: the referral is not answered yet",
-            "accepted": f"{report.firm} accepted the referral",
-            "declined": f"{report.firm} declined the referral (reason recorded); back to the manager",
-            "lapsed": f"{report.firm} did not answer the referral in time; back to the manager",
-            "closed": f"Referral {report.number} to {report.firm} closed",
-        }
-        data: dict[str, Any] = {"number": report.number, "firm": report.firm, "workflow_id": report.workflow_id}
-        if report.reason:
-            data["reason"] = report.reason
-        if report.answer_by is not None:
-            data["answer_by"] = report.answer_by.isoformat()
-        self._event(f"referral-{report.number}-{report.kind}", f"referral_{report.kind}", words[report.kind],
-                    actor=report.actor, data=data)
-        if report.kind in ("declined", "lapsed", "closed"):
-            self._child_gone(report.workflow_id)
-        if is_current and current is not None:
-            if report.kind == "instructed":
-                ref.current = current.model_copy(update={"status": "instructed", "answer_by": report.answer_by})
-            elif report.kind == "accepted":
-                ref.current = current.model_copy(update={"status": "accepted", "answer_by": None})
-                self._fire("referral_accepted")
-            elif report.kind in ("declined", "lapsed"):
-                ref.current = None
-                ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
-                                         outcome=report.kind, at=report.at)
-                if self._fire("referral_declined" if report.kind == "declined" else "referral_lapsed") is not None:
-                    self._enter_legal_review(report.at)
-            elif report.kind == "closed":
-                ref.current = None
-                ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
-                                         outcome="closed", at=report.at)
-        self._dirty = True
 
     # ------------------------------------------------------------- commands
     @workflow.update(name=UPDATE_PAYMENT)
@@ -582,7 +570,7 @@ class MatterWorkflow:
             return self._payment_result(cmd.payment_id, previous, duplicate=True)
         self._s.bodies[f"payment_id:{cmd.payment_id}"] = _payment_body(cmd)
         now = workflow.now()
-        allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount)
+        allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount, cmd.received_on, self._s.clock.today(now))
         balance = self._s.ledger.balance
         self._s.outbox.payments.append(
             PaymentRecord(matter_id=self._mid, payment_id=cmd.payment_id, amount=cmd.amount,
@@ -596,7 +584,15 @@ class MatterWorkflow:
         promise = self._s.promises.pending()
         if promise is not None and self._s.ledger.paid_total - promise.paid_at_start >= promise.amount:
             self._resolve_promise(promise, "kept", now)
-        if balance.is_settled():
+        if self._s.stage == "closed":  # a recovery after write-off
+            self._s.recovered_after_write_off = (self._s.recovered_after_write_off
+                                                 or Money.zero(self._s.ledger.currency)) + allocation.applied
+            self._event(f"recovery-{cmd.payment_id}", "recovery_after_write_off",
+                        f"Recovery after write-off: {allocation.applied}", actor=cmd.actor,
+                        data={"payment_id": cmd.payment_id})
+        elif self._arrangement_paid(now):
+            pass  # every instalment paid: kept, the rest waived, closed settled
+        elif balance.is_settled():
             self._fire(self._settled_trigger(now))
         self._reassess("payment", now, quiet=True)
         self._dirty = True
@@ -607,7 +603,8 @@ class MatterWorkflow:
         if cmd.payment_id in self._s.ledger.payments:
             self._same_body("payment_id", cmd.payment_id, _payment_body(cmd))
             return  # a replayed command: answered with the original result
-        self._refuse_if_closed()
+        if self._s.closure_reason != "written_off":  # a written-off matter still takes recoveries
+            self._refuse_if_closed()
         self._check_amount(cmd.amount)
         signed_on = self._intake.contract.signed_on
         if cmd.received_on < signed_on:
@@ -627,6 +624,8 @@ class MatterWorkflow:
             )
 
     def _payment_result(self, payment_id: str, allocation: Any, duplicate: bool) -> PaymentResult:
+        if self._s.stage != "closed":
+            self._s.ledger.refresh(self._s.clock.today(workflow.now()))  # outstanding as of today
         return PaymentResult(
             payment_id=payment_id, duplicate=duplicate, allocation=allocation,
             outstanding=self._s.ledger.balance.total, stage=self._s.stage, closed=self._s.stage == "closed",
@@ -770,6 +769,7 @@ class MatterWorkflow:
             # Another object holds the letter's key: the retry stores it under a new document id.
             effect.revision += 1
             effect.job = None
+            effect.message_job = None
         self._s.attention = None
         self._event(
             f"retry-{cmd.retry_id}", "retry",
@@ -834,7 +834,7 @@ class MatterWorkflow:
                 NEEDS_ATTENTION.value_set(status.attention is not None),
             ])
             published.search = search
-        digest = hashlib.sha256(status.model_dump_json(exclude={"updated_at"}).encode()).hexdigest()
+        digest = st.status_digest(status)
         changed = digest != published.status_digest
         outbox = self._s.outbox
         if (outbox.is_empty() and not changed) or published.retry_at is not None:
@@ -918,6 +918,7 @@ class MatterWorkflow:
                 guarantors=len(self._intake.guarantors),
                 broken_promises=self._s.promises.broken,
                 payments_made=len(self._s.ledger.payments),
+                **ability_and_willingness(self._s.contacts)._asdict(),
             )
         )
         changed = self._s.risk is None or risk.grade != self._s.risk.grade

@@ -1,0 +1,139 @@
+"""Lawful contact: the contact log, a cease-contact request, and holds (dispute, hardship (breathing
+space), bankruptcy stay, death of the borrower).
+
+The team logs each call, visit or message with its outcome and the cause of default where learnt;
+the risk grade reads the log (ability and willingness to pay).
+
+While a hold is active every clock of the matter's process stops; lifting the last one resumes
+them, each pushed later by the time held (`workflows/matter/holds.py`). The team places and lifts
+holds; a bankruptcy stay needs a manager (403 otherwise).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, date, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Path, Response
+from pydantic import AwareDatetime, BaseModel, Field, field_validator
+
+from api.deps import AuthorisedRoute, SessionDep, StaffKey, TemporalDep
+from api.routes.commands import COMMAND_RESPONSES, _run_command
+from api.routes.matters import IdempotencyKey, MatterId
+from api.schemas import _Input
+from domain.text import PlainText
+from workflows.contracts import (
+    UPDATE_CONTACT,
+    UPDATE_HOLD,
+    UPDATE_RELEASE,
+    ContactCommand,
+    ContactResult,
+    HoldCommand,
+    HoldResult,
+    ReleaseCommand,
+)
+
+router = APIRouter(prefix="/matters", tags=["contact"], route_class=AuthorisedRoute)
+
+HoldId = Annotated[str, Path(min_length=1, max_length=128, description="the hold's id (its Idempotency-Key)")]
+_RESPONSES: dict[int | str, dict[str, object]] = {
+    **COMMAND_RESPONSES, 403: {"description": "a bankruptcy stay is placed and lifted by a manager"}}
+
+
+class HoldCreate(_Input):
+    kind: Literal["dispute", "hardship", "bankruptcy_stay", "death"]
+    reason: PlainText = Field(min_length=1, max_length=2000)
+    ends_on: date | None = Field(default=None, description="its last day (a policy date, included); omitted: "
+                                                           "until released")
+
+
+class HoldRelease(_Input):
+    note: PlainText = Field(default="", max_length=2000)
+
+
+class HoldPublic(BaseModel):
+    hold_id: str
+    duplicate: bool
+    kind: str
+    active: bool
+    placed_at: datetime
+    ends_on: date | None = None
+    released_at: datetime | None = None
+    held: bool = Field(description="any hold active on the matter now: its clocks are stopped")
+    stage: str
+    shifted_seconds: float = Field(description="how far the clocks moved when this release ended the last hold")
+
+
+@router.post("/{matter_id}/holds", response_model=HoldPublic, status_code=201, responses=_RESPONSES)
+async def place_hold(
+    matter_id: MatterId, body: HoldCreate, key: StaffKey, session: SessionDep, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> HoldPublic:
+    """Place a hold: every clock stops and no contact is made but what the law requires."""
+    hold_id = idempotency_key or str(uuid.uuid4())
+    cmd = HoldCommand(hold_id=hold_id, kind=body.kind, reason=body.reason, ends_on=body.ends_on,
+                      role=key.role, actor=key.actor)  # type: ignore[arg-type]
+    return HoldPublic(**await _run_command(
+        session, temporal, response, matter_id, kind="hold", command_id=hold_id, update=UPDATE_HOLD, command=cmd,
+        result_type=HoldResult, check_replay=False,
+    ))
+
+
+@router.post("/{matter_id}/holds/{hold_id}/release", response_model=HoldPublic, status_code=201,
+             responses=_RESPONSES)
+async def release_hold(
+    matter_id: MatterId, hold_id: HoldId, body: HoldRelease, key: StaffKey, session: SessionDep,
+    temporal: TemporalDep, response: Response,
+) -> HoldPublic:
+    """Lift a hold; when it was the last active one the clocks resume, shifted by the time held."""
+    cmd = ReleaseCommand(hold_id=hold_id, note=body.note, role=key.role, actor=key.actor)  # type: ignore[arg-type]
+    return HoldPublic(**await _run_command(
+        session, temporal, response, matter_id, kind="release", command_id=hold_id, update=UPDATE_RELEASE,
+        command=cmd, result_type=HoldResult, check_replay=False,
+    ))
+
+
+class ContactCreate(_Input):
+    channel: Literal["phone", "visit", "sms", "email", "letter"]
+    outcome: Literal["reached", "no_answer", "wrong_number", "refused_to_pay", "promised", "disputed"]
+    at: AwareDatetime | None = Field(default=None, description="when it happened, with its offset; default now")
+    cause: Literal["job_loss", "illness", "business_downturn", "dispute", "fraud", "over_indebtedness",
+                   "unwilling", "unknown", "other"] | None = Field(default=None, description="why the borrower "
+                                                                                   "defaulted, where learnt")
+    cease_contact: bool = Field(default=False, description="the borrower asked to be contacted no more")
+    note: PlainText = Field(default="", max_length=2000)
+
+    @field_validator("at")
+    @classmethod
+    def _not_future(cls, value: datetime | None) -> datetime | None:
+        if value is not None and value > datetime.now(UTC):
+            raise ValueError(f"{value.isoformat()} is in the future")
+        return value
+
+
+class ContactPublic(BaseModel):
+    contact_id: str
+    duplicate: bool
+    ability: str = Field(description="able / unable / unknown, from the whole log")
+    willingness: str = Field(description="willing / unwilling / unknown, from the whole log")
+    risk_grade: str | None
+    cease_contact: bool
+    contacts_in_7_days: int = Field(description="attempts on this matter in the last 7 days (the team's and the "
+                                                "system's messages)")
+
+
+@router.post("/{matter_id}/contacts", response_model=ContactPublic, status_code=201, responses=COMMAND_RESPONSES)
+async def log_contact(
+    matter_id: MatterId, body: ContactCreate, key: StaffKey, session: SessionDep, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> ContactPublic:
+    """Log a contact with its outcome (and the cause of default where learnt); `cease_contact` records the
+    borrower's request to be contacted no more (reminders stop; legally required notices still go)."""
+    contact_id = idempotency_key or str(uuid.uuid4())
+    cmd = ContactCommand(contact_id=contact_id, channel=body.channel, outcome=body.outcome, at=body.at,
+                         cause=body.cause, cease_contact=body.cease_contact, note=body.note, actor=key.actor)
+    return ContactPublic(**await _run_command(
+        session, temporal, response, matter_id, kind="contact", command_id=contact_id, update=UPDATE_CONTACT,
+        command=cmd, result_type=ContactResult, check_replay=False,
+    ))
