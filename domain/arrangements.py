@@ -27,158 +27,36 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, field_validator
-from pydantic_core import InitErrorDetails, PydanticCustomError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from domain.accrual import DayCount, Rate, Waiver
 from domain.allocation import WATERFALL, Balance
+from domain.authority import (
+    _RANK,
+    DEFAULT_LEVELS,
+    ArrangementError,
+    ArrangementRules,
+    AuthorityLevel,
+    AuthorityPolicy,
+    Decision,
+    Problem,
+    Role,
+    _raise,
+    required_authority,
+)
 from domain.money import BoundedMoney, Money
 from domain.text import PlainText
 
-Role = Literal["legal_team", "manager"]
-_RANK: dict[str, int] = {"legal_team": 1, "manager": 2}
-Decision = Literal["approve", "reject"]
 ApprovalState = Literal["pending", "approved", "rejected"]
 WaivableBucket = Literal["costs", "fees", "penalty", "interest"]
 WAIVABLE: tuple[str, ...] = WaivableBucket.__args__  # type: ignore[attr-defined]
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
-
-
-# ---- errors --------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One broken rule: the field path (`instalments[2].due_on`) and why."""
-
-    field: str
-    reason: str
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.reason}"
-
-
-class ArrangementError(ValueError):
-    """A proposal or a decision that is refused. The message has one line per problem: `<field>: <reason>`."""
-
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        super().__init__("\n".join(str(p) for p in self.problems))
-
-
-def _raise(problems: Sequence[Problem]) -> None:
-    if problems:
-        raise ArrangementError(problems)
-
-
-def _rule_errors(model: str, broken: Sequence[tuple[tuple[str | int, ...], str, object]]) -> ValidationError:
-    # The shape of domain.policy's rule errors (type `policy_rule`), so that a PolicyError reads them.
-    details = [
-        InitErrorDetails(type=PydanticCustomError("policy_rule", "{reason}", {"reason": reason}), loc=loc, input=value)
-        for loc, reason, value in broken
-    ]
-    return ValidationError.from_exception_data(model, details)
-
-
-# ---- authority -----------------------------------------------------------------------------------
-
-_COUNT = {1: "one", 2: "two", 3: "three", 4: "four", 5: "five"}
-
-
-class AuthorityLevel(BaseModel):
-    """Who may approve a concession, and up to what: `max_amount` waived (in the matter's currency) and
-    `max_share` of the balance waived (0.10 for 10%); None is no limit."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    role: Role
-    approvers: int = Field(default=1, ge=1, le=5, description="distinct people of `role` (or above) needed")
-    max_amount: Decimal | None = Field(default=None, ge=0)
-    max_share: Decimal | None = Field(default=None, gt=0, le=1)
-
-    def covers(self, waived_amount: Decimal, waived_share: Decimal) -> bool:
-        return ((self.max_amount is None or waived_amount <= self.max_amount)
-                and (self.max_share is None or waived_share <= self.max_share))
-
-    def describe(self) -> str:
-        """In words: `one manager`, `two managers`, `one member of the legal team`."""
-        many = self.approvers > 1
-        who = ("members of the legal team" if many else "member of the legal team") if self.role == "legal_team" \
-            else ("managers" if many else "manager")
-        return f"{_COUNT[self.approvers]} {who}"
-
-    @property
-    def rank(self) -> tuple[int, int]:
-        return _RANK[self.role], self.approvers
-
-
-DEFAULT_LEVELS: tuple[AuthorityLevel, ...] = (
-    AuthorityLevel(role="legal_team", max_amount=Decimal(5000), max_share=Decimal("0.10")),
-    AuthorityLevel(role="manager", max_amount=Decimal(50000), max_share=Decimal("0.30")),
-    AuthorityLevel(role="manager", approvers=2),
-)
-
-
-class AuthorityPolicy(BaseModel):
-    """The authority levels, lowest first: each covers at least what the one before covers, with at least
-    its authority, and the last has no limit (so every concession has someone who may approve it)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    levels: tuple[AuthorityLevel, ...] = DEFAULT_LEVELS
-
-    @field_validator("levels")
-    @classmethod
-    def _ascending(cls, levels: tuple[AuthorityLevel, ...]) -> tuple[AuthorityLevel, ...]:
-        if not levels:
-            raise ValueError("at least one authority level is needed")
-        broken: list[tuple[tuple[str | int, ...], str, object]] = []
-        for i in range(1, len(levels)):
-            level, previous = levels[i], levels[i - 1]
-            if level.rank < previous.rank:
-                broken.append(((i, "role"), f"{level.describe()} is less authority than the level before "
-                               f"({previous.describe()}): levels ascend", level.role))
-            for limit in ("max_amount", "max_share"):
-                mine, theirs = getattr(level, limit), getattr(previous, limit)
-                if mine is not None and (theirs is None or mine < theirs):
-                    covered = "no limit" if theirs is None else theirs
-                    broken.append(((i, limit), f"{mine} is below the level before's ({covered}): each level "
-                                   "covers at least what the one before covers", mine))
-        last = levels[-1]
-        for limit in ("max_amount", "max_share"):
-            if getattr(last, limit) is not None:
-                broken.append(((len(levels) - 1, limit), "the last level has no limit, so that every concession "
-                               "has someone who may approve it", getattr(last, limit)))
-        if broken:
-            raise _rule_errors("AuthorityPolicy", broken)
-        return levels
-
-
-def required_authority(waived_amount: Money | Decimal, waived_share: Decimal,
-                       policy: AuthorityPolicy) -> AuthorityLevel:
-    """The lowest level of `policy` covering both the amount waived and the share of the balance waived."""
-    amount = waived_amount.amount if isinstance(waived_amount, Money) else waived_amount
-    for level in policy.levels:
-        if level.covers(amount, waived_share):
-            return level
-    raise ArrangementError([Problem("waived", f"{amount} ({waived_share:.2%}) is beyond every authority level")])
-
-
-class ArrangementRules(BaseModel):
-    """The policy's part: who approves what, and the grace after each instalment's due date."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    authority: AuthorityPolicy = AuthorityPolicy()
-    grace_days: int = Field(default=3, ge=0, le=60,
-                            description="policy days after an instalment's due date before it counts as missed")
 
 
 # ---- proposals -----------------------------------------------------------------------------------
@@ -521,62 +399,6 @@ def check_proposal(p: AnyProposal) -> None:
     _raise(proposal_problems(p))
 
 
-# ---- guarantors ----------------------------------------------------------------------------------
-
-
-class GuaranteeWarning(BaseModel):
-    """What a proposal means for one guarantor who has not consented to it in writing."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    guarantor: str
-    rule: Literal["art_695_para_1", "art_695_para_2"]
-    message: str
-
-
-def _percent(rate: Decimal) -> str:
-    return format((rate * 100).normalize(), "f") + "%"
-
-
-def debt_increases(p: AmendmentProposal, contract_rate: Decimal | None = None) -> tuple[str, ...]:
-    """How the amendment increases the debt, in words (empty: it does not): more principal bearing
-    interest than the balance's principal (carried charges become principal), or a higher annual rate
-    than the contract's `contract_rate`."""
-    found = []
-    if p.restructured_principal.currency == p.balance.currency and p.restructured_principal > p.balance.principal:
-        found.append(f"the principal bearing interest rises from {p.balance.principal} to {p.restructured_principal}")
-    if contract_rate is not None and p.clause.annual_rate > contract_rate:
-        found.append(f"the annual interest rate rises from {_percent(contract_rate)} to "
-                     f"{_percent(p.clause.annual_rate)}")
-    return tuple(found)
-
-
-def guarantee_warnings(p: SettlementProposal | AmendmentProposal, contract_rate: Decimal | None = None,
-                       guarantors: Sequence[str] = ()) -> tuple[GuaranteeWarning, ...]:
-    """For each guarantor who has not consented in writing (in `p.guarantor_consents` as False, or named in
-    `guarantors` and absent there), what Civil Code art. 695 leaves of the guarantee.
-
-    Para 2 always: both kinds of proposal postpone sums already due, which changes the main contract's
-    performance period. Para 1 for an amendment that increases the debt (see `debt_increases`; a
-    settlement only ever lessens it, and a lessened debt stays guaranteed).
-    """
-    names = list(dict.fromkeys([*guarantors, *p.guarantor_consents]))
-    increases = debt_increases(p, contract_rate) if isinstance(p, AmendmentProposal) else ()
-    warnings: list[GuaranteeWarning] = []
-    for name in names:
-        if p.guarantor_consents.get(name) is True:
-            continue
-        warnings.append(GuaranteeWarning(guarantor=name, rule="art_695_para_2", message=(
-            f"{name} has not consented in writing: under Civil Code art. 695 para 2, a change of the main "
-            "contract's performance period without the guarantor's written consent does not change the "
-            "guarantee period; the guarantee period is not extended.")))
-        if increases:
-            warnings.append(GuaranteeWarning(guarantor=name, rule="art_695_para_1", message=(
-                f"{name} has not consented in writing: under Civil Code art. 695 para 1, the amendment increases "
-                f"the debt ({'; '.join(increases)}) and the guarantor is not liable for the increase.")))
-    return tuple(warnings)
-
-
 # ---- approvals -----------------------------------------------------------------------------------
 
 
@@ -642,9 +464,9 @@ def check_approval(proposal: AnyProposal, approval: Approval, earlier: Sequence[
 
 __all__ = ["DEFAULT_LEVELS", "WAIVABLE", "AmendmentProposal", "AnyProposal", "Approval", "ApprovalState",
            "ArrangementRules",
-           "ArrangementError", "AuthorityLevel", "AuthorityPolicy", "Decision", "GuaranteeWarning", "Instalment",
+           "ArrangementError", "AuthorityLevel", "AuthorityPolicy", "Decision", "Instalment",
            "InterestClause", "Problem", "Proposal", "Role", "ScheduleRow", "SettlementProposal", "WaivableBucket",
            "Waivers", "WriteOffProposal", "amendment_problems", "approval_problems", "approval_state",
-           "build_schedule", "check_approval", "check_proposal", "check_schedule", "debt_increases",
-           "guarantee_warnings", "proposal_problems", "required_authority", "required_for", "schedule_interest",
+           "build_schedule", "check_approval", "check_proposal", "check_schedule",
+           "proposal_problems", "required_authority", "required_for", "schedule_interest",
            "schedule_problems", "settlement_problems", "write_off_problems"]

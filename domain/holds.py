@@ -30,12 +30,12 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from domain.authority import Role
 from domain.dates import PolicyClock
 from domain.text import PlainText
 
 HoldKind = Literal["dispute", "hardship", "bankruptcy_stay", "death"]
 HOLD_KINDS: tuple[str, ...] = HoldKind.__args__  # type: ignore[attr-defined]
-Role = Literal["legal_team", "manager"]
 # The instant at which a policy date is over on the matter's clock (`PolicyClock.day_ends`).
 DayEnd = Callable[[date], datetime]
 

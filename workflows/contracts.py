@@ -21,8 +21,11 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.allocation import Allocation, Balance
+from domain.arrangements import Decision, Role
+from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.dates import PolicyClock
 from domain.evidence import DocumentRef
+from domain.holds import HoldKind
 from domain.matter import MatterIntake
 from domain.money import Money
 from domain.policy import EscalationPolicy
@@ -134,6 +137,8 @@ class ReversalResult(_Model):
 
 
 ArrangementKind = Literal["settlement", "amendment", "write_off"]
+# How a notice was served (proof of service of the acceleration notice).
+ServiceMethod = Literal["in_person", "registered_post", "courier", "email", "notary", "other"]
 
 
 class ProposeCommand(_Model):
@@ -156,8 +161,8 @@ class ProposeResult(_Model):
 class ApprovalCommand(_Model):
     approval_id: str = Field(min_length=1, max_length=128)
     proposal_id: str = Field(min_length=1, max_length=128)
-    decision: Literal["approve", "reject"]
-    role: Literal["legal_team", "manager"]
+    decision: Decision
+    role: Role
     note: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
 
@@ -188,11 +193,10 @@ class ContactCommand(_Model):
     """A contact with the borrower, as the team logs it (a call, a visit, a message) with what it found."""
 
     contact_id: str = Field(min_length=1, max_length=128)
-    channel: Literal["phone", "visit", "sms", "email", "letter"]
-    outcome: Literal["reached", "no_answer", "wrong_number", "refused_to_pay", "promised", "disputed"]
+    channel: ContactChannel
+    outcome: ContactOutcome
     at: datetime | None = None  # when it happened (default: now)
-    cause: Literal["job_loss", "illness", "business_downturn", "dispute", "fraud", "over_indebtedness",
-                   "unwilling", "unknown", "other"] | None = None
+    cause: DefaultCause | None = None
     cease_contact: bool = False  # the borrower asked to be contacted no more
     note: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
@@ -212,7 +216,7 @@ class AccelerateCommand(_Model):
     """A manager declares the whole loan due (the contract's acceleration clause)."""
 
     clause: PlainText | None = Field(default=None, max_length=200, description="e.g. 第十二条 / clause 12")
-    role: Literal["legal_team", "manager"] = "manager"
+    role: Role = "manager"
     actor: str = "system"
 
 
@@ -220,7 +224,7 @@ class ServedCommand(_Model):
     """Proof of service of the acceleration notice: from `delivered_on` the whole balance is due."""
 
     delivered_on: date
-    method: Literal["in_person", "registered_post", "courier", "email", "notary", "other"]
+    method: ServiceMethod
     upload_id: str | None = Field(default=None, max_length=64, description="the proof (a receipt), if uploaded")
     note: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
@@ -235,17 +239,17 @@ class AccelerationResult(_Model):
 
 class HoldCommand(_Model):
     hold_id: str = Field(min_length=1, max_length=128)
-    kind: Literal["dispute", "hardship", "bankruptcy_stay", "death"]
+    kind: HoldKind
     reason: PlainText = Field(min_length=1, max_length=2000)
     ends_on: date | None = None  # the last policy date of the hold; None: until released
-    role: Literal["legal_team", "manager"] = "legal_team"
+    role: Role = "legal_team"
     actor: str = "system"
 
 
 class ReleaseCommand(_Model):
     hold_id: str = Field(min_length=1, max_length=128)
     note: PlainText = Field(default="", max_length=2000)
-    role: Literal["legal_team", "manager"] = "legal_team"
+    role: Role = "legal_team"
     actor: str = "system"
 
 

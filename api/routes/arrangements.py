@@ -10,7 +10,7 @@ decision by the proposer or by a role below the authority the proposal needs.
 from __future__ import annotations
 
 import uuid
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
@@ -21,7 +21,7 @@ from api.mapping import status_of
 from api.routes.commands import COMMAND_RESPONSES, _run_command
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import PastDate, PositiveMoney, _Input
-from domain.arrangements import Instalment, InterestClause, ScheduleRow, Waivers
+from domain.arrangements import Decision, Instalment, InterestClause, ScheduleRow, Waivers
 from domain.money import Money
 from domain.status import ArrangementView
 from domain.text import PlainText
@@ -40,6 +40,7 @@ from workflows.contracts import (
     ProposeCommand,
     ProposeResult,
     ServedCommand,
+    ServiceMethod,
     SignedCommand,
     SignedResult,
 )
@@ -86,7 +87,7 @@ class ProposalPublic(BaseModel):
 
 
 class DecisionOnProposal(_Input):
-    decision: Literal["approve", "reject"]
+    decision: Decision
     note: PlainText = Field(default="", max_length=2000)
 
 
@@ -216,7 +217,7 @@ class AccelerationCreate(_Input):
 
 class ServiceCreate(_Input):
     delivered_on: PastDate = Field(description="the day the borrower received the notice")
-    method: Literal["in_person", "registered_post", "courier", "email", "notary", "other"]
+    method: ServiceMethod
     upload_id: str | None = Field(default=None, min_length=1, max_length=64,
                                   description="the proof of service, uploaded first as evidence")
     note: PlainText = Field(default="", max_length=2000)

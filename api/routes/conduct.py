@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
@@ -22,6 +22,8 @@ from api.deps import AuthorisedRoute, SessionDep, StaffKey, TemporalDep
 from api.routes.commands import COMMAND_RESPONSES, _run_command
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import _Input
+from domain.contact import ContactChannel, ContactOutcome, DefaultCause
+from domain.holds import HoldKind
 from domain.text import PlainText
 from workflows.contracts import (
     UPDATE_CONTACT,
@@ -42,7 +44,7 @@ _RESPONSES: dict[int | str, dict[str, object]] = {
 
 
 class HoldCreate(_Input):
-    kind: Literal["dispute", "hardship", "bankruptcy_stay", "death"]
+    kind: HoldKind
     reason: PlainText = Field(min_length=1, max_length=2000)
     ends_on: date | None = Field(default=None, description="its last day (a policy date, included); omitted: "
                                                            "until released")
@@ -95,12 +97,10 @@ async def release_hold(
 
 
 class ContactCreate(_Input):
-    channel: Literal["phone", "visit", "sms", "email", "letter"]
-    outcome: Literal["reached", "no_answer", "wrong_number", "refused_to_pay", "promised", "disputed"]
+    channel: ContactChannel
+    outcome: ContactOutcome
     at: AwareDatetime | None = Field(default=None, description="when it happened, with its offset; default now")
-    cause: Literal["job_loss", "illness", "business_downturn", "dispute", "fraud", "over_indebtedness",
-                   "unwilling", "unknown", "other"] | None = Field(default=None, description="why the borrower "
-                                                                                   "defaulted, where learnt")
+    cause: DefaultCause | None = Field(default=None, description="why the borrower defaulted, where learnt")
     cease_contact: bool = Field(default=False, description="the borrower asked to be contacted no more")
     note: PlainText = Field(default="", max_length=2000)
 

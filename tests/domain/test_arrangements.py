@@ -34,8 +34,6 @@ from domain.arrangements import (
     check_approval,
     check_proposal,
     check_schedule,
-    debt_increases,
-    guarantee_warnings,
     required_authority,
     required_for,
     schedule_interest,
@@ -43,6 +41,7 @@ from domain.arrangements import (
     settlement_problems,
     write_off_problems,
 )
+from domain.guarantee import debt_increases, guarantee_warnings
 from domain.money import Money
 from domain.policy import PolicyError, validation_problems
 

@@ -36,9 +36,9 @@ with workflow.unsafe.imports_passed_through():
         approval_state,
         check_approval,
         check_proposal,
-        guarantee_warnings,
         required_for,
     )
+    from domain.guarantee import guarantee_warnings
     from domain.money import Money
     from workflows.contracts import (
         ERR_FORBIDDEN,

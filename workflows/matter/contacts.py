@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.contact import WINDOW, ContactAttempt, ability_and_willingness, attempts_in_window
+    from domain.contact import ContactAttempt, ability_and_willingness, attempts_in_window
     from workflows.contracts import ERR_INVALID, UPDATE_CONTACT, ContactCommand, ContactResult
     from workflows.matter.mixin import MatterMixin
 
@@ -92,4 +92,4 @@ def _contact_body(cmd: ContactCommand) -> str:
                   cmd.cease_contact, cmd.note)
 
 
-__all__ = ["WINDOW", "ContactHandlers"]
+__all__ = ["ContactHandlers"]
