@@ -41,7 +41,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.portfolio_figures import history_figures, lag_figures, verify_portfolio
+from bench.portfolio_figures import history_figures, lag_figures, report_letters, report_portfolio, verify_portfolio
 from bench.processes import CpuMeter, Servers, WorkerProcs, gather_limited
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -399,10 +399,6 @@ async def letters(servers: Servers, tmp: Path, m: int, trivial: bool) -> PhaseRe
 
 
 # ---------------------------------------------------------------------------------------------------
-def mib(n: int) -> str:
-    return f"{n / 2**20:.0f} MiB"
-
-
 async def main_async(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-portfolio-") as name:
         tmp = Path(args.keep) if args.keep else Path(name)
@@ -417,7 +413,7 @@ async def main_async(args: argparse.Namespace) -> None:
                       + (", one killed mid-run" if args.kill else ""), flush=True)
                 real = await portfolio(servers, tmp, args.matters, args.workers, args.kill)
                 b = await bound(servers, tmp, args.matters, args.workers)
-                report_portfolio(real, b, args)
+                report_portfolio(real, b, SCRIPT_ERRORS)
             if not args.skip_letters:
                 print(f"\n== Letters: {args.letters} matters opened at once on the standard policy", flush=True)
                 trivial = await letters(servers, tmp, args.letters, trivial=True)
@@ -425,65 +421,6 @@ async def main_async(args: argparse.Namespace) -> None:
                 report_letters(actual, trivial)
         finally:
             servers.stop()
-
-
-def report_portfolio(real: dict[str, Any], b: PhaseResult, args: argparse.Namespace) -> None:
-    r: PhaseResult = real["result"]
-    ratio = r.rate / b.rate if b.rate else float("nan")
-    print(f"intake: {r.count} matters in {r.intake_seconds:.1f} s ({r.count / r.intake_seconds:.0f}/s)")
-    print(f"matters/s (intake to legal_review or closed): {r.rate:.2f}  ({r.done}/{r.count} in {r.seconds:.1f} s)")
-    print(f"bound (trivial workflow, same timers/activities/updates): {b.rate:.2f}  ({b.done}/{b.count} in "
-          f"{b.seconds:.1f} s)")
-    print(f"ratio: {ratio:.2f}")
-    lag = real["lag"]
-    if lag:
-        print(f"lag behind the policy clock over {lag['steps']} steps: p50 {lag['p50']:.2f} s, p95 {lag['p95']:.2f} s, "
-              f"max {lag['max']:.2f} s (demo: 1 s = 1 policy day)")
-    h = real["history"]
-    print(f"history events per simple matter (median of {h['matters']}): {h['events_median']} (max {h['events_max']})")
-    print(f"workflow tasks: {h['tasks']}, p50 {h['task_ms_p50']:.0f} ms, p99 {h['task_ms_p99']:.0f} ms, "
-          f"max {h['task_ms_max']:.0f} ms, over 1 s: {h['tasks_over_1s']}")
-    for pid, rss in real["rss"].items():
-        print(f"worker {pid} peak RSS (with its render processes): {mib(rss)}")
-    print("CPU ms per matter, real | bound: " + cpu_line(real["cpu"], b.extra["cpu"], r.count))
-    c = real["check"]
-    if real["killed"]:
-        print(f"killed worker {real['killed']} mid-run (SIGKILL)")
-    print(f"not where they should be: {c['not_where_they_should_be']}" +
-          (f" e.g. {c['examples']}" if c["examples"] else ""))
-    print(f"S3: {c['s3_objects']} letters, stored twice: {c['s3_keys_stored_twice']}; duplicate event rows: "
-          f"{c['duplicate_event_rows']}; payment rows: {c['payment_rows']}; script errors: {len(SCRIPT_ERRORS)}")
-    for e in SCRIPT_ERRORS[:3]:
-        print("  ", e)
-
-
-def report_letters(actual: PhaseResult, trivial: PhaseResult) -> None:
-    ratio = actual.rate / trivial.rate if trivial.rate else float("nan")
-    print(f"intake: {actual.count / actual.intake_seconds:.0f} matters/s")
-    print(f"letters/s end to end (rendered, stored in S3, in the projection): {actual.rate:.1f}  "
-          f"({actual.done}/{actual.count} in {actual.seconds:.1f} s)")
-    print(f"bound (trivial activity in the letter's place): {trivial.rate:.1f}  ({trivial.done}/{trivial.count} in "
-          f"{trivial.seconds:.1f} s)")
-    print(f"ratio: {ratio:.2f}")
-    h = actual.extra["history"]
-    print(f"workflow tasks (sample of {h['matters']} matters): {h['tasks']}, p50 {h['task_ms_p50']:.0f} ms, "
-          f"p99 {h['task_ms_p99']:.0f} ms, max {h['task_ms_max']:.0f} ms, over 1 s: {h['tasks_over_1s']}")
-    for pid, rss in actual.extra["rss"].items():
-        print(f"worker {pid} peak RSS (with its render processes): {mib(rss)}")
-    print("CPU ms per letter, real | trivial: " + cpu_line(actual.extra["cpu"], trivial.extra["cpu"], actual.count))
-
-
-def cpu_line(real: dict[str, float], bound: dict[str, float], n: int) -> str:
-    """Per process kind: CPU milliseconds per matter in the real run and in its bound."""
-    def kind(name: str) -> str:
-        return "workers" if name.startswith("worker") else name
-    totals: dict[str, list[float]] = {}
-    for i, usage in enumerate((real, bound)):
-        for name, secs in usage.items():
-            totals.setdefault(kind(name), [0.0, 0.0])[i] += secs
-    parts = [f"{k} {v[0] * 1000 / n:.0f} | {v[1] * 1000 / n:.0f}" for k, v in totals.items()]
-    all_real, all_bound = sum(v[0] for v in totals.values()), sum(v[1] for v in totals.values())
-    return "; ".join(parts) + f"; all {all_real * 1000 / n:.0f} | {all_bound * 1000 / n:.0f}"
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -48,6 +48,7 @@ from pathlib import Path
 from types import FrameType
 from typing import IO, TextIO
 
+from infra.banner import banner_lines, stack_urls
 from infra.plan import StackPlan, masked_url, plan_stack
 from infra.services import (
     Service,
@@ -393,7 +394,8 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
                 raise
             except ServiceError as exc:  # the stack itself is fine: say so and carry on
                 print(f"recovery up: demo portfolio not loaded: {exc}", file=err, flush=True)
-        _print_banner(stack, settings)
+        for line in banner_lines(stack.plan, settings, stack.pid_file):
+            stack.say(line)
         ticks = 0
         while True:  # the foreground: watch the children until a signal or a death
             stack.sleep(0.5)
@@ -470,47 +472,4 @@ def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -
         stack.start(api, None, 0)
     health = plan.api_url + "/health"
     stack.wait_for(None, lambda: http_status(health) == 200, health_timeout, what="the API to be ready")
-    stack.write_pid_file(urls=_urls(plan, settings))
-
-
-def _urls(plan: StackPlan, settings: Settings) -> dict[str, str]:
-    urls = {"api": plan.api_url, "api_docs": plan.api_url + "/docs"}
-    if plan.temporal_ui_port is not None:
-        urls["temporal_ui"] = f"http://127.0.0.1:{plan.temporal_ui_port}"
-    if settings.s3_endpoint_url:
-        urls["s3"] = settings.s3_endpoint_url
-    host = f"[{settings.smtp_host}]" if ":" in settings.smtp_host else settings.smtp_host
-    urls["smtp"] = f"smtp://{host}:{settings.smtp_port}"
-    return urls
-
-
-def _print_banner(stack: Stack, settings: Settings) -> None:
-    plan = stack.plan
-    urls = _urls(plan, settings)
-    temporal = urls.get("temporal_ui") or f"(external Temporal at {settings.temporal_address})"
-    s3 = settings.s3_endpoint_url or "AWS S3"
-    s3_note = f", bucket {settings.s3_bucket}"
-    if plan.seaweed is not None:
-        s3_note += f"; credentials in {plan.var_dir / 'secrets.json'}"
-    if plan.smtp_port is not None:
-        mail = f"{urls['smtp']}; every message kept in {plan.mail_dir}{os.sep} (nothing is delivered)"
-    else:
-        mail = f"{urls['smtp']} ({settings.smtp_security}), from {settings.smtp_from}"
-    lines = [
-        "",
-        "The recovery stack is up. Ctrl-C stops everything it started.",
-        f"  API docs         {urls['api_docs']}",
-        f"  Temporal Web UI  {temporal}",
-        f"  S3 endpoint      {s3}{s3_note}",
-        f"  E-mail (SMTP)    {mail}",
-        f"  SMS              {settings.sms_gateway} gateway: recorded in {settings.sms_outbox_path} (nothing is sent)",
-        f"  Database         {masked_url(settings.db_url)}",
-        f"  Logs             {plan.log_dir}{os.sep}",
-        f"  PIDs             {stack.pid_file}",
-        "  Create an API key:  recovery keys create --role manager --name 'Your Name'",
-        "                      (roles: legal_team, manager, partner --firm FIRM)",
-        "  Demo matters:       recovery demo     Bulk intake:  recovery import FILE.csv",
-        "",
-    ]
-    for line in lines:
-        stack.say(line)
+    stack.write_pid_file(urls=stack_urls(plan, settings))

@@ -39,7 +39,8 @@ from documents.kinds._agreements_contexts import (
     Waived,
     _sum,
 )
-from documents.kinds._agreements_wording import BODIES as BODIES  # the templates' wording
+from documents.kinds._agreements_wording import BODIES as _AGREEMENT_BODIES
+from documents.kinds._instructions_wording import INSTRUCTION_BODIES
 from domain.allocation import Balance
 from domain.arrangements import (
     WAIVABLE,
@@ -55,6 +56,8 @@ from domain.money import Money
 
 if TYPE_CHECKING:
     from documents.registry import LetterFacts
+
+BODIES = {**_AGREEMENT_BODIES, **INSTRUCTION_BODIES}  # the templates' wording
 
 
 def _cny(amount: str) -> Money:
