@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from documents.base import LetterBase
-from documents.kinds._court_wording import BODIES as BODIES  # the templates' wording
+from documents.kinds._court_wording import BODIES as _BODIES
+from documents.kinds._enforcement_wording import ENFORCEMENT_BODIES
 from domain.allocation import Balance
 from domain.money import Money
 from domain.parties import Asset, Guarantor
@@ -41,6 +42,8 @@ MAX_CO_DEFENDANTS = 6
 # Judicial practice caps interest, penalty interest and fees of a financial loan at 24% a year in
 # total (SPC, Several Opinions on Further Strengthening Financial Adjudication, 2017, art. 2).
 MAX_PENALTY_RATE = Decimal("24")
+
+BODIES = {**_BODIES, **ENFORCEMENT_BODIES}  # the templates' wording
 
 
 

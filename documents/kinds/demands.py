@@ -29,7 +29,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from documents.base import LetterBase
-from documents.kinds._demands_wording import BODIES as BODIES  # the templates' wording
+from documents.kinds._demands_wording import BODIES as _BODIES
+from documents.kinds._guarantor_wording import GUARANTOR_BODIES
 from domain.allocation import Balance
 from domain.money import Money
 from domain.parties import Guarantor
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
 
 # Civil Code art. 692: where the guarantee contract is silent, six months from the main debt's due date.
 STATUTORY_GUARANTEE_MONTHS = 6
+
+BODIES = {**_BODIES, **GUARANTOR_BODIES}  # the templates' wording
 
 
 # ---- rules -------------------------------------------------------------------------------------
