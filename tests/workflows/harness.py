@@ -119,6 +119,8 @@ class Recorder:
         return [project, render, send_email, send_sms], [store_letter]
 
     def _sent(self, channel: str, job: EmailJob | SmsJob) -> MessageSent:
+        if self.refuse_messages == "SmtpUnavailable":  # the server down: retryable, every attempt
+            raise ApplicationError("the SMTP server cannot be reached: ConnectionRefusedError", type="SmtpUnavailable")
         if self.refuse_messages is not None:
             raise ApplicationError(f"{self.refuse_messages}: recipient refused", type=self.refuse_messages,
                                    non_retryable=True)

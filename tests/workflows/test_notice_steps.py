@@ -101,3 +101,23 @@ async def test_no_address_on_record_means_a_task_not_a_message(env, rec) -> None
         assert "task created" in email.summary
     finally:
         await h.terminate("test over")
+
+
+async def test_an_smtp_server_that_stays_down_puts_the_matter_in_needs_attention_then_a_retry_sends(env, rec) -> None:  # type: ignore[no-untyped-def]
+    recorder, queue = rec
+    recorder.refuse_messages = "SmtpUnavailable"
+    h = await start(env.client, queue, matter_input("standard"))
+    try:
+        await env.sleep(timedelta(days=4))  # the SMS of day 3: every attempt fails
+        s = (await h.query("snapshot", result_type=MatterSnapshot)).status
+        assert s is not None and s.attention is not None
+        a = s.attention
+        assert a.error == "SmtpUnavailable" and a.retryable and a.effect == "message:step1"
+        assert not recorder.messages and "message-refused" not in " ".join(e.event_key for e in recorder.events)
+        recorder.refuse_messages = None  # the server is back: the matter retries by itself
+        await env.sleep(timedelta(days=2))
+        await eventually(lambda: len(recorder.messages) == 1)
+        s = (await h.query("snapshot", result_type=MatterSnapshot)).status
+        assert s is not None and s.attention is None
+    finally:
+        await h.terminate("test over")

@@ -17,6 +17,7 @@ The domain rules (checks, authority, approval state, schedules) are `domain/arra
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -370,7 +371,7 @@ class ArrangementHandlers(MatterMixin):
 
 
 def _propose_body(cmd: ProposeCommand) -> str:
-    return digest(cmd.kind, sorted(cmd.terms.items()))
+    return digest(cmd.kind, json.dumps(cmd.terms, sort_keys=True, default=str))
 
 
 def _approval_body(cmd: ApprovalCommand) -> str:
