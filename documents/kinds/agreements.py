@@ -41,6 +41,7 @@ from documents.kinds._agreements_contexts import (
 )
 from documents.kinds._agreements_wording import BODIES as _AGREEMENT_BODIES
 from documents.kinds._instructions_wording import INSTRUCTION_BODIES
+from documents.kinds._samples import cny as _cny
 from domain.allocation import Balance
 from domain.arrangements import (
     WAIVABLE,
@@ -59,9 +60,6 @@ if TYPE_CHECKING:
 
 BODIES = {**_AGREEMENT_BODIES, **INSTRUCTION_BODIES}  # the templates' wording
 
-
-def _cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
 
 
 # ---- builders: an approved proposal (+ the matter's facts) -> the agreement's own fields -------

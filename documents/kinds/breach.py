@@ -29,6 +29,8 @@ from pydantic import Field, field_validator, model_validator
 
 from documents.base import LetterBase, LetterInvalid
 from documents.kinds._breach_wording import BODIES as BODIES  # the templates' wording
+from documents.kinds._samples import cny as _cny
+from documents.kinds._samples import sample_balance as _balance
 from domain.allocation import Balance
 from domain.money import Money
 from domain.text import PlainText
@@ -215,13 +217,6 @@ BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] 
 
 # ---- samples: realistic data for tests, previews and template reviews --------------------------
 
-def _cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def _balance(fees: str, penalty: str, interest: str, principal: str, costs: str = "0.00") -> Balance:
-    return Balance(costs=_cny(costs), fees=_cny(fees), penalty=_cny(penalty), interest=_cny(interest),
-                   principal=_cny(principal))
 
 
 def _sample_acceleration(common: dict[str, Any], locale: str) -> AccelerationNoticeContext:

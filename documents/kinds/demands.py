@@ -31,6 +31,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from documents.base import LetterBase
 from documents.kinds._demands_wording import BODIES as _BODIES
 from documents.kinds._guarantor_wording import GUARANTOR_BODIES
+from documents.kinds._samples import cny as _cny
+from documents.kinds._samples import sample_balance as _balance
 from domain.allocation import Balance
 from domain.money import Money
 from domain.parties import Guarantor
@@ -269,13 +271,6 @@ CONTEXT_CLASSES: tuple[type[LetterBase], ...] = (
 
 # ---- samples: realistic data for tests, previews and template reviews --------------------------
 
-def _cny(amount: str) -> Money:
-    return Money.of(amount, "CNY")
-
-
-def _balance(fees: str, penalty: str, interest: str, principal: str, costs: str = "0.00") -> Balance:
-    return Balance(costs=_cny(costs), fees=_cny(fees), penalty=_cny(penalty), interest=_cny(interest),
-                   principal=_cny(principal))
 
 
 def _sample_final_demand(common: dict[str, Any], locale: str) -> FinalDemandContext:
