@@ -10,6 +10,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, SerializeAsAny
 from documents.base import LetterBase
 from documents.registry import context_from_data
 from domain.allocation import Balance
+from domain.contact import ContactAttempt, ContactChannel, ContactLimits, ContactOutcome
 from domain.matter import MatterIntake
 from domain.money import Money
 from domain.parties import Locale
@@ -20,6 +21,11 @@ STORE_LETTER = "store_letter"
 RENDER_LETTER = "render_and_store_letter"  # matters started before workflow v2 (LetterRequest)
 SEND_EMAIL = "send_email"
 SEND_SMS = "send_sms"
+RESERVE_CONTACT = "reserve_contact"  # a contact attempt in the borrower's budget (activities/contact.py)
+# The borrower's contact budget: one entity workflow per person, across all of the person's matters.
+BORROWER_WORKFLOW = "BorrowerContacts"
+UPDATE_RESERVE_CONTACT = "reserve_contact"
+QUERY_CONTACT_BUDGET = "contact_budget"
 
 
 def letters_queue(task_queue: str) -> str:
@@ -179,3 +185,75 @@ class MessageSent(BaseModel):
     response: str
     via: str
     already_sent: bool = False
+
+
+class ContactRequest(BaseModel):
+    """A contact attempt on a matter, to be counted in its borrower's budget (activity `reserve_contact`).
+
+    The activity finds the borrower's contact workflow (`borrower-<key>`, the key a keyed hash of the
+    ID number: no personal data in the workflow ID) and reserves the attempt there: `wished_at` is
+    when the matter wants to make it; the answer says when it may lawfully happen (`ContactGrant`).
+    `made`: the attempt already happened (the team logged a call): it is counted at `wished_at` as it
+    is, and the answer says whether it went over the limit. `attempt_id` makes the request idempotent:
+    the same id and `wished_at` give the same answer; the same id with another `wished_at` moves the
+    reservation (a message that waited for a hold to end asks again); `release` cancels it (the
+    message will not be sent: it no longer counts).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    matter_id: str = Field(min_length=1, max_length=100)
+    attempt_id: str = Field(min_length=1, max_length=300)
+    id_number: PlainText = Field(min_length=1, max_length=64)  # the borrower's (PII: encrypted payloads only)
+    channel: ContactChannel
+    wished_at: AwareDatetime
+    timezone: str = "Asia/Shanghai"
+    limits: ContactLimits = ContactLimits()
+    made: bool = False
+    release: bool = False  # the reserved attempt will not be made (the matter closed while it waited)
+    outcome: ContactOutcome | None = None
+
+
+class BorrowerContactUpdate(BaseModel):
+    """The update the borrower's contact workflow answers: a `ContactRequest` without the ID number."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    matter_id: str
+    attempt_id: str
+    channel: ContactChannel
+    wished_at: AwareDatetime
+    timezone: str = "Asia/Shanghai"
+    limits: ContactLimits = ContactLimits()
+    made: bool = False
+    release: bool = False
+    outcome: ContactOutcome | None = None
+
+
+class ContactGrant(BaseModel):
+    """When a reserved contact may lawfully happen, why it moved, and the borrower's count of attempts.
+
+    `allowed_at` is `wished_at` when nothing stood in the way; `reasons` say what moved it (the
+    contact hours, the attempts per rolling 7 days across all the borrower's matters). For an attempt
+    already `made`, `allowed_at` is when it was made and `over_limit` says whether it broke the limit.
+    `attempts_in_7_days`: the borrower's attempts in the 7 days up to `allowed_at`, this one included.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    attempt_id: str
+    wished_at: AwareDatetime
+    allowed_at: AwareDatetime
+    reasons: tuple[str, ...] = ()
+    over_limit: bool = False
+    attempts_in_7_days: int = 0
+
+
+class BorrowerContacts(BaseModel):
+    """The state of a borrower's contact workflow, carried over continue-as-new: the attempts that can
+    still share a 7-day window with a new one (with their ids) and the answers given for them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    attempts: dict[str, ContactAttempt] = Field(default_factory=dict)
+    grants: dict[str, ContactGrant] = Field(default_factory=dict)

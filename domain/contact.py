@@ -149,6 +149,19 @@ def attempts_in_window(attempts: Sequence[ContactAttempt], at: datetime) -> int:
     return sum(1 for a in attempts if counts_toward_limit(a.channel) and end - WINDOW < a.at.astimezone(UTC) <= end)
 
 
+def most_in_a_window_with(attempts: Sequence[ContactAttempt], at: datetime) -> int:
+    """With one more counted attempt at `at`, the most attempts any 7-day window holding it holds.
+
+    Attempts after `at` count too: an attempt recorded late (a call logged after the fact) may share
+    a window with attempts made after it. Above the limit: the attempt at `at` broke it.
+    """
+    when = _aware(at, "at").astimezone(UTC)
+    counted = [a.at.astimezone(UTC) for a in attempts if counts_toward_limit(a.channel)]
+    # A window (s - 7 days, s] holds `when` for s in [when, when + 7 days); its count changes only at attempts.
+    ends = [when, *(t for t in counted if when <= t < when + WINDOW)]
+    return max(1 + sum(1 for t in counted if s - WINDOW < t <= s) for s in ends)
+
+
 def next_lawful(at: datetime, tz: str, limits: ContactLimits, attempts: Sequence[ContactAttempt], *,
                 channel: ContactChannel = "phone", cease_contact: bool = False, legally_required: bool = False,
                 hold: HoldKind | None = None) -> ContactDecision:
@@ -328,4 +341,5 @@ def _blocking(blocks: Sequence[tuple[datetime, datetime, datetime]], t: datetime
 
 __all__ = ["WINDOW", "Ability", "AbilityAndWillingness", "ContactAttempt", "ContactChannel", "ContactDecision",
            "ContactLimits", "ContactOutcome", "DefaultCause", "Willingness", "ability_and_willingness",
-           "attempts_in_window", "counts_toward_limit", "hours_bound", "next_lawful", "within_hours", "zone"]
+           "attempts_in_window", "counts_toward_limit", "hours_bound", "most_in_a_window_with", "next_lawful",
+           "within_hours", "zone"]

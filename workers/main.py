@@ -29,6 +29,7 @@ from typing import Any, Literal
 from temporalio.client import Client
 from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 
+from activities.contact import ContactActivities, derive_secret
 from activities.inputs import letters_queue
 from activities.matter import MatterActivities
 from activities.notify import NotifyActivities
@@ -39,6 +40,7 @@ from store.db import make_engine, make_sessionmaker
 from store.evidence import EvidenceStore
 from store.policies import PolicyError, load_policies
 from workers.client import connect
+from workflows.borrower import BorrowerWorkflow
 from workflows.legacy.matter_v1 import MatterWorkflowV1
 from workflows.matter.workflow import MatterWorkflow
 from workflows.referral import ReferralWorkflow
@@ -46,7 +48,7 @@ from workflows.referral import ReferralWorkflow
 log = logging.getLogger("recovery.worker")
 
 Role = Literal["all", "workflows", "letters"]
-WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow)
+WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow, BorrowerWorkflow)
 
 
 class Workers:
@@ -86,14 +88,19 @@ def build_worker(
     sandbox: bool = True,
     max_concurrent_workflow_tasks: int = 16,
     notify: NotifyActivities | None = None,
+    contact: ContactActivities | None = None,
 ) -> Workers:
     """The workers of one process, shared by the process and the tests.
 
     `sandbox=False` runs workflow code without Temporal's sandbox (see `Settings.workflow_sandbox`).
     `notify`: the e-mail and SMS activities, served beside the workflows (None: not served here).
+    `contact`: `reserve_contact`, the borrower's contact budget across matters (required with the
+    workflows: their messages wait for it).
     """
     workers: list[Worker] = []
     if role in ("all", "workflows"):
+        if contact is None:
+            raise ValueError("build_worker: the workflows need `contact` (ContactActivities: the contact budget)")
         runner: dict[str, Any] = {} if sandbox else {"workflow_runner": UnsandboxedWorkflowRunner()}
         workers.append(
             Worker(
@@ -104,6 +111,7 @@ def build_worker(
                 # `project` runs as a local activity of v2 (and a regular one of v1); v1's letters too.
                 # Reminders by e-mail/SMS wait on the network, not the CPU: here, not on the letters queue.
                 activities=[activities.project, activities.render_and_store_letter,
+                            contact.reserve_contact,
                             *((notify.send_email, notify.send_sms) if notify is not None else ())],
                 max_concurrent_activities=16,
                 max_concurrent_local_activities=32,
@@ -123,6 +131,11 @@ def build_worker(
             )
         )
     return Workers(workers)
+
+
+def contact_activities(client: Client, settings: Settings) -> ContactActivities:
+    """`reserve_contact` on `client`: borrower keys from the settings' payload key, on their task queue."""
+    return ContactActivities(client, derive_secret(settings.encryption_key_bytes()), settings.temporal_task_queue)
 
 
 def letter_priority(role: Role, niceness: int) -> int:
@@ -160,7 +173,7 @@ async def run_worker(settings: Settings, stop: asyncio.Event | None = None) -> N
     workers = build_worker(
         client, settings.temporal_task_queue, activities, role=role,
         max_cached_workflows=settings.worker_max_cached_workflows, sandbox=settings.workflow_sandbox,
-        notify=notify,
+        notify=notify, contact=contact_activities(client, settings),
     )
     log.info("worker (%s) polling task queue %s on %s", role, settings.temporal_task_queue, settings.temporal_address)
     try:

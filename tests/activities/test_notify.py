@@ -64,7 +64,7 @@ from tests.activities.test_letters import make_store
 from tests.conftest import S3Server
 from tests.factories import make_intake
 from workers.client import connect
-from workers.main import build_worker
+from workers.main import build_worker, contact_activities
 
 pytestmark = pytest.mark.integration
 
@@ -463,7 +463,8 @@ async def test_a_workflow_sends_by_name_on_the_matters_task_queue(
     matter = MatterActivities(sessions=None, evidence=evidence)  # type: ignore[arg-type]
     caller = Worker(client, task_queue=f"{queue}-caller", workflows=[SendReminder],
                     workflow_runner=UnsandboxedWorkflowRunner())
-    async with build_worker(client, queue, matter, role="workflows", sandbox=False, notify=acts), caller:
+    async with build_worker(client, queue, matter, role="workflows", sandbox=False, notify=acts,
+                            contact=contact_activities(client, settings)), caller:
         job = email_job()
         sent = await client.execute_workflow(SendReminder.run, job, id=f"notify-{job.message_id}",
                                              task_queue=f"{queue}-caller")

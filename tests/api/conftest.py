@@ -37,7 +37,7 @@ from tests.conftest import S3Server
 from tests.factories import intake_data
 from tests.local_mail import LocalMail, serve_local_mail
 from workers.client import connect
-from workers.main import build_worker
+from workers.main import build_worker, contact_activities
 
 # A fixed test key (32 bytes): payloads in these tests' histories are encrypted with it.
 TEST_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()
@@ -185,7 +185,8 @@ async def running_stack(backend: str, settings: Settings, mail: LocalMail) -> As
     activities = MatterActivities(sessions, EvidenceStore.from_settings(settings))
     notify = NotifyActivities.from_settings(settings, evidence)
     try:
-        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify):
+        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify,
+                                contact=contact_activities(client, settings)):
             # The app builds its own Temporal client, engine and evidence store in its lifespan.
             app = create_app(settings)
             async with app.router.lifespan_context(app):

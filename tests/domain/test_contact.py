@@ -20,6 +20,7 @@ from domain.contact import (
     attempts_in_window,
     counts_toward_limit,
     hours_bound,
+    most_in_a_window_with,
     next_lawful,
     within_hours,
 )
@@ -298,3 +299,26 @@ def test_attempts_made_at_the_moments_returned_never_break_the_limit(
     for new in log[len(made):]:  # every window ending at a new attempt (the fullest ones): at most the limit
         window = [a for a in log if a.channel != "letter" and new.at - WINDOW < a.at <= new.at]
         assert len(window) <= limits.max_attempts_per_7_days
+
+
+# ---- a contact recorded after the fact ---------------------------------------------------------------
+
+def test_an_attempt_logged_late_counts_in_the_windows_after_it_too() -> None:
+    base = utc(2026, 12, 3, 2)
+    made = [attempt(base + timedelta(hours=1)), attempt(base + timedelta(hours=2), "sms", "m2"),
+            attempt(base + timedelta(hours=3), "letter")]  # (a letter counts in no window)
+    assert most_in_a_window_with(made, base) == 3  # the window ending at the later attempts holds all three
+    assert most_in_a_window_with(made, base - WINDOW) == 1  # exactly 7 days before: shares no window
+    assert most_in_a_window_with(made, base + timedelta(hours=5)) == 3
+
+
+@given(st.lists(st.integers(min_value=0, max_value=20 * 24), max_size=12), st.integers(min_value=0, max_value=20 * 24))
+def test_the_most_in_a_window_is_what_every_window_holding_the_attempt_counts(hours: list[int], at_hour: int) -> None:
+    base = utc(2026, 12, 1)
+    made = [attempt(base + timedelta(hours=h)) for h in hours]
+    at = base + timedelta(hours=at_hour)
+    every = [*[a.at for a in made], at]
+    # Brute force over window ends every hour from `at` to 7 days after it (attempts fall on whole hours).
+    ends = [at + timedelta(hours=k) for k in range(7 * 24)]
+    brute = max(sum(1 for t in every if s - WINDOW < t <= s) for s in ends)
+    assert most_in_a_window_with(made, at) == brute

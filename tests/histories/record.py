@@ -43,6 +43,7 @@ from workflows.contracts import (
     UPDATE_PROMISE,
     UPDATE_PROPOSE,
     UPDATE_REFERRAL_ANSWER,
+    UPDATE_RELEASE,
     UPDATE_RETRY,
     UPDATE_REVERSAL,
     UPDATE_SERVED,
@@ -55,6 +56,7 @@ from workflows.contracts import (
     PromiseCommand,
     ProposeCommand,
     ReferralAnswerCommand,
+    ReleaseCommand,
     RetryCommand,
     ReversalCommand,
     ServedCommand,
@@ -221,6 +223,45 @@ async def v2_money(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_accelerated_written_off", h.id)
 
 
+async def v2_budget(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """The borrower's contact budget (`python -m tests.histories.record budget` records only these): two
+    matters of one borrower, calls logged past the limit, an SMS deferred, a hold while it waits, one
+    matter paid while its reminder waits; and the borrower's own contact workflow."""
+    from tests.workflows.test_contact_budget import tight_policy
+
+    client = env.client
+    hs = []
+    for mid in ("hist-v2-budget", "hist-v2-budget-b"):
+        hs.append(await start(client, QUEUE, matter_input("standard", matter_id=mid).model_copy(
+            update={"policy": tight_policy()})))
+    h, b = hs
+    await env.sleep(timedelta(hours=1))
+    for n, (handle, channel) in enumerate(((h, "phone"), (h, "phone"), (b, "visit"))):
+        await handle.execute_update(UPDATE_CONTACT, ContactCommand(contact_id=f"call{n}", channel=channel,
+                                                                   outcome="no_answer", actor="clerk"))
+    await env.sleep(timedelta(days=2))
+    await eventually(lambda: "contact_deferred" in rec.kinds())
+    await h.execute_update(UPDATE_HOLD, HoldCommand(hold_id="h1", kind="dispute", reason="amount disputed",
+                                                    actor="clerk"))
+    status = (await snap(b)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    await pay(b, "P1", str(owed.amount), received_on=today)
+    await env.sleep(timedelta(days=8))
+    await h.execute_update(UPDATE_RELEASE, ReleaseCommand(hold_id="h1", actor="clerk"))
+    await env.sleep(timedelta(days=10))
+    await eventually(lambda: len([e for e in rec.events if e.kind == "sms" and e.matter_id == "hist-v2-budget"]) >= 1)
+    await h.terminate("recorded")
+    await b.terminate("recorded")
+    await save(client, "v2_contact_budget", h.id)
+    await save(client, "v2_contact_budget_paid_while_waiting", b.id)
+    assert rec.contact is not None
+    (borrower,) = rec.contact.workflow_ids
+    await save(client, "v2_borrower_contacts", borrower)
+    await client.get_workflow_handle(borrower).terminate("recorded")
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -247,13 +288,16 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
-    only_money = sys.argv[1:] == ["money"]
+    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget": only those
     try:
         async with workers(env.client, QUEUE, rec):
-            if not only_money:
+            if only is None:
                 await v2_matters(env, rec)
-            await v2_money(env, rec)
-        if not only_money:
+            if only in (None, "money"):
+                await v2_money(env, rec)
+            if only in (None, "budget"):
+                await v2_budget(env, rec)
+        if only is None:
             await v1_migrated(env)
     finally:
         await env.shutdown()

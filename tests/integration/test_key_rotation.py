@@ -39,7 +39,7 @@ from tests.factories import make_intake
 from tests.local_mail import LocalMail
 from workers.client import connect, open_matter
 from workers.codec import ENCODING
-from workers.main import build_worker
+from workers.main import build_worker, contact_activities
 from workflows.contracts import (
     QUERY_SNAPSHOT,
     UPDATE_PAYMENT,
@@ -62,7 +62,8 @@ async def running_worker(client: Client, settings: Settings) -> AsyncIterator[No
         evidence = EvidenceStore.from_settings(settings)
         activities = MatterActivities(make_sessionmaker(engine), evidence)
         notify = NotifyActivities.from_settings(settings, evidence)
-        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify):
+        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify,
+                                contact=contact_activities(client, settings)):
             yield
     finally:
         await engine.dispose()

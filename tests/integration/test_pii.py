@@ -46,7 +46,7 @@ from tests.factories import make_intake
 from tests.local_mail import LocalMail, serve_local_mail
 from workers.client import connect, open_matter
 from workers.codec import ENCODING, EncryptionCodec
-from workers.main import build_worker
+from workers.main import build_worker, contact_activities
 from workflows.contracts import (
     QUERY_SNAPSHOT,
     UPDATE_PAYMENT,
@@ -227,7 +227,8 @@ async def run(
         client = await connect(settings, identity="pii-test")
         activities = MatterActivities(make_sessionmaker(engine), evidence)
         notify = NotifyActivities.from_settings(settings, evidence)
-        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify):
+        async with build_worker(client, settings.temporal_task_queue, activities, notify=notify,
+                                contact=contact_activities(client, settings)):
             matter_id, created = await open_matter(client, settings.temporal_task_queue, intake, POLICY, actor="tester")
             assert created
             handle = client.get_workflow_handle(workflow_id(matter_id))

@@ -78,3 +78,8 @@ async def matters(env: WorkflowEnvironment) -> AsyncIterator[Matters]:
                 await env.client.get_workflow_handle(wid).terminate("test over")
             except Exception:  # already completed
                 pass
+        for wid in sorted(rec.contact.workflow_ids if rec.contact else ()):
+            try:
+                await env.client.get_workflow_handle(wid).terminate("test over")
+            except Exception:  # already ended
+                pass

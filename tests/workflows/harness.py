@@ -22,6 +22,7 @@ from temporalio.client import Client, WorkflowHandle
 from temporalio.exceptions import ApplicationError
 from temporalio.worker import Worker
 
+from activities.contact import ContactActivities
 from activities.inputs import (
     PROJECT,
     RENDER_LETTER,
@@ -80,6 +81,7 @@ class Recorder:
         self.fail_projection = False
         self.messages: list[EmailJob | SmsJob] = []
         self.refuse_messages: str | None = None  # e.g. "EmailRejected": every message refused for good
+        self.contact: ContactActivities | None = None  # set by `workers`
 
     def activities(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
         @activity.defn(name=STORE_LETTER)
@@ -147,6 +149,9 @@ async def workers(client: Client, queue: str, rec: Recorder, workflows: list[typ
     """Workers for `queue` and its letters queue. `cache=False`: no sticky queue, so another worker can
     take over the workflows as soon as this one stops (the test server does not time sticky queues out)."""
     matter_acts, letter_acts = rec.activities()
+    # The real contact budget: one borrower workflow per person on this test server.
+    rec.contact = ContactActivities(client, b"test-borrower-key", queue)
+    matter_acts = [*matter_acts, rec.contact.reserve_contact]
     failures = _TaskFailures()
     logging.getLogger("temporalio.worker").addHandler(failures)
     ws = Workers([

@@ -422,8 +422,9 @@ async def test_an_open_matter_wakes_only_for_real_steps(env, matters):  # type: 
     assert len(timers) <= 7, len(timers)
     upserts = [e for e in events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
     assert all(b"DaysPastDue" not in e.SerializeToString() for e in upserts)
-    # (80 before the accrual patch's marker and the two reminders sent as activities, SMS and e-mail)
-    assert len(events) <= 100, len(events)
+    # (80 before the accrual patch's marker and the two reminders sent as activities, SMS and e-mail;
+    # 100 before each of them asked the borrower's contact budget first: 113)
+    assert len(events) <= 115, len(events)
 
 
 async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the_matter(env, matters):  # type: ignore[no-untyped-def]

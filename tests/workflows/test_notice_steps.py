@@ -39,11 +39,14 @@ async def test_the_notice_lists_the_ladder_and_legal_review_with_their_dates(env
                 for step in policy.ladder]
         last = start_day + timedelta(days=policy.ladder[-1].day)
         want.append((last + timedelta(days=policy.negotiation_days), "legal_review"))
-        # (contact steps fall due inside contact hours: on their day, or the next if the hour has passed)
+        # (contact steps fall due inside contact hours: on their day, or the next if the hour has passed;
+        # the window after the last step, a call, starts when that call falls due)
         assert [w for _, w in planned] == [w for _, w in want]
         for (on, _), (expected, what) in zip(planned, want, strict=True):
-            assert on - expected in (timedelta(0), timedelta(days=1)) if what in ("sms", "email", "phone_call") \
+            assert on - expected in (timedelta(0), timedelta(days=1)) if what in ("sms", "email", "phone_call",
+                                                                                "legal_review") \
                 else on == expected
+        assert planned[-1][0] - planned[-2][0] == timedelta(days=policy.negotiation_days)
         assert all(s.on <= notice.pay_by for s in notice.steps_before_pay_by)
         assert all(s.on > notice.pay_by for s in notice.steps_after_pay_by)
         # The measures follow the record: the factory's loan has a pledged car and one guarantor.

@@ -18,6 +18,9 @@ with workflow.unsafe.imports_passed_through():
     from domain.contact import ContactAttempt, ability_and_willingness, attempts_in_window
     from workflows.contracts import ERR_INVALID, UPDATE_CONTACT, ContactCommand, ContactResult
     from workflows.matter.mixin import MatterMixin
+    from workflows.matter.state import ContactCount, Effect
+
+COUNTED = ("phone", "visit", "sms", "email")  # channels that count toward the attempts per 7 days
 
 
 _OUTCOMES = {"reached": "reached the borrower", "no_answer": "no answer", "wrong_number": "wrong number",
@@ -57,6 +60,11 @@ class ContactHandlers(MatterMixin):
             self._event(f"cease-{cmd.contact_id}", "cease_contact",
                         "The borrower asked to be contacted no more: reminders stop; only notices the law "
                         "requires are sent", actor=cmd.actor)
+        if cmd.channel in COUNTED and self._budgeted():
+            # Counted in the borrower's budget across all matters (a warning in the history if it broke it).
+            self._queue(Effect(key=f"contact:{cmd.contact_id}", queued_at=now, contact=ContactCount(
+                attempt_id=f"{self._mid}:contact:{cmd.contact_id}", channel=cmd.channel, at=at,  # type: ignore[arg-type]
+                outcome=cmd.outcome)))
         self._reassess("contact", now)
         self._dirty = True
         return self._contact_result(cmd, duplicate=False)

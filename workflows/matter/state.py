@@ -269,6 +269,17 @@ class MessageOrder(_Part):
     due_at: datetime | None = None
 
 
+class ContactCount(_Part):
+    """A contact the team logged, to be counted in the borrower's budget across all matters (or, with
+    `release`, a dropped message's reservation to be taken out of it)."""
+
+    attempt_id: str
+    channel: Literal["phone", "visit", "sms", "email"]
+    at: datetime
+    outcome: str | None = None
+    release: bool = False  # not a contact made: a message's reservation released (it will not be sent)
+
+
 class ReferralOrder(_Part):
     number: int
     firm: str
@@ -282,10 +293,12 @@ class Effect(_Part):
     key: str  # unique: "letter:notice", "referral:1", "cancel:<workflow id>"
     letter: LetterOrder | None = None
     message: MessageOrder | None = None
+    contact: ContactCount | None = None  # count a logged contact in the borrower's budget
     referral: ReferralOrder | None = None
     cancel: str | None = None  # id of a child workflow to cancel
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
+    lawful_at: datetime | None = None  # a message: when the borrower's contact budget lets it go
     revision: int = 0  # > 0: a retry that must not reuse the document id (its key holds other bytes)
     attempts: int = 0  # failed attempts so far (each one the activity's own retries, or a refusal)
     failing_since: datetime | None = None

@@ -174,6 +174,7 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             )
         self._dirty = False
         self._in_flight: str | None = None  # the effect `_work` is awaiting, if any
+        self._waiting = False  # the first queued effect is a message waiting to be lawful
 
     # ------------------------------------------------------------------ run
     @workflow.run
@@ -181,12 +182,12 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if inp.state is None:
             self._open(workflow.now())
         while True:
-            if self._s.outbox.opened is not None or not self._s.effects:
+            if self._s.outbox.opened is not None or not self._s.effects or self._waiting:
                 # (Before a side effect, only a new matter's first write: it lists the matter at once.)
                 await self._publish()
             await self._work()
             self._advance(workflow.now())
-            if self._s.effects and self._s.attention is None:
+            if self._s.effects and self._s.attention is None and not self._waiting:
                 continue  # advancing queued more work: do it now
             if self._s.stage == "closed" and not self._s.effects:
                 closed_key = "closed" if not self._s.reopened else f"closed-{self._s.reopened + 1}"
@@ -243,6 +244,9 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         instalment = self._instalment_deadline()
         if instalment is not None:
             candidates.append(instalment)
+        lawful = self._message_waits_until(now)
+        if lawful is not None:
+            candidates.append(lawful)
         promise = self._s.promises.pending()
         if promise is not None:
             candidates.append(promise.deadline)
@@ -419,7 +423,11 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
 
     def _begin_closing(self, now: datetime) -> None:
         """Closing: drop queued work (the one in flight finishes), cancel children newest first, closure letter."""
+        dropped = [e for e in self._s.effects if e.key != self._in_flight]
         self._s.effects = [e for e in self._s.effects if e.key == self._in_flight]
+        for effect in dropped:
+            if effect.message is not None:
+                self._message_dropped(effect, effect.message, "the matter closed before it could be sent", now)
         if self._s.attention is not None and not self._s.effects:
             self._s.attention = None  # what was failing is no longer needed
         for child in reversed(self._s.referral.children):
@@ -438,6 +446,10 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
     def _queue(self, effect: Effect) -> None:
         if effect.key in self._s.done or any(e.key == effect.key for e in self._s.effects):
             return
+        if effect.contact is not None:
+            # Counting a contact already made waits for nothing: ahead of a message waiting to be lawful.
+            self._s.effects.insert(0, effect)
+            return
         self._s.effects.append(effect)
 
     def _queue_letter(self, kind: str, step: str, summary: str, now: datetime, *, params: dict[str, Any],
@@ -446,15 +458,28 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         self._queue(Effect(key=f"letter:{step}", letter=order, queued_at=now))
 
     async def _work(self) -> None:
-        """Run queued side effects in order until the queue is empty or one fails."""
-        while self._s.effects and self._s.attention is None:
-            effect = self._s.effects[0]
+        """Run queued side effects in order until the queue is empty or one fails.
+
+        A reminder that may not go yet (the borrower's contact budget, a hold) waits in its place while
+        the effects after it run: a letter the law requires never waits behind a reminder."""
+        self._waiting = False
+        parked: set[str] = set()
+        while self._s.attention is None:
+            effect = next((e for e in self._s.effects if e.key not in parked), None)
+            if effect is None:
+                break
             self._in_flight = effect.key
             try:
                 if effect.letter is not None:
                     await self._send_letter(effect)
                 elif effect.message is not None:
-                    await self._send_message(effect, effect.message)
+                    if not await self._send_message(effect, effect.message):
+                        self._in_flight = None
+                        self._waiting = True  # for the first lawful moment, or for a hold to end
+                        parked.add(effect.key)
+                        continue
+                elif effect.contact is not None:
+                    await self._count_contact(effect, effect.contact)
                 elif effect.referral is not None:
                     await self._start_referral(effect, effect.referral)
                 elif effect.cancel is not None:
