@@ -21,6 +21,9 @@ Conventions (the closing note of the negotiation issue lists them for review):
   the days (rounded down); above it, compound is cut first, then penalty, then interest.
 - An acceleration adds the principal not yet due to the principal bucket on the day the notice was
   delivered: from then it accrues with the rest (the whole loan is due).
+- A contract amendment (`Restructure`) in effect from a day makes the restructured principal of what
+  is owed that day principal (the rest stays owed, in the buckets paid first: the agreement makes it
+  payable on signing), and from that day charges accrue by the amendment's interest clause.
 - A reversed payment (a bounced transfer) counts as never made in any statement dated on or after
   its reversal: it is left out from its own date, so the accrual it stopped runs again and its
   allocation is undone to the cent (neither it nor its reversal books the accrual on its date, so not
@@ -153,8 +156,27 @@ class Acceleration(BaseModel):
     amount: BoundedMoney
 
 
-Entry = Annotated[Payment | Waiver | Reversal | Acceleration, Field(discriminator="kind")]
-AnyEntry = Payment | Waiver | Reversal | Acceleration
+class Restructure(BaseModel):
+    """A contract amendment in effect from `on`: `amount` of what is owed that day becomes the principal
+    of the restructured loan (the restructured principal), and from `on` charges accrue by `terms` (the
+    amendment's interest clause) instead of the original terms.
+
+    What the restructured principal does not carry stays owed as it was (the agreement makes it payable
+    on signing), in the buckets a payment meets first (costs, fees, penalty, interest, then principal):
+    the restructured principal is made of the rest. When less than `amount` is owed that day (paid
+    meanwhile), all of it is principal."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    kind: Literal["restructure"] = "restructure"
+    id: str = Field(min_length=1, max_length=200)
+    on: date
+    amount: BoundedMoney
+    terms: AccrualTerms
+
+
+Entry = Annotated[Payment | Waiver | Reversal | Acceleration | Restructure, Field(discriminator="kind")]
+AnyEntry = Payment | Waiver | Reversal | Acceleration | Restructure
 
 
 class Line(BaseModel):
@@ -166,7 +188,7 @@ class Line(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     on: date
-    kind: Literal["accrual", "payment", "waiver", "reversal", "acceleration"]
+    kind: Literal["accrual", "payment", "waiver", "reversal", "acceleration", "restructure"]
     entry_id: str | None = None
     days: int = 0
     charges: Charges | None = None
@@ -238,6 +260,10 @@ def statement(opening: Balance, start: date, terms: AccrualTerms, entries: Seque
             accelerated = accelerated + entry.amount
             lines.append(Line(on=entry.on, kind="acceleration", entry_id=entry.id, accelerated=entry.amount,
                               balance=balance))
+        elif isinstance(entry, Restructure):
+            balance = _restructured(balance, entry.amount)
+            book.terms = entry.terms
+            lines.append(Line(on=entry.on, kind="restructure", entry_id=entry.id, balance=balance))
     if as_of > day:
         balance = _accrue_to(book, balance, day, as_of, accrue_until, lines)
     return Statement(start=start, as_of=as_of, terms=terms, opening=opening, balance=balance, accrued=book.booked,
@@ -267,7 +293,8 @@ class Book(BaseModel):
         return self.opening.currency
 
     def last_entry_on(self) -> date | None:
-        return max((e.on for e in self.entries), default=None)
+        """The date of the last thing that happened (an amendment's start may be a date still to come)."""
+        return max((e.on for e in self.entries if not isinstance(e, Restructure)), default=None)
 
     def on(self, as_of: date) -> Statement:
         """The statement on `as_of` (a date before `start` is refused: nothing was booked then)."""
@@ -278,6 +305,20 @@ class Book(BaseModel):
         book = self.model_copy(update={"entries": (*self.entries, entry)})
         _check(book.entries, book.start, book.currency)
         return book
+
+
+def _restructured(balance: Balance, principal: Money) -> Balance:
+    """`balance` with `principal` of it made principal: the rest kept in the buckets paid first."""
+    keep = balance.total - principal  # owed outside the restructured principal (payable on signing)
+    out: dict[str, Money] = {}
+    for bucket in ("costs", "fees", "penalty", "interest", "principal"):
+        owed: Money = getattr(balance, bucket)
+        take = owed if owed <= keep else (keep if keep.is_positive() else Money.zero(balance.currency))
+        out[bucket] = take
+        keep = keep - take
+    carried = balance.total - sum((m for m in out.values()), Money.zero(balance.currency))
+    return Balance(costs=out["costs"], fees=out["fees"], penalty=out["penalty"], interest=out["interest"],
+                   principal=out["principal"] + carried)
 
 
 def _accrue_to(book: _Book, balance: Balance, day: date, end: date, accrue_until: date | None,
@@ -358,4 +399,4 @@ class _Book:
 
 
 __all__ = ["AccrualPolicy", "AccrualTerms", "Acceleration", "AnyEntry", "Book", "Charges", "DayCount", "Entry",
-           "LedgerError", "Line", "Payment", "Reversal", "Statement", "Waiver", "statement"]
+           "LedgerError", "Line", "Payment", "Restructure", "Reversal", "Statement", "Waiver", "statement"]

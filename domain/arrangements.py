@@ -11,10 +11,12 @@ types and shapes, so a recorded proposal always decodes, even after a rule chang
 Authority (`AuthorityPolicy`, policy data): each level says who may approve (a role and how many
 distinct people) and up to what: an amount waived and a share of the balance waived; a proposal
 needs the lowest level that covers both. What is "waived": a settlement's bucket waivers plus its
-principal discount; an amendment's part of the balance the restructured principal does not carry;
-a write-off's amount. The proposer never decides their own proposal; each approver counts once; a
-decision needs a role at or above the level's (manager above legal_team); the first rejection
-rejects, and enough distinct approvals approve. A proposal approved or rejected stays so.
+principal discount; a write-off's amount; nothing for an amendment (what its restructured principal
+does not carry of the balance is payable on signing, as the amendment agreement says, and the
+agreement takes effect only once it is paid; amendments proposed before that rule counted it
+waived). The proposer never decides their own proposal; each approver counts once; a decision needs
+a role at or above the level's (manager above legal_team); the first rejection rejects, and enough
+distinct approvals approve. A proposal approved or rejected stays so.
 
 Guarantors: a settlement's instalments and an amendment's schedule postpone sums already due, which
 changes the main contract's performance period; an amendment may also increase the debt. Without a
@@ -175,8 +177,9 @@ class ScheduleRow(BaseModel):
 class AmendmentProposal(_Proposal):
     """A restructuring: the balance becomes `restructured_principal`, repaid on `rows` with interest by `clause`.
 
-    What the restructured principal does not carry of the balance is forgiven (`waived_total`); carried
-    interest, penalty, fees or costs become principal (and bear interest).
+    What the restructured principal does not carry of the balance is payable on signing
+    (`payable_on_signing`); carried interest, penalty, fees or costs become principal (and bear interest
+    by the clause, from its `start_on`: the ledger's `Restructure` entry).
     """
 
     kind: Literal["amendment"] = "amendment"
@@ -185,11 +188,22 @@ class AmendmentProposal(_Proposal):
     rows: tuple[ScheduleRow, ...]
     guarantor_consents: dict[PlainText, bool] = Field(
         default_factory=dict, description="guarantor name -> has consented in writing")
+    # Set by the workflow, not the proposer: True for proposals made since the amendment agreement's
+    # terms are the ledger's (what the restructured principal does not carry is payable on signing, as
+    # the agreement says); False (proposals made before): that part counted as waived.
+    rest_payable_on_signing: bool = False
+
+    @property
+    def payable_on_signing(self) -> Money:
+        """What the restructured principal does not carry of the balance: paid before the agreement takes effect."""
+        left = self.balance.total - self.restructured_principal
+        return left if left.is_positive() else Money.zero(self.balance.currency)
 
     @property
     def waived_total(self) -> Money:
-        left = self.balance.total - self.restructured_principal
-        return left if left.is_positive() else Money.zero(self.balance.currency)
+        if self.rest_payable_on_signing:
+            return Money.zero(self.balance.currency)  # nothing is forgiven: the rest is paid on signing
+        return self.payable_on_signing
 
 
 class WriteOffProposal(_Proposal):

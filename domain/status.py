@@ -97,6 +97,7 @@ class ArrangementView(BaseModel):
     approved_on: date | None = None
     signed_on: date | None = None
     instalments: tuple[dict[str, Any], ...] = ()  # number, due_on, amount
+    payable_on_signing: Money | None = None  # an amendment: due before it takes effect
     next_due: int | None = None  # the next instalment number not yet due-checked
     reason: str | None = None  # why it ended (breach) or was rejected
 

@@ -16,6 +16,7 @@ from domain.accrual import (
     Book,
     LedgerError,
     Payment,
+    Restructure,
     Reversal,
     Statement,
     Waiver,
@@ -156,17 +157,21 @@ def ledgers(draw: st.DrawFn) -> Ledger:
     t = AccrualTerms(interest_rate=draw(rates), penalty_rate=draw(rates), compound_rate=draw(rates),
                      day_count=draw(st.sampled_from(["actual/360", "actual/365"])),
                      max_annual_cost=draw(st.none() | st.decimals(min_value=Decimal("0.01"), max_value=1, places=3)))
-    entries: list[Payment | Waiver | Reversal | Acceleration] = []
+    entries: list[Payment | Waiver | Reversal | Acceleration | Restructure] = []
     payments: list[Payment] = []
     for i in range(draw(st.integers(min_value=0, max_value=12))):
         on = day(draw(st.integers(min_value=0, max_value=700)))
-        kind = draw(st.sampled_from(["payment", "payment", "waiver", "reversal", "acceleration"]))
+        kind = draw(st.sampled_from(["payment", "payment", "waiver", "reversal", "acceleration", "restructure"]))
         if kind == "payment":
             payments.append(Payment(id=f"p{i}", on=on, amount=draw(amounts)))
             entries.append(payments[-1])
         elif kind == "acceleration":
             if not any(isinstance(e, Acceleration) for e in entries):
                 entries.append(Acceleration(id=f"a{i}", on=on, amount=draw(amounts)))
+        elif kind == "restructure":  # (the same cap and basis: the cap test measures with the opening terms)
+            if not any(isinstance(e, Restructure) for e in entries):
+                entries.append(Restructure(id=f"s{i}", on=on, amount=draw(amounts), terms=t.model_copy(
+                    update={"interest_rate": draw(rates), "penalty_rate": Decimal(0), "compound_rate": Decimal(0)})))
         elif kind == "waiver":  # a small one: a waiver never exceeds what its bucket owes by then
             entries.append(Waiver(id=f"w{i}", on=on, bucket=draw(st.sampled_from(WATERFALL)),
                                   amount=Money.from_minor(1, "CNY")))
@@ -275,3 +280,26 @@ def test_acceleration_makes_the_principal_not_yet_due_owed_and_accruing_from_del
     # 36,500 x 10% x 10/365 = 100 before delivery; 109,500 x 10% x 10/365 = 300 after it.
     assert s.accrued.interest == Money.of("400.00", "CNY")
     assert book.on(day(20)).accrued.interest == Money.of("200.00", "CNY")
+
+
+def test_an_amendment_makes_its_principal_of_what_is_owed_and_accrues_by_its_clause_from_its_start() -> None:
+    def cny(amount: str) -> Money:
+        return Money.of(amount, "CNY")
+
+    opening = bal(principal="19000.00", interest="200.00", penalty="218.00", fees="100.00")
+    clause = terms("0.06", day_count="actual/365")
+    amended = Restructure(id="s1", on=day(10), amount=cny("19300.00"), terms=clause)
+    s = statement(opening, START, terms("0.0435", penalty="0.0175", day_count="actual/360"), [amended], day(10))
+    line = next(x for x in s.lines if x.kind == "restructure")
+    # 10 days on the original terms first: 19000 x (0.0435 interest + 0.0175 penalty) x 10/360.
+    before = opening.total + s.accrued.total
+    assert line.balance.total == before and line.balance.principal == cny("19300.00")
+    # What it does not carry stays owed in the buckets paid first: fees, then penalty, then interest.
+    assert line.balance.fees == cny("100.00") and line.balance.costs.is_zero()
+    assert line.balance.penalty + line.balance.interest == before - cny("19400.00")
+    later = statement(opening, START, terms("0.0435", penalty="0.0175", day_count="actual/360"), [amended], day(40))
+    assert later.balance.principal == cny("19300.00")
+    assert later.balance.interest - line.balance.interest == cny("95.18")  # 19300 x 0.06 x 30/365, half-up
+    assert later.balance.penalty == line.balance.penalty  # no penalty accrues under the clause
+    paid_more = statement(opening, START, terms("0.0435"), [pay("p1", 5, "10000.00"), amended], day(10))
+    assert paid_more.balance.total == paid_more.balance.principal  # less owed than the principal: all of it

@@ -248,10 +248,14 @@ def test_an_amendment_starting_interest_early_or_restructuring_nothing_is_refuse
     assert [str(p) for p in amendment_problems(usd)] == ["restructured_principal: is in USD, the balance in CNY"]
 
 
-def test_what_an_amendment_waives_is_what_its_principal_does_not_carry() -> None:
-    assert amendment().waived_total == cny("0.00")
-    cut = amendment(restructured_principal=cny("40000.00"))
-    assert cut.waived_total == cny("15000.00") and required_for(cut, POLICY) == DEFAULT_LEVELS[1]  # 27% of 55,000
+def test_what_an_amendment_does_not_carry_is_payable_on_signing_not_waived() -> None:
+    assert amendment().waived_total == cny("0.00") and amendment().payable_on_signing == cny("0.00")
+    cut = amendment(restructured_principal=cny("40000.00"), rest_payable_on_signing=True)
+    assert cut.payable_on_signing == cny("15000.00") and cut.waived_total == cny("0.00")
+    assert required_for(cut, POLICY) == DEFAULT_LEVELS[0]
+    # Proposed before the workflow made the rest payable on signing: it counted as waived (27% of 55,000).
+    old = amendment(restructured_principal=cny("40000.00"))
+    assert old.waived_total == cny("15000.00") and required_for(old, POLICY) == DEFAULT_LEVELS[1]
 
 
 # ---- guarantors ----------------------------------------------------------------------------------------

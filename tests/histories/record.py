@@ -262,6 +262,39 @@ async def v2_budget(env: WorkflowEnvironment, rec: Recorder) -> None:
     await client.get_workflow_handle(borrower).terminate("recorded")
 
 
+async def v2_amendment(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A contract amendment whose restructured principal leaves a sum payable on signing, signed once it
+    is paid, its ledger on the clause, every row paid (`python -m tests.histories.record amendment`)."""
+    from decimal import Decimal
+
+    from domain.arrangements import InterestClause, build_schedule
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-amendment"))
+    await env.sleep(timedelta(hours=1))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    clause = InterestClause(annual_rate=Decimal("0.06"), day_count="actual/365", start_on=today)
+    principal = Money.of("19000.00", "CNY")
+    rows = build_schedule(principal, clause, [today + timedelta(days=30 * k) for k in (1, 2)])
+    terms = {"restructured_principal": principal.model_dump(mode="json"), "clause": clause.model_dump(mode="json"),
+             "rows": [r.model_dump(mode="json") for r in rows], "guarantor_consents": {"李娜": True}}
+    await h.execute_update(UPDATE_PROPOSE, ProposeCommand(proposal_id="m1", kind="amendment", terms=terms,
+                                                          actor="clerk"))
+    await h.execute_update(UPDATE_APPROVAL, ApprovalCommand(approval_id="a1", proposal_id="m1", decision="approve",
+                                                            role="legal_team", actor="clerk-2"))
+    await pay(h, "ON-SIGNING", "518.00", received_on=today)
+    await h.execute_update(UPDATE_SIGNED, SignedCommand(proposal_id="m1", document_id="up-m1", signed_on=today,
+                                                        actor="clerk"))
+    for i, row in enumerate(rows):
+        await env.sleep(timedelta(days=30))
+        await pay(h, f"ROW{i}", str(row.total.amount), received_on=row.due_on)
+    await env.sleep(timedelta(days=31))
+    await h.result()
+    await save(client, "v2_amendment_payable_on_signing", h.id)
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -288,7 +321,7 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
-    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget": only those
+    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment": only those
     try:
         async with workers(env.client, QUEUE, rec):
             if only is None:
@@ -297,6 +330,8 @@ async def main() -> None:
                 await v2_money(env, rec)
             if only in (None, "budget"):
                 await v2_budget(env, rec)
+            if only in (None, "amendment"):
+                await v2_amendment(env, rec)
         if only is None:
             await v1_migrated(env)
     finally:

@@ -201,11 +201,52 @@ async def test_an_amendment_checks_its_schedule_against_its_clause_and_warns_for
     s = await sign(h, "A1", today)
     assert s.stage == "amendment" and len(s.arrangement.instalments) == 3
     await eventually(lambda: "amendment_agreement" in [j.kind for j in matters.rec.jobs])
-    for i, row in enumerate(rows):  # every instalment paid on time
-        await pay(h, f"R{i}", str(row.total.amount), received_on=row.due_on)
+    outstanding = Money.of("19518.00", "CNY")
+    for i, row in enumerate(rows):  # every instalment paid on its day
         await env.sleep(timedelta(days=30))
+        assert await today_of(env, h) == row.due_on
+        paid = await pay(h, f"R{i}", str(row.total.amount), received_on=row.due_on)
+        # The ledger is the amendment's: the clause's interest to the day, then principal; nothing else.
+        assert paid.allocation.interest == row.interest and paid.allocation.principal == row.principal
+        assert paid.allocation.penalty.is_zero() and paid.allocation.unapplied.is_zero()
+        outstanding = outstanding - row.principal
+    assert outstanding.is_zero()
     final = await ended(env, h)
     assert (final.stage, final.closure_reason) == ("closed", "settled")
+    kept = next(e for e in matters.rec.events if e.kind == "arrangement_kept")
+    assert kept.data["waived"]["amount"] == "0.00"  # every cent was paid as the schedule says
+
+
+async def test_what_an_amendment_does_not_carry_is_payable_on_signing_and_the_ledger_follows_its_clause(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard")
+    await env.sleep(timedelta(hours=1))
+    today = await today_of(env, h)
+    clause = InterestClause(annual_rate=Decimal("0.06"), day_count="actual/365", start_on=today)
+    principal = Money.of("19000.00", "CNY")  # of 19518.00: 518.00 payable on signing
+    rows = build_schedule(principal, clause, [today + timedelta(days=30 * k) for k in range(1, 3)])
+    terms = {"restructured_principal": principal.model_dump(mode="json"), "clause": clause.model_dump(mode="json"),
+             "rows": [r.model_dump(mode="json") for r in rows], "guarantor_consents": {"李娜": True},
+             "rest_payable_on_signing": False}  # (the proposer cannot say otherwise: the workflow decides it)
+    p = await propose(h, "A1", "amendment", terms)
+    assert p.arrangement.waived == cny("0.00") and p.arrangement.payable_on_signing == cny("518.00")
+    assert p.arrangement.needs_role == "legal_team"  # nothing waived: the lowest authority
+    await decide(h, "A1", "clerk-2", role="legal_team")
+    early = await refused(sign(h, "A1", today))
+    assert early.type == ERR_STAGE and early.message.startswith("payable_on_signing:") and "518.00" in early.message
+    await pay(h, "S1", "500.00", received_on=today)
+    short = await refused(sign(h, "A1", today))
+    assert "500.00 received" in short.message
+    await pay(h, "S2", "18.00", received_on=today)
+    s = await sign(h, "A1", today)
+    assert s.stage == "amendment"
+    status = (await snap(h)).status
+    assert status is not None
+    stmt = status.statement(today)
+    assert stmt is not None and stmt.balance.total == principal and stmt.balance.principal == principal
+    later = status.statement(today + timedelta(days=10))
+    assert later is not None
+    # 10 days of the clause's 6% a year on the restructured principal, actual/365, to the cent.
+    assert later.balance.interest == cny("31.23") and later.balance.penalty.is_zero()
 
 
 async def test_a_write_off_closes_the_matter_and_later_payments_are_recoveries(env, matters):  # type: ignore[no-untyped-def]

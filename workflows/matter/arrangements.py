@@ -27,6 +27,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from pydantic import TypeAdapter, ValidationError
 
+    from domain.accrual import AccrualTerms, Restructure
     from domain.arrangements import (
         AmendmentProposal,
         Approval,
@@ -65,6 +66,10 @@ if TYPE_CHECKING:
 
 _PROPOSAL: TypeAdapter[Any] = TypeAdapter(Proposal)
 _WORDS = {"settlement": "Settlement", "amendment": "Contract amendment", "write_off": "Write-off"}
+# Amendments proposed before it counted what the restructured principal does not carry as waived and
+# kept accruing on the original terms; since, that part is payable on signing (as the agreement says)
+# and from the clause's start the ledger accrues by the amendment (`domain.accrual.Restructure`).
+PATCH_AMENDMENT_TERMS = "amendment-terms"
 OPEN = ("proposed", "approved", "effective")
 
 
@@ -86,6 +91,7 @@ def view(a: Arrangement, policy: EscalationPolicy) -> ArrangementView:
         approved_on=a.approved_on, signed_on=a.signed_on,
         instalments=tuple({"number": n, "due_on": d.isoformat(), "amount": m.model_dump(mode="json")}
                           for n, d, m in rows),
+        payable_on_signing=p.payable_on_signing if isinstance(p, AmendmentProposal) else None,
         next_due=rows[a.next_due][0] if a.status == "effective" and a.next_due < len(rows) else None,
         reason=a.reason,
     )
@@ -111,7 +117,8 @@ class ArrangementHandlers(MatterMixin):
         today = self._today()
         stmt = ledger.statement(today)
         balance = stmt.balance if stmt is not None else ledger.balance
-        data = {**cmd.terms, "kind": cmd.kind, "proposal_id": cmd.proposal_id, "proposed_by": cmd.actor,
+        terms = {k: v for k, v in cmd.terms.items() if k != "rest_payable_on_signing"}  # (the workflow's to say)
+        data = {**terms, "kind": cmd.kind, "proposal_id": cmd.proposal_id, "proposed_by": cmd.actor,
                 "proposed_on": today.isoformat(), "balance": balance.model_dump(mode="json")}
         try:
             proposal = _PROPOSAL.validate_python(data)
@@ -133,18 +140,23 @@ class ArrangementHandlers(MatterMixin):
                                  stage=self._s.stage)
         self._s.bodies[f"proposal_id:{cmd.proposal_id}"] = _propose_body(cmd)
         proposal = self._build_proposal(cmd)
+        if isinstance(proposal, AmendmentProposal) and workflow.patched(PATCH_AMENDMENT_TERMS):
+            proposal = proposal.model_copy(update={"rest_payable_on_signing": True})
         warnings: tuple[str, ...] = ()
         if isinstance(proposal, SettlementProposal | AmendmentProposal):
             names = tuple(g.name for g in self._intake.guarantors)
             warnings = tuple(w.message for w in guarantee_warnings(
                 proposal, self._intake.contract.annual_rate, names))
-        a = Arrangement(proposal=proposal, warnings=warnings, number=len(self._s.arrangements) + 1)
+        a = Arrangement(proposal=proposal, warnings=warnings, number=len(self._s.arrangements) + 1,
+                        received_at_proposal=self._s.ledger.received)
         self._s.arrangements.append(a)
         v = view(a, self._policy)
         self._event(
             f"proposal-{cmd.proposal_id}", "arrangement_proposed",
             f"{_WORDS[v.kind]} proposed: waives {v.waived} ({v.waived_share} of {proposal.balance.total}); "
-            f"needs {v.needs}" + (f"; {len(warnings)} guarantee warning(s)" if warnings else ""),
+            + (f"{v.payable_on_signing} payable on signing; " if v.payable_on_signing is not None
+               and v.payable_on_signing.is_positive() and v.waived.is_zero() else "")
+            + f"needs {v.needs}" + (f"; {len(warnings)} guarantee warning(s)" if warnings else ""),
             actor=cmd.actor, data={"proposal_id": cmd.proposal_id, "kind": v.kind, "needs": v.needs,
                                    "waived": v.waived.model_dump(mode="json"), "warnings": list(warnings)},
         )
@@ -256,6 +268,14 @@ class ArrangementHandlers(MatterMixin):
         a.paid_at_start = ledger.received
         self._fire("arrangement_effective")
         p = a.proposal
+        if isinstance(p, AmendmentProposal) and p.rest_payable_on_signing and ledger.book is not None:
+            # From the clause's start the ledger is the amendment's: the restructured principal, its rate.
+            terms = AccrualTerms(interest_rate=p.clause.annual_rate, day_count=p.clause.day_count,
+                                 max_annual_cost=ledger.book.terms.max_annual_cost)
+            ledger.book = ledger.book.add(Restructure(id=f"restructure-{p.proposal_id}", terms=terms,
+                                                      on=max(p.clause.start_on, ledger.book.start),
+                                                      amount=p.restructured_principal))
+            ledger.refresh(today)
         if isinstance(p, SettlementProposal) and not p.waiver_lapses_on_default and ledger.book is not None:
             ledger.add_waivers(p.ledger_waivers(max(cmd.signed_on, ledger.book.start), f"waiver-{p.proposal_id}"),
                                today)
@@ -288,6 +308,15 @@ class ArrangementHandlers(MatterMixin):
         if cmd.signed_on > today:
             raise ApplicationError(f"signed_on: {cmd.signed_on.isoformat()} is after the matter's date "
                                    f"{today.isoformat()}", type=ERR_INVALID)
+        p = a.proposal
+        if (isinstance(p, AmendmentProposal) and p.rest_payable_on_signing and a.received_at_proposal is not None
+                and p.payable_on_signing.is_positive()):
+            received = self._s.ledger.received - a.received_at_proposal
+            if received < p.payable_on_signing:
+                raise ApplicationError(
+                    f"payable_on_signing: the amendment takes effect only once the {p.payable_on_signing} its "
+                    f"restructured principal does not carry is paid; {received} received since it was proposed",
+                    type=ERR_STAGE)
         first_due = a.instalments()[0][1]
         if cmd.signed_on > first_due:
             raise ApplicationError(f"signed_on: {cmd.signed_on.isoformat()} is after the first instalment's due "

@@ -228,6 +228,7 @@ class Arrangement(_Part):
     signed_on: date | None = None
     document_id: str | None = None  # the signed copy in the evidence
     paid_at_start: Money | None = None  # the ledger's paid total when it took effect
+    received_at_proposal: Money | None = None  # the ledger's received total when it was proposed
     next_due: int = 0  # index of the next instalment to check at its deadline
     shift_seconds: float = 0.0  # holds since it took effect push its deadlines later
     reason: str | None = None
