@@ -90,7 +90,8 @@ def statement_fields(status: MatterStatus, as_of: date) -> dict[str, Any]:
         "balance_as_of": as_of,
         "paid_total": stmt.paid,
         "statement": StatementPublic(
-            as_of=as_of, accrual_start=book.start, opening=book.opening, terms=book.terms, accrued=stmt.accrued,
+            as_of=as_of, accrual_start=book.start, opening=book.opening, terms=book.terms_on(as_of),
+            accrued=stmt.accrued,
             paid=stmt.paid, unapplied=stmt.unapplied, waived=stmt.waived, capped=stmt.capped,
             accrual_stopped_on=book.until),
     }

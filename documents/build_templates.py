@@ -26,6 +26,7 @@ from pathlib import Path
 
 from documents import kinds
 from documents.contexts import KINDS, LOCALES
+from documents.kinds._demands_wording import EN_ACCELERATED, ZH_ACCELERATED
 from documents.letter_docx import Letter as _Letter
 from documents.renderer import TEMPLATE_DIR
 
@@ -156,7 +157,7 @@ def _zh_reminder_letter(letter: _Letter) -> None:
     letter.body("您（以下称“借款人”）于{{ contract_signed_on }}与{{ creditor.name }}（以下称“我方”）"
                 "签订了编号为{{ contract_number }}的借款合同（以下称“借款合同”）。您自{{ overdue_since }}起"
                 "未按约定履行还款义务，截至本函出具之日已逾期{{ days_past_due }}天。我方此前已向您发出书面催收通知，"
-                "但上述欠款至今仍未结清。")
+                "但上述欠款至今仍未结清。" + ZH_ACCELERATED)
     letter.body("逾期以来，您已累计还款{{ paid_to_date }}。"
                 "截至{{ letter_date }}，您在借款合同项下仍欠我方款项明细如下：")
     letter.amount_table()
@@ -276,7 +277,7 @@ def _en_reminder_letter(letter: _Letter) -> None:
                 "“Contract”) between you (the “Borrower”) and {{ creditor.name }} (“we” or “us”), and to our "
                 "earlier written notice demanding payment of the overdue amounts. You have been in default "
                 "since {{ overdue_since }}; as at the date of this letter your loan is " + _EN_DAYS + " past "
-                "due and the overdue amounts remain unpaid.")
+                "due and the overdue amounts remain unpaid." + EN_ACCELERATED)
     letter.body("Since the loan fell overdue you have paid a total of {{ paid_to_date }}. As at "
                 "{{ letter_date }}, the following amounts remain outstanding under the Contract:")
     letter.amount_table()

@@ -130,10 +130,14 @@ class ReminderLetterContext(LetterBase):
     pay_by: date
     secured: bool = Field(default=False, description="an asset is pledged for the loan (the letter names security)")
     guaranteed: int = Field(default=0, ge=0, description="guarantors of the loan (the letter names them if any)")
+    accelerated_on: date | None = Field(default=None, description="the acceleration notice's delivery: from that "
+                                                                  "day the whole loan is due (the letter says so)")
 
     @model_validator(mode="after")
     def _demand(self) -> ReminderLetterContext:
         _check_demand(self)
+        if self.accelerated_on is not None and not self.overdue_since <= self.accelerated_on <= self.letter_date:
+            raise ValueError("accelerated_on must fall between overdue_since and letter_date")
         if self.paid_to_date.currency != self.total.currency:
             raise ValueError("paid_to_date and total are in different currencies")
         if self.paid_to_date.is_negative():
@@ -381,10 +385,16 @@ def _notice_with_next_steps(sample: LetterBase) -> LetterBase:
     return type(sample).model_validate({**dict(sample), "steps_before_pay_by": before, "steps_after_pay_by": after})
 
 
+def _accelerated(sample: LetterBase) -> LetterBase:
+    """A demand sent after the whole loan was declared due (its notice delivered on 10 April 2024)."""
+    return type(sample).model_validate({**dict(sample), "accelerated_on": date(2024, 4, 10)})
+
+
 # Variants of a sample that show wording the plain sample does not, each with its own golden texts:
 # "<kind>.<variant>" -> function(the kind's sample) -> the variant (validated again).
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
     "collection_notice.next_steps": _notice_with_next_steps,
+    "reminder_letter.accelerated": _accelerated,
     **kinds.variants(),
 }
 

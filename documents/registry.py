@@ -74,6 +74,7 @@ class LetterFacts(BaseModel):
     original_total: Money
     days_past_due: int = Field(ge=0)
     first_demand_on: date | None = None  # the date of the collection notice, once sent
+    accelerated_on: date | None = None  # the acceleration notice's delivery: the whole loan is due from then
 
 
 Builder = Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]
@@ -158,6 +159,7 @@ def _reminder_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str,
         "sequence": int(params.get("sequence", 1)),
         "paid_to_date": facts.paid_total,
         "pay_by": _pay_by(facts, params),
+        "accelerated_on": facts.accelerated_on,
     }
 
 
@@ -165,7 +167,8 @@ def _final_demand(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, An
     first = params.get("first_demand_on", facts.first_demand_on)
     if first is None:
         raise LetterInvalid("first_demand_on: a final demand needs the date of the first demand (none was sent)")
-    return {**_demand(facts), "first_demand_on": first, "pay_by": _pay_by(facts, params)}
+    return {**_demand(facts), "first_demand_on": first, "pay_by": _pay_by(facts, params),
+            "accelerated_on": facts.accelerated_on}
 
 
 def _closure_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:

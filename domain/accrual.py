@@ -296,6 +296,11 @@ class Book(BaseModel):
         """The date of the last thing that happened (an amendment's start may be a date still to come)."""
         return max((e.on for e in self.entries if not isinstance(e, Restructure)), default=None)
 
+    def terms_on(self, day: date) -> AccrualTerms:
+        """The terms charges accrue by on `day`: an amendment's from its start, else the original ones."""
+        amended = [e for e in self.entries if isinstance(e, Restructure) and e.on <= day]
+        return max(amended, key=lambda e: e.on).terms if amended else self.terms
+
     def on(self, as_of: date) -> Statement:
         """The statement on `as_of` (a date before `start` is refused: nothing was booked then)."""
         return statement(self.opening, self.start, self.terms, self.entries, as_of, accrue_until=self.until)

@@ -109,11 +109,21 @@ _EN_COSTS = ("The costs of recovery, including court or arbitration fees, preser
 
 # ---- 最后催告函 / final demand ----------------------------------------------------------------
 
+# A demand sent after the whole loan was declared due says so, and from when (its notice's delivery).
+ZH_ACCELERATED = ("{% if accelerated_on %}我方已依照借款合同的约定宣布借款全部提前到期，借款提前到期通知书已于"
+                  "{{ accelerated_on }}送达您；自该日起，借款合同项下全部借款本金均已到期，下列欠款包括全部到期本金。"
+                  "{% endif %}")
+EN_ACCELERATED = ("{% if accelerated_on %} We have declared the whole loan immediately due under the Contract; our "
+                  "notice of acceleration was delivered to you on {{ accelerated_on }}, and from that day all "
+                  "principal outstanding under the Contract is due. The amounts below include it.{% endif %}")
+
+
 def _zh_final_demand(letter: _Letter) -> None:
     letter.body(_ZH_OPENING + "您自{{ overdue_since }}起未按约定履行还款义务，截至本函出具之日已逾期"
                 "{{ days_past_due }}天。我方已于{{ first_demand_on }}向您发出书面催收通知书"
                 "{% if reminders_on %}，此后又{% if reminders_on|length > 1 %}先后{% endif %}"
-                "于{{ reminders_on|join('、') }}向您发出书面还款提醒函{% endif %}，但您至今仍未清偿欠款。")
+                "于{{ reminders_on|join('、') }}向您发出书面还款提醒函{% endif %}，但您至今仍未清偿欠款。"
+                + ZH_ACCELERATED)
     letter.body("截至{{ letter_date }}，您在借款合同项下尚欠我方款项明细如下：")
     letter.amount_table()
     letter.body(_ZH_TOTAL)
@@ -122,7 +132,8 @@ def _zh_final_demand(letter: _Letter) -> None:
                   "将上述欠款全额归还至借款合同约定的还款账户。上述期限届满前，我方不再另行催告。", False)])
     letter.body([("逾期不还将采取的法律行动：", True),
                  ("如您在上述期限届满时仍未全额还款，我方将依照借款合同约定和法律规定，不再另行通知，"
-                  "采取以下措施：（一）宣布借款合同项下全部借款提前到期，向有管辖权的人民法院提起诉讼"
+                  "采取以下措施：（一）{% if not accelerated_on %}宣布借款合同项下全部借款提前到期，{% endif %}"
+                  "向有管辖权的人民法院提起诉讼"
                   "或者向借款合同约定的仲裁机构申请仲裁，要求您清偿全部本金、利息、罚息、复利及实现债权的费用；"
                   "（二）在起诉前或者诉讼中依法申请财产保全，查封、扣押、冻结您名下的银行存款、房产、车辆等财产，"
                   "并在判决或者裁决生效后申请强制执行；"
@@ -149,7 +160,7 @@ def _en_final_demand(letter: _Letter) -> None:
                 + _EN_DAYS + " past due. We sent you a written collection notice on {{ first_demand_on }}"
                 "{% if reminders_on|length == 1 %} and a written reminder on {{ reminders_on[0] }}"
                 "{% elif reminders_on %} and written reminders on {{ reminders_on[:-1]|join(', ') }} and "
-                "{{ reminders_on[-1] }}{% endif %}, but the debt remains unpaid.")
+                "{{ reminders_on[-1] }}{% endif %}, but the debt remains unpaid." + EN_ACCELERATED)
     letter.body("As at {{ letter_date }}, the following amounts are outstanding under the Contract:")
     letter.amount_table()
     letter.body(_EN_ACCRUAL)
@@ -161,20 +172,20 @@ def _en_final_demand(letter: _Letter) -> None:
                   "{{ pay_by }}. We will send no further reminder before that date.", False)])
     letter.body([("Legal action that will follow. ", True),
                  ("If we have not received payment in full by that date, we will, as provided in the Contract and "
-                  "permitted by law and without further notice: (1) declare the entire loan immediately due and "
-                  "bring proceedings before a competent people’s court, or the arbitration institution named in the "
-                  "Contract, for the principal, interest, penalty interest, compound interest and costs of "
-                  "recovery; (2) apply, before or during those proceedings, for preservation of your property, "
-                  "including the freezing, seizure or attachment of your bank deposits, real estate and vehicles, "
-                  "and, once a judgment or award takes effect, for its compulsory enforcement; "
-                  "{% if secured or guaranteed %}(3) {% if secured %}enforce the mortgage, pledge or other security "
-                  "for the loan{% endif %}{% if secured and guaranteed %} and {% endif %}{% if guaranteed %}require "
-                  "the guarantor{% if guaranteed > 1 %}s{% endif %} to pay within the scope of the guarantee"
-                  "{% if guaranteed > 1 %}s{% endif %}{% endif %}; {% endif %}"
-                  "and ({% if secured or guaranteed %}4{% else %}3{% endif %}) report the overdue loan to the "
-                  "Financial Credit Information "
-                  "Database under the Regulations on the Administration of the Credit Reporting Industry, which "
-                  "may harm your credit record and your access to loans, credit cards and other financial "
+                  "permitted by law and without further notice: (1) {% if not accelerated_on %}declare the entire "
+                  "loan immediately due and {% endif %}bring proceedings before a competent people’s court, or the "
+                  "arbitration institution named in the Contract, for the principal, interest, penalty interest, "
+                  "compound interest and costs of recovery; (2) apply, before or during those proceedings, for "
+                  "preservation of your property, including the freezing, seizure or attachment of your bank "
+                  "deposits, real estate and vehicles, and, once a judgment or award takes effect, for its "
+                  "compulsory enforcement; {% if secured or guaranteed %}(3) {% if secured %}enforce the mortgage, "
+                  "pledge or other security for the loan{% endif %}{% if secured and guaranteed %} and {% endif "
+                  "%}{% if guaranteed %}require the guarantor{% if guaranteed > 1 %}s{% endif %} to pay within the "
+                  "scope of the guarantee{% if guaranteed > 1 %}s{% endif %}{% endif %}; {% endif %}and ({% if "
+                  "secured or guaranteed %}4{% else %}3{% endif %}) report the overdue loan to the Financial Credit"
+                  " Information Database under the Regulations on the Administration of the Credit Reporting "
+                  "Industry, which may harm your credit record and your access to loans, credit cards and other "
+                  "financial "
                   "services. " + _EN_COSTS.format(contract="Contract"), False)])
     letter.body("This letter is a demand for performance. " + _EN_LIMITATION.format(doc="letter"))
     letter.body("If you dispute any amount stated in this letter, please tell us in writing no later than "

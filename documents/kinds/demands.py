@@ -110,10 +110,14 @@ class FinalDemandContext(LetterBase):
     pay_by: date
     secured: bool = False
     guaranteed: int = Field(default=0, ge=0)
+    accelerated_on: date | None = None  # the acceleration notice's delivery: the whole loan is due already
 
     @model_validator(mode="after")
     def _demand(self) -> FinalDemandContext:
         _check_balance(self.total, self.balance)
+        if self.accelerated_on is not None:
+            _not_after(self.overdue_since, "overdue_since", self.accelerated_on, "accelerated_on")
+            _not_after(self.accelerated_on, "accelerated_on", self.letter_date, "letter_date")
         _not_after(self.overdue_since, "overdue_since", self.first_demand_on, "first_demand_on")
         _not_after(self.first_demand_on, "first_demand_on", self.letter_date, "letter_date")
         if list(self.reminders_on) != sorted(self.reminders_on) or any(
@@ -358,6 +362,17 @@ def _sample_guarantor_demand(common: dict[str, Any], locale: str) -> GuarantorDe
         amount_claimed=_cny("15000.00"),
         pay_by=date(2024, 5, 30),
     )
+
+
+def _accelerated_final_demand(sample: LetterBase) -> LetterBase:
+    """The final demand after the whole loan was declared due (the notice delivered on 10 May 2024)."""
+    return type(sample).model_validate({**dict(sample), "accelerated_on": date(2024, 5, 10)})
+
+
+# Variants with golden texts of their own (documents.contexts.VARIANTS).
+VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "final_demand.accelerated": _accelerated_final_demand,
+}
 
 
 SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {

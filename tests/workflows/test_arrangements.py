@@ -243,6 +243,8 @@ async def test_what_an_amendment_does_not_carry_is_payable_on_signing_and_the_le
     assert status is not None
     stmt = status.statement(today)
     assert stmt is not None and stmt.balance.total == principal and stmt.balance.principal == principal
+    assert status.ledger is not None and status.ledger.terms_on(today).interest_rate == Decimal("0.06")
+    assert status.ledger.terms_on(today - timedelta(days=1)) == status.ledger.terms  # before it: the contract's
     later = status.statement(today + timedelta(days=10))
     assert later is not None
     # 10 days of the clause's 6% a year on the restructured principal, actual/365, to the cent.

@@ -16,7 +16,7 @@ import pytest
 from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
-from tests.workflows.harness import cny, ended, pay, refused, snap
+from tests.workflows.harness import cny, ended, eventually, pay, refused, snap
 from workflows.contracts import (
     ERR_FORBIDDEN,
     ERR_INVALID,
@@ -180,6 +180,14 @@ async def test_acceleration_makes_the_whole_loan_due_from_delivery_and_paying_it
     # 18,000 accrues from the start; 168,000 from delivery: 10 more days on the whole principal.
     assert ten.accrued.interest.amount == (interest(days) + (Decimal("168000.00") * Decimal("0.0435") * 10 / 360)
                                            ).quantize(Decimal("0.01"), ROUND_HALF_UP)
+    # Every later demand says the whole loan is due, and since when: the first reminder letter (day 8).
+    delivered = today
+    await env.sleep(timedelta(days=7))
+    reminder: Any = await eventually(lambda: next((j for j in matters.rec.jobs if j.kind == "reminder_letter"), None))
+    assert reminder.context.accelerated_on == delivered
+    assert reminder.context.balance.principal == cny("168000.00")
+    s, today = await today_of(env, h)
+    stmt = s.statement(today)
     r = await pay(h, "ALL", str(stmt.balance.total.amount), received_on=today)
     assert r.closed
     final = await ended(env, h)

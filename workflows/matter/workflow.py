@@ -508,6 +508,7 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             original_total=self._s.ledger.original_total,
             days_past_due=self._dpd(now),
             first_demand_on=self._s.first_demand_on,
+            accelerated_on=self._s.acceleration.delivered_on if self._s.acceleration is not None else None,
         )
 
     async def _send_letter(self, effect: Effect) -> None:
