@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from temporalio.api.common.v1 import Payload, Payloads
@@ -16,7 +16,7 @@ from temporalio.api.enums.v1 import EventType, StartChildWorkflowExecutionFailed
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from activities.inputs import PROJECT, RENDER_LETTER, SEND_EMAIL, SEND_SMS, STORE_LETTER
+from activities.inputs import PROJECT, RENDER_LETTER, RESERVE_CONTACT, SEND_EMAIL, SEND_SMS, STORE_LETTER
 from api.history_cursor import ReaderState
 from api.history_words import (
     _command_words,
@@ -310,6 +310,8 @@ class Reader:
                 return "message_sent", what, "system", None
 
             return sent
+        if name == RESERVE_CONTACT:
+            return self._budget_line(attrs.result)
         if name not in (STORE_LETTER, RENDER_LETTER):
             return None
 
@@ -318,6 +320,26 @@ class Reader:
             kind, sha = ref.get("kind") or "letter", ref.get("sha256") or "unknown"
             what = f"Letter '{kind}' stored (sha256 {sha}, document {ref.get('document_id')})"
             return "letter_stored", what, "system", None
+
+        return plan
+
+    def _budget_line(self, result: Payloads) -> _Plan:
+        """The borrower's contact budget answered (its result only: the request carries the ID number)."""
+
+        async def plan() -> _Line:
+            grant = await self._first(result)
+            reasons = "; ".join(str(r) for r in grant.get("reasons") or ())
+            count = grant.get("attempts_in_7_days")
+            if grant.get("over_limit"):
+                return ("contact_over_limit", f"Contact counted in the borrower's budget over its limit: {reasons}",
+                        "system", None)
+            never = datetime.min.replace(tzinfo=UTC)
+            wished, allowed = _parse_time(grant.get("wished_at"), never), _parse_time(grant.get("allowed_at"), never)
+            if allowed > wished:
+                return ("contact_deferred", f"Contact deferred by the borrower's contact rules to "
+                        f"{allowed.isoformat(timespec='minutes')}: {reasons}", "system", None)
+            return ("contact_counted", f"Contact counted in the borrower's budget ({count} in 7 days across the "
+                    "borrower's matters)", "system", None)
 
         return plan
 

@@ -246,6 +246,22 @@ async def test_the_words_of_v1_and_v2_events() -> None:
         assert value not in text, f"history leaks {value!r}"
 
 
+async def test_the_borrowers_contact_budget_says_what_it_deferred_and_counted_never_who() -> None:
+    """v2_contact_budget: calls logged, an SMS deferred by the limit, a hold, the SMS sent after it."""
+    events = _events("v2_contact_budget")
+    events[0].workflow_execution_started_event_attributes.first_execution_run_id = "run-1"
+    client, _ = _client({"run-1": events})
+    entries, _ = await matter_history(client, WID)
+    whats = [e.what for e in entries]
+    deferred = [w for w in whats if w.startswith("Contact deferred by the borrower's contact rules to ")]
+    assert deferred and "contact attempts per rolling 7 days is reached" in deferred[0]
+    counted = [e for e in entries if e.kind == "contact_counted"]
+    assert counted and all("across the borrower's matters" in e.what for e in counted)
+    text = json.dumps([e.model_dump(mode="json") for e in entries], ensure_ascii=False)
+    for value in PII:  # the request carries the borrower's ID number: only the answer is read
+        assert value not in text, f"history leaks {value!r}"
+
+
 async def test_a_page_decodes_only_its_own_events() -> None:
     everything_client, everything_codec = _client()
     everything, _ = await matter_history(everything_client, WID)

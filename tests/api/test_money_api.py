@@ -195,3 +195,44 @@ async def test_holds_contacts_and_acceleration_through_the_api(stack: Stack) -> 
     assert r.status_code == 201, r.text
     assert r.json()["acceleration"]["accelerated"] == cny("150000.00")
     assert Decimal(r.json()["outstanding"]["amount"]) == Decimal("169518.00")  # 19,518 + 150,000 (0% loan)
+
+
+async def test_the_contact_limit_is_the_borrowers_across_matters(stack: Stack) -> None:
+    """Two matters of one person on a real-time policy: the attempts logged on both count in one budget."""
+    import uuid
+
+    from tests.factories import intake_data
+
+    person = f"9{uuid.uuid4().int % 10**16:016d}X"  # an ID number no other test's borrower has
+    team = stack.auth("legal_team")
+    mids = []
+    for name in ("budget-a", "budget-b"):
+        body = intake_data(external_ref=stack.ref(name), policy="standard")
+        body["borrower"] = {**body["borrower"], "id_number": person}
+        r = await stack.http.post("/matters", json=body, headers=team)
+        assert r.status_code == 201, r.text
+        mids.append(r.json()["id"])
+    a, b = mids
+    for n in range(7):  # the standard policy's limit: 7 attempts per rolling 7 days
+        r = await stack.http.post(f"/matters/{a}/contacts", headers={**team, "Idempotency-Key": f"call-{n}"},
+                                  json={"channel": "phone", "outcome": "no_answer"})
+        assert r.status_code == 201, r.text
+
+    async def history(mid: str) -> list[str]:
+        got = await stack.http.get(f"/matters/{mid}/history", headers=stack.auth("manager"), params={"limit": 1000})
+        return [e["what"] for e in got.json()["data"]]
+
+    r = await stack.http.post(f"/matters/{b}/contacts", headers=team, json={"channel": "visit", "outcome": "reached"})
+    assert r.status_code == 201, r.text
+    assert r.json()["contacts_in_7_days"] == 1  # (this matter's own; the budget is the person's)
+
+    # The eighth attempt broke the limit; the matters count concurrently, so whichever of the eight was
+    # counted last carries the warning, in its own matter's history.
+    async def warned() -> list[str]:
+        return [w for mid in (a, b) for w in await history(mid)
+                if w.startswith("Contact counted in the borrower's budget over its limit: 8 contact attempts in 7 "
+                                "days across the borrower's matters, over the limit of 7")]
+
+    assert len(await eventually(warned, timeout=30)) == 1
+    counted = [w for mid in (a, b) for w in await history(mid) if w.startswith("Contact counted")]
+    assert len(counted) == 8

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -31,6 +32,20 @@ async def register_search_attributes(client: Client) -> None:
     )
 
 
+QUIET_HOUR_UTC = 2  # 10:00 in Shanghai, 02:00 in London: far from a day's end in the fixtures' zones
+
+
+def to_a_quiet_hour(now: datetime) -> timedelta:
+    """How far to skip so a test starts at the next 02:00 UTC. The test server starts at the wall
+    clock's time: a matter started at 23:30 in its borrower's zone would see its policy day change an
+    hour later, and tests that sleep an hour and then expect the same day would pass or fail by the
+    time of day they ran at."""
+    start = now.astimezone(UTC).replace(hour=QUIET_HOUR_UTC, minute=0, second=0, microsecond=0)
+    if start <= now:
+        start += timedelta(days=1)
+    return start - now
+
+
 @pytest.fixture
 async def env() -> AsyncIterator[WorkflowEnvironment]:
     """A fresh time-skipping server per test (~0.3 s): the v1 test server can leave time skipping
@@ -43,6 +58,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
         test_server_existing_path=path, data_converter=pydantic_data_converter
     )
     await register_search_attributes(env.client)
+    await env.sleep(to_a_quiet_hour(await env.get_current_time()))
     yield env
     await env.shutdown()
 

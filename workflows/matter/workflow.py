@@ -447,8 +447,12 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if effect.key in self._s.done or any(e.key == effect.key for e in self._s.effects):
             return
         if effect.contact is not None:
-            # Counting a contact already made waits for nothing: ahead of a message waiting to be lawful.
-            self._s.effects.insert(0, effect)
+            # Counting a contact already made waits for nothing: ahead of a message waiting to be lawful
+            # (behind the contacts already queued so: they are counted in the order they were logged).
+            at = 0
+            while at < len(self._s.effects) and self._s.effects[at].contact is not None:
+                at += 1
+            self._s.effects.insert(at, effect)
             return
         self._s.effects.append(effect)
 
