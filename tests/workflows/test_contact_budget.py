@@ -139,3 +139,16 @@ async def test_a_message_waiting_for_the_budget_waits_for_a_hold_too_and_asks_ag
     ended = next(e.occurred_at for e in matters.rec.events if e.kind == "hold_ended")
     assert sms >= ended  # not during the hold; asked again when it ended (the calls are 7 days old by then)
     assert len([e for e in matters.rec.events if e.kind == "contact_deferred"]) == 1
+
+
+async def test_a_step_the_contact_hours_move_says_so_in_its_name_and_goes_at_eight(env, matters):  # type: ignore[no-untyped-def]
+    from zoneinfo import ZoneInfo
+
+    await env.sleep(timedelta(hours=12))  # 14:00 UTC: 22:00 in Shanghai, after the contact hours
+    h = await matters.start("standard")
+    await env.sleep(timedelta(minutes=5))
+    s = (await snap(h)).status
+    assert s is not None and s.next_step is not None
+    assert s.next_step.name == "first SMS reminder (moved into the contact hours 08:00-21:00 Asia/Shanghai)"
+    local = s.next_step.at.astimezone(ZoneInfo("Asia/Shanghai"))
+    assert (local.hour, local.minute) == (8, 0)

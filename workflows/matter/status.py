@@ -33,11 +33,26 @@ def overdue_clock(s: MatterState, overdue_since: Any) -> OverdueClock:
 def ladder_due(s: MatterState, policy: EscalationPolicy, index: int) -> datetime:
     """When ladder step `index` falls due: its policy day after the start, later by any pauses,
     and (for contact steps on real-time policies) inside the borrower's contact hours."""
+    return _ladder_due(s, policy, index)[1]
+
+
+def _ladder_due(s: MatterState, policy: EscalationPolicy, index: int) -> tuple[datetime, datetime]:
+    """(when step `index` would fall due by the calendar alone, when it falls due inside the hours)."""
     step = policy.ladder[index]
     due = s.clock.after_days(s.clock.started_at, step.day) + timedelta(seconds=s.ladder.shift_seconds)
-    if step.channel != "letter":
-        due = s.clock.contact_allowed_at(due, policy.contact.start_hour, policy.contact.end_hour)
-    return due
+    if step.channel == "letter":
+        return due, due
+    return due, s.clock.contact_allowed_at(due, policy.contact.start_hour, policy.contact.end_hour)
+
+
+def ladder_step_name(s: MatterState, policy: EscalationPolicy, index: int) -> str:
+    """The step's name, and why it waits when the contact hours moved it (the timer and the API say it)."""
+    step = policy.ladder[index]
+    calendar, due = _ladder_due(s, policy, index)
+    if due == calendar:
+        return step.name
+    c = policy.contact
+    return f"{step.name} (moved into the contact hours {c.start_hour:02d}:00-{c.end_hour:02d}:00 {s.clock.timezone})"
 
 
 def next_step(s: MatterState, policy: EscalationPolicy) -> NextStep | None:
@@ -53,7 +68,7 @@ def next_step(s: MatterState, policy: EscalationPolicy) -> NextStep | None:
     if promise is not None:
         return NextStep(name="promise to pay falls due (grace included)", at=promise.deadline)
     if s.stage in ("notice", "reminders") and s.ladder.index < len(policy.ladder):
-        return NextStep(name=policy.ladder[s.ladder.index].name, at=ladder_due(s, policy, s.ladder.index))
+        return NextStep(name=ladder_step_name(s, policy, s.ladder.index), at=ladder_due(s, policy, s.ladder.index))
     if s.stage == "negotiation" and s.review.negotiation_ends_on is not None:
         return NextStep(name="negotiation window ends", at=s.clock.day_ends(s.review.negotiation_ends_on))
     current = s.referral.current
