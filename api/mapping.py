@@ -9,6 +9,7 @@ due and the policy's today are computed here, at the request's time.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -22,8 +23,10 @@ from api.schemas import (
     ReferralPublic,
     StatementPublic,
 )
+from domain.accrual import Reversal
 from domain.allocation import Balance
 from domain.dates import OverdueClock, days_past_due
+from domain.deadlines import Interruption
 from domain.money import Money
 from domain.status import MatterStatus
 from store.models import Matter
@@ -213,3 +216,27 @@ def list_item(row: ListedMatter, now: datetime, today_in: dict[str, date] | None
         "updated_at": st["updated_at"],
         "links": MatterLinks.paths(mid),
     }
+
+
+def limitation_interruptions(status: MatterStatus, payments: Sequence[tuple[str, date]],
+                             promises: Sequence[tuple[str, datetime]]) -> list[Interruption]:
+    """What the matter's record shows interrupted limitation (Civil Code art. 195), oldest first.
+
+    Payments on the day they were received (a reversed one never happened), promises to pay and signed
+    settlement or amendment agreements (the debtor acknowledging the debt), and a served
+    acceleration notice (a demand, from its delivery). Letters sent by the ladder are not counted:
+    a demand interrupts from its arrival, and their delivery is not recorded yet.
+    """
+    book = status.ledger
+    reversed_ids = {e.payment_id for e in book.entries if isinstance(e, Reversal)} if book is not None else set()
+    found = [Interruption(kind="partial_payment", on=on, note=f"payment {pid}"[:200])
+             for pid, on in payments if pid not in reversed_ids]
+    found += [Interruption(kind="acknowledgement", on=status.clock.today(made_at), note=f"promise to pay {pid}"[:200])
+              for pid, made_at in promises]
+    a = status.arrangement
+    if a is not None and a.signed_on is not None and a.kind != "write_off":
+        found.append(Interruption(kind="acknowledgement", on=a.signed_on, note=f"{a.kind} agreement signed"))
+    if status.acceleration is not None and status.acceleration.delivered_on is not None:
+        found.append(Interruption(kind="demand_arrived", on=status.acceleration.delivered_on,
+                                  note="acceleration notice delivered"))
+    return sorted(found, key=lambda i: i.on)

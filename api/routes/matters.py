@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import pydantic_core
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Response, status
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -32,6 +33,7 @@ from api.deps import (
 from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
 from api.mapping import (
     StatementUnavailable,
+    limitation_interruptions,
     list_item,
     matter_public,
     public_from_status,
@@ -54,12 +56,14 @@ from api.schemas import (
 from api.workflow import live_snapshot, not_found, workflow_state
 from domain.allocation import Balance
 from domain.dates import days_past_due
+from domain.deadlines import limitation
 from domain.matter import MatterIntake, Stage
 from domain.money import Money
 from store import queries
 from store.models import Document, Matter
 from store.policies import UnknownPolicy, get_policy
 from workers.client import open_matter
+from workflows.calendars import china
 from workflows.contracts import (
     MatterSnapshot,
     workflow_id,
@@ -347,6 +351,56 @@ async def list_documents(
     """The matter's stored documents, oldest first, each with its SHA-256 and content URL."""
     rows = await queries.list_documents(session, matter_id, firm=key.firm_scope)
     return DocumentsPublic(data=[document_public(r) for r in rows], count=len(rows))
+
+
+class DeadlinePublic(BaseModel):
+    name: str = Field(description="what must be done by then, e.g. 'limitation'")
+    rule: str = Field(description="the rule and its source in law")
+    source: str = Field(description="what started (or last restarted) it, with its date")
+    runs_from: date = Field(description="the day it runs from (not counted)")
+    last_day: date = Field(description="its last day by counting")
+    ends_on: date | None = Field(description="its last day moved off a rest day (public holiday or weekend) to "
+                                             "the next working day; null when the holiday calendar does not "
+                                             "cover that year yet (`calendar_gap`): `last_day` is then the safe date")
+    moved: bool
+    calendar_gap: str | None = None
+
+
+class DeadlinesPublic(BaseModel):
+    data: list[DeadlinePublic]
+    count: int
+    calendar: str = Field(description="the rest-day data the deadlines were counted with")
+
+
+@router.get("/{matter_id}/deadlines", response_model=DeadlinesPublic)
+async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatter, session: SessionDep,
+                         temporal: TemporalDep) -> DeadlinesPublic:
+    """Every running legal deadline of the matter with its rule and what started it.
+
+    So far the limitation period (3 years, Civil Code art. 188), started again by what the record shows
+    interrupted it (art. 195): payments, promises to pay, signed agreements, a served acceleration
+    notice. It stops running once the debt is discharged (closed paid, cured or settled); a written-off
+    matter's still runs."""
+    status_ = status_of(row) if row is not None else None
+    if status_ is None:
+        exists, snap = await live_snapshot(temporal, matter_id)
+        status_ = snap.status if snap is not None else None
+    if status_ is None:
+        raise HTTPException(status.HTTP_409_CONFLICT,
+                            detail=f"matter {matter_id} was opened before workflow v2 and has not migrated yet: "
+                                   "its deadlines cannot be stated")
+    rest = china()
+    data: list[DeadlinePublic] = []
+    if not (status_.stage == "closed" and status_.closure_reason in ("paid", "cured", "settled", "withdrawn")):
+        promises = [(p.promise_id, p.created_at)
+                    for p in await queries.list_promises(session, matter_id, firm=key.firm_scope)]
+        payments = [(p.payment_id, p.received_on)
+                    for p in await queries.list_payments(session, matter_id, firm=key.firm_scope)]
+        await session.commit()
+        knew_on = status_.overdue.overdue_since
+        d = limitation(knew_on, limitation_interruptions(status_, payments, promises), rest)
+        data.append(DeadlinePublic(**d.model_dump(), moved=d.moved))
+    return DeadlinesPublic(data=data, count=len(data), calendar=rest.source)
 
 
 @router.get(
