@@ -60,6 +60,7 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
         ("POST", f"/matters/{mid}/legal-review", decision, ("manager",), True),
         ("GET", f"/matters/{mid}/documents", None, everyone, True),
         ("GET", f"/matters/{mid}/history", None, everyone, True),
+        ("GET", f"/matters/{mid}/deadlines", None, everyone, True),
         ("GET", f"/documents/{ref.document_id}/content", None, everyone, True),
         ("GET", f"/documents/{ref.document_id}/preview.pdf", None, everyone, True),
     ]
