@@ -195,6 +195,9 @@ class EscalationPolicy(BaseModel):
     limits: CommandLimits = CommandLimits()
     accrual: AccrualPolicy = AccrualPolicy()
     arrangements: ArrangementRules = ArrangementRules()
+    limitation_warn_days: tuple[int, ...] = Field(
+        default=(90, 30, 7), max_length=10,
+        description="policy days before the limitation period's last day at which the team is warned")
     reversal_window_days: int = Field(
         default=30, ge=0, le=365,
         description="policy days a closed matter still takes a payment reversal (and re-opens on it)")

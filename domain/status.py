@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from domain.accrual import Book, Statement
 from domain.allocation import Balance
 from domain.dates import OverdueClock, PolicyClock
+from domain.deadlines import Deadline
 from domain.matter import ClosureReason, Stage
 from domain.money import Money
 
@@ -148,6 +149,7 @@ class MatterStatus(BaseModel):
     holds: tuple[dict[str, Any], ...] | None = None  # every hold placed (kind, reason, dates); None: never held
     held: bool | None = None  # a hold is active now: the process's clocks are stopped
     acceleration: AccelerationView | None = None
+    limitation: Deadline | None = None  # the running limitation period (matters that track it)
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

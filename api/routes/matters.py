@@ -377,10 +377,12 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
                          temporal: TemporalDep) -> DeadlinesPublic:
     """Every running legal deadline of the matter with its rule and what started it.
 
-    So far the limitation period (3 years, Civil Code art. 188), started again by what the record shows
-    interrupted it (art. 195): payments, promises to pay, signed agreements, a served acceleration
-    notice. It stops running once the debt is discharged (closed paid, cured or settled); a written-off
-    matter's still runs."""
+    So far the limitation period (3 years, Civil Code art. 188, from the day the loan fell overdue),
+    started again by what the record shows interrupted it (art. 195): payments, promises to pay (and
+    contacts in which the borrower promised), signed agreements, a served acceleration notice. It stops
+    running once the debt is discharged (closed paid, cured, settled or withdrawn); a written-off
+    matter's still runs. The workflow states it for the matters it tracks it for; older ones are
+    computed here from the projection."""
     status_ = status_of(row) if row is not None else None
     if status_ is None:
         exists, snap = await live_snapshot(temporal, matter_id)
@@ -391,7 +393,10 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
                                    "its deadlines cannot be stated")
     rest = china()
     data: list[DeadlinePublic] = []
-    if not (status_.stage == "closed" and status_.closure_reason in ("paid", "cured", "settled", "withdrawn")):
+    if status_.limitation is not None:  # the workflow tracks it (matters opened since it does)
+        data.append(DeadlinePublic(**status_.limitation.model_dump(), moved=status_.limitation.moved))
+    elif not (status_.stage == "closed" and status_.closure_reason in ("paid", "cured", "settled", "withdrawn")):
+        # Matters opened before the workflow tracked it: from the projection's record.
         promises = [(p.promise_id, p.created_at)
                     for p in await queries.list_promises(session, matter_id, firm=key.firm_scope)]
         payments = [(p.payment_id, p.received_on)

@@ -295,6 +295,28 @@ async def v2_amendment(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_amendment_payable_on_signing", h.id)
 
 
+async def v2_limitation(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A matter whose limitation period ends 40 days after it opens: warned, then started again by a
+    payment (`python -m tests.histories.record limitation`)."""
+    from tests.factories import intake_data
+
+    client = env.client
+    now = await env.get_current_time()
+    since = (now.date() + timedelta(days=40)).replace(year=now.year - 3)
+    data = intake_data()
+    intake = {"overdue": {**data["overdue"], "since": since.isoformat()},
+              "contract": {**data["contract"], "signed_on": (since - timedelta(days=400)).isoformat()}}
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-limitation", intake=intake))
+    await env.sleep(timedelta(days=11))
+    await eventually(lambda: "limitation_warning" in rec.kinds())
+    status = (await snap(h)).status
+    assert status is not None
+    await pay(h, "P1", "100.00", received_on=status.policy_today(await env.get_current_time()))
+    await env.sleep(timedelta(days=3))
+    await h.terminate("recorded")
+    await save(client, "v2_limitation_warned_then_restarted", h.id)
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -321,7 +343,7 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
-    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment": only those
+    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment", "limitation": only those
     try:
         async with workers(env.client, QUEUE, rec):
             if only is None:
@@ -332,6 +354,8 @@ async def main() -> None:
                 await v2_budget(env, rec)
             if only in (None, "amendment"):
                 await v2_amendment(env, rec)
+            if only in (None, "limitation"):
+                await v2_limitation(env, rec)
         if only is None:
             await v1_migrated(env)
     finally:

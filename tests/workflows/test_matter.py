@@ -363,8 +363,9 @@ async def test_continue_as_new_keeps_every_record_a_command_added(env, matters):
     run's end were dropped at continue-as-new; they now travel in the state."""
     h = await matters.start("standard", continue_as_new_after_events=25)
     await env.sleep(timedelta(hours=1))
+    paid = []
     for i in range(12):
-        await pay(h, f"P{i}", "10.00")
+        paid.append(await pay(h, f"P{i}", "10.00"))
         await env.sleep(timedelta(days=3))
     s = await snap(h)
     assert s.status is not None and s.status.ledger is not None
@@ -384,7 +385,9 @@ async def test_continue_as_new_keeps_every_record_a_command_added(env, matters):
     await env.client.test_service.unlock_time_skipping(UnlockTimeSkippingRequest())
     assert runs == 0  # the latest run's history only: fetched by id, it is the newest run
     again = await pay(h, "P1", "10.00")
-    assert again.duplicate and again.outstanding == (await snap(h)).outstanding
+    # (Time skipping is unlocked from here: the server may skip to the matter's next timer, so the
+    # replay is compared with the payment as first recorded, not with a balance that may have accrued.)
+    assert again.duplicate and again.allocation == paid[1].allocation
     assert s.documents[0].kind == "collection_notice"
 
 
@@ -413,18 +416,20 @@ async def test_payments_during_the_last_write_before_continue_as_new_are_all_pro
 
 async def test_an_open_matter_wakes_only_for_real_steps(env, matters):  # type: ignore[no-untyped-def]
     """Defect 6: every open matter woke once a policy day to refresh DaysPastDue. Over 120 days a
-    standard matter now sleeps only between its real steps (6 ladder steps, the window's end)."""
+    standard matter now sleeps only between its real steps (6 ladder steps, the window's end, and in
+    legal review the first warning of the limitation period's end, years ahead)."""
     h = await matters.start("standard")
     await env.sleep(timedelta(days=120))
     assert (await snap(h)).stage == "legal_review"
     events = await history_events(env, h.id)
     timers = [e for e in events if e.event_type == EventType.EVENT_TYPE_TIMER_STARTED]
-    assert len(timers) <= 7, len(timers)
+    assert len(timers) <= 8, len(timers)
     upserts = [e for e in events if e.event_type == EventType.EVENT_TYPE_UPSERT_WORKFLOW_SEARCH_ATTRIBUTES]
     assert all(b"DaysPastDue" not in e.SerializeToString() for e in upserts)
     # (80 before the accrual patch's marker and the two reminders sent as activities, SMS and e-mail;
-    # 100 before each of them asked the borrower's contact budget first: 113)
-    assert len(events) <= 115, len(events)
+    # 100 before each of them asked the borrower's contact budget first: 113; then the limitation
+    # patch's marker and the timer of its first warning, years ahead: 116)
+    assert len(events) <= 118, len(events)
 
 
 async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the_matter(env, matters):  # type: ignore[no-untyped-def]

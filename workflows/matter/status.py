@@ -17,6 +17,7 @@ from domain.policy import EscalationPolicy
 from domain.status import Attention, MatterStatus, NextStep
 from workflows.contracts import MatterSnapshot
 from workflows.matter.arrangements import view
+from workflows.matter.limitation import limitation_of
 from workflows.matter.state import MatterState
 
 # Search attribute names and types (registered on the Temporal namespace; see infra/services.py).
@@ -130,11 +131,12 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_
         holds=tuple(h.model_dump(mode="json") for h in s.holds) if s.holds else None,
         held=(s.held_since is not None) if s.holds else None,
         acceleration=s.acceleration,
+        limitation=limitation_of(s, overdue_since),
     )
 
 
 _LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
-                 "acceleration")
+                 "acceleration", "limitation")
 
 
 def status_digest(status: MatterStatus) -> str:

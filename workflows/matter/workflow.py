@@ -86,6 +86,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.failures import Failed as _Failed
     from workflows.matter.failures import failure_of
     from workflows.matter.holds import HoldHandlers
+    from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
     from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
     from workflows.matter.referrals import ReferralHandlers
     from workflows.matter.reversals import ReversalHandlers
@@ -153,7 +154,7 @@ def _sentence(text: str) -> str:
 
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, AccelerationHandlers, ReversalHandlers,
-                     MessageHandlers, ReferralHandlers):
+                     MessageHandlers, ReferralHandlers, LimitationHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -215,11 +216,16 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if due is not None and due <= now:
             return
         step = st.next_step(self._s, self._policy)
+        summary = "retry"
+        if step is not None and step.at == due:
+            summary = step.name
+        elif due is not None and due == self._limitation_wake(now):
+            summary = "limitation period warning"
         try:
             await workflow.wait_condition(
                 lambda: self._dirty,
                 timeout=None if due is None else (due - now),
-                timeout_summary=step.name if step is not None and step.at == due else "retry",
+                timeout_summary=summary,
             )
         except TimeoutError:
             pass
@@ -236,6 +242,9 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if self._s.published.retry_at is not None:
             candidates.append(self._s.published.retry_at)
         now = workflow.now()
+        warning = self._limitation_wake(now)
+        if warning is not None:
+            candidates.append(warning)
         if self._held(now):  # every clock of the process is stopped: only the hold's own end wakes it
             end = self._hold_wake(now)
             if end is not None:
@@ -275,6 +284,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             opened_by=self._inp.opened_by,
             day_seconds=self._policy.day_seconds,
         )
+        if workflow.patched(PATCH_LIMITATION):
+            self._s.limitation_tracked = True
         if workflow.patched(PATCH_ACCRUAL):
             ledger = self._s.ledger
             ledger.book = Book(opening=ledger.balance, start=self._s.clock.start_date,
@@ -298,6 +309,7 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             self._s.attention = None  # try the failing effect again (attempts are counted on)
         if self._s.published.retry_at is not None and now >= self._s.published.retry_at:
             self._s.published.retry_at = None
+        self._warn_limitation(now)  # (the law's clock: holds do not stop it)
         if self._update_holds(now):
             return  # held: nothing moves until the last hold ends
         self._check_instalments(now)
