@@ -196,6 +196,8 @@ class Matter(Base):
     attention_reason: Mapped[str | None] = mapped_column(Text)
     # The role a pending proposal (settlement, amendment, write-off) needs to be decided (revision 0008).
     awaiting_approval: Mapped[str | None] = mapped_column(String(16), index=True)
+    # The counted last day of the running limitation period (revision 0009); null when none runs.
+    limitation_last_day: Mapped[date | None] = mapped_column(index=True)
     borrower_locale: Mapped[str] = mapped_column(String(16))
     status_seq: Mapped[int | None] = mapped_column(Integer)
     status: Mapped[dict[str, Any] | None] = mapped_column(JsonDoc)

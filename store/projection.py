@@ -339,6 +339,7 @@ def _status_values(record: StatusRecord | LegacyMatterStatus) -> dict[str, Any]:
             "attention_reason": attention.reason if attention else None,
             "awaiting_approval": (st.arrangement.needs_role if st.arrangement is not None
                                   and st.arrangement.status == "proposed" else None),
+            "limitation_last_day": st.limitation.last_day if st.limitation is not None else None,
             "status": st.model_dump(mode="json"),
             "updated_at": st.updated_at,
         }

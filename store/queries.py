@@ -14,7 +14,7 @@ list), which the API turns into a 404.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol, TypedDict, TypeVar, Unpack
 
 from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select, tuple_
@@ -89,6 +89,7 @@ class PageQuery(TypedDict, total=False):
     max_days_past_due: int | None
     needs_attention: bool | None
     referral_status: str | None
+    limitation_before: date | None
     with_referral: bool
     firm: str | None
     now: datetime | None
@@ -163,6 +164,8 @@ async def _page(session: AsyncSession, q: PageQuery) -> tuple[list[ColumnElement
         where.append(Matter.attention_since.is_not(None) if attention else Matter.attention_since.is_(None))
     if (referral_status := q.get("referral_status")) is not None:
         where.append(Matter.referral_status == referral_status)
+    if (before := q.get("limitation_before")) is not None:
+        where.append(Matter.limitation_last_day <= before)
     if q.get("with_referral"):
         where.append(Matter.referral_status.is_not(None))
     if (firm := q.get("firm")) is not None:

@@ -267,6 +267,9 @@ async def list_matters(
         bool | None, Query(description="true: only matters waiting on a failed step; false: only the others")
     ] = None,
     referral_status: Literal["instructing", "instructed", "accepted"] | None = None,
+    limitation_before: Annotated[date | None, Query(
+        description="only matters whose limitation period's last day is on or before this date (YYYY-MM-DD): "
+                    "the managers' view of matters near expiry")] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: Annotated[
@@ -286,7 +289,8 @@ async def list_matters(
     after = _decode_list_cursor(cursor) if cursor else None
     rows, legacy, count = await queries.list_matter_rows(
         session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
-        needs_attention=needs_attention, referral_status=referral_status, firm=key.firm_scope, now=now,
+        needs_attention=needs_attention, referral_status=referral_status, limitation_before=limitation_before,
+        firm=key.firm_scope, now=now,
         limit=limit + 1, offset=offset, after=after, count_limit=COUNT_LIMIT,
     )  # one more than asked: whether a next page exists
     rows, more = rows[:limit], len(rows) > limit

@@ -59,3 +59,33 @@ async def test_the_limitation_period_follows_what_interrupted_it(stack: Stack) -
     # Another firm's partner: the matter is not theirs.
     outsider = await stack.http.get(f"/matters/{mid}/deadlines", headers=stack.auth("partner_a"))
     assert outsider.status_code == 404
+
+
+async def test_managers_list_the_matters_whose_limitation_period_ends_soon(stack: Stack) -> None:
+    from datetime import date, timedelta
+
+    from tests.factories import intake_data
+
+    today = date.today()
+    ends = today + timedelta(days=40)
+    since = ends.replace(year=ends.year - 3)
+    base = intake_data()
+    near = await stack.open("limitation-near", overdue={**base["overdue"], "since": since.isoformat()},
+                            contract={**base["contract"], "signed_on": (since - timedelta(days=400)).isoformat()})
+    far = await stack.open("limitation-far")
+    manager = stack.auth("manager")
+    before = (today + timedelta(days=90)).isoformat()
+
+    async def listed() -> Any:
+        r = await stack.http.get("/matters", params={"limitation_before": before, "limit": 200}, headers=manager)
+        assert r.status_code == 200, r.text
+        ids = {m["id"] for m in r.json()["data"]}
+        return ids if near["id"] in ids else None
+
+    ids = await eventually(listed)
+    assert far["id"] not in ids
+    bad = await stack.http.get("/matters", params={"limitation_before": "2026-02-30"}, headers=manager)
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["query", "limitation_before"]
+    # The matter near expiry says so in its history too: the 90-day warning came when it opened.
+    r = await stack.http.get(f"/matters/{near['id']}/deadlines", headers=manager)
+    assert r.json()["data"][0]["last_day"] == (today + timedelta(days=40)).isoformat()

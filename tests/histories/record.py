@@ -302,7 +302,8 @@ async def v2_limitation(env: WorkflowEnvironment, rec: Recorder) -> None:
 
     client = env.client
     now = await env.get_current_time()
-    since = (now.date() + timedelta(days=40)).replace(year=now.year - 3)
+    ends = now.date() + timedelta(days=40)
+    since = ends.replace(year=ends.year - 3)
     data = intake_data()
     intake = {"overdue": {**data["overdue"], "since": since.isoformat()},
               "contract": {**data["contract"], "signed_on": (since - timedelta(days=400)).isoformat()}}
