@@ -24,6 +24,7 @@ from domain.allocation import Allocation, Balance
 from domain.arrangements import Decision, Role
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.dates import PolicyClock
+from domain.deadlines import Deadline
 from domain.evidence import DocumentRef
 from domain.holds import HoldKind
 from domain.matter import MatterIntake
@@ -51,6 +52,7 @@ UPDATE_SIGNED = "arrangement_signed"  # the signed agreement is in the evidence:
 UPDATE_CONTACT = "log_contact"
 UPDATE_ACCELERATE = "accelerate"
 UPDATE_SERVED = "acceleration_served"
+UPDATE_DELIVERED = "letter_delivered"
 UPDATE_HOLD = "place_hold"
 UPDATE_RELEASE = "release_hold"
 UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
@@ -228,6 +230,22 @@ class ServedCommand(_Model):
     upload_id: str | None = Field(default=None, max_length=64, description="the proof (a receipt), if uploaded")
     note: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
+
+
+class DeliveredCommand(_Model):
+    """A letter's proof of delivery: a demand interrupts limitation from the day it reached the borrower."""
+
+    document_id: str = Field(min_length=1, max_length=300)
+    delivered_on: date
+    method: ServiceMethod
+    upload_id: str | None = Field(default=None, max_length=64, description="the proof (a receipt), if uploaded")
+    actor: str = "system"
+
+
+class DeliveredResult(_Model):
+    document_id: str
+    duplicate: bool
+    limitation: Deadline | None = None
 
 
 class AccelerationResult(_Model):

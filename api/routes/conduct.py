@@ -15,25 +15,32 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
+from sqlalchemy import select
 
 from api.deps import AuthorisedRoute, SessionDep, StaffKey, TemporalDep
 from api.routes.commands import COMMAND_RESPONSES, _run_command
 from api.routes.matters import IdempotencyKey, MatterId
-from api.schemas import _Input
+from api.schemas import PastDate, _Input
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
+from domain.deadlines import Deadline
 from domain.holds import HoldKind
 from domain.text import PlainText
+from store.models import Upload
 from workflows.contracts import (
     UPDATE_CONTACT,
+    UPDATE_DELIVERED,
     UPDATE_HOLD,
     UPDATE_RELEASE,
     ContactCommand,
     ContactResult,
+    DeliveredCommand,
+    DeliveredResult,
     HoldCommand,
     HoldResult,
     ReleaseCommand,
+    ServiceMethod,
 )
 
 router = APIRouter(prefix="/matters", tags=["contact"], route_class=AuthorisedRoute)
@@ -136,4 +143,46 @@ async def log_contact(
     return ContactPublic(**await _run_command(
         session, temporal, response, matter_id, kind="contact", command_id=contact_id, update=UPDATE_CONTACT,
         command=cmd, result_type=ContactResult, check_replay=False,
+    ))
+
+
+# ---- a letter's delivery ------------------------------------------------------------------------
+
+DocumentId = Annotated[str, Path(min_length=1, max_length=300, description="the letter's document id")]
+
+
+class DeliveryCreate(_Input):
+    delivered_on: PastDate = Field(description="the day the letter reached the borrower")
+    method: ServiceMethod
+    upload_id: str | None = Field(default=None, min_length=1, max_length=64,
+                                  description="the proof of delivery (a receipt), uploaded first as evidence")
+
+
+class DeliveryPublic(BaseModel):
+    document_id: str
+    duplicate: bool
+    limitation: Deadline | None = Field(description="the limitation period as it now runs")
+
+
+@router.post("/{matter_id}/documents/{document_id}/delivery", response_model=DeliveryPublic, status_code=201,
+             responses=COMMAND_RESPONSES)
+async def letter_delivered(
+    matter_id: MatterId, document_id: DocumentId, body: DeliveryCreate, key: StaffKey, session: SessionDep,
+    temporal: TemporalDep, response: Response,
+) -> DeliveryPublic:
+    """Proof that a demand letter reached the borrower: a demand interrupts limitation from its arrival (Civil
+    Code art. 195), so the period runs again from `delivered_on`. Once per letter (the same body again is a
+    harmless replay; another is a 409)."""
+    if body.upload_id is not None:
+        upload = await session.scalar(select(Upload).where(Upload.id == body.upload_id, Upload.matter_id == matter_id))
+        await session.commit()
+        if upload is None:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+                "type": "value_error", "loc": ["body", "upload_id"],
+                "msg": f"no evidence {body.upload_id!r} was uploaded for this matter"}])
+    cmd = DeliveredCommand(document_id=document_id, delivered_on=body.delivered_on, method=body.method,
+                           upload_id=body.upload_id, actor=key.actor)
+    return DeliveryPublic(**await _run_command(
+        session, temporal, response, matter_id, kind="delivered", command_id=document_id, update=UPDATE_DELIVERED,
+        command=cmd, result_type=DeliveredResult, check_replay=False,
     ))

@@ -61,6 +61,8 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
         ("GET", f"/matters/{mid}/documents", None, everyone, True),
         ("GET", f"/matters/{mid}/history", None, everyone, True),
         ("GET", f"/matters/{mid}/deadlines", None, everyone, True),
+        ("POST", f"/matters/{mid}/documents/{ref.document_id}/delivery",
+         {"delivered_on": "2026-11-20", "method": "courier"}, staff, True),
         ("GET", f"/documents/{ref.document_id}/content", None, everyone, True),
         ("GET", f"/documents/{ref.document_id}/preview.pdf", None, everyone, True),
     ]
@@ -107,7 +109,8 @@ async def test_wrong_role_is_403(stack: Stack, referred: Referred) -> None:
             assert r.status_code == 403, (method, path, role, r.text)
             assert "may not" in r.json()["detail"]
             checked += 1
-    assert checked == 2 + 2 + 2 + 3  # intake, payments, promises: partners; legal review: all but manager
+    # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners
+    assert checked == 2 + 2 + 2 + 3 + 2
 
 
 async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred) -> None:

@@ -89,3 +89,43 @@ async def test_managers_list_the_matters_whose_limitation_period_ends_soon(stack
     # The matter near expiry says so in its history too: the 90-day warning came when it opened.
     r = await stack.http.get(f"/matters/{near['id']}/deadlines", headers=manager)
     assert r.json()["data"][0]["last_day"] == (today + timedelta(days=40)).isoformat()
+
+
+async def test_a_demands_delivery_restarts_the_limitation_period_through_the_api(stack: Stack) -> None:
+    m = await stack.open("delivery")
+    mid = m["id"]
+    team = stack.auth("legal_team")
+
+    async def notice() -> Any:
+        r = await stack.http.get(f"/matters/{mid}/documents", headers=team)
+        docs = [d for d in r.json()["data"] if d["kind"] == "collection_notice"]
+        return docs[0] if docs else None
+
+    doc = await eventually(notice)
+    today = (await stack.detail(mid))["policy_today"]
+    url = f"/matters/{mid}/documents/{doc['id']}/delivery"
+    r = await stack.http.post(url, headers=team, json={"delivered_on": today, "method": "courier"})
+    assert r.status_code == 201, r.text
+    body = r.json()
+    assert body["duplicate"] is False and body["limitation"]["runs_from"] == today
+    assert body["limitation"]["source"] == (f"interrupted on {today}: a demand for payment reached the debtor "
+                                            "(collection notice delivered)")
+    again = await stack.http.post(url, headers=team, json={"delivered_on": today, "method": "courier"})
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    other = await stack.http.post(url, headers=team, json={"delivered_on": today, "method": "in_person"})
+    assert other.status_code == 409, other.text
+    bad = await stack.http.post(url, headers=team, json={"delivered_on": today, "method": "pigeon"})
+    assert bad.status_code == 422 and bad.json()["detail"][0]["loc"] == ["body", "method"]
+    missing = await stack.http.post(f"/matters/{mid}/documents/nope/delivery", headers=team,
+                                    json={"delivered_on": today, "method": "courier"})
+    assert missing.status_code == 422 and "document_id" in missing.text
+    outsider = await stack.http.post(url, headers=stack.auth("partner_a"),
+                                     json={"delivered_on": today, "method": "courier"})
+    assert outsider.status_code in (403, 404)
+
+    async def restarted() -> Any:
+        r = await stack.http.get(f"/matters/{mid}/deadlines", headers=team)
+        d = r.json()["data"][0]
+        return d if d["runs_from"] == today else None
+
+    await eventually(restarted)

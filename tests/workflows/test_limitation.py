@@ -59,3 +59,38 @@ async def test_the_team_is_warned_before_the_limitation_period_ends_and_a_paymen
                                    "(payment P1)")
     await env.sleep(timedelta(days=40))  # past the old period's 7-day warning and its end
     assert len(warnings(matters)) == 2
+
+
+async def test_a_demand_interrupts_limitation_from_the_day_it_reached_the_borrower(env, matters):  # type: ignore[no-untyped-def]
+    from tests.workflows.harness import refused
+    from workflows.contracts import (
+        ERR_INVALID,
+        ERR_KEY_REUSED,
+        UPDATE_DELIVERED,
+        DeliveredCommand,
+        DeliveredResult,
+    )
+
+    h, today = await begin(env, matters, ends_in_days=400)
+    await env.sleep(timedelta(days=3))
+    notice = (await eventually(lambda: [j for j in matters.rec.jobs if j.kind == "collection_notice"]))[0]
+
+    async def delivered(document_id: str, on: date, method: str = "registered_post") -> DeliveredResult:
+        return await h.execute_update(UPDATE_DELIVERED, DeliveredCommand(  # type: ignore[no-any-return]
+            document_id=document_id, delivered_on=on, method=method, actor="clerk-1"),  # type: ignore[arg-type]
+            result_type=DeliveredResult)
+
+    unknown = await refused(delivered("no-such-letter", today))
+    assert unknown.type == ERR_INVALID and unknown.message.startswith("document_id:")
+    early = await refused(delivered(notice.document_id, today - timedelta(days=1)))
+    assert early.type == ERR_INVALID and early.message.startswith("delivered_on:")
+    r = await delivered(notice.document_id, today + timedelta(days=2))
+    assert not r.duplicate and r.limitation is not None
+    assert r.limitation.runs_from == today + timedelta(days=2)
+    assert r.limitation.source.endswith("a demand for payment reached the debtor (collection notice delivered)")
+    again = await delivered(notice.document_id, today + timedelta(days=2))
+    assert again.duplicate and again.limitation == r.limitation
+    other = await refused(delivered(notice.document_id, today + timedelta(days=1)))
+    assert other.type == ERR_KEY_REUSED
+    s = (await snap(h)).status
+    assert s is not None and s.limitation == r.limitation

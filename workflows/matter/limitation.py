@@ -4,8 +4,9 @@
 loan fell overdue, started again by the latest interruption the record shows (art. 195): a payment
 on the day it was received (a reversed one never happened), a promise to pay, a contact in which the
 borrower promised to pay, a signed settlement or amendment agreement (each an acknowledgement of the
-debt), a served acceleration notice (a demand, from its delivery). Letters the ladder sends do not
-count here: a demand interrupts from its arrival, and their delivery is not recorded yet. Once the
+debt), a served acceleration notice, a demand letter whose delivery the team recorded (update
+`letter_delivered`: a demand interrupts from the day it reached the borrower, never from the day it
+was sent, so a letter without a recorded delivery interrupts nothing). Once the
 debt is discharged (closed paid, cured, settled or withdrawn) nothing runs; a written-off matter's
 period still does (recoveries).
 
@@ -20,10 +21,12 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, Interruption, limitation
     from workflows.calendars import china
+    from workflows.contracts import ERR_INVALID, UPDATE_DELIVERED, DeliveredCommand, DeliveredResult
     from workflows.matter.mixin import MatterMixin
     from workflows.matter.state import MatterState
 
@@ -46,6 +49,9 @@ def interruptions(s: MatterState) -> list[Interruption]:
     if s.acceleration is not None and s.acceleration.delivered_on is not None:
         found.append(Interruption(kind="demand_arrived", on=s.acceleration.delivered_on,
                                   note="acceleration notice delivered"))
+    kinds = {d.document_id: d.kind for d in s.documents}
+    found += [Interruption(kind="demand_arrived", on=on, note=f"{kinds.get(doc, 'letter').replace('_', ' ')} "
+                                                              "delivered") for doc, on in s.deliveries.items()]
     return sorted(found, key=lambda i: i.on)
 
 
@@ -56,7 +62,49 @@ def limitation_of(s: MatterState, overdue_since: date) -> Deadline | None:
     return limitation(overdue_since, interruptions(s), china())
 
 
+# Letters that demand payment from the borrower: their delivery interrupts limitation.
+DEMANDS = frozenset({"collection_notice", "reminder_letter", "final_demand", "acceleration_notice",
+                     "arrangement_breach", "lawyers_letter"})
+
+
 class LimitationHandlers(MatterMixin):
+
+    @workflow.update(name=UPDATE_DELIVERED)
+    def letter_delivered(self, cmd: DeliveredCommand) -> DeliveredResult:
+        if cmd.document_id in self._s.deliveries:
+            self._same_body("delivered", cmd.document_id, _delivered_body(cmd))
+            return DeliveredResult(document_id=cmd.document_id, duplicate=True,
+                                   limitation=limitation_of(self._s, self._intake.overdue.since))
+        self._s.bodies[f"delivered:{cmd.document_id}"] = _delivered_body(cmd)
+        self._s.deliveries[cmd.document_id] = cmd.delivered_on
+        kind = next(d.kind for d in self._s.documents if d.document_id == cmd.document_id)
+        d = limitation_of(self._s, self._intake.overdue.since)
+        self._event(f"delivered-{cmd.document_id}", "letter_delivered",
+                    f"{kind.replace('_', ' ').capitalize()} delivered on {cmd.delivered_on.isoformat()} "
+                    f"({cmd.method.replace('_', ' ')})" + (f": the limitation period runs again, to {d.last_day}"
+                                                            if d is not None else ""),
+                    actor=cmd.actor, data={"document_id": cmd.document_id, "delivered_on": cmd.delivered_on.isoformat(),
+                                           "method": cmd.method, "upload_id": cmd.upload_id})
+        self._dirty = True
+        return DeliveredResult(document_id=cmd.document_id, duplicate=False, limitation=d)
+
+    @letter_delivered.validator
+    def _validate_delivered(self, cmd: DeliveredCommand) -> None:
+        if cmd.document_id in self._s.deliveries:
+            self._same_body("delivered", cmd.document_id, _delivered_body(cmd))
+            return
+        doc = next((d for d in self._s.documents if d.document_id == cmd.document_id), None)
+        if doc is None:
+            raise ApplicationError(f"document_id: the matter has no letter {cmd.document_id!r}", type=ERR_INVALID)
+        if doc.kind not in DEMANDS:
+            raise ApplicationError(f"document_id: a {doc.kind.replace('_', ' ')} is not a demand for payment: its "
+                                   "delivery interrupts nothing", type=ERR_INVALID)
+        sent_on = max(self._s.clock.today(doc.created_at), self._s.clock.start_date)  # (stored, not before opening)
+        today = self._s.clock.today(workflow.now())
+        if not sent_on <= cmd.delivered_on <= today:
+            raise ApplicationError(f"delivered_on: {cmd.delivered_on.isoformat()} is not between the letter's date "
+                                   f"{sent_on.isoformat()} and the matter's date {today.isoformat()}",
+                                   type=ERR_INVALID)
 
     def _limitation_warnings(self) -> list[tuple[int, date]]:
         """(days before, the policy date of the warning) for each warning not given yet for the current
@@ -92,6 +140,12 @@ class LimitationHandlers(MatterMixin):
             data={"last_day": d.last_day.isoformat(), "ends_on": d.ends_on.isoformat() if d.ends_on else None,
                   "days_left": days_left, "source": d.source})
         self._dirty = True
+
+
+def _delivered_body(cmd: DeliveredCommand) -> str:
+    from workflows.matter.state import digest
+
+    return digest(cmd.document_id, cmd.delivered_on.isoformat(), cmd.method, cmd.upload_id or "")
 
 
 __all__ = ["PATCH_LIMITATION", "LimitationHandlers", "interruptions", "limitation_of"]
