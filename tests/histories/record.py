@@ -39,6 +39,7 @@ from workflows.contracts import (
     UPDATE_APPROVAL,
     UPDATE_CONTACT,
     UPDATE_DECISION,
+    UPDATE_DELIVERED,
     UPDATE_HOLD,
     UPDATE_PROMISE,
     UPDATE_PROPOSE,
@@ -52,6 +53,7 @@ from workflows.contracts import (
     ApprovalCommand,
     ContactCommand,
     DecisionCommand,
+    DeliveredCommand,
     HoldCommand,
     PromiseCommand,
     ProposeCommand,
@@ -312,8 +314,14 @@ async def v2_limitation(env: WorkflowEnvironment, rec: Recorder) -> None:
     await eventually(lambda: "limitation_warning" in rec.kinds())
     status = (await snap(h)).status
     assert status is not None
-    await pay(h, "P1", "100.00", received_on=status.policy_today(await env.get_current_time()))
+    today = status.policy_today(await env.get_current_time())
+    await pay(h, "P1", "100.00", received_on=today)
     await env.sleep(timedelta(days=3))
+    notice = next(j for j in rec.jobs if j.kind == "collection_notice" and j.matter_id == "hist-v2-limitation")
+    await h.execute_update(UPDATE_DELIVERED, DeliveredCommand(document_id=notice.document_id,
+                                                              delivered_on=today + timedelta(days=2),
+                                                              method="registered_post", actor="clerk"))
+    await env.sleep(timedelta(days=1))
     await h.terminate("recorded")
     await save(client, "v2_limitation_warned_then_restarted", h.id)
 
