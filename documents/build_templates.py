@@ -345,6 +345,7 @@ _BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
 }
 # Kinds that are not addressed to the borrower (filed with a court or sent to a law firm).
 _UNADDRESSED = frozenset({"evidence_catalog"})
+_UNHEADED: frozenset[str] = frozenset()  # pleadings filed with a court or commission: no creditor letterhead
 _SUBTITLES: dict[tuple[str, str], str] = {
     ("zh-CN", "reminder_letter"): "（第{{ sequence_text }}次提醒）",
     ("en", "reminder_letter"): "{{ sequence_text }} Reminder",
@@ -354,13 +355,15 @@ _SUBTITLES: dict[tuple[str, str], str] = {
 for _group in kinds.groups():
     _BODIES.update(_group.BODIES)
     _UNADDRESSED = _UNADDRESSED | frozenset(getattr(_group, "UNADDRESSED", ()))
+    _UNHEADED = _UNHEADED | frozenset(getattr(_group, "UNHEADED", ()))
     _SUBTITLES.update(getattr(_group, "SUBTITLES", {}))
 
 
 def build(kind: str, locale: str) -> bytes:
     """The template of `kind` in `locale`, as normalised .docx bytes."""
     letter = _Letter(locale, kind)
-    letter.letterhead()
+    if kind not in _UNHEADED:
+        letter.letterhead()
     letter.title(kind, _SUBTITLES.get((locale, kind)))
     letter.reference_and_date()
     if kind not in _UNADDRESSED:

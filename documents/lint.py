@@ -60,6 +60,9 @@ NOT_PRINTED: dict[str, dict[str, str]] = {
         "borrower.locale": "chooses the letter's language, like `locale`",
         "borrower.timezone": "governs contact hours, not letter content",
     },
+    **{kind: {"creditor.phone": "a pleading has no letterhead: the filer gives its contact person's number"}
+       for kind in ("civil_complaint", "arbitration_application", "preservation_application",
+                    "enforcement_application")},
 }
 
 # Derived variables of `renderer.template_variables` that print a field in another form.

@@ -108,8 +108,7 @@ def _zh_civil_complaint(letter: _Letter) -> None:
                 "罚息{{ balance.penalty }}，并以未偿还的借款本金为基数，按借款合同约定的逾期罚息利率"
                 "（年利率{{ penalty_rate }}%）支付自{{ calculated_to }}次日起至借款本息实际清偿之日止的罚息；")
     letter.body("三、判令" + _ZH_DEFENDANT_ONE + "向原告支付借款合同约定的费用{{ balance.fees }}"
-                "，并承担原告为实现债权而支出的费用（截至{{ calculated_to }}为{{ balance.costs }}，"
-                "此后发生的以实际支出为准）；")
+                "，以及原告为实现债权已支出的费用{{ balance.costs }}（计至{{ calculated_to }}）；")
     letter.para("{%p for g in guarantors %}")
     letter.body("{{ " + _ZH_CLAIMS + "[loop.index0] }}、判令被告{{ " + _ZH_ORDINALS + "[loop.index0] }}{{ g.name }}"
                 "{% if g.joint_and_several %}对被告一的上述第一至三项债务承担连带清偿责任"
@@ -183,7 +182,7 @@ def _en_civil_complaint(letter: _Letter) -> None:
                 "in full;")
     letter.body("3. That " + defendant_one + " be ordered to pay to the Plaintiff the fees of {{ balance.fees }} "
                 "provided for in the Loan Contract, and to bear the costs incurred by the Plaintiff in enforcing "
-                "its claim ({{ balance.costs }} up to {{ calculated_to }}, thereafter as actually incurred);")
+                "its claim, {{ balance.costs }} up to {{ calculated_to }};")
     letter.para("{%p for g in guarantors %}")
     letter.body("{{ loop.index + 3 }}. That Defendant {{ loop.index + 1 }}, {{ g.name }}, be ordered "
                 "{% if g.joint_and_several %}to be jointly and severally liable with Defendant 1 for the debts "
@@ -256,8 +255,7 @@ def _zh_arbitration_application(letter: _Letter) -> None:
                 "罚息{{ balance.penalty }}，并以未偿还的借款本金为基数，按借款合同约定的逾期罚息利率"
                 "（年利率{{ penalty_rate }}%）支付自{{ calculated_to }}次日起至借款本息实际清偿之日止的罚息；")
     letter.body("三、裁决被申请人向申请人支付借款合同约定的费用{{ balance.fees }}"
-                "，并承担申请人为实现债权而支出的费用（截至{{ calculated_to }}为{{ balance.costs }}，"
-                "此后发生的以实际支出为准）；")
+                "，以及申请人为实现债权已支出的费用{{ balance.costs }}（计至{{ calculated_to }}）；")
     letter.body("四、裁决本案仲裁费、保全费等全部费用由被申请人承担。")
     letter.body("上述第一至三项暂计至{{ calculated_to }}，合计{{ total }}"
                 "{% if total_in_words %}（大写：{{ total_in_words }}）{% endif %}，明细如下：")
@@ -301,8 +299,8 @@ def _en_arbitration_application(letter: _Letter) -> None:
                 "on the unpaid principal at the contractual default rate of {{ penalty_rate }}% per annum from the "
                 "day after {{ calculated_to }} until the date on which principal and interest are paid in full;")
     letter.body("3. That the Respondent be ordered to pay to the Applicant the fees of {{ balance.fees }} provided "
-                "for in the Loan Contract, and to bear the costs incurred by the Applicant in enforcing its claim "
-                "({{ balance.costs }} up to {{ calculated_to }}, thereafter as actually incurred);")
+                "for in the Loan Contract, and to bear the costs incurred by the Applicant in enforcing its claim, "
+                "{{ balance.costs }} up to {{ calculated_to }};")
     letter.body("4. That the arbitration fees, preservation fees and all other costs of these proceedings be borne "
                 "by the Respondent.")
     letter.body("The amounts under requests 1 to 3, calculated up to {{ calculated_to }}, total {{ total }}"

@@ -29,8 +29,8 @@ def _zh_referral_instruction(letter: _Letter) -> None:
                 "此后的利息、罚息依照借款合同约定继续计收。")
     letter.body([("二、委托事项。", True), ("我行委托贵所办理以下事项：", False)])
     letter.body("{% if lawyer_letter %}□ 以贵所名义向借款人发送律师函；{% endif %}"
-                "{% if litigation %}□ {% if arbitration %}向借款合同约定的仲裁机构申请仲裁{% else %}"
-                "向有管辖权的人民法院提起诉讼{% endif %}，代理一审及可能的二审程序；{% endif %}"
+                "{% if litigation %}□ {% if arbitration %}向借款合同约定的仲裁机构申请仲裁，代理仲裁程序{% else %}"
+                "向有管辖权的人民法院提起诉讼，代理一审及可能的二审程序{% endif %}；{% endif %}"
                 "{% if preservation %}□ 依照《中华人民共和国民事诉讼法》第一百零三条、第一百零四条申请诉前或者诉讼"
                 "财产保全；{% endif %}"
                 "{% if enforcement %}□ 在生效法律文书确定的履行期限届满后申请强制执行，"
@@ -43,9 +43,12 @@ def _zh_referral_instruction(letter: _Letter) -> None:
                   "各电子文件附有SHA-256哈希值，请核对无误后书面确认接收，并妥善保管，不得用于本案以外的用途。"
                   "借款人个人信息应依照《中华人民共和国个人信息保护法》予以保护。", False)])
     letter.body([("五、报告义务。", True),
-                 ("贵所应于每一重要程序节点（发函、立案、保全、开庭、裁判、执行）发生后"
-                  "{{ report_within_days }}个工作日内向我行书面报告进展，收到裁判文书之日起三日内报送副本，"
-                  "以便我行在上诉期限（判决十五日、裁定十日）内作出决定；"
+                 ("贵所应于每一重要程序节点（发函、立案、保全、开庭、"
+                  "{% if arbitration %}裁决{% else %}裁判{% endif %}、执行）发生后"
+                  "{{ report_within_days }}个工作日内向我行书面报告进展，"
+                  "{% if arbitration %}收到裁决书、调解书之日起三日内报送副本；"
+                  "{% else %}收到裁判文书之日起三日内报送副本，以便我行在上诉期限（判决十五日、裁定十日）内作出决定；"
+                  "{% endif %}"
                   "如发现诉讼时效、保证期间即将届满或者借款人转移财产的情形，应立即报告。", False)])
     letter.body("特此委托。")
     _signatures(letter, ("{{ creditor.name }}（盖章）", "{{ letter_date }}"), ())
@@ -70,13 +73,13 @@ def _en_referral_instruction(letter: _Letter) -> None:
     letter.body([("2. Scope of instruction. ", True), ("We instruct you to:", False)])
     letter.body("{% if lawyer_letter %}□ send a lawyer’s letter to the borrower in your firm’s name; {% endif %}"
                 "{% if litigation %}□ {% if arbitration %}commence arbitration before the institution named "
-                "in the Loan Contract{% else %}bring proceedings before the competent people’s court{% endif %} "
-                "and act for us at first instance and on any appeal; {% endif %}"
+                "in the Loan Contract and act for us in it{% else %}bring proceedings before the competent "
+                "people’s court and act for us at first instance and on any appeal{% endif %}; {% endif %}"
                 "{% if preservation %}□ apply for pre-action or interim preservation of property under "
                 "Articles 103 and 104 of the Civil Procedure Law; {% endif %}"
-                "{% if enforcement %}□ apply for enforcement once the time for performance under the effective "
-                "judgment has expired, within the two-year period of Article 250 of the Civil Procedure "
-                "Law.{% endif %}")
+                "{% if enforcement %}□ apply for enforcement once the time for performance under the "
+                "{% if arbitration %}award{% else %}effective judgment{% endif %} has expired, within the "
+                "two-year period of Article 250 of the Civil Procedure Law.{% endif %}")
     letter.body("Your lawyers may not admit, waive or alter any claim, or settle or accept mediation, without "
                 "our prior written consent; we will issue a separate power of attorney.")
     letter.body([("3. Fees. ", True), ("{{ fee_arrangement }}.", False)])
@@ -87,10 +90,12 @@ def _en_referral_instruction(letter: _Letter) -> None:
                   "Information Protection Law.", False)])
     letter.body([("5. Reporting. ", True),
                  ("Please report to us in writing within {{ report_within_days }} working days of each "
-                  "milestone (letter sent, case filed, preservation, hearing, judgment, enforcement), send us "
-                  "any judgment or ruling within three days of service so that we can decide within the appeal "
-                  "period (15 days for a judgment, 10 for a ruling), and tell us at once if a limitation or "
-                  "guarantee period is about to expire or the borrower is moving assets.", False)])
+                  "milestone (letter sent, case filed, preservation, hearing, {% if arbitration %}award"
+                  "{% else %}judgment{% endif %}, enforcement), send us "
+                  "{% if arbitration %}any award or mediation statement within three days of service"
+                  "{% else %}any judgment or ruling within three days of service so that we can decide within the "
+                  "appeal period (15 days for a judgment, 10 for a ruling){% endif %}, and tell us at once if a "
+                  "limitation or guarantee period is about to expire or the borrower is moving assets.", False)])
     _signatures(letter, (), ("Yours faithfully,", "", "For and on behalf of", "{{ creditor.name }}",
                              "(Company seal)"))
 

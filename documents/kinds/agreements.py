@@ -372,7 +372,13 @@ SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "referral_instruction": _sample_referral,
     "power_of_attorney": _sample_power_of_attorney,
 }
+def _referral_for_arbitration(sample: LetterBase) -> LetterBase:
+    """The instruction when the contract names an arbitration institution: an award is final, no appeal."""
+    return type(sample).model_validate({**dict(sample), "arbitration": True})
+
+
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "referral_instruction.arbitration": _referral_for_arbitration,
     "settlement_agreement.principal_discount": _settlement_with_principal_discount,
     "settlement_agreement.waiver_kept": _settlement_waiver_kept,
     "amendment_agreement.all_carried": _amendment_all_carried,

@@ -461,6 +461,9 @@ TITLES: dict[str, dict[str, str]] = {
     },
 }
 UNADDRESSED: frozenset[str] = frozenset(SAMPLES)
+# Pleadings and applications filed with a court or an arbitration commission carry no letterhead: the
+# applicant is named in the document's parties, and the filing is not the bank's correspondence.
+UNHEADED: frozenset[str] = frozenset(SAMPLES)
 # Who may receive each kind (documents.registry): filed with the court or commission.
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     "civil_complaint": ("court",),

@@ -1,0 +1,34 @@
+"""What issue 9 asks of the documents a firm files: a referral for arbitration never speaks of appeals (an
+award is final), a pleading carries no creditor letterhead, and every claim is a specific amount."""
+
+from __future__ import annotations
+
+import pytest
+
+from documents.contexts import sample_case, sample_context
+from documents.renderer import render, visible_text
+
+LOCALES = ("zh-CN", "en")
+PLEADINGS = ("civil_complaint", "arbitration_application", "preservation_application", "enforcement_application")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_a_referral_for_arbitration_never_mentions_an_appeal(locale: str) -> None:
+    text = visible_text(render("referral_instruction", sample_case("referral_instruction.arbitration", locale)).content)
+    for word in ("上诉", "二审", "判决", "appeal", "judgment", "first instance"):
+        assert word not in text, word
+    assert ("仲裁" in text) if locale == "zh-CN" else ("arbitration" in text)
+    court = visible_text(render("referral_instruction", sample_context("referral_instruction", locale)).content)
+    assert ("上诉期限" in court) if locale == "zh-CN" else ("appeal period" in court)  # the control: litigation does
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", PLEADINGS)
+def test_a_pleading_has_no_letterhead_and_no_open_ended_claim(kind: str, locale: str) -> None:
+    context = sample_context(kind, locale)
+    lines = visible_text(render(kind, context).content).splitlines()
+    creditor = context.creditor.name  # type: ignore[attr-defined]
+    title_at = next(i for i, line in enumerate(lines) if line.strip())
+    assert creditor not in lines[title_at], lines[:3]  # the first line is the title, not the bank's letterhead
+    text = "\n".join(lines)
+    assert "以实际支出为准" not in text and "actually incurred" not in text
