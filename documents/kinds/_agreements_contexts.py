@@ -126,7 +126,34 @@ class Agent(_Row):
     licence_number: str = Field(pattern=r"^\d{17}$", description="律师执业证号: 17 digits")
 
 
-class SettlementAgreementContext(LetterBase):
+# A branch (分行, 支行, 分公司: a "other organisation" under the Civil Procedure Law) acts through its 负责人,
+# never through a 法定代表人, which only the legal person itself has.
+_BRANCH_SUFFIXES = ("分行", "支行", "分公司", "分理处", "营业部")
+
+
+def representative_title(creditor_name: str, locale: str) -> str:
+    """The title of the person who signs for the creditor: 负责人 (Head of Branch) for a branch, 法定代表人
+    (Legal representative) for the legal person itself, from the creditor's name."""
+    branch = creditor_name.strip().endswith(_BRANCH_SUFFIXES) or "branch" in creditor_name.lower()
+    if locale == "zh-CN":
+        return "负责人" if branch else "法定代表人"
+    return "Head of Branch" if branch else "Legal representative"
+
+
+class _SignedForTheCreditor(LetterBase):
+    """A document someone signs for the creditor: `representative_title` (given, or from its name)."""
+
+    representative_title: str | None = Field(default=None, max_length=32,
+                                             description="法定代表人, or 负责人 for a branch; from the name if None")
+
+    @model_validator(mode="after")
+    def _title(self) -> _SignedForTheCreditor:
+        if self.representative_title is None:
+            object.__setattr__(self, "representative_title", representative_title(self.creditor.name, self.locale))
+        return self
+
+
+class SettlementAgreementContext(_SignedForTheCreditor):
     """和解协议: the debt as of a date, the amount accepted in settlement, the waiver, payment terms.
 
     `letter_date` is the date of signing. `waived_amount` must equal `total - settlement_amount`;
@@ -182,7 +209,7 @@ class SettlementAgreementContext(LetterBase):
         return self
 
 
-class AmendmentAgreementContext(LetterBase):
+class AmendmentAgreementContext(_SignedForTheCreditor):
     """借款合同补充协议: the overdue debt restructured into a new principal, rate and schedule.
 
     `restructured_principal + payable_on_signing == total`: the part of the debt not carried
@@ -285,7 +312,7 @@ class ReferralInstructionContext(LetterBase):
         return self
 
 
-class PowerOfAttorneyContext(LetterBase):
+class PowerOfAttorneyContext(_SignedForTheCreditor):
     """授权委托书: the creditor appoints one or two lawyers as its agents in a case.
 
     With `special_authorisation` the agents may admit, waive or alter claims, settle,

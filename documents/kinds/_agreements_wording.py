@@ -84,10 +84,10 @@ def _parties(letter: _Letter, guarantors: bool = False) -> None:
                         "{% endif %}{% endfor %}", space_after=12)
 
 
-_ZH_SIGN_BOTH = ("甲方（盖章）：{{ creditor.name }}", "法定代表人或授权代表（签字）：", "",
+_ZH_SIGN_BOTH = ("甲方（盖章）：{{ creditor.name }}", "{{ representative_title }}或授权代表（签字）：", "",
                  "乙方（签字并按指印）：{{ borrower.name }}", "", "签订日期：{{ letter_date }}")
 _EN_SIGN_BOTH = ("For and on behalf of Party A: {{ creditor.name }} (company seal)",
-                 "Legal representative or authorised signatory: ____________________", "",
+                 "{{ representative_title }} or authorised signatory: ____________________", "",
                  "Party B: {{ borrower.name }}    Signature: ____________________", "",
                  "Date of signing: {{ letter_date }}")
 

@@ -116,7 +116,7 @@ def _zh_power_of_attorney(letter: _Letter) -> None:
     letter.para([("致：", True), ("{{ court }}", True)], space_after=12)
     letter.para([("委托人：", True), ("{{ creditor.name }}", False)])
     letter.para("住所：{{ creditor.address }}　统一社会信用代码：{{ creditor.registration_number }}")
-    letter.para("法定代表人：{{ legal_representative }}", space_after=12)
+    letter.para("{{ representative_title }}：{{ legal_representative }}", space_after=12)
     letter.para("{% for a in agents %}受托人：{{ a.name }}，{{ a.law_firm }}律师，执业证号：{{ a.licence_number }}"
                 "{% if not loop.last %}；{% endif %}{% endfor %}", space_after=12)
     letter.body("现委托上列受托人在委托人与{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
@@ -131,7 +131,8 @@ def _zh_power_of_attorney(letter: _Letter) -> None:
                 "受托人无权代为实施上述事项。{% endif %}")
     letter.body("委托期限：自本委托书签署之日起至{% if valid_until %}{{ valid_until }}止。"
                 "{% else %}本案审理程序终结之日止。{% endif %}")
-    _signatures(letter, ("委托人（盖章）：{{ creditor.name }}", "法定代表人（签字）：{{ legal_representative }}",
+    _signatures(letter, ("委托人（盖章）：{{ creditor.name }}",
+                         "{{ representative_title }}（签字）：{{ legal_representative }}",
                          "", "受托人（签字）：{% for a in agents %}{{ a.name }}　{% endfor %}", "",
                          "{{ letter_date }}"), ())
 
@@ -141,7 +142,7 @@ def _en_power_of_attorney(letter: _Letter) -> None:
     letter.para([("Principal: ", True), ("{{ creditor.name }}", False)], space_after=0)
     letter.para("Address: {{ creditor.address }}; Unified Social Credit Code: {{ creditor.registration_number }}",
                 space_after=0)
-    letter.para("Legal representative: {{ legal_representative }}", space_after=12)
+    letter.para("{{ representative_title }}: {{ legal_representative }}", space_after=12)
     letter.para("{% for a in agents %}Agent: {{ a.name }}, lawyer, {{ a.law_firm }}, licence No. "
                 "{{ a.licence_number }}{% if not loop.last %}; {% endif %}{% endfor %}", space_after=12)
     letter.body("The Principal appoints the above agent(s) to act for it in the case {{ case_title }} against "
@@ -158,7 +159,8 @@ def _en_power_of_attorney(letter: _Letter) -> None:
     letter.body("Term: from the date of signing until {% if valid_until %}{{ valid_until }}.{% else %}the "
                 "proceedings in this case are concluded.{% endif %}")
     _signatures(letter, (), ("Principal: {{ creditor.name }} (company seal)",
-                             "Legal representative: {{ legal_representative }}    Signature: ____________________",
+                             "{{ representative_title }}: {{ legal_representative }}    Signature: "
+                             "____________________",
                              "", "Agent(s): {% for a in agents %}{{ a.name }}    Signature: ____________________    "
                              "{% endfor %}", "", "Date: {{ letter_date }}"))
 

@@ -32,3 +32,21 @@ def test_a_pleading_has_no_letterhead_and_no_open_ended_claim(kind: str, locale:
     assert creditor not in lines[title_at], lines[:3]  # the first line is the title, not the bank's letterhead
     text = "\n".join(lines)
     assert "以实际支出为准" not in text and "actually incurred" not in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", ("power_of_attorney", "settlement_agreement", "amendment_agreement"))
+def test_a_branch_signs_by_its_head_and_the_legal_person_by_its_legal_representative(kind: str, locale: str) -> None:
+    zh = locale == "zh-CN"
+    branch = sample_context(kind, locale)
+    assert branch.creditor.name.endswith("分行" if zh else "Branch")  # type: ignore[attr-defined]
+    head, legal = ("负责人", "法定代表人") if zh else ("Head of Branch", "Legal representative")
+    text = visible_text(render(kind, branch).content)
+    assert head in text and legal not in text
+    head_office = branch.model_copy(update={
+        "creditor": branch.creditor.model_copy(update={  # type: ignore[attr-defined]
+            "name": "江南信诚银行股份有限公司" if zh else "Jiangnan Xincheng Bank Co., Ltd."}),
+        "representative_title": None})
+    head_office = type(branch).model_validate(head_office.model_dump())
+    text = visible_text(render(kind, head_office).content)
+    assert legal in text and head not in text
