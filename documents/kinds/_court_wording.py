@@ -61,14 +61,32 @@ def _en_filer(letter: _Letter, role: str) -> None:
     letter.para("Contact: {{ contact_person }}, tel. {{ contact_phone }}", space_after=6)
 
 
+# A natural person's particulars in a pleading (CPL art. 124): gender, date of birth, ethnicity or nationality.
+def _zh_person(v: str) -> str:
+    return (f"{{% if {v}.gender == 'male' %}}男{{% else %}}女{{% endif %}}，{{{{ {v}.born_on }}}}出生，"
+            f"{{% if {v}.ethnicity %}}{{{{ {v}.ethnicity }}}}{{% else %}}国籍：{{{{ {v}.nationality }}}}{{% endif %}}")
+
+
+def _en_person(v: str) -> str:
+    return (f"{{% if {v}.gender == 'male' %}}male{{% else %}}female{{% endif %}}, born on {{{{ {v}.born_on }}}}, "
+            f"{{% if {v}.ethnicity %}}ethnicity: {{{{ {v}.ethnicity }}}}{{% else %}}nationality: "
+            f"{{{{ {v}.nationality }}}}{{% endif %}}")
+
+
+ZH_BORROWER, EN_BORROWER = _zh_person("borrower_particulars"), _en_person("borrower_particulars")
+ZH_GUARANTOR, EN_GUARANTOR = _zh_person("g.particulars"), _en_person("g.particulars")
+
+
 def _zh_debtor(letter: _Letter, role: str) -> None:
     letter.para([(f"{role}：", True), ("{{ borrower.name }}", False)])
+    letter.para(ZH_BORROWER)
     letter.para("身份证件号码：{{ borrower.id_number }}")
     letter.para("{% if borrower.address %}住址：{{ borrower.address }}{% endif %}", space_after=6)
 
 
 def _en_debtor(letter: _Letter, role: str) -> None:
     letter.para([(f"{role}: ", True), ("{{ borrower.name }}", True)], space_after=0)
+    letter.para(EN_BORROWER, space_after=0)
     letter.para("ID/Passport No.: {{ borrower.id_number }}", space_after=0)
     letter.para("{% if borrower.address %}Address: {{ borrower.address }}{% endif %}", space_after=6)
 
@@ -89,10 +107,12 @@ _ZH_DEFENDANT_ONE = "被告{% if guarantors %}一{% endif %}"
 def _zh_civil_complaint(letter: _Letter) -> None:
     _zh_filer(letter, "原告")
     letter.para([(_ZH_DEFENDANT_ONE + "：", True), ("{{ borrower.name }}", False)])
+    letter.para(ZH_BORROWER)
     letter.para("身份证件号码：{{ borrower.id_number }}")
     letter.para("{% if borrower.address %}住址：{{ borrower.address }}{% endif %}", space_after=6)
     letter.para("{%p for g in guarantors %}")
     letter.para([("被告{{ " + _ZH_ORDINALS + "[loop.index0] }}：", True), ("{{ g.name }}", False)])
+    letter.para(ZH_GUARANTOR)
     letter.para("身份证件号码：{{ g.id_number }}")
     letter.para("{% if g.address %}住址：{{ g.address }}{% endif %}"
                 "{% if g.phone %}　联系电话：{{ g.phone }}{% endif %}")
@@ -159,10 +179,12 @@ def _en_civil_complaint(letter: _Letter) -> None:
     defendant_one = "Defendant{% if guarantors %} 1{% endif %}"
     _en_filer(letter, "Plaintiff")
     letter.para([(defendant_one + ": ", True), ("{{ borrower.name }}", True)], space_after=0)
+    letter.para(EN_BORROWER, space_after=0)
     letter.para("ID/Passport No.: {{ borrower.id_number }}", space_after=0)
     letter.para("{% if borrower.address %}Address: {{ borrower.address }}{% endif %}", space_after=6)
     letter.para("{%p for g in guarantors %}")
     letter.para([("Defendant {{ loop.index + 1 }}: ", True), ("{{ g.name }}", True)], space_after=0)
+    letter.para(EN_GUARANTOR, space_after=0)
     letter.para("ID/Passport No.: {{ g.id_number }}", space_after=0)
     letter.para("{% if g.address %}Address: {{ g.address }}{% endif %}{% if g.phone %} | Tel. {{ g.phone }}{% endif %}",
                 space_after=0)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -53,11 +53,48 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
 
+class Particulars(_Frozen):
+    """What a pleading must state of a natural person beyond the name, ID and address (CPL art. 124: 性别、
+    年龄 [as the date of birth]、民族 for a PRC national; the nationality of a foreigner)."""
+
+    gender: Literal["male", "female"]
+    born_on: date
+    ethnicity: PlainText | None = Field(default=None, max_length=32, description="民族, e.g. 汉族 (PRC nationals)")
+    nationality: PlainText | None = Field(default=None, max_length=100, description="a foreign national's")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> Particulars:
+        if (self.ethnicity is None) == (self.nationality is None):
+            raise ValueError("give the ethnicity (a PRC national) or the nationality (a foreigner), exactly one")
+        return self
+
+
+_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK = "10X98765432"
+
+
+def particulars_from_resident_id(id_number: str, *, ethnicity: str) -> Particulars:
+    """The gender and date of birth a PRC resident identity card number encodes (GB 11643: digits 7-14 the
+    date of birth, the 17th odd for a man), with the ethnicity the card also states; a ValueError naming
+    the reason for a number that is not a valid 18-digit one (its check digit included)."""
+    n = id_number.strip().upper()
+    if len(n) != 18 or not n[:17].isdigit() or n[17] not in _ID_CHECK:
+        raise ValueError("id_number: not an 18-digit PRC resident identity card number")
+    if _ID_CHECK[sum(int(d) * w for d, w in zip(n[:17], _ID_WEIGHTS, strict=True)) % 11] != n[17]:
+        raise ValueError("id_number: its check digit is wrong")
+    try:
+        born = date(int(n[6:10]), int(n[10:12]), int(n[12:14]))
+    except ValueError:
+        raise ValueError("id_number: its digits 7-14 are not a date of birth") from None
+    return Particulars(gender="male" if int(n[16]) % 2 else "female", born_on=born, ethnicity=ethnicity)
+
+
 class CoDefendant(_Frozen):
     """A guarantor sued (or named) together with the borrower."""
 
     name: PlainText = Field(min_length=1, max_length=2000)
     id_number: PlainText = Field(min_length=1, max_length=64)
+    particulars: Particulars
     address: PlainText | None = Field(default=None, max_length=2000)
     phone: PlainText | None = Field(default=None, max_length=64)
     joint_and_several: bool = True
@@ -65,10 +102,11 @@ class CoDefendant(_Frozen):
     guarantee_period_ends_on: date | None = None
 
     @classmethod
-    def from_guarantor(cls, guarantor: Guarantor) -> CoDefendant:
+    def from_guarantor(cls, guarantor: Guarantor, particulars: Particulars) -> CoDefendant:
         return cls(
             name=guarantor.name,
             id_number=guarantor.id_number,
+            particulars=particulars,
             address=guarantor.address,
             phone=guarantor.phone,
             joint_and_several=guarantor.guarantee_type == "joint_and_several",
@@ -93,7 +131,10 @@ class AssetItem(_Frozen):
 
 
 class _Filing(LetterBase):
-    """The filer's representative and contact, printed in the applicant / plaintiff block."""
+    """The filer's representative and contact, printed in the applicant / plaintiff block, and the
+    borrower's particulars, printed in the defendant / respondent block."""
+
+    borrower_particulars: Particulars
 
     representative_title: PlainText = Field(min_length=1, max_length=32,
                                             description="法定代表人 or 负责人 (a branch)")
@@ -303,7 +344,11 @@ def _balance() -> Balance:
 
 
 def _filer(zh: bool) -> dict[str, Any]:
+    # The samples' borrower: 张伟 (resident ID 310105198803154510) or Daniel Whitaker (a British passport).
+    borrower = (particulars_from_resident_id("310105198803154510", ethnicity="汉族") if zh else
+                Particulars(gender="male", born_on=date(1986, 5, 12), nationality="British"))
     return {
+        "borrower_particulars": borrower,
         "representative_title": "负责人" if zh else "Head of Branch",
         "representative": "陈立新" if zh else "Chen Lixin",
         "contact_person": "王敏（法律合规部）" if zh else "Wang Min (Legal and Compliance Department)",
@@ -336,6 +381,8 @@ def _sample_complaint(common: dict[str, Any], locale: str) -> CivilComplaintCont
         address=("上海市徐汇区漕溪北路398弄5号1101室" if zh
                  else "Room 1101, No. 5, Lane 398 North Caoxi Road, Xuhui District, Shanghai 200030, China"),
         phone="13916025588" if zh else "+86 139 1602 5588",
+        particulars=(particulars_from_resident_id("310104198511202318", ethnicity="汉族") if zh else
+                     Particulars(gender="female", born_on=date(1985, 11, 20), nationality="British")),
         joint_and_several=True,
         cap=_cny("20000.00"),
         guarantee_period_ends_on=date(2027, 6, 8),

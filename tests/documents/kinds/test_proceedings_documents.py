@@ -50,3 +50,29 @@ def test_a_branch_signs_by_its_head_and_the_legal_person_by_its_legal_representa
     head_office = type(branch).model_validate(head_office.model_dump())
     text = visible_text(render(kind, head_office).content)
     assert legal in text and head not in text
+
+
+def test_a_resident_id_gives_the_gender_and_date_of_birth_and_a_bad_one_is_refused_by_reason() -> None:
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from documents.kinds.court import Particulars, particulars_from_resident_id
+
+    p = particulars_from_resident_id("310104198511202318", ethnicity="汉族")
+    assert (p.gender, p.born_on, p.ethnicity) == ("male", date(1985, 11, 20), "汉族")
+    assert particulars_from_resident_id("11010519491231002X", ethnicity="回族").gender == "female"
+    with pytest.raises(ValueError, match="check digit"):
+        particulars_from_resident_id("310104198511202319", ethnicity="汉族")
+    with pytest.raises(ValueError, match="not an 18-digit"):
+        particulars_from_resident_id("P51873204", ethnicity="汉族")
+    with pytest.raises(ValidationError, match="exactly one"):
+        Particulars(gender="male", born_on=date(1980, 1, 1))
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("kind", PLEADINGS)
+def test_every_natural_person_in_a_pleading_has_their_particulars(kind: str, locale: str) -> None:
+    text = visible_text(render(kind, sample_context(kind, locale)).content)
+    people = 1 + len(getattr(sample_context(kind, locale), "guarantors", ()))
+    assert text.count("出生" if locale == "zh-CN" else "born on") == people
