@@ -61,7 +61,8 @@ def _en_filer(letter: _Letter, role: str) -> None:
     letter.para("Contact: {{ contact_person }}, tel. {{ contact_phone }}", space_after=6)
 
 
-# A natural person's particulars in a pleading (CPL art. 124): gender, date of birth, ethnicity or nationality.
+# A natural person's particulars in a pleading (CPL art. 124 and the courts' forms): gender, date of birth,
+# ethnicity or nationality.
 def _zh_person(v: str) -> str:
     return (f"{{% if {v}.gender == 'male' %}}男{{% else %}}女{{% endif %}}，{{{{ {v}.born_on }}}}出生，"
             f"{{% if {v}.ethnicity %}}{{{{ {v}.ethnicity }}}}{{% else %}}国籍：{{{{ {v}.nationality }}}}{{% endif %}}")

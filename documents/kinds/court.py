@@ -54,8 +54,11 @@ class _Frozen(BaseModel):
 
 
 class Particulars(_Frozen):
-    """What a pleading must state of a natural person beyond the name, ID and address (CPL art. 124: 性别、
-    年龄 [as the date of birth]、民族 for a PRC national; the nationality of a foreigner)."""
+    """What a pleading states of a natural person beyond the name, ID and address: gender, date of birth, and
+    ethnicity (a PRC national) or nationality (a foreigner). CPL art. 124 asks a complaint for the
+    defendant's name, gender, work unit and domicile "等信息" (and the plaintiff's age and ethnicity too);
+    courts' standard forms ask for the date of birth and ethnicity of every natural-person party. (The
+    work unit is not stated yet: the record does not hold it.)"""
 
     gender: Literal["male", "female"]
     born_on: date
