@@ -12,20 +12,20 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from api.deps import AuthorisedRoute, ManagerKey, SessionDep, StaffKey, TemporalDep
 from api.mapping import status_of
-from api.routes.commands import COMMAND_RESPONSES, _run_command
+from api.routes.commands import COMMAND_RESPONSES, _run_command, require_upload
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import PastDate, PositiveMoney, _Input
 from domain.arrangements import Decision, Instalment, InterestClause, ScheduleRow, Waivers
 from domain.money import Money
 from domain.status import ArrangementView
 from domain.text import PlainText
-from store.models import Matter, Upload
+from store.models import Matter
 from workflows.contracts import (
     UPDATE_ACCELERATE,
     UPDATE_APPROVAL,
@@ -195,13 +195,7 @@ for _path in ("settlements", "amendments"):
     ) -> SignedPublic:
         """The signed agreement, uploaded as evidence, makes an approved proposal effective: the matter goes to
         `amendment` and each instalment is checked at its due date plus the policy's grace."""
-        upload = await session.scalar(select(Upload).where(Upload.id == body.upload_id,
-                                                           Upload.matter_id == matter_id))
-        await session.commit()
-        if upload is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-                "type": "value_error", "loc": ["body", "upload_id"],
-                "msg": f"no evidence {body.upload_id!r} was uploaded for this matter (upload the signed copy first)"}])
+        await require_upload(session, matter_id, body.upload_id, " (upload the signed copy first)")
         cmd = SignedCommand(proposal_id=proposal_id, document_id=body.upload_id, signed_on=body.signed_on,
                             actor=key.actor)
         return SignedPublic(**await _run_command(
@@ -254,13 +248,7 @@ async def acceleration_served(
     """Proof of service of the acceleration notice: from `delivered_on` the whole balance is due (it accrues
     from that day) and every later statement and letter uses it."""
     if body.upload_id is not None:
-        upload = await session.scalar(select(Upload).where(Upload.id == body.upload_id,
-                                                           Upload.matter_id == matter_id))
-        await session.commit()
-        if upload is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-                "type": "value_error", "loc": ["body", "upload_id"],
-                "msg": f"no evidence {body.upload_id!r} was uploaded for this matter"}])
+        await require_upload(session, matter_id, body.upload_id)
     cmd = ServedCommand(delivered_on=body.delivered_on, method=body.method, upload_id=body.upload_id,
                         note=body.note, actor=key.actor)
     return AccelerationPublic(**await _run_command(

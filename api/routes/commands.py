@@ -13,6 +13,7 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
 
@@ -40,6 +41,7 @@ from api.workflow import MatterGone, closed, execute_command
 from domain.allocation import Allocation
 from domain.money import Money
 from store import queries
+from store.models import Upload
 from workflows.contracts import (
     UPDATE_DECISION,
     UPDATE_PAYMENT,
@@ -135,6 +137,16 @@ async def _run_command(
     duplicate = result.duplicate or replay
     created_or_replayed(response, duplicate)
     return {**result.model_dump(), "duplicate": duplicate}
+
+
+async def require_upload(session: AsyncSession, matter_id: str, upload_id: str, hint: str = "") -> None:
+    """A 422 naming `upload_id` unless that evidence was uploaded for this matter (the proof a command cites)."""
+    upload = await session.scalar(select(Upload).where(Upload.id == upload_id, Upload.matter_id == matter_id))
+    await session.commit()
+    if upload is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
+            "type": "value_error", "loc": ["body", "upload_id"],
+            "msg": f"no evidence {upload_id!r} was uploaded for this matter{hint}"}])
 
 
 @router.post("/{matter_id}/payments", response_model=PaymentPublic, status_code=201, responses=COMMAND_RESPONSES)

@@ -15,19 +15,17 @@ import uuid
 from datetime import UTC, date, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi import APIRouter, Path, Response
 from pydantic import AwareDatetime, BaseModel, Field, field_validator
-from sqlalchemy import select
 
 from api.deps import AuthorisedRoute, SessionDep, StaffKey, TemporalDep
-from api.routes.commands import COMMAND_RESPONSES, _run_command
+from api.routes.commands import COMMAND_RESPONSES, _run_command, require_upload
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import PastDate, _Input
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.deadlines import Deadline
 from domain.holds import HoldKind
 from domain.text import PlainText
-from store.models import Upload
 from workflows.contracts import (
     UPDATE_CONTACT,
     UPDATE_DELIVERED,
@@ -174,12 +172,7 @@ async def letter_delivered(
     Code art. 195), so the period runs again from `delivered_on`. Once per letter (the same body again is a
     harmless replay; another is a 409)."""
     if body.upload_id is not None:
-        upload = await session.scalar(select(Upload).where(Upload.id == body.upload_id, Upload.matter_id == matter_id))
-        await session.commit()
-        if upload is None:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=[{
-                "type": "value_error", "loc": ["body", "upload_id"],
-                "msg": f"no evidence {body.upload_id!r} was uploaded for this matter"}])
+        await require_upload(session, matter_id, body.upload_id)
     cmd = DeliveredCommand(document_id=document_id, delivered_on=body.delivered_on, method=body.method,
                            upload_id=body.upload_id, actor=key.actor)
     return DeliveryPublic(**await _run_command(
