@@ -70,8 +70,20 @@ async def test_payment_allocation_idempotency_and_closure(stack: Stack) -> None:
     assert again["duplicate"] is True
     assert again["allocation"] == p1["allocation"]
     assert again["outstanding"] == cny("19268.00")
-    d = await stack.detail(mid)
-    assert d["paid_total"] == cny("250.00") and d["payments_count"] == 1
+    # (The detail comes from the live workflow, or from the projection when the query does not answer in
+    # time under load: read until it states the payment, and say which source answered if it never does.
+    # Once, in a full CI run, it answered 0.00 at first: see the session note of 2026-12-03.)
+    async def stated() -> Any:
+        d = await stack.detail(mid)
+        return d if d["paid_total"] == cny("250.00") else None
+
+    try:
+        d = await eventually(stated, timeout=10)
+    except AssertionError:
+        d = await stack.detail(mid)
+        raise AssertionError(f"paid_total {d['paid_total']} from {d['source']}, as of {d.get('balance_as_of')}, "
+                             f"policy today {d.get('policy_today')}") from None
+    assert d["payments_count"] == 1
 
     # Paying the rest closes the matter (paid) and produces a closure letter.
     r = await pay(stack, mid, "P2", "19268.00")
