@@ -45,6 +45,8 @@ app = typer.Typer(
 )
 keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
+firms_app = typer.Typer(help="The law firms matters are referred to.", no_args_is_help=True)
+app.add_typer(firms_app, name="firms")
 
 
 class Role(StrEnum):
@@ -135,11 +137,14 @@ def demo(
     file: Annotated[Path, typer.Option(help="Portfolio JSON: {'matters': [MatterIntake, ...]}.")] = DEMO_PORTFOLIO,
     actor: Annotated[str, typer.Option(help="Recorded as the user who opened the matters.")] = "cli:demo",
 ) -> None:
-    """Open the demo matters; re-running reports them as already open."""
+    """Open the demo matters (and add its law firms); re-running reports them as already open."""
     _policies_or_exit(Settings().policy_dir)
     intakes = _load_portfolio(file)
-    events = json.loads(file.read_text(encoding="utf-8")).get("events", []) if file.suffix == ".json" else []
+    portfolio = json.loads(file.read_text(encoding="utf-8")) if file.suffix == ".json" else {}
+    events = portfolio.get("events", []) if isinstance(portfolio, dict) else []
     settings = _settings()
+    if isinstance(portfolio, dict) and portfolio.get("firms"):
+        _ensure_firms(settings, portfolio["firms"])
 
     async def main() -> None:
         from store.policies import get_policy
@@ -158,6 +163,30 @@ def demo(
         await _play_events(client, ids, events, actor)
 
     asyncio.run(main())
+
+
+def _ensure_firms(settings: Settings, firms: list[dict[str, str]]) -> None:
+    """Add the portfolio's law firms that are not there yet (by id), so a manager can refer to them."""
+    from store.db import make_engine, make_sessionmaker, migrate, write_session
+    from store.firms import create_firm, get_firm
+
+    migrate(settings.db_url)
+
+    async def main() -> None:
+        engine = make_engine(settings.db_url)
+        try:
+            async with write_session(make_sessionmaker(engine)) as session:
+                for firm in firms:
+                    if await get_firm(session, firm["id"]) is None:
+                        await create_firm(session, firm_id=firm["id"], name=firm["name"],
+                                          address=firm.get("address", ""), email=firm.get("email", ""),
+                                          phone=firm.get("phone", ""))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+    for firm in firms:
+        typer.echo(f"law firm       {firm['id']:<22} {firm['name']}")
 
 
 async def _play_events(client: Client, ids: dict[str, str], events: list[dict], actor: str) -> None:
@@ -406,7 +435,8 @@ async def _open_all(
 @keys_app.command("create")
 def keys_create(
     role: Annotated[Role, typer.Option(help="What the key may do.", case_sensitive=False)],
-    firm: Annotated[str | None, typer.Option(help="The law firm a partner key acts for (partners only).")] = None,
+    firm: Annotated[str | None, typer.Option(
+        help="The id of the law firm a partner key acts for (partners only; `recovery firms list`).")] = None,
     name: Annotated[str, typer.Option(help="Who or what the key is for, e.g. a person's login.")] = "",
 ) -> None:
     """Create an API key and print it once: only its SHA-256 is stored."""
@@ -429,10 +459,64 @@ def keys_create(
         finally:
             await engine.dispose()
 
-    key, key_id = asyncio.run(main())
+    try:
+        key, key_id = asyncio.run(main())
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--firm") from None
     scope = f" for firm {firm}" if firm else ""
     typer.echo(f"Created {role.value} key {key_id}{scope}. It is shown only now; store it safely:")
     typer.echo(key)
+
+
+@firms_app.command("create")
+def firms_create(
+    name: Annotated[str, typer.Option(help="The firm's name as its letters carry it.")],
+    address: Annotated[str, typer.Option(help="Its address (its letterhead).")] = "",
+    email: Annotated[str, typer.Option(help="Where instructions are e-mailed.")] = "",
+    phone: Annotated[str, typer.Option(help="Its telephone.")] = "",
+) -> None:
+    """Add a law firm (managers can also use POST /firms) and print its id."""
+    from store.db import make_engine, make_sessionmaker, migrate, write_session
+    from store.firms import FirmError, create_firm
+
+    settings = _settings()
+    migrate(settings.db_url)
+
+    async def main() -> str:
+        engine = make_engine(settings.db_url)
+        try:
+            async with write_session(make_sessionmaker(engine)) as session:
+                row = await create_firm(session, name=name, address=address, email=email, phone=phone)
+                return row.id
+        finally:
+            await engine.dispose()
+
+    try:
+        firm_id = asyncio.run(main())
+    except FirmError as exc:
+        raise typer.BadParameter(exc.reason, param_hint=f"--{exc.field}") from None
+    typer.echo(f"Created firm {firm_id}: {name.strip()}")
+
+
+@firms_app.command("list")
+def firms_list() -> None:
+    """The firms, one per line: id, name, e-mail, and whether disabled."""
+    from store.db import make_engine, make_sessionmaker, migrate
+    from store.firms import list_firms
+
+    settings = _settings()
+    migrate(settings.db_url)
+
+    async def main() -> list[tuple[str, str, str, bool]]:
+        engine = make_engine(settings.db_url)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return [(f.id, f.name, f.email, f.disabled_at is not None) for f in await list_firms(session)]
+        finally:
+            await engine.dispose()
+
+    for firm_id, firm_name, email, disabled in asyncio.run(main()):
+        typer.echo("\t".join([firm_id, firm_name, email or "-", *(["disabled"] if disabled else [])]))
 
 
 def main() -> None:

@@ -131,7 +131,8 @@ class Reader:
         if isinstance(later, Payloads):  # a referral started without a summary: its input says which
             inp = await self._first(later)
             if inp.get("number") and inp.get("firm"):
-                return f"Referral {inp['number']} to {inp['firm']}"
+                name = (inp.get("firm_details") or {}).get("name")
+                return f"Referral {inp['number']} to " + (f"{name} ({inp['firm']})" if name else str(inp["firm"]))
             return f"Child workflow {wid}"
         return await self._text(later) or f"Child workflow {wid}"
 
@@ -214,7 +215,8 @@ class Reader:
 
         async def plan() -> _Line:
             report = await self._first(attrs.input)
-            firm, n, kind = report.get("firm") or "the firm", report.get("number", "?"), report.get("kind")
+            firm, n, kind = (report.get("firm_name") or report.get("firm") or "the firm", report.get("number", "?"),
+                             report.get("kind"))
             words = {
                 "instructed": f"referral {n} instructed to {firm}",
                 "reminded": f"{firm} reminded to answer referral {n}",

@@ -15,6 +15,7 @@ from workflows.contracts import (
     UPDATE_DECISION,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
+    UPDATE_RECALL_REFERRAL,
     UPDATE_RETRY,
 )
 
@@ -47,12 +48,15 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
     if name == UPDATE_DECISION:
         if cmd.get("decision") == "escalate":
             firm = cmd.get("firm")
-            words = "escalate, referral" + (f" to {firm}" if firm else "")
+            firm_name = (cmd.get("firm_details") or {}).get("name")
+            words = "escalate, referral" + (f" to {firm_name} ({firm})" if firm_name else f" to {firm}" if firm else "")
         else:
             words = f"extend negotiation until {cmd.get('new_end_on')}"
         return f"Legal review decision {cmd.get('decision_id')}: {words}, by {actor}"
     if name == UPDATE_RETRY:
         return f"Retry {cmd.get('retry_id')} of the failed step ordered by {actor}"
+    if name == UPDATE_RECALL_REFERRAL:
+        return f"Recall {cmd.get('recall_id')} of the referral ordered by {actor} (reason recorded)"
     return f"Command '{name}' accepted"
 
 
@@ -83,6 +87,10 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
             + (f" of '{effect}'" if effect else "")
             + f" started; stage {result.get('stage')}"
         )
+    if name == UPDATE_RECALL_REFERRAL:
+        dup = " (already applied)" if result.get("duplicate") else ""
+        firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")
+        return f"Referral {result.get('number')} recalled from {firm}{dup}; stage now {result.get('stage')}"
     return f"Command '{name}' completed"
 
 

@@ -126,7 +126,8 @@ class ReferralPublic(BaseModel):
 
     number: int
     workflow_id: str
-    firm: str
+    firm: str = Field(description="the firm's id (`GET /firms/{id}`)")
+    firm_name: str | None = Field(default=None, description="the firm's name when the matter was referred")
     status: Literal["instructing", "instructed", "accepted"]
     since: datetime
     answer_by: datetime | None = Field(default=None, description="the firm must accept or decline by then")
@@ -138,8 +139,9 @@ class ReferralEndedPublic(BaseModel):
     number: int
     workflow_id: str
     firm: str
-    outcome: Literal["declined", "lapsed", "closed"] = Field(
-        description="declined by the firm, lapsed (not answered in time), or closed with the matter")
+    outcome: Literal["declined", "lapsed", "closed", "recalled"] = Field(
+        description="declined by the firm, lapsed (not answered in time), closed with the matter, or recalled by "
+                    "a manager")
     at: datetime
 
 
@@ -283,7 +285,8 @@ class DecisionCreate(_Input):
     )
     firm: PlainText | None = Field(
         default=None, min_length=1, max_length=200, validate_default=True,
-        description="with escalate (required): the law firm the matter is referred to (its partners then see it)",
+        description="with escalate (required): the id of the law firm the matter is referred to (`GET /firms`; "
+                    "its partners then see the matter)",
     )
     reason: PlainText = Field(min_length=1, max_length=2000)
 
@@ -333,6 +336,18 @@ class ReferralAnswerPublic(BaseModel):
     status: str = Field(description="accepted or declined")
     number: int
     firm: str
+
+
+class RecallCreate(_Input):
+    reason: PlainText = Field(min_length=1, max_length=2000, description="why the matter is taken back (kept)")
+
+
+class RecallPublic(BaseModel):
+    recall_id: str
+    duplicate: bool
+    number: int = Field(description="the referral recalled")
+    firm: str = Field(description="the firm that lost the matter")
+    stage: str = Field(description="the matter's stage now (legal_review: a manager decides what next)")
 
 
 class ReferralListItem(BaseModel):
@@ -483,3 +498,43 @@ class BundlePublic(BaseModel):
     created_by: str
     created_at: datetime
     content_url: str
+
+
+# ---- law firms -----------------------------------------------------------------------------------
+class FirmCreate(_Input):
+    name: PlainText = Field(min_length=1, max_length=200, description="the firm's name as its letters carry it")
+    address: PlainText = Field(default="", max_length=500, description="its address (its letterhead)")
+    email: PlainText = Field(default="", max_length=254, description="where instructions are e-mailed")
+    phone: PlainText = Field(default="", max_length=64)
+
+
+class FirmUpdate(_Input):
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    address: PlainText | None = Field(default=None, max_length=500)
+    email: PlainText | None = Field(default=None, max_length=254)
+    phone: PlainText | None = Field(default=None, max_length=64)
+    disabled: bool | None = Field(
+        default=None, description="true: no new referrals or partner keys (matters it holds stay until recalled)")
+
+
+class FirmPartner(BaseModel):
+    key_id: str
+    name: str
+    created_at: datetime
+
+
+class FirmPublic(BaseModel):
+    id: str
+    name: str
+    address: str
+    email: str
+    phone: str
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+    partners: list[FirmPartner] = Field(description="the active partner keys acting for the firm")
+
+
+class FirmsPublic(BaseModel):
+    data: list[FirmPublic]
+    count: int

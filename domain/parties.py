@@ -73,6 +73,31 @@ class Creditor(_Frozen):
     registration_number: PlainText | None = Field(default=None, max_length=64)
 
 
+class LawFirm(_Frozen):
+    """A law firm as a referral carries it: its record's id and the particulars its letters and
+    the instruction use (a snapshot taken when the matter is referred)."""
+
+    id: PlainText = Field(min_length=1, max_length=200)
+    name: PlainText = Field(min_length=1, max_length=200)
+    address: PlainText = Field(default="", max_length=500)
+    email: PlainText = Field(default="", max_length=254)
+    phone: PlainText = Field(default="", max_length=64)
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str) -> str:
+        if value and not is_email(value):
+            raise ValueError("not an e-mail address")
+        return value
+
+
+def is_email(value: str) -> bool:
+    """A plausible single address: one @, something before it, a dotted domain after it, no spaces."""
+    local, at, domain = value.rpartition("@")
+    return bool(at and local and "." in domain.strip(".") and not any(c.isspace() for c in value)
+                and "@" not in domain and not domain.startswith(".") and not domain.endswith("."))
+
+
 class Asset(_Frozen):
     kind: Literal["real_estate", "vehicle", "deposit", "equity", "receivable", "other"] = "other"
     description: PlainText = Field(min_length=1, max_length=2000)

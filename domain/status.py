@@ -56,10 +56,11 @@ class ReferralView(BaseModel):
 
     number: int
     workflow_id: str
-    firm: str
+    firm: str  # the firm's id (its name, for referrals made before firms were records)
     status: ReferralStatus
     since: datetime
     answer_by: datetime | None = None
+    firm_name: str | None = None
 
 
 class ReferralEnded(BaseModel):
@@ -73,7 +74,7 @@ class ReferralEnded(BaseModel):
     number: int
     workflow_id: str
     firm: str
-    outcome: Literal["declined", "lapsed", "closed"]
+    outcome: Literal["declined", "lapsed", "closed", "recalled"]
     at: datetime
 
 

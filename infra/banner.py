@@ -45,7 +45,7 @@ def banner_lines(plan: StackPlan, settings: Settings, pid_file: Path) -> list[st
         f"  Logs             {plan.log_dir}{os.sep}",
         f"  PIDs             {pid_file}",
         "  Create an API key:  recovery keys create --role manager --name 'Your Name'",
-        "                      (roles: legal_team, manager, partner --firm FIRM)",
+        "                      (roles: legal_team, manager, partner --firm FIRM_ID: `recovery firms list`)",
         "  Demo matters:       recovery demo     Bulk intake:  recovery import FILE.csv",
         "",
     ]

@@ -3,7 +3,7 @@
 A key is `rk_` + 32 random bytes (URL-safe base64). The database keeps its SHA-256 hex digest,
 so a leaked database reveals no usable key; lookup is by that digest (an index lookup on a
 hash of a high-entropy secret, so timing reveals nothing useful). Roles: `legal_team`,
-`manager`, and `partner`, which is bound to exactly one firm.
+`manager`, and `partner`, which is bound to exactly one firm (a `firms` record, by its id).
 
 These functions run inside the caller's transaction and only flush; committing is the
 caller's job (`async with session.begin(): ...`).
@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from store.models import API_ROLES, ApiKey
+from store.models import API_ROLES, ApiKey, Firm
 
 KEY_PREFIX = "rk_"
 
@@ -49,6 +49,13 @@ async def create_key(
 ) -> tuple[str, ApiKey]:
     """A new key: returns the plaintext (show it once, it is not stored) and the row."""
     validate_role(role, firm)
+    if firm is not None:
+        row_firm = await session.get(Firm, firm.strip())
+        if row_firm is None:
+            raise ValueError(f"no firm with id {firm.strip()!r} (managers add firms: POST /firms, or "
+                             "`recovery firms create`)")
+        if row_firm.disabled_at is not None:
+            raise ValueError(f"firm {firm.strip()!r} is disabled: it takes no new partners")
     plaintext = KEY_PREFIX + secrets.token_urlsafe(32)
     row = ApiKey(
         id=uuid.uuid4().hex,

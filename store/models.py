@@ -400,3 +400,26 @@ class Upload(Base):
     size: Mapped[int] = mapped_column(BigInteger)
     uploaded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime]
+
+
+class Firm(Base):
+    """A law firm matters are referred to. Its partners are the `partner` API keys bound to its id.
+
+    Created by revision 0010 (which also turned the free-text firm names of earlier keys and
+    referrals into firms whose id is that name). `disabled_at`: the firm takes no new referrals;
+    what it holds stays with it until recalled.
+    """
+
+    __tablename__ = "firms"
+
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    address: Mapped[str] = mapped_column(String(500), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    disabled_at: Mapped[datetime | None]
+
+    def __repr__(self) -> str:
+        return f"Firm(id={self.id!r}, name={self.name!r})"

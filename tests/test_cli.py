@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 import cli
 from cli import app
 from domain.matter import MatterIntake
+from domain.parties import LawFirm
 from settings import ROOT
 from tests.domain.test_intake_csv import CN_ROW, EN_ROW, HEADER, col, replace_cell
 
@@ -59,11 +60,30 @@ def test_keys_create_prints_a_working_key_once(env: Path) -> None:
 
 
 def test_keys_create_partner_is_bound_to_a_firm(env: Path) -> None:
-    result = runner.invoke(app, ["keys", "create", "--role", "partner", "--firm", "示范律师事务所"])
+    created = runner.invoke(app, ["firms", "create", "--name", "示范律师事务所", "--email", "intake@firm.example"])
+    assert created.exit_code == 0, created.output
+    firm_id = re.search(r"Created firm (\S+):", created.stdout).group(1)  # type: ignore[union-attr]
+    listed = runner.invoke(app, ["firms", "list"])
+    assert f"{firm_id}\t示范律师事务所\tintake@firm.example" in listed.stdout
+    result = runner.invoke(app, ["keys", "create", "--role", "partner", "--firm", firm_id])
     assert result.exit_code == 0, result.output
-    assert "示范律师事务所" in result.stdout
+    assert firm_id in result.stdout
     row = stored_key(env / "keys.db", KEY.findall(result.stdout)[0])
-    assert row is not None and row.role == "partner" and row.firm == "示范律师事务所"
+    assert row is not None and row.role == "partner" and row.firm == firm_id
+
+
+def test_keys_create_partner_refuses_an_unknown_firm(env: Path) -> None:
+    result = runner.invoke(app, ["keys", "create", "--role", "partner", "--firm", "firm-nobody"])
+    assert result.exit_code != 0
+    assert "no firm with id 'firm-nobody'" in result.output
+
+
+def test_firms_create_names_the_bad_field(env: Path) -> None:
+    assert runner.invoke(app, ["firms", "create", "--name", "A LLP"]).exit_code == 0
+    again = runner.invoke(app, ["firms", "create", "--name", "a llp"])
+    assert again.exit_code != 0 and "--name" in again.output and "already exists" in again.output
+    bad = runner.invoke(app, ["firms", "create", "--name", "B LLP", "--email", "nobody"])
+    assert bad.exit_code != 0 and "--email" in bad.output and "not an e-mail address" in bad.output
 
 
 @pytest.mark.parametrize(
@@ -136,6 +156,7 @@ def test_the_demo_portfolio_is_valid_and_varied() -> None:
     assert {"Asia/Shanghai", "Europe/London", "America/New_York"} <= {i.borrower.timezone for i in intakes}
     assert any(i.guarantors for i in intakes) and any(i.assets for i in intakes)
     assert any(g.guarantee_type == "general" for i in intakes for g in i.guarantors)
+    assert len(data["firms"]) >= 2 and all(LawFirm.model_validate(f).email for f in data["firms"])
 
 
 # ---- import and demo against a real Temporal server -------------------------------------------------
@@ -186,6 +207,9 @@ def test_demo_is_idempotent(env: Path, temporal_env: str, tmp_path: Path) -> Non
     assert second.exit_code == 0, second.output
     assert second.output.count("already open") == len(data["matters"])
     assert "张伟" not in first.output + second.output
+    # Its law firms are on record once, however often the demo runs: a manager can refer to them.
+    listed = runner.invoke(app, ["firms", "list"]).stdout.splitlines()
+    assert sorted(line.split("\t")[0] for line in listed) == sorted(f["id"] for f in data["firms"])
 
 
 def test_demo_without_temporal_says_what_to_do(env: Path, monkeypatch: pytest.MonkeyPatch) -> None:

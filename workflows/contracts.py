@@ -29,6 +29,7 @@ from domain.evidence import DocumentRef
 from domain.holds import HoldKind
 from domain.matter import MatterIntake
 from domain.money import Money
+from domain.parties import LawFirm
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
 from domain.status import AccelerationView, ArrangementView, MatterStatus, NextStep
@@ -56,6 +57,7 @@ UPDATE_DELIVERED = "letter_delivered"
 UPDATE_HOLD = "place_hold"
 UPDATE_RELEASE = "release_hold"
 UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
+UPDATE_RECALL_REFERRAL = "recall_referral"
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 QUERY_SNAPSHOT = "snapshot"
 QUERY_REFERRAL = "referral_snapshot"  # on the referral child
@@ -303,9 +305,11 @@ class DecisionCommand(_Model):
     decision_id: str = Field(min_length=1, max_length=128)
     decision: Literal["escalate", "extend_negotiation"]
     new_end_on: date | None = None
-    firm: PlainText | None = Field(default=None, max_length=200, description="law firm to refer to (escalate)")
+    firm: PlainText | None = Field(default=None, max_length=200, description="law firm to refer to (escalate): its id")
     reason: PlainText = Field(default="", max_length=2000)
     actor: str = "system"
+    firm_details: LawFirm | None = Field(
+        default=None, description="the firm's record as the API found it (escalate): name, address, e-mail")
 
 
 class DecisionResult(_Model):
@@ -314,6 +318,27 @@ class DecisionResult(_Model):
     stage: str
     negotiation_ends_on: date | None = None
     referred_firm: str | None = None
+
+
+class RecallCommand(_Model):
+    """A manager takes the matter back from the firm it is referred to (the firm loses it at once)."""
+
+    recall_id: str = Field(min_length=1, max_length=128)
+    reason: PlainText = Field(min_length=1, max_length=2000)
+    actor: str = "system"
+
+
+class RecallResult(_Model):
+    recall_id: str
+    duplicate: bool
+    number: int
+    firm: str
+    stage: str
+    firm_name: str = ""
+    # The status after the recall, for the API to write to the projection at once (so the firm's
+    # partners lose the matter before the workflow's own write lands); None on a replay.
+    seq: int | None = None
+    status: MatterStatus | None = None
 
 
 class MatterSnapshot(_Model):
@@ -376,6 +401,7 @@ class ReferralInput(_Model):
     remind_after_days: int = Field(ge=1)
     instructed_by: str = "system"
     reason: str = ""
+    firm_details: LawFirm | None = None  # the firm's particulars when referred (absent before firms were records)
 
 
 class ReferralAnswerCommand(_Model):
@@ -427,3 +453,4 @@ class ChildReport(_Model):
     actor: str = "system"
     reason: str = ""
     answer_by: datetime | None = None
+    firm_name: str = ""

@@ -94,6 +94,7 @@ class ReferralWorkflow:
         report = ChildReport(
             key=f"{info.workflow_id}:{kind}", workflow_id=info.workflow_id, kind=kind, number=self._inp.number,
             firm=self._inp.firm, at=workflow.now(), actor=actor, reason=reason, answer_by=answer_by,
+            firm_name=self._inp.firm_details.name if self._inp.firm_details is not None else "",
         )
         try:
             await workflow.get_external_workflow_handle(self._inp.parent_workflow_id).signal(

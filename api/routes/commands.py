@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
+from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -36,10 +37,12 @@ from api.schemas import (
     RetryPublic,
     ReversalCreate,
     ReversalPublic,
+    field_error,
 )
-from api.workflow import MatterGone, closed, execute_command
+from api.workflow import MatterGone, closed, execute_command, not_found, workflow_state
 from domain.allocation import Allocation
 from domain.money import Money
+from store import firms as store_firms
 from store import queries
 from store.models import Upload
 from workflows.contracts import (
@@ -256,9 +259,22 @@ async def decide_legal_review(
 ) -> DecisionPublic:
     """A manager's decision on a matter in `legal_review`: escalate (-> referral) or extend negotiation."""
     decision_id = idempotency_key or str(uuid.uuid4())
+    details = None
+    if body.decision == "escalate" and body.firm is not None:
+        firm = await store_firms.get_firm(session, body.firm)
+        await session.commit()
+        if (firm is None or firm.disabled_at is not None) and await workflow_state(temporal, matter_id) is None:
+            raise not_found(matter_id)  # an unknown matter is a 404 whatever the body says
+        if firm is None:
+            raise RequestValidationError([field_error(
+                ("body", "firm"), f"no firm with id {body.firm!r} (GET /firms lists the firms)")])
+        if firm.disabled_at is not None:
+            raise RequestValidationError([field_error(
+                ("body", "firm"), f"firm {body.firm!r} ({firm.name}) is disabled: it takes no new referrals")])
+        details = store_firms.snapshot(firm)
     cmd = DecisionCommand(
         decision_id=decision_id, decision=body.decision, new_end_on=body.new_end_on, firm=body.firm,
-        reason=body.reason, actor=key.actor,
+        reason=body.reason, actor=key.actor, firm_details=details,
     )  # fmt: skip
     return DecisionPublic(**await _run_command(
         session, temporal, response, matter_id, kind="decision", command_id=decision_id, update=UPDATE_DECISION,

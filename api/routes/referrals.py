@@ -1,5 +1,6 @@
-"""Referrals: the law firm's answer (accept or decline, checked by the referral child workflow)
-and the firms' inbox (`GET /referrals`, a partner's firm only).
+"""Referrals: the law firm's answer (accept or decline, checked by the referral child workflow),
+a manager's recall (the firm loses the matter at once), and the firms' inbox (`GET /referrals`, a
+partner's firm only).
 """
 
 from __future__ import annotations
@@ -8,12 +9,13 @@ import logging
 import uuid
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from temporalio.client import Client
 
 from api.deps import (
     AuthorisedRoute,
     CurrentKey,
+    ManagerKey,
     PartnerKey,
     Principal,
     ProjectedMatter,
@@ -25,19 +27,26 @@ from api.routes.commands import COMMAND_RESPONSES, created_or_replayed
 from api.routes.matters import MAX_LIMIT, IdempotencyKey, MatterId
 from api.schemas import (
     MatterLinks,
+    RecallCreate,
+    RecallPublic,
     ReferralAcceptCreate,
     ReferralAnswerPublic,
     ReferralDeclineCreate,
     ReferralListItem,
     ReferralsPublic,
 )
-from api.workflow import MatterGone, execute_command, live_snapshot
+from api.workflow import MatterGone, closed, execute_command, live_snapshot
 from domain.money import Money
 from domain.status import ReferralView
-from store import queries
+from store import projection, queries
+from store.db import write_session
 from store.models import Matter
+from store.records import ProjectionUpdate, StatusRecord
 from workflows.contracts import (
+    UPDATE_RECALL_REFERRAL,
     UPDATE_REFERRAL_ANSWER,
+    RecallCommand,
+    RecallResult,
     ReferralAnswerCommand,
     ReferralAnswerResult,
 )
@@ -109,6 +118,39 @@ async def decline_referral(
 ) -> ReferralAnswerPublic:
     """A partner of the firm declines the referral, with a reason: the matter goes back to the manager."""
     return await _answer_referral(matter_id, row, key, temporal, response, "decline", body.reason, idempotency_key)
+
+
+@router.post("/{matter_id}/referral/recall", response_model=RecallPublic, status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        409: {"description": "the matter is not referred to a firm (or is closed), or the referral "
+                                            "is still being instructed"}})
+async def recall_referral(
+    matter_id: MatterId, body: RecallCreate, key: ManagerKey, row: ProjectedMatter, request: Request,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> RecallPublic:
+    """A manager takes the matter back from the firm it is referred to.
+
+    The firm loses it at once: from this response on, its partners get 404 for the matter and
+    everything under it. Its referral is cancelled and the matter returns to legal review, where
+    the manager may refer it to another firm (which gets the full instruction). The history
+    records the recall with who did it and why.
+    """
+    recall_id = idempotency_key or str(uuid.uuid4())
+    cmd = RecallCommand(recall_id=recall_id, reason=body.reason, actor=key.actor)
+    try:
+        result = await execute_command(temporal, matter_id, UPDATE_RECALL_REFERRAL, cmd,
+                                       update_id=f"recall-{recall_id}-{uuid.uuid4().hex[:8]}",
+                                       result_type=RecallResult)
+    except MatterGone:
+        raise closed(matter_id) from None
+    if result.status is not None and result.seq is not None:
+        # Write the status through (seq-guarded: an older write still in flight cannot undo it).
+        async with write_session(request.app.state.sessionmaker) as session:
+            await projection.apply_in(session, ProjectionUpdate(status=StatusRecord(seq=result.seq,
+                                                                                    status=result.status)))
+    created_or_replayed(response, result.duplicate)
+    return RecallPublic(recall_id=result.recall_id, duplicate=result.duplicate, number=result.number,
+                        firm=result.firm, stage=result.stage)
 
 
 referrals_router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=AuthorisedRoute)

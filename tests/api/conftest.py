@@ -30,7 +30,7 @@ from activities.matter import MatterActivities
 from activities.notify import NotifyActivities
 from api.app import create_app
 from settings import Settings
-from store import apikeys
+from store import apikeys, firms
 from store.db import make_engine, make_sessionmaker, migrate, write_session
 from store.evidence import EvidenceStore
 from tests.conftest import S3Server
@@ -41,7 +41,8 @@ from workers.main import build_worker, contact_activities
 
 # A fixed test key (32 bytes): payloads in these tests' histories are encrypted with it.
 TEST_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()
-FIRM_A, FIRM_B = "Firm A LLP", "Firm B LLP"
+FIRM_A, FIRM_B = "firm-a", "firm-b"  # the ids of the stack's two law firms
+FIRM_NAMES = {FIRM_A: "Firm A LLP", FIRM_B: "Firm B LLP"}
 ROLES = ("legal_team", "manager", "partner_a", "partner_b")
 
 
@@ -194,6 +195,10 @@ async def running_stack(backend: str, settings: Settings, mail: LocalMail) -> As
                 async with httpx.AsyncClient(transport=transport, base_url="http://api.test", timeout=60) as http:
                     stack = Stack(backend, settings, http, client, sessions, evidence, mail, app=app)
                     async with write_session(sessions) as session:
+                        for firm_id, firm_name in FIRM_NAMES.items():
+                            await firms.create_firm(session, firm_id=firm_id, name=firm_name,
+                                                    address=f"{firm_name}, 1 Lujiazui Ring Road, Shanghai",
+                                                    email=f"intake@{firm_id}.example")
                         for role, firm in (("legal_team", None), ("manager", None),
                                            ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
                             name = f"{role}-{stack.prefix}"

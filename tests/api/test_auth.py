@@ -49,7 +49,7 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
     mid = ref.matter_id
     payment = {"payment_id": "AUTH1", "amount": cny("1.00"), "received_on": "2026-11-20"}
     promise = {"amount": cny("1.00"), "due_on": "2030-01-01"}
-    decision = {"decision": "escalate", "firm": "Firm A LLP", "reason": "auth test"}
+    decision = {"decision": "escalate", "firm": FIRM_A, "reason": "auth test"}
     staff, everyone = ("legal_team", "manager"), ("legal_team", "manager", "partner_a", "partner_b")
     return [
         ("POST", "/matters", {}, staff, False),
@@ -65,6 +65,11 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
          {"delivered_on": "2026-11-20", "method": "courier"}, staff, True),
         ("GET", f"/documents/{ref.document_id}/content", None, everyone, True),
         ("GET", f"/documents/{ref.document_id}/preview.pdf", None, everyone, True),
+        ("POST", f"/matters/{mid}/referral/recall", {"reason": "auth test"}, ("manager",), True),
+        ("GET", "/firms", None, everyone, False),
+        ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
+        ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
+        ("PATCH", f"/firms/{FIRM_A}", {"phone": "021-1"}, ("manager",), False),
     ]
 
 
@@ -109,8 +114,9 @@ async def test_wrong_role_is_403(stack: Stack, referred: Referred) -> None:
             assert r.status_code == 403, (method, path, role, r.text)
             assert "may not" in r.json()["detail"]
             checked += 1
-    # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners
-    assert checked == 2 + 2 + 2 + 3 + 2
+    # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners;
+    # a recall, a new firm, a firm's change: all but manager
+    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 3 + 3
 
 
 async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred) -> None:

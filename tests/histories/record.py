@@ -326,6 +326,36 @@ async def v2_limitation(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_limitation_warned_then_restarted", h.id)
 
 
+async def v2_recall(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A referral to a firm on record accepted, recalled by a manager, and the matter re-referred to
+    another firm (`python -m tests.histories.record recall`)."""
+    from domain.parties import LawFirm
+    from workflows.contracts import UPDATE_RECALL_REFERRAL, RecallCommand
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-recall"))
+    await env.sleep(timedelta(days=62))
+    firm_a = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firm_a, actor="manager"))
+    await eventually(lambda: "referral_instructed" in rec.kinds())
+    first = client.get_workflow_handle(referral_workflow_id("hist-v2-recall", 1))
+    await first.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
+        answer_id="a1", answer="accept", firm="firm-a", actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await h.execute_update(UPDATE_RECALL_REFERRAL, RecallCommand(recall_id="r1", reason="no progress",
+                                                                 actor="manager"))
+    await eventually(lambda: "referral_closed" in rec.kinds())
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(
+        decision_id="d2", decision="escalate", firm="firm-b", firm_details=LawFirm(id="firm-b", name="Firm B LLP"),
+        actor="manager"))
+    await eventually(lambda: rec.kinds().count("referral_instructed") == 2)
+    await env.sleep(timedelta(days=1))
+    await h.terminate("recorded")
+    await save(client, "v2_referral_recalled_then_re_referred", h.id)
+    await save(client, "v2_referral_child_recalled", first.id)
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -352,7 +382,7 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
-    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment", "limitation": only those
+    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment", "limitation", "recall": only those
     try:
         async with workers(env.client, QUEUE, rec):
             if only is None:
@@ -365,6 +395,8 @@ async def main() -> None:
                 await v2_amendment(env, rec)
             if only in (None, "limitation"):
                 await v2_limitation(env, rec)
+            if only in (None, "recall"):
+                await v2_recall(env, rec)
         if only is None:
             await v1_migrated(env)
     finally:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.apikeys import authenticate, create_key, list_keys, revoke_key
+from store.firms import create_firm
 from store.models import ApiKey
 
 Factory = async_sessionmaker[AsyncSession]
@@ -17,6 +18,7 @@ Factory = async_sessionmaker[AsyncSession]
 
 async def test_create_and_authenticate(factory: Factory) -> None:
     async with factory() as s, s.begin():
+        await create_firm(s, name="Firm A LLP", firm_id="Firm A")
         key, row = await create_key(s, role="partner", firm="Firm A", name="firm a portal")
     assert key.startswith("rk_") and len(key) > 40
     async with factory() as s:
@@ -53,6 +55,7 @@ async def test_unknown_malformed_and_revoked_keys_are_refused(factory: Factory) 
         ("partner", "  ", "needs the firm"),
         ("manager", "Firm A", "must not have one"),
         ("legal_team", "Firm A", "must not have one"),
+        ("partner", "Firm Nobody", "no firm with id 'Firm Nobody'"),  # bound to a record, never to free text
     ],
 )
 async def test_invalid_roles_are_refused(factory: Factory, role: str, firm: str | None, message: str) -> None:

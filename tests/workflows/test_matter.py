@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from domain.parties import LawFirm
 from tests.workflows.harness import (
     cny,
     ended,
@@ -30,16 +31,20 @@ from tests.workflows.harness import (
 )
 from workflows.contracts import (
     ERR_INVALID,
+    ERR_KEY_REUSED,
     ERR_NOT_YOURS,
     ERR_STAGE,
     UPDATE_DECISION,
     UPDATE_PROMISE,
+    UPDATE_RECALL_REFERRAL,
     UPDATE_REFERRAL_ANSWER,
     UPDATE_RETRY,
     DecisionCommand,
     DecisionResult,
     PromiseCommand,
     PromiseResult,
+    RecallCommand,
+    RecallResult,
     ReferralAnswerCommand,
     ReferralAnswerResult,
     ReferralSnapshot,
@@ -454,6 +459,64 @@ async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the
     s = await snap(h)
     assert s.status.referral.number == 2 and s.status.referral.firm == "Firm B LLP"  # type: ignore[union-attr]
     assert s.status.last_referral.outcome == "declined"  # type: ignore[union-attr]  # until this one ends
+
+
+async def recall(h: WorkflowHandle[Any, Any], recall_id: str, reason: str = "slow to act") -> RecallResult:
+    return await h.execute_update(UPDATE_RECALL_REFERRAL,
+                                  RecallCommand(recall_id=recall_id, reason=reason, actor="manager-2"),
+                                  result_type=RecallResult)
+
+
+async def test_recalled_referral_cancels_the_firm_s_child_and_the_matter_can_go_to_another_firm(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard")
+    await env.sleep(timedelta(days=62))
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # nothing referred yet
+        await recall(h, "r0")
+    assert err.value.cause.type == ERR_STAGE  # type: ignore[union-attr]
+    firm_a = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example")
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the record must be the named firm's
+        await decide(h, "dx", "escalate", firm="firm-b", firm_details=firm_a)
+    assert err.value.cause.type == ERR_INVALID  # type: ignore[union-attr]
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=firm_a)
+    await eventually(lambda: "referral_instructed" in matters.rec.kinds())
+    s = await snap(h)
+    assert s.status.referral.firm_name == "Firm A LLP"  # type: ignore[union-attr]
+    assert await answer(env, mid(h), 1, "accept", firm="firm-a") is not None
+    await eventually(lambda: "referral_accepted" in matters.rec.kinds())
+
+    r = await recall(h, "r1", reason="no progress in 30 days")
+    assert (r.number, r.firm, r.stage, r.duplicate) == (1, "firm-a", "legal_review", False)
+    # The status to write through: the firm no longer holds the matter, at a newer sequence.
+    assert r.status is not None and r.status.referred_firm is None and r.seq is not None
+    again = await recall(h, "r1", reason="no progress in 30 days")
+    assert again.duplicate and again.status is None and (again.number, again.firm) == (1, "firm-a")
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the same id with another body
+        await recall(h, "r1", reason="something else")
+    assert err.value.cause.type == ERR_KEY_REUSED  # type: ignore[union-attr]
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # nothing left to recall
+        await recall(h, "r2")
+    assert err.value.cause.type == ERR_STAGE  # type: ignore[union-attr]
+
+    # The child was cancelled: it reported that it closed (and so ended the firm's engagement).
+    await eventually(lambda: "referral_closed" in matters.rec.kinds())
+    s = await snap(h)
+    assert s.stage == "legal_review" and s.referred_firm is None
+    last = s.status.last_referral  # type: ignore[union-attr]
+    assert last is not None and (last.number, last.firm, last.outcome) == (1, "firm-a", "recalled")
+    recalled = next(e for e in matters.rec.events if e.kind == "referral_recalled")
+    assert recalled.actor == "manager-2" and recalled.data["reason"] == "no progress in 30 days"
+    assert "Firm A LLP" in recalled.summary
+
+    # Re-referred: a new child for the other firm; the recalled firm cannot answer it.
+    firm_b = LawFirm(id="firm-b", name="Firm B LLP")
+    await decide(h, "d2", "escalate", firm="firm-b", firm_details=firm_b)
+    await eventually(lambda: matters.rec.kinds().count("referral_instructed") == 2)
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await answer(env, mid(h), 2, "accept", firm="firm-a")
+    assert err.value.cause.type == ERR_NOT_YOURS  # type: ignore[union-attr]
+    assert (await answer(env, mid(h), 2, "accept", firm="firm-b")).status == "accepted"
+    s = await snap(h)
+    assert s.referred_firm == "firm-b" and s.status.referral.number == 2  # type: ignore[union-attr]
 
 
 async def test_referral_not_answered_is_reminded_then_goes_back_to_the_manager(env, matters):  # type: ignore[no-untyped-def]

@@ -28,6 +28,7 @@ from domain.evidence import DocumentRef
 from domain.holds import Hold
 from domain.matter import ClosureReason, Stage
 from domain.money import Money
+from domain.parties import LawFirm
 from domain.risk import RiskAssessment
 from domain.status import AccelerationView, Attention, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
@@ -214,6 +215,7 @@ class Referral(_Part):
     last: ReferralEnded | None = None  # the last one that ended without the firm taking the matter
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
     children: list[str] = Field(default_factory=list)  # child workflow ids still running, in start order
+    recalls: dict[str, int] = Field(default_factory=dict)  # recall id -> the referral number it recalled
 
 
 class Arrangement(_Part):
@@ -286,6 +288,7 @@ class ReferralOrder(_Part):
     firm: str
     actor: str
     reason: str = ""
+    firm_details: LawFirm | None = None
 
 
 class Effect(_Part):

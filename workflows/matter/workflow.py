@@ -735,12 +735,14 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             ref = self._s.referral
             ref.count += 1
             child_id = referral_workflow_id(self._mid, ref.count)
+            details = cmd.firm_details
+            name = details.name if details is not None else None
             ref.current = ReferralView(number=ref.count, workflow_id=child_id, firm=cmd.firm, status="instructing",
-                                       since=now)
+                                       since=now, firm_name=name)
             self._queue(Effect(key=f"referral:{ref.count}", queued_at=now,
                                referral=ReferralOrder(number=ref.count, firm=cmd.firm, actor=cmd.actor,
-                                                      reason=cmd.reason)))
-            summary = f"Manager decided to escalate: referral {ref.count} to {cmd.firm}"
+                                                      reason=cmd.reason, firm_details=details)))
+            summary = f"Manager decided to escalate: referral {ref.count} to {name or cmd.firm}"
         else:
             assert cmd.new_end_on is not None  # checked by the validator
             self._fire("extend_negotiation")
@@ -795,6 +797,9 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
                 raise ApplicationError("new_end_on: only allowed with extend_negotiation", type=ERR_INVALID)
             if not cmd.firm or not cmd.firm.strip():
                 raise ApplicationError("firm: required to escalate (the law firm the referral goes to)",
+                                       type=ERR_INVALID)
+            if cmd.firm_details is not None and cmd.firm_details.id != cmd.firm:
+                raise ApplicationError(f"firm: the firm's record is of {cmd.firm_details.id!r}, not {cmd.firm!r}",
                                        type=ERR_INVALID)
 
     @workflow.update(name=UPDATE_RETRY)
