@@ -180,7 +180,8 @@ def _ensure_firms(settings: Settings, firms: list[dict[str, str]]) -> None:
                     if await get_firm(session, firm["id"]) is None:
                         await create_firm(session, firm_id=firm["id"], name=firm["name"],
                                           address=firm.get("address", ""), email=firm.get("email", ""),
-                                          phone=firm.get("phone", ""))
+                                          phone=firm.get("phone", ""),
+                                          fee_arrangement=firm.get("fee_arrangement", ""))
         finally:
             await engine.dispose()
 
@@ -474,6 +475,8 @@ def firms_create(
     address: Annotated[str, typer.Option(help="Its address (its letterhead).")] = "",
     email: Annotated[str, typer.Option(help="Where instructions are e-mailed.")] = "",
     phone: Annotated[str, typer.Option(help="Its telephone.")] = "",
+    fee_arrangement: Annotated[str, typer.Option(
+        help="The fee terms agreed with it, as instruction letters state them (needed to refer matters).")] = "",
 ) -> None:
     """Add a law firm (managers can also use POST /firms) and print its id."""
     from store.db import make_engine, make_sessionmaker, migrate, write_session
@@ -486,7 +489,8 @@ def firms_create(
         engine = make_engine(settings.db_url)
         try:
             async with write_session(make_sessionmaker(engine)) as session:
-                row = await create_firm(session, name=name, address=address, email=email, phone=phone)
+                row = await create_firm(session, name=name, address=address, email=email, phone=phone,
+                                        fee_arrangement=fee_arrangement)
                 return row.id
         finally:
             await engine.dispose()

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
     # API
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Where people outside reach the API (the links in a law firm's instruction e-mail); default
+    # http://<api_host>:<api_port>.
+    public_url: str | None = None
+
+    def api_url(self) -> str:
+        return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
     # The local stack (`recovery up`): how many processes of each kind it runs and supervises. The API
     # processes share one listening socket (the launcher's), so any of them answers and the loss of

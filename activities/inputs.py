@@ -21,6 +21,8 @@ STORE_LETTER = "store_letter"
 RENDER_LETTER = "render_and_store_letter"  # matters started before workflow v2 (LetterRequest)
 SEND_EMAIL = "send_email"
 SEND_SMS = "send_sms"
+MAKE_INSTRUCTION_BUNDLE = "make_instruction_bundle"  # a referral's evidence bundle (activities/matter.py)
+SEND_FIRM_EMAIL = "send_firm_email"  # the instruction e-mail to the law firm (activities/notify.py)
 RESERVE_CONTACT = "reserve_contact"  # a contact attempt in the borrower's budget (activities/contact.py)
 # The borrower's contact budget: one entity workflow per person, across all of the person's matters.
 BORROWER_WORKFLOW = "BorrowerContacts"
@@ -257,3 +259,59 @@ class BorrowerContacts(BaseModel):
 
     attempts: dict[str, ContactAttempt] = Field(default_factory=dict)
     grants: dict[str, ContactGrant] = Field(default_factory=dict)
+
+
+# ---- the instruction to a law firm --------------------------------------------------------------
+class BundleJob(BaseModel):
+    """A referral's evidence bundle: everything on the matter when the firm is instructed (activity
+    `make_instruction_bundle`). `required` names documents the bundle must hold (the instruction
+    letter just stored): until the projection has them the activity fails, retryably. `created_at`
+    is the workflow's time, so every attempt with the same evidence makes the same bytes."""
+
+    model_config = ConfigDict(frozen=True)
+
+    matter_id: str = Field(min_length=1, max_length=100)
+    number: int = Field(ge=1)  # the referral
+    reference: str = Field(min_length=1, max_length=100)  # the evidence pack's reference, as the letter cites it
+    locale: Locale = "zh-CN"
+    created_at: AwareDatetime
+    created_by: str = "system"
+    required: tuple[str, ...] = ()
+
+
+class BundleRef(BaseModel):
+    """A stored evidence bundle: its id (content-addressed: `R<n>-<sha256 prefix>`), bytes and size."""
+
+    model_config = ConfigDict(frozen=True)
+
+    bundle_id: str
+    bucket: str
+    key: str
+    version_id: str | None
+    sha256: str
+    size: int
+    item_count: int
+
+
+class FirmEmailJob(BaseModel):
+    """The e-mail telling a law firm it is instructed (activity `send_firm_email`): which matter,
+    the instruction letter and the evidence bundle with their SHA-256, and where its partners fetch
+    them. No borrower data beyond the matter's reference: the documents carry the rest."""
+
+    model_config = ConfigDict(frozen=True)
+
+    matter_id: str = Field(min_length=1, max_length=100)
+    message_id: str = Field(min_length=1, max_length=200)
+    to: str = Field(min_length=1, max_length=320)
+    firm_name: str
+    locale: Locale = "zh-CN"
+    creditor_name: str
+    matter_reference: str
+    contract_number: str
+    number: int = Field(ge=1)
+    answer_within_days: int = Field(ge=1)
+    letter_document_id: str
+    letter_sha256: str
+    pack_reference: str
+    bundle: BundleRef
+    dated: AwareDatetime

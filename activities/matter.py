@@ -9,6 +9,11 @@
   `ProjectionUpdate` in one transaction, idempotently.
 - `render_and_store_letter`: v1's letter activity, kept for matters opened before v2 until
   they migrate (it also writes the document row).
+- `make_instruction_bundle`: the evidence bundle a law firm receives with its instruction:
+  every stored letter, upload and payment of the matter (each re-verified against its SHA-256),
+  zipped with its manifest and catalogue (`documents.bundle`), stored and recorded. Its id is
+  derived from its bytes (`R<n>-<sha256 prefix>`), so a retry of the same evidence finds the same
+  bundle and one after more evidence arrived makes a new one; nothing is ever overwritten.
 
 Each activity is idempotent by business identity: a letter's `document_id` names exactly
 one S3 object (and one database row), so a retry after a crash (even after the object was
@@ -30,14 +35,27 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import PROJECT, RENDER_LETTER, STORE_LETTER, LetterJob, LetterRequest
+from activities.inputs import (
+    MAKE_INSTRUCTION_BUNDLE,
+    PROJECT,
+    RENDER_LETTER,
+    STORE_LETTER,
+    BundleJob,
+    BundleRef,
+    LetterJob,
+    LetterRequest,
+)
 from activities.render_pool import RenderPool
 from documents import contexts as ctx
+from documents.bundle import BUNDLE_MEDIA_TYPE, BundleItem, build_bundle
+from documents.bundle_items import NoParties, catalog_base, document_item, payments_item, upload_item
 from documents.registry import describe_errors
 from documents.renderer import RenderedDocument, RenderError, render
 from domain.evidence import DocumentRef
 from store import projection, queries
-from store.evidence import EvidenceConflict, EvidenceStore, StoredObject
+from store.db import write_session
+from store.evidence import EvidenceConflict, EvidenceMissing, EvidenceStore, EvidenceTampered, StoredObject
+from store.models import EvidenceBundle
 from store.records import ProjectionUpdate
 
 log = logging.getLogger(__name__)
@@ -213,6 +231,62 @@ class MatterActivities:
             media_type=rendered.media_type,
             created_at=datetime.now(UTC),
         )
+
+    @activity.defn(name=MAKE_INSTRUCTION_BUNDLE)
+    async def make_instruction_bundle(self, job: BundleJob) -> BundleRef:
+        """Bundle everything on the matter for the firm, verified; store and record it (idempotently)."""
+        async with self._sessions() as session:
+            matter = await queries.get_matter(session, job.matter_id)
+            documents = await queries.list_documents(session, job.matter_id)
+            uploads = await queries.list_uploads(session, job.matter_id)
+            payments = await queries.list_payments(session, job.matter_id)
+            parties = await queries.get_parties(session, job.matter_id)
+        if matter is None:
+            raise ApplicationError(f"matter {job.matter_id} is not in the projection yet", type="NotProjected")
+        missing = set(job.required) - {d.id for d in documents}
+        if missing:  # the workflow stored them; its projection write has not landed yet
+            raise ApplicationError(f"documents {sorted(missing)} are not in the projection yet", type="NotProjected")
+        items: list[BundleItem] = []
+        for doc in documents:
+            items.append(document_item(doc, await self._verified(f"document {doc.id}", doc.key, doc.version_id,
+                                                                 doc.sha256), job.locale))
+        for upload in uploads:
+            items.append(upload_item(upload, await self._verified(f"upload {upload.id}", upload.key,
+                                                                  upload.version_id, upload.sha256)))
+        if payments:
+            items.append(payments_item(payments, job.locale))
+        try:
+            base = catalog_base(matter, parties, job.reference, job.locale)
+        except NoParties as exc:
+            raise ApplicationError(str(exc), type="NotProjected") from None
+        bundle = await asyncio.to_thread(build_bundle, items, catalog_context_base=base, locale=job.locale,
+                                         created_at=job.created_at)
+        bundle_id = f"R{job.number}-{bundle.sha256[:16]}"
+        key = f"matters/{job.matter_id}/bundles/{bundle_id}.zip"
+        try:
+            stored = await asyncio.to_thread(self._evidence.put_document, key, bundle.content, BUNDLE_MEDIA_TYPE,
+                                             {"bundle-id": bundle_id, "kind": "evidence-bundle"})
+        except EvidenceConflict as exc:  # other bytes under a content-derived key: cannot be
+            raise ApplicationError(str(exc), type="EvidenceConflict", non_retryable=True) from exc
+        async with write_session(self._sessions) as session:
+            if await session.get(EvidenceBundle, bundle_id) is None:
+                session.add(EvidenceBundle(
+                    id=bundle_id, matter_id=job.matter_id, bucket=stored.bucket, key=stored.key,
+                    version_id=stored.version_id, sha256=stored.sha256, size=stored.size,
+                    item_count=bundle.item_count, manifest=bundle.manifest, created_by=job.created_by,
+                    created_at=job.created_at,
+                ))  # fmt: skip
+        log.info("instruction bundle stored", extra={"bundle_id": bundle_id, "sha256": stored.sha256})
+        return BundleRef(bundle_id=bundle_id, bucket=stored.bucket, key=stored.key, version_id=stored.version_id,
+                         sha256=stored.sha256, size=stored.size, item_count=bundle.item_count)
+
+    async def _verified(self, what: str, key: str, version_id: str | None, sha256: str) -> bytes:
+        try:
+            return await asyncio.to_thread(self._evidence.get_verified, key, version_id, sha256)
+        except (EvidenceTampered, EvidenceMissing) as exc:
+            # Stored evidence that fails its hash is an incident, not a hiccup: nothing is sent.
+            raise ApplicationError(f"{what} failed its integrity check ({type(exc).__name__}); nothing was bundled",
+                                   type="EvidenceTampered", non_retryable=True) from exc
 
     @activity.defn(name=PROJECT)
     async def project(self, update: ProjectionUpdate) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from activities.inputs import ReminderFacts
+from activities.inputs import FirmEmailJob, ReminderFacts
 from documents.formatting import format_date, format_money
 from domain.parties import Locale
 
@@ -150,3 +150,59 @@ def reminder_sms(facts: ReminderFacts, locale: Locale) -> str:
             return text
     # Unreachable within ReminderFacts' bounds (reference <= 40, amounts <= MAX_AMOUNT): a test proves it.
     return shorten(text, limit)
+
+
+# ---- the instruction e-mail to a law firm ----------------------------------------------------------
+def instruction_email(job: FirmEmailJob, api_base: str = "") -> EmailText:
+    """What tells a law firm it is instructed: the matter's reference, the instruction letter and the
+    evidence bundle (ids and SHA-256, to check what it downloads), where to fetch them, and that it
+    must accept or decline within the policy's days. No borrower data: the documents carry it."""
+    firm, creditor = one_line(job.firm_name), one_line(job.creditor_name)
+    ref, contract = one_line(job.matter_reference), one_line(job.contract_number)
+    mid, bundle = job.matter_id, job.bundle
+    letter_url = f"{api_base}/documents/{job.letter_document_id}/content"
+    bundle_url = f"{api_base}/matters/{mid}/bundles/{bundle.bundle_id}/content"
+    accept_url = f"{api_base}/matters/{mid}/referral/accept"
+    if job.locale == "zh-CN":
+        subject = f"委托代理：{creditor}案件{ref}（第{job.number}次委托）"
+        body = "\n".join([
+            f"{firm}：",
+            "",
+            f"{creditor}委托贵所代理借款合同（编号：{contract}）纠纷案件，我方案件编号{ref}。",
+            "委托代理函及证据包已在本系统存证，请贵所合伙人登录后下载并核对SHA-256哈希值：",
+            "",
+            f"委托代理函：{job.letter_document_id}",
+            f"  SHA-256：{job.letter_sha256}",
+            f"  下载：{letter_url}",
+            f"证据包：{job.pack_reference}（{bundle.item_count}个文件，{bundle.size}字节）",
+            f"  SHA-256：{bundle.sha256}",
+            f"  下载：{bundle_url}",
+            "",
+            f"请于{job.answer_within_days}日内接受或者拒绝本次委托（接受：{accept_url}）。",
+            "本邮件由系统自动发送，请勿直接回复。",
+            "",
+            creditor,
+        ])
+    else:
+        subject = f"Instruction: {creditor} matter {ref} (referral {job.number})"
+        body = "\n".join([
+            f"Dear {firm},",
+            "",
+            f"{creditor} instructs your firm in its claim under Loan Contract No. {contract} (our matter {ref}).",
+            "The letter of instruction and the evidence pack are stored in our system; your partners can "
+            "download them and check their SHA-256:",
+            "",
+            f"Letter of instruction: {job.letter_document_id}",
+            f"  SHA-256: {job.letter_sha256}",
+            f"  Download: {letter_url}",
+            f"Evidence pack: {job.pack_reference} ({bundle.item_count} files, {bundle.size} bytes)",
+            f"  SHA-256: {bundle.sha256}",
+            f"  Download: {bundle_url}",
+            "",
+            f"Please accept or decline this instruction within {job.answer_within_days} days "
+            f"(accept: {accept_url}).",
+            "This message was sent automatically; please do not reply to it.",
+            "",
+            creditor,
+        ])
+    return EmailText(subject=subject, body=body + "\n")

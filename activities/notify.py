@@ -73,8 +73,8 @@ from pydantic import SecretStr
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from activities.inputs import SEND_EMAIL, SEND_SMS, EmailJob, MessageSent, SmsJob
-from activities.messages import one_line, reminder_email, reminder_sms
+from activities.inputs import SEND_EMAIL, SEND_FIRM_EMAIL, SEND_SMS, EmailJob, FirmEmailJob, MessageSent, SmsJob
+from activities.messages import instruction_email, one_line, reminder_email, reminder_sms
 from store.evidence import SHA256_METADATA, EvidenceConflict, EvidenceStore, StoredObject
 
 if TYPE_CHECKING:
@@ -155,6 +155,20 @@ def build_email(job: EmailJob, sender: str) -> bytes:
     message["Message-ID"] = f"<{job.message_id}@{sender.rpartition('@')[2]}>"
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: no vacation replies to it
     # Named, not left to the library's guess: Chinese is shorter in base64, English readable in QP.
+    message.set_content(text.body, charset="utf-8", cte="base64" if job.locale == "zh-CN" else "quoted-printable")
+    return message.as_bytes()
+
+
+def build_firm_email(job: FirmEmailJob, sender: str, api_url: str) -> bytes:
+    """The law firm's instruction e-mail as RFC 5322 bytes: the same job, sender and URL, the same bytes."""
+    text = instruction_email(job, api_url)
+    message = EmailMessage(policy=EMAIL_POLICY)
+    message["From"] = Address(display_name=one_line(job.creditor_name), addr_spec=sender)
+    message["To"] = recipient(job.to, job.firm_name)
+    message["Subject"] = text.subject
+    message["Date"] = format_datetime(job.dated)
+    message["Message-ID"] = f"<{job.message_id}@{sender.rpartition('@')[2]}>"
+    message["Auto-Submitted"] = "auto-generated"
     message.set_content(text.body, charset="utf-8", cte="base64" if job.locale == "zh-CN" else "quoted-printable")
     return message.as_bytes()
 
@@ -322,17 +336,18 @@ class _Unrecorded:
 class NotifyActivities:
     """The sending activities with their clients injected: the evidence store, the SMTP server, the SMS gateway."""
 
-    def __init__(self, evidence: EvidenceStore, smtp: SmtpServer, sms: SmsGateway) -> None:
+    def __init__(self, evidence: EvidenceStore, smtp: SmtpServer, sms: SmsGateway, api_url: str = "") -> None:
         self._evidence = evidence
         self._smtp = smtp
         self._sms = sms
+        self._api_url = api_url  # the links in a firm's instruction e-mail
         # Sends of this process whose record is not stored yet (by record key): never sent twice from here.
         self._unrecorded: dict[str, _Unrecorded] = {}
         self._turns: dict[str, tuple[asyncio.Lock, list[int]]] = {}
 
     @classmethod
     def from_settings(cls, settings: Settings, evidence: EvidenceStore) -> NotifyActivities:
-        return cls(evidence, SmtpServer.from_settings(settings), sms_gateway(settings))
+        return cls(evidence, SmtpServer.from_settings(settings), sms_gateway(settings), settings.api_url())
 
     @activity.defn(name=SEND_EMAIL)
     async def send_email(self, job: EmailJob) -> MessageSent:
@@ -347,6 +362,22 @@ class NotifyActivities:
         return await self._deliver(
             "email", job.matter_id, job.message_id, email_key(job.matter_id, job.message_id), content,
             EMAIL_MEDIA_TYPE, to, lambda: self._smtp.send(to, content), smtp_failure, via="smtp",
+        )
+
+    @activity.defn(name=SEND_FIRM_EMAIL)
+    async def send_firm_email(self, job: FirmEmailJob) -> MessageSent:
+        """Store the law firm's instruction e-mail as evidence, then send it once through SMTP."""
+        _check_identity(job.matter_id, job.message_id)
+        try:
+            to = recipient(job.to).addr_spec
+            content = build_firm_email(job, self._smtp.sender, self._api_url)
+        except ValueError as exc:
+            raise _invalid(f"message {job.message_id}: the firm's address is not one we can send to "
+                           f"({type(exc).__name__})", "EmailInvalid") from None
+        return await self._deliver(
+            "email", job.matter_id, job.message_id, email_key(job.matter_id, job.message_id), content,
+            EMAIL_MEDIA_TYPE, to, lambda: self._smtp.send(to, content), smtp_failure, via="smtp",
+            kind="referral_instruction",
         )
 
     @activity.defn(name=SEND_SMS)
@@ -377,10 +408,11 @@ class NotifyActivities:
         failure: Callable[[Exception], ApplicationError],
         *,
         via: str,
+        kind: str = "payment_reminder",
     ) -> MessageSent:
         record_key = sent_key(matter_id, message_id)
         async with self._one_at_a_time(record_key):
-            stored = await self._store(key, content, media_type, matter_id, message_id, channel)
+            stored = await self._store(key, content, media_type, matter_id, message_id, channel, kind)
             pending = self._unrecorded.get(record_key)
             if pending is not None:  # sent from here, record not stored: store it now, send nothing
                 log.info("%s %s was sent by an earlier attempt; storing its record", channel, message_id)
@@ -409,9 +441,10 @@ class NotifyActivities:
             return await self._record(record_key, self._unrecorded[record_key])
 
     async def _store(
-        self, key: str, content: bytes, media_type: str, matter_id: str, message_id: str, channel: Channel
+        self, key: str, content: bytes, media_type: str, matter_id: str, message_id: str, channel: Channel,
+        kind: str = "payment_reminder",
     ) -> StoredObject:
-        metadata = {"matter-id": matter_id, "message-id": message_id, "channel": channel, "kind": "payment_reminder"}
+        metadata = {"matter-id": matter_id, "message-id": message_id, "channel": channel, "kind": kind}
         try:
             return await asyncio.to_thread(self._evidence.put_document, key, content, media_type, metadata)
         except EvidenceConflict as exc:

@@ -16,7 +16,16 @@ from temporalio.api.enums.v1 import EventType, StartChildWorkflowExecutionFailed
 from temporalio.api.history.v1 import HistoryEvent
 from temporalio.client import Client
 
-from activities.inputs import PROJECT, RENDER_LETTER, RESERVE_CONTACT, SEND_EMAIL, SEND_SMS, STORE_LETTER
+from activities.inputs import (
+    MAKE_INSTRUCTION_BUNDLE,
+    PROJECT,
+    RENDER_LETTER,
+    RESERVE_CONTACT,
+    SEND_EMAIL,
+    SEND_FIRM_EMAIL,
+    SEND_SMS,
+    STORE_LETTER,
+)
 from api.history_cursor import ReaderState
 from api.history_words import (
     _command_words,
@@ -312,6 +321,22 @@ class Reader:
                 return "message_sent", what, "system", None
 
             return sent
+        if name == SEND_FIRM_EMAIL:
+            async def instructed() -> _Line:
+                ref = await self._first(attrs.result)
+                what = (f"Instruction e-mailed to the law firm (message {ref.get('message_id')}, kept as evidence, "
+                        f"sha256 {ref.get('sha256') or 'unknown'})")
+                return "instruction_sent", what, "system", None
+
+            return instructed
+        if name == MAKE_INSTRUCTION_BUNDLE:
+            async def bundled() -> _Line:
+                ref = await self._first(attrs.result)
+                what = (f"Evidence pack {ref.get('bundle_id')} made for the law firm ({ref.get('item_count')} files, "
+                        f"sha256 {ref.get('sha256') or 'unknown'})")
+                return "bundle_made", what, "system", None
+
+            return bundled
         if name == RESERVE_CONTACT:
             return self._budget_line(attrs.result)
         if name not in (STORE_LETTER, RENDER_LETTER):

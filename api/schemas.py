@@ -289,6 +289,16 @@ class DecisionCreate(_Input):
                     "its partners then see the matter)",
     )
     reason: PlainText = Field(min_length=1, max_length=2000)
+    attention: PlainText | None = Field(
+        default=None, min_length=1, max_length=200,
+        description="with escalate: the partner the instruction letter is addressed to (else to the firm)")
+
+    @field_validator("attention")
+    @classmethod
+    def _attention(cls, value: str | None, info: ValidationInfo) -> str | None:
+        if value is not None and info.data.get("decision") != "escalate":
+            raise ValueError("only allowed with escalate")
+        return value
 
     @field_validator("firm")
     @classmethod
@@ -506,6 +516,9 @@ class FirmCreate(_Input):
     address: PlainText = Field(default="", max_length=500, description="its address (its letterhead)")
     email: PlainText = Field(default="", max_length=254, description="where instructions are e-mailed")
     phone: PlainText = Field(default="", max_length=64)
+    fee_arrangement: PlainText = Field(
+        default="", max_length=2000,
+        description="the fee terms agreed with the firm, as its instruction letters state them (needed to refer)")
 
 
 class FirmUpdate(_Input):
@@ -513,6 +526,7 @@ class FirmUpdate(_Input):
     address: PlainText | None = Field(default=None, max_length=500)
     email: PlainText | None = Field(default=None, max_length=254)
     phone: PlainText | None = Field(default=None, max_length=64)
+    fee_arrangement: PlainText | None = Field(default=None, max_length=2000)
     disabled: bool | None = Field(
         default=None, description="true: no new referrals or partner keys (matters it holds stay until recalled)")
 
@@ -529,6 +543,7 @@ class FirmPublic(BaseModel):
     address: str
     email: str
     phone: str
+    fee_arrangement: str
     disabled: bool
     created_at: datetime
     updated_at: datetime

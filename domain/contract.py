@@ -17,6 +17,39 @@ DayCount = Literal["actual/360", "actual/365"]
 EARLIEST_DATE = date(1970, 1, 2)
 
 
+class DisputeClause(BaseModel):
+    """How the contract says disputes are resolved: by a people's court (optionally one the parties
+    agreed in writing) or by arbitration before the institution it names (an award is final).
+
+    A valid arbitration agreement excludes the courts (the Arbitration Law); a contract without a
+    clause on record goes to the court with jurisdiction by law.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    forum: Literal["court", "arbitration"]
+    institution: PlainText | None = Field(
+        default=None, min_length=1, max_length=500, description="the arbitration commission the clause names")
+    court: PlainText | None = Field(
+        default=None, min_length=1, max_length=500, description="the people's court the parties agreed on, if any")
+    article: PlainText | None = Field(default=None, min_length=1, max_length=100,
+                                      description="where the contract says so, e.g. 'Article 18'")
+    text: PlainText | None = Field(default=None, min_length=1, max_length=4000,
+                                   description="the clause's wording (what an arbitration application quotes)")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DisputeClause:
+        if self.forum == "arbitration" and self.institution is None:
+            raise ValueError("institution: an arbitration clause names the arbitration commission")
+        if self.forum == "arbitration" and self.court is not None:
+            raise ValueError("court: an arbitration clause names no court")
+        if self.forum == "court" and self.institution is not None:
+            raise ValueError("institution: only an arbitration clause names an arbitration commission")
+        if self.forum == "arbitration" and self.text is not None and (self.institution or "") not in self.text:
+            raise ValueError("text: the clause's wording does not name the institution given")
+        return self
+
+
 class LoanContract(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
@@ -33,6 +66,8 @@ class LoanContract(BaseModel):
     principal_not_due: BoundedMoney | None = Field(
         default=None, description="principal outstanding at intake that is not yet due (falls due on the "
                                   "schedule); 0: nothing beyond the overdue; omitted: not known")
+    dispute: DisputeClause | None = Field(
+        default=None, description="the dispute-resolution clause; omitted: none, the court with jurisdiction by law")
 
     @model_validator(mode="after")
     def _positive(self) -> LoanContract:

@@ -82,6 +82,7 @@ class LawFirm(_Frozen):
     address: PlainText = Field(default="", max_length=500)
     email: PlainText = Field(default="", max_length=254)
     phone: PlainText = Field(default="", max_length=64)
+    fee_arrangement: PlainText = Field(default="", max_length=2000)
 
     @field_validator("email")
     @classmethod

@@ -49,13 +49,14 @@ async def _name_taken(session: AsyncSession, name: str, except_id: str | None = 
 
 async def create_firm(
     session: AsyncSession, *, name: str, address: str = "", email: str = "", phone: str = "",
-    firm_id: str | None = None, now: datetime | None = None,
+    fee_arrangement: str = "", firm_id: str | None = None, now: datetime | None = None,
 ) -> Firm:
     """A new firm (id generated unless given). FirmError names a bad or duplicate field."""
     name = _clean("name", name, 200, required=True)
     address = _clean("address", address, 500)
     email = _clean("email", email, 254)
     phone = _clean("phone", phone, 64)
+    fee_arrangement = _clean("fee_arrangement", fee_arrangement, 2000)
     if email and not is_email(email):
         raise FirmError("email", "not an e-mail address")
     if await _name_taken(session, name):
@@ -66,7 +67,7 @@ async def create_firm(
             raise FirmError("id", f"a firm with id {firm_id!r} already exists")
     at = now or datetime.now(UTC)
     row = Firm(id=firm_id or ID_PREFIX + uuid.uuid4().hex[:12], name=name, address=address, email=email,
-               phone=phone, created_at=at, updated_at=at, disabled_at=None)
+               phone=phone, fee_arrangement=fee_arrangement, created_at=at, updated_at=at, disabled_at=None)
     session.add(row)
     await session.flush()
     return row
@@ -74,8 +75,8 @@ async def create_firm(
 
 async def update_firm(
     session: AsyncSession, firm_id: str, *, name: str | None = None, address: str | None = None,
-    email: str | None = None, phone: str | None = None, disabled: bool | None = None,
-    now: datetime | None = None,
+    email: str | None = None, phone: str | None = None, fee_arrangement: str | None = None,
+    disabled: bool | None = None, now: datetime | None = None,
 ) -> Firm | None:
     """Change a firm's particulars or (dis)able it; None if there is no such firm."""
     row = await session.get(Firm, firm_id)
@@ -95,6 +96,8 @@ async def update_firm(
         row.email = email
     if phone is not None:
         row.phone = _clean("phone", phone, 64)
+    if fee_arrangement is not None:
+        row.fee_arrangement = _clean("fee_arrangement", fee_arrangement, 2000)
     at = now or datetime.now(UTC)
     if disabled is not None:
         row.disabled_at = (row.disabled_at or at) if disabled else None
@@ -134,4 +137,18 @@ async def partners_of(session: AsyncSession, firm_ids: list[str]) -> dict[str, l
 
 def snapshot(row: Firm) -> LawFirm:
     """The particulars a referral carries (taken when the matter is referred)."""
-    return LawFirm(id=row.id, name=row.name, address=row.address, email=row.email, phone=row.phone)
+    return LawFirm(id=row.id, name=row.name, address=row.address, email=row.email, phone=row.phone,
+                   fee_arrangement=row.fee_arrangement)
+
+
+def not_instructable(row: Firm) -> str | None:
+    """Why a matter cannot be referred to the firm now (None: it can): the instruction needs the
+    firm's address (the letter's addressee), its e-mail (where the instruction goes) and the fee
+    terms agreed with it (the letter states them)."""
+    if row.disabled_at is not None:
+        return f"firm {row.id!r} ({row.name}) is disabled: it takes no new referrals"
+    missing = [f for f in ("address", "email", "fee_arrangement") if not getattr(row, f).strip()]
+    if missing:
+        return (f"firm {row.id!r} ({row.name}) has no {', no '.join(missing)} on record, which the instruction "
+                f"needs (PATCH /firms/{row.id})")
+    return None

@@ -417,6 +417,8 @@ class Firm(Base):
     address: Mapped[str] = mapped_column(String(500), default="")
     email: Mapped[str] = mapped_column(String(254), default="")
     phone: Mapped[str] = mapped_column(String(64), default="")
+    # The fee terms agreed with the firm (its framework agreement), as the instruction letter states them.
+    fee_arrangement: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]

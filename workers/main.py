@@ -111,8 +111,9 @@ def build_worker(
                 # `project` runs as a local activity of v2 (and a regular one of v1); v1's letters too.
                 # Reminders by e-mail/SMS wait on the network, not the CPU: here, not on the letters queue.
                 activities=[activities.project, activities.render_and_store_letter,
-                            contact.reserve_contact,
-                            *((notify.send_email, notify.send_sms) if notify is not None else ())],
+                            activities.make_instruction_bundle, contact.reserve_contact,
+                            *((notify.send_email, notify.send_sms, notify.send_firm_email)
+                              if notify is not None else ())],
                 max_concurrent_activities=16,
                 max_concurrent_local_activities=32,
                 max_cached_workflows=max_cached_workflows,

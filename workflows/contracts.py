@@ -310,6 +310,8 @@ class DecisionCommand(_Model):
     actor: str = "system"
     firm_details: LawFirm | None = Field(
         default=None, description="the firm's record as the API found it (escalate): name, address, e-mail")
+    attention: PlainText | None = Field(
+        default=None, max_length=200, description="escalate: the partner the instruction is addressed to")
 
 
 class DecisionResult(_Model):

@@ -11,54 +11,29 @@ make and read bundles; any other matter is a 404 for a partner.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated
 
 from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 
 from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
 from api.schemas import BundleCreate, BundleFilePublic, BundlePublic
-from documents.bundle import BUNDLE_MEDIA_TYPE, BundleItem, build_bundle
+from documents.bundle import BUNDLE_MEDIA_TYPE, build_bundle
+from documents.bundle_items import NoParties, catalog_base, document_item, payments_item, upload_item
 from documents.contexts import LOCALES
-from documents.renderer import DOCX_MEDIA_TYPE
-from domain.parties import Borrower, Creditor
 from store import queries
 from store.db import write_session
 from store.evidence import EvidenceError, EvidenceMissing, EvidenceStore, EvidenceTampered
-from store.models import Document, EvidenceBundle, Matter, Party, Payment
+from store.models import EvidenceBundle
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/matters", tags=["bundles"], route_class=AuthorisedRoute)
 
 BundleKey = Annotated[Principal, require_roles("legal_team", "manager", "partner")]
-
-# What each stored letter is and proves, per catalogue language.
-_DESCRIPTIONS: dict[str, dict[str, str]] = {
-    "zh-CN": {"collection_notice": "催收通知书", "reminder_letter": "还款提醒函", "closure_letter": "结清证明"},
-    "en": {"collection_notice": "Collection notice", "reminder_letter": "Reminder letter",
-           "closure_letter": "Payoff and closure letter"},
-}  # fmt: skip
-_PROVES: dict[str, dict[str, str]] = {
-    "zh-CN": {
-        "collection_notice": "债权人已向借款人书面催收，诉讼时效自送达之日起中断",
-        "reminder_letter": "债权人再次向借款人书面催收，诉讼时效自送达之日起中断",
-        "closure_letter": "借款合同项下债务已结清",
-    },
-    "en": {
-        "collection_notice": "The creditor demanded payment in writing; the limitation period was interrupted",
-        "reminder_letter": "The creditor demanded payment again in writing; the limitation period was interrupted",
-        "closure_letter": "The debt under the loan contract was discharged",
-    },
-}
-_OTHER = {"zh-CN": ("函件", "债权人与借款人之间的往来"), "en": ("Letter", "Correspondence between the parties")}
-_SOURCE = {"zh-CN": "本系统生成并存证（{id}）", "en": "Generated and stored by the recovery system ({id})"}
-
 
 def bundle_key(matter_id: str, bundle_id: str) -> str:
     return f"matters/{matter_id}/bundles/{bundle_id}.zip"
@@ -103,95 +78,6 @@ async def _fetch(evidence: EvidenceStore, what: str, key: str, version_id: str |
         raise _integrity_failure(what, exc) from None
 
 
-def _catalog_base(matter: Matter, parties: list[Party], bundle_id: str, locale: str) -> dict[str, Any]:
-    borrower_row = next((p for p in parties if p.role == "borrower"), None)
-    creditor_row = next((p for p in parties if p.role == "creditor"), None)
-    if borrower_row is None or creditor_row is None:  # the projection lags behind intake
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=f"matter {matter.id} has no parties recorded yet; retry")
-    creditor = Creditor(
-        name=creditor_row.name,
-        address=creditor_row.address,
-        phone=creditor_row.phone,
-        registration_number=(creditor_row.details or {}).get("registration_number"),
-    )
-    borrower = Borrower.model_validate({
-        "name": borrower_row.name,
-        "id_number": borrower_row.id_number or "-",
-        "phone": borrower_row.phone,
-        "email": borrower_row.email,
-        "address": borrower_row.address,
-        "locale": borrower_row.locale or "zh-CN",
-        "timezone": borrower_row.timezone or "Asia/Shanghai",
-    })
-    contract = matter.details.get("contract", {})
-    if locale == "zh-CN":
-        title = f"{creditor.name}诉{borrower.name}金融借款合同纠纷"
-    else:
-        title = f"{creditor.name} v. {borrower.name} (loan contract dispute)"
-    return {
-        "reference": f"EB-{bundle_id}",
-        "creditor": creditor,
-        "borrower": borrower,
-        "contract_number": contract["number"],
-        "contract_signed_on": contract["signed_on"],
-        "case_title": title[:500],
-        "matter_reference": (matter.external_ref or matter.id)[:128],
-    }
-
-
-_PAYMENTS = {
-    "zh-CN": ("还款记录（含冲抵明细）", "借款人已还款项、到账日期及其按费用、罚息、利息、本金顺序冲抵的情况",
-              "本系统还款台账（由流程引擎确认的还款指令记录）"),
-    "en": ("Payment records (with allocation)",
-           "Payments received, their dates and their allocation to costs, fees, penalty, interest and principal",
-           "The recovery system's payments ledger (payments accepted by the matter's workflow)"),
-}  # fmt: skip
-
-
-def _payments_item(payments: list[Payment], locale: str) -> BundleItem:
-    """The matter's payments as canonical JSON: the same payments always give the same bytes."""
-    records = [
-        {
-            "payment_id": p.payment_id,
-            "amount": {"amount": format(p.amount.quantize(Decimal("0.01")), "f"), "currency": p.currency},
-            "received_on": p.received_on.isoformat(),
-            "allocation": p.allocation,
-            "recorded_by": p.actor,
-            "recorded_at": _utc(p.recorded_at).isoformat(),
-        }
-        for p in payments
-    ]
-    content = json.dumps(records, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
-    description, proves, source = _PAYMENTS[locale]
-    return BundleItem(
-        file_name="payments.json",
-        media_type="application/json",
-        content=content,
-        source=source,
-        created_at=max(_utc(p.recorded_at) for p in payments),
-        description=description,
-        proves=proves,
-    )
-
-
-def _utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
-
-
-def _item(doc: Document, content: bytes, locale: str) -> BundleItem:
-    other_description, other_proves = _OTHER[locale]
-    extension = ".docx" if doc.media_type == DOCX_MEDIA_TYPE else ""
-    return BundleItem(
-        file_name=f"{doc.kind}-{doc.id}{extension}",
-        media_type=doc.media_type,
-        content=content,
-        source=_SOURCE[locale].format(id=doc.id),
-        created_at=doc.created_at,
-        description=_DESCRIPTIONS[locale].get(doc.kind, other_description),
-        proves=_PROVES[locale].get(doc.kind, other_proves),
-    )
-
-
 @router.post(
     "/{matter_id}/bundles",
     status_code=status.HTTP_201_CREATED,
@@ -223,19 +109,19 @@ async def create_bundle(
     items = []
     for doc in documents:
         content = await _fetch(evidence, f"document {doc.id}", doc.key, doc.version_id, doc.sha256)
-        items.append(_item(doc, content, locale))
+        items.append(document_item(doc, content, locale))
     for upload in uploads:
         content = await _fetch(evidence, f"upload {upload.id}", upload.key, upload.version_id, upload.sha256)
-        items.append(BundleItem(
-            file_name=upload.file_name, media_type=upload.media_type, content=content, source=upload.source,
-            created_at=_utc(upload.created_at), description=upload.description, proves=upload.proves,
-        ))  # fmt: skip
+        items.append(upload_item(upload, content))
     if payments:
-        items.append(_payments_item(payments, locale))
+        items.append(payments_item(payments, locale))
 
     bundle_id = uuid.uuid4().hex
     created_at = datetime.now(UTC).replace(microsecond=0)
-    base = _catalog_base(matter, parties, bundle_id, locale)
+    try:
+        base = catalog_base(matter, parties, f"EB-{bundle_id}", locale)
+    except NoParties as exc:  # the projection lags behind intake
+        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
     bundle = await asyncio.to_thread(
         build_bundle, items, catalog_context_base=base, locale=locale, created_at=created_at
     )

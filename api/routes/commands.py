@@ -263,18 +263,17 @@ async def decide_legal_review(
     if body.decision == "escalate" and body.firm is not None:
         firm = await store_firms.get_firm(session, body.firm)
         await session.commit()
-        if (firm is None or firm.disabled_at is not None) and await workflow_state(temporal, matter_id) is None:
-            raise not_found(matter_id)  # an unknown matter is a 404 whatever the body says
-        if firm is None:
-            raise RequestValidationError([field_error(
-                ("body", "firm"), f"no firm with id {body.firm!r} (GET /firms lists the firms)")])
-        if firm.disabled_at is not None:
-            raise RequestValidationError([field_error(
-                ("body", "firm"), f"firm {body.firm!r} ({firm.name}) is disabled: it takes no new referrals")])
+        why = (f"no firm with id {body.firm!r} (GET /firms lists the firms)" if firm is None
+               else store_firms.not_instructable(firm))
+        if why is not None:
+            if await workflow_state(temporal, matter_id) is None:
+                raise not_found(matter_id)  # an unknown matter is a 404 whatever the body says
+            raise RequestValidationError([field_error(("body", "firm"), why)])
+        assert firm is not None
         details = store_firms.snapshot(firm)
     cmd = DecisionCommand(
         decision_id=decision_id, decision=body.decision, new_end_on=body.new_end_on, firm=body.firm,
-        reason=body.reason, actor=key.actor, firm_details=details,
+        reason=body.reason, actor=key.actor, firm_details=details, attention=body.attention,
     )  # fmt: skip
     return DecisionPublic(**await _run_command(
         session, temporal, response, matter_id, kind="decision", command_id=decision_id, update=UPDATE_DECISION,

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/firms", tags=["firms"], route_class=AuthorisedRoute)
 def _public(row: Firm, partners: list[ApiKey]) -> FirmPublic:
     return FirmPublic(
         id=row.id, name=row.name, address=row.address, email=row.email, phone=row.phone,
+        fee_arrangement=row.fee_arrangement,
         disabled=row.disabled_at is not None, created_at=row.created_at, updated_at=row.updated_at,
         partners=[FirmPartner(key_id=k.id, name=k.name, created_at=k.created_at) for k in partners],
     )
@@ -67,7 +68,7 @@ async def create_firm(body: FirmCreate, key: ManagerKey, session: SessionDep) ->
     """Add a law firm (managers). Its id is generated; partners' keys are then bound to it."""
     try:
         row = await store_firms.create_firm(session, name=body.name, address=body.address, email=body.email,
-                                            phone=body.phone)
+                                            phone=body.phone, fee_arrangement=body.fee_arrangement)
     except store_firms.FirmError as exc:
         await session.rollback()
         raise _invalid(exc) from None
@@ -85,7 +86,8 @@ async def update_firm(firm_id: str, body: FirmUpdate, key: ManagerKey, session: 
     """
     try:
         row = await store_firms.update_firm(session, firm_id, name=body.name, address=body.address,
-                                            email=body.email, phone=body.phone, disabled=body.disabled)
+                                            email=body.email, phone=body.phone,
+                                            fee_arrangement=body.fee_arrangement, disabled=body.disabled)
     except store_firms.FirmError as exc:
         await session.rollback()
         raise _invalid(exc) from None

@@ -284,7 +284,7 @@ class ReferralInstructionContext(LetterBase):
 
     law_firm_name: str = Field(min_length=1, max_length=500)
     law_firm_address: str = Field(min_length=1, max_length=2000)
-    partner_name: str = Field(min_length=1, max_length=200)
+    partner_name: str | None = Field(default=None, min_length=1, max_length=200)  # None: to the firm
     matter_reference: str = Field(min_length=1, max_length=128)
     overdue_since: date
     balance_as_of: date

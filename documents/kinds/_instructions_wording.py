@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def _zh_referral_instruction(letter: _Letter) -> None:
     letter.para([("致：", True), ("{{ law_firm_name }}", True)])
     letter.para("地址：{{ law_firm_address }}")
-    letter.para("{{ partner_name }}律师：", space_after=12)
+    letter.para("{% if partner_name %}{{ partner_name }}律师{% else %}贵所{% endif %}：", space_after=12)
     letter.body("我行现委托贵所代理下述借款合同纠纷（我行案件编号：{{ matter_reference }}），具体事项如下：")
     letter.body([("一、案件情况。", True),
                  ("借款人{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
@@ -57,10 +57,11 @@ def _zh_referral_instruction(letter: _Letter) -> None:
 def _en_referral_instruction(letter: _Letter) -> None:
     letter.para([("To: ", True), ("{{ law_firm_name }}", True)], space_after=0)
     letter.para("{{ law_firm_address }}", space_after=0)
-    letter.para("Attention: {{ partner_name }}, Partner", space_after=12)
+    letter.para("Attention: {% if partner_name %}{{ partner_name }}, Partner{% else %}the Partner in charge of "
+                "new instructions{% endif %}", space_after=12)
     letter.para([("Re: Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} — our matter "
                   "{{ matter_reference }}", True)], space_after=12)
-    letter.para("Dear {{ partner_name }},")
+    letter.para("Dear {% if partner_name %}{{ partner_name }}{% else %}Sir or Madam{% endif %},")
     letter.body([("1. The matter. ", True),
                  ("{{ borrower.name }} (ID/Passport No. {{ borrower.id_number }}{% if borrower.address %}, "
                   "address: {{ borrower.address }}{% endif %}) entered into the above Loan Contract with us on "

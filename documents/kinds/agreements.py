@@ -54,6 +54,7 @@ from domain.arrangements import (
     settlement_problems,
 )
 from domain.money import Money
+from domain.parties import LawFirm
 
 if TYPE_CHECKING:
     from documents.registry import LetterFacts
@@ -207,15 +208,58 @@ def _amendment_agreement(facts: LetterFacts, params: Mapping[str, Any]) -> dict[
     }
 
 
+def _referral_instruction(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params: `firm` (a `domain.parties.LawFirm`, as its JSON: the firm's record when referred),
+    `evidence_pack_reference`, optionally `partner_name` (else the letter is addressed to the firm)
+    and `report_within_days` (default 5).
+
+    Every fact is the record's: the balance as of the letter's date, the first missed due date, the
+    firm's name, address and fee terms; the forum follows the contract's dispute clause (an
+    arbitration clause: arbitration before the institution it names, never an appeal). The scope is
+    the whole recovery: lawyer's letter, suit or arbitration, preservation and enforcement.
+    """
+    try:
+        firm = LawFirm.model_validate(params.get("firm"))
+    except ValidationError as exc:
+        raise LetterInvalid("; ".join(
+            f"firm.{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" if err.get("loc") else f"firm: {err['msg']}"
+            for err in exc.errors(include_url=False, include_input=False)
+        )) from None
+    for field in ("address", "fee_arrangement"):
+        if not getattr(firm, field):
+            raise LetterInvalid(f"firm.{field}: the firm's record has none, and the instruction states it")
+    dispute = facts.intake.contract.dispute
+    return {
+        "law_firm_name": firm.name,
+        "law_firm_address": firm.address,
+        "partner_name": params.get("partner_name") or None,
+        "matter_reference": facts.intake.external_ref,
+        "overdue_since": facts.intake.overdue.since,
+        "balance_as_of": facts.letter_date,
+        "balance": facts.balance,
+        "total": facts.balance.total,
+        "lawyer_letter": True,
+        "litigation": True,
+        "arbitration": dispute is not None and dispute.forum == "arbitration",
+        "preservation": True,
+        "enforcement": True,
+        "fee_arrangement": firm.fee_arrangement.rstrip("。."),
+        "evidence_pack_reference": params.get("evidence_pack_reference"),
+        "report_within_days": params.get("report_within_days", 5),
+    }
+
+
 BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] = {
     "settlement_agreement": _settlement_agreement,
     "amendment_agreement": _amendment_agreement,
+    "referral_instruction": _referral_instruction,
 }
 # Params the builders turn into fields themselves (the role code into the locale's words, several
 # names into one line): documents.registry never copies them into the context as given.
 INTERPRETS: dict[str, frozenset[str]] = {
     "settlement_agreement": frozenset({"approver_name", "approver_role", "approved_on"}),
     "amendment_agreement": frozenset({"approver_name", "approver_role", "approved_on"}),
+    "referral_instruction": frozenset({"partner_name"}),
 }
 
 
@@ -372,6 +416,11 @@ SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "referral_instruction": _sample_referral,
     "power_of_attorney": _sample_power_of_attorney,
 }
+def _referral_to_the_firm(sample: LetterBase) -> LetterBase:
+    """The instruction when the manager names no partner: addressed to the firm."""
+    return type(sample).model_validate({**dict(sample), "partner_name": None})
+
+
 def _referral_for_arbitration(sample: LetterBase) -> LetterBase:
     """The instruction when the contract names an arbitration institution: an award is final, no appeal."""
     return type(sample).model_validate({**dict(sample), "arbitration": True})
@@ -379,6 +428,7 @@ def _referral_for_arbitration(sample: LetterBase) -> LetterBase:
 
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
     "referral_instruction.arbitration": _referral_for_arbitration,
+    "referral_instruction.to_the_firm": _referral_to_the_firm,
     "settlement_agreement.principal_discount": _settlement_with_principal_discount,
     "settlement_agreement.waiver_kept": _settlement_waiver_kept,
     "amendment_agreement.all_carried": _amendment_all_carried,

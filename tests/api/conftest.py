@@ -198,7 +198,9 @@ async def running_stack(backend: str, settings: Settings, mail: LocalMail) -> As
                         for firm_id, firm_name in FIRM_NAMES.items():
                             await firms.create_firm(session, firm_id=firm_id, name=firm_name,
                                                     address=f"{firm_name}, 1 Lujiazui Ring Road, Shanghai",
-                                                    email=f"intake@{firm_id}.example")
+                                                    email=f"intake@{firm_id}.example",
+                                                    fee_arrangement="CNY 3,000.00 per matter plus 8% of the "
+                                                                    "amount actually recovered")
                         for role, firm in (("legal_team", None), ("manager", None),
                                            ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
                             name = f"{role}-{stack.prefix}"

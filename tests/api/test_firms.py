@@ -8,6 +8,7 @@ matter can go to another firm.
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Any
 
@@ -77,8 +78,11 @@ async def test_managers_keep_firms_and_everyone_reads_them(stack: Stack) -> None
     assert r.status_code == 200 and r.json()["disabled"] is True
     m = await stack.open_fast("firm-disabled")
     await eventually(lambda: _stage_is(stack, m["id"], "legal_review"), timeout=60)
+    bare = (await stack.http.post("/firms", headers=manager, json={"name": _unique("Bare LLP"),
+                                                                   "email": "a@bare.example"})).json()
     for firm_id, words in ((firm["id"], "is disabled"), ("firm-nobody", "no firm with id"),
-                           (FIRM_NAMES[FIRM_A], "no firm with id")):  # a name is not an id
+                           (FIRM_NAMES[FIRM_A], "no firm with id"),  # a name is not an id
+                           (bare["id"], "has no address, no fee_arrangement on record")):  # what the letter needs
         r = await stack.http.post(f"/matters/{m['id']}/legal-review", headers=manager,
                                   json={"decision": "escalate", "firm": firm_id, "reason": "x"})
         assert r.status_code == 422, r.text
@@ -174,3 +178,52 @@ async def test_recall_of_a_matter_not_referred_is_a_conflict(stack: Stack) -> No
     r = await stack.http.post("/matters/no-such-matter/referral/recall", json={"reason": "x"},
                               headers=stack.auth("manager"))
     assert r.status_code == 404
+
+
+async def test_the_firm_receives_its_instruction_letter_evidence_pack_and_e_mail(stack: Stack) -> None:
+    from documents.bundle import verify
+
+    m = await stack.open_fast("instructed")
+    mid = m["id"]
+    await eventually(lambda: _stage_is(stack, mid, "legal_review"), timeout=60)
+    r = await stack.http.post(f"/matters/{mid}/legal-review", headers=stack.auth("manager"), json={
+        "decision": "escalate", "firm": FIRM_A, "reason": "no answer", "attention": "Chen Jing"})
+    assert r.status_code == 201, r.text
+    # `attention` only goes with an escalation.
+    r = await stack.http.post(f"/matters/{mid}/legal-review", headers=stack.auth("manager"), json={
+        "decision": "extend_negotiation", "new_end_on": "2099-01-01", "reason": "x", "attention": "Chen Jing"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "attention"], r.text
+
+    async def instruction() -> Any:
+        got = [e for e in stack.mail.emails(to=f"intake@{FIRM_A}.example") if mid in e.get_content()]
+        return got[0] if got else None
+
+    email = await eventually(instruction, timeout=60)
+    body = email.get_content()
+    assert email["To"].addresses[0].display_name == FIRM_NAMES[FIRM_A]
+    bundle_id = re.search(rf"/matters/{mid}/bundles/(R1-[0-9a-f]{{16}})/content", body).group(1)  # type: ignore[union-attr]
+    letter_id = f"{mid}-referral-1-referral_instruction"
+    assert letter_id in body and m["external_ref"] in email["Subject"]
+    # The firm's partner reads the pack: every letter, verified, the instruction among them.
+    got = await stack.http.get(f"/matters/{mid}/bundles/{bundle_id}", headers=stack.auth("partner_a"))
+    assert got.status_code == 200, got.text
+    names = [i["original_name"] for i in got.json()["items"]]
+    assert any(n.startswith("referral_instruction-") for n in names)
+    assert any(n.startswith("collection_notice-") for n in names), names
+    assert got.json()["sha256"] in body
+    content = await stack.http.get(f"/matters/{mid}/bundles/{bundle_id}/content", headers=stack.auth("partner_a"))
+    assert content.status_code == 200 and verify(content.content).ok
+    assert (await stack.http.get(f"/matters/{mid}/bundles/{bundle_id}",
+                                 headers=stack.auth("partner_b"))).status_code == 404
+    # The letter is addressed to the partner named and states the firm's record.
+    docs = (await stack.http.get(f"/matters/{mid}/documents", headers=stack.auth("partner_a"))).json()["data"]
+    assert letter_id in [d["id"] for d in docs]
+
+    async def told() -> Any:
+        events = (await stack.http.get(f"/matters/{mid}/history", headers=stack.auth("manager"),
+                                       params={"limit": 1000})).json()["data"]
+        words = [e["what"] for e in events]
+        return words if any("Instruction e-mailed to the law firm" in w for w in words) else None
+
+    words = await eventually(told)
+    assert any(f"Evidence pack {bundle_id} made for the law firm" in w for w in words), words

@@ -356,6 +356,29 @@ async def v2_recall(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_referral_child_recalled", first.id)
 
 
+async def v2_instruct(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A referral to a firm on record with its fee terms: the instruction letter, the evidence pack and
+    the e-mail to the firm, then the firm accepts (`python -m tests.histories.record instruct`)."""
+    from domain.parties import LawFirm
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-instruct"))
+    await env.sleep(timedelta(days=62))
+    firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
+                   fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firm, attention="Chen Jing",
+                                                            actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    child = client.get_workflow_handle(referral_workflow_id("hist-v2-instruct", 1))
+    await child.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
+        answer_id="a1", answer="accept", firm="firm-a", actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await env.sleep(timedelta(days=1))
+    await h.terminate("recorded")
+    await save(client, "v2_referral_instructed_by_e_mail", h.id)
+
+
 async def v1_migrated(env: WorkflowEnvironment) -> None:
     rec = Recorder()
     queue = f"record-{uuid.uuid4()}"
@@ -382,7 +405,7 @@ async def main() -> None:
     )
     await register_search_attributes(env.client)
     rec = Recorder()
-    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment", "limitation", "recall": only those
+    only = sys.argv[1] if sys.argv[1:] else None  # "money", "budget", "amendment", "limitation", ...: only those
     try:
         async with workers(env.client, QUEUE, rec):
             if only is None:
@@ -397,6 +420,8 @@ async def main() -> None:
                 await v2_limitation(env, rec)
             if only in (None, "recall"):
                 await v2_recall(env, rec)
+            if only in (None, "instruct"):
+                await v2_instruct(env, rec)
         if only is None:
             await v1_migrated(env)
     finally:

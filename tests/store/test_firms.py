@@ -8,7 +8,16 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from store.apikeys import create_key, revoke_key
-from store.firms import FirmError, create_firm, get_firm, list_firms, partners_of, snapshot, update_firm
+from store.firms import (
+    FirmError,
+    create_firm,
+    get_firm,
+    list_firms,
+    not_instructable,
+    partners_of,
+    snapshot,
+    update_firm,
+)
 
 Factory = async_sessionmaker[AsyncSession]
 
@@ -33,7 +42,11 @@ async def test_a_firm_is_created_read_changed_and_disabled(factory: Factory) -> 
         got = await get_firm(s, firm.id)
         assert got is not None
         assert snapshot(got).model_dump() == {"id": firm.id, "name": "Jade & Partners", "address": "1 Bund",
-                                              "email": "a@jade.example", "phone": "021-1"}
+                                              "email": "a@jade.example", "phone": "021-1", "fee_arrangement": ""}
+        assert not_instructable(got) == (f"firm {firm.id!r} (Jade & Partners) has no fee_arrangement on record, "
+                                         f"which the instruction needs (PATCH /firms/{firm.id})")
+        await update_firm(s, firm.id, fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
+        assert not_instructable(got) is None
 
 
 @pytest.mark.parametrize(("fields", "field", "message"), [

@@ -24,12 +24,17 @@ from temporalio.worker import Worker
 
 from activities.contact import ContactActivities
 from activities.inputs import (
+    MAKE_INSTRUCTION_BUNDLE,
     PROJECT,
     RENDER_LETTER,
     SEND_EMAIL,
+    SEND_FIRM_EMAIL,
     SEND_SMS,
     STORE_LETTER,
+    BundleJob,
+    BundleRef,
     EmailJob,
+    FirmEmailJob,
     LetterJob,
     LetterRequest,
     MessageSent,
@@ -81,6 +86,9 @@ class Recorder:
         self.fail_projection = False
         self.messages: list[EmailJob | SmsJob] = []
         self.refuse_messages: str | None = None  # e.g. "EmailRejected": every message refused for good
+        self.bundles: list[BundleJob] = []
+        self.fail_bundles: str | None = None  # e.g. "EvidenceTampered": non-retryable; "NotProjected": retryable
+        self.firm_emails: list[FirmEmailJob] = []
         self.contact: ContactActivities | None = None  # set by `workers`
 
     def activities(self) -> tuple[list[Callable[..., Any]], list[Callable[..., Any]]]:
@@ -118,7 +126,28 @@ class Recorder:
         async def send_sms(job: SmsJob) -> MessageSent:
             return self._sent("sms", job)
 
-        return [project, render, send_email, send_sms], [store_letter]
+        @activity.defn(name=MAKE_INSTRUCTION_BUNDLE)
+        async def make_instruction_bundle(job: BundleJob) -> BundleRef:
+            if self.fail_bundles is not None:
+                raise ApplicationError(f"{self.fail_bundles} in the bundle", type=self.fail_bundles,
+                                       non_retryable=self.fail_bundles != "NotProjected")
+            self.bundles.append(job)
+            sha = hashlib.sha256(f"{job.matter_id}-{job.number}".encode()).hexdigest()
+            return BundleRef(bundle_id=f"R{job.number}-{sha[:16]}", bucket="b", key=f"b/{sha}", version_id="v1",
+                             sha256=sha, size=1234, item_count=3)
+
+        @activity.defn(name=SEND_FIRM_EMAIL)
+        async def send_firm_email(job: FirmEmailJob) -> MessageSent:
+            if self.refuse_messages is not None:
+                raise ApplicationError(f"{self.refuse_messages}: recipient refused", type=self.refuse_messages,
+                                       non_retryable=True)
+            self.firm_emails.append(job)
+            return MessageSent(channel="email", matter_id=job.matter_id, message_id=job.message_id, bucket="b",
+                               key=f"m/{job.message_id}", version_id="v1",
+                               sha256=hashlib.sha256(job.message_id.encode()).hexdigest(), size=1,
+                               sent_at=datetime(2026, 1, 1, tzinfo=UTC), response="250 ok", via="test")
+
+        return [project, render, send_email, send_sms, make_instruction_bundle, send_firm_email], [store_letter]
 
     def _sent(self, channel: str, job: EmailJob | SmsJob) -> MessageSent:
         if self.refuse_messages == "SmtpUnavailable":  # the server down: retryable, every attempt

@@ -483,6 +483,10 @@ async def test_recalled_referral_cancels_the_firm_s_child_and_the_matter_can_go_
     assert s.status.referral.firm_name == "Firm A LLP"  # type: ignore[union-attr]
     assert await answer(env, mid(h), 1, "accept", firm="firm-a") is not None
     await eventually(lambda: "referral_accepted" in matters.rec.kinds())
+    # This firm's record has no fee terms: its instruction letter cannot be written (the API refuses
+    # such a referral; here it shows that a recall also clears what the firm's instruction blocked).
+    attention = (await snap(h)).status.attention  # type: ignore[union-attr]
+    assert attention is not None and attention.effect == "letter:referral-1" and "fee_arrangement" in attention.reason
 
     r = await recall(h, "r1", reason="no progress in 30 days")
     assert (r.number, r.firm, r.stage, r.duplicate) == (1, "firm-a", "legal_review", False)
@@ -499,6 +503,7 @@ async def test_recalled_referral_cancels_the_firm_s_child_and_the_matter_can_go_
 
     # The child was cancelled: it reported that it closed (and so ended the firm's engagement).
     await eventually(lambda: "referral_closed" in matters.rec.kinds())
+    assert "attention_cleared" in matters.rec.kinds() and (await snap(h)).status.attention is None  # type: ignore[union-attr]
     s = await snap(h)
     assert s.stage == "legal_review" and s.referred_firm is None
     last = s.status.last_referral  # type: ignore[union-attr]
@@ -517,6 +522,69 @@ async def test_recalled_referral_cancels_the_firm_s_child_and_the_matter_can_go_
     assert (await answer(env, mid(h), 2, "accept", firm="firm-b")).status == "accepted"
     s = await snap(h)
     assert s.referred_firm == "firm-b" and s.status.referral.number == 2  # type: ignore[union-attr]
+
+
+FIRM_ON_RECORD = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
+                         fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
+
+
+async def test_a_firm_on_record_is_instructed_with_the_letter_the_evidence_pack_and_an_e_mail(env, matters):  # type: ignore[no-untyped-def]
+    from tests.factories import intake_data
+
+    contract = {**intake_data()["contract"], "dispute": {"forum": "arbitration",
+                                                          "institution": "Shanghai Arbitration Commission"}}
+    h = await matters.start("standard", intake={"contract": contract})
+    await env.sleep(timedelta(days=62))
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD, attention="Chen Jing")
+    await eventually(lambda: "referral_instruction_sent" in matters.rec.kinds())
+    kinds = matters.rec.kinds()
+    order = [kinds.index(k) for k in ("referral_instructed", "referral_bundle", "referral_instruction_sent")]
+    assert order == sorted(order), kinds
+    letter = next(j for j in matters.rec.jobs if j.kind == "referral_instruction")
+    ctx = letter.context
+    assert (ctx.law_firm_name, ctx.law_firm_address, ctx.partner_name) == ("Firm A LLP", "1 Bund, Shanghai",  # type: ignore[attr-defined]
+                                                                            "Chen Jing")
+    assert ctx.arbitration is True and ctx.fee_arrangement == FIRM_ON_RECORD.fee_arrangement  # type: ignore[attr-defined]
+    assert ctx.total == ctx.balance.total and ctx.balance_as_of == ctx.letter_date  # type: ignore[attr-defined]
+    pack = f"EP-{mid(h)[:8].upper()}-R1"
+    assert ctx.evidence_pack_reference == pack  # type: ignore[attr-defined]
+    [bundle] = matters.rec.bundles
+    assert (bundle.number, bundle.reference, bundle.required) == (1, pack, (letter.document_id,))
+    [mail] = matters.rec.firm_emails
+    assert (mail.to, mail.firm_name, mail.letter_document_id, mail.pack_reference) == (
+        "intake@a.example", "Firm A LLP", letter.document_id, pack)
+    assert mail.bundle.sha256 and mail.letter_sha256 and mail.answer_within_days == 5
+    s = await snap(h)
+    assert s.status.attention is None and s.stage == "referral"  # type: ignore[union-attr]
+    # A firm without a record (a referral made before firms were records) is not instructed this way.
+    assert len([j for j in matters.rec.jobs if j.kind == "referral_instruction"]) == 1
+
+
+async def test_an_instruction_e_mail_refused_for_good_is_recorded_and_a_tampered_pack_needs_attention(  # type: ignore[no-untyped-def]
+    env, matters,
+):
+    matters.rec.refuse_messages = "EmailRejected"
+    h = await matters.start("standard", intake={"borrower": {"name": "张三", "id_number": "110101199003071234"}})
+    await env.sleep(timedelta(days=62))
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+    await eventually(lambda: "referral_email_refused" in matters.rec.kinds())
+    s = await snap(h)
+    assert s.status.attention is None and s.stage == "referral"  # type: ignore[union-attr]
+    letter = next(j for j in matters.rec.jobs if j.kind == "referral_instruction")
+    assert letter.context.partner_name is None  # type: ignore[attr-defined]  # none named: to the firm
+
+    matters.rec.refuse_messages = None
+    matters.rec.fail_bundles = "EvidenceTampered"
+    h2 = await matters.start("standard")
+    await env.sleep(timedelta(days=62))
+    await decide(h2, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+
+    async def attention() -> Any:
+        st = (await snap(h2)).status
+        return st.attention if st is not None and st.attention is not None else None
+
+    att = await eventually(attention)
+    assert att.effect == "instruct:1" and att.error == "EvidenceTampered" and not att.retryable
 
 
 async def test_referral_not_answered_is_reminded_then_goes_back_to_the_manager(env, matters):  # type: ignore[no-untyped-def]

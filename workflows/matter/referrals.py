@@ -1,17 +1,34 @@
 """The law firm's referral in the matter workflow (a mixin of `MatterWorkflow`): the child workflow
 (`workflows/referral.py`) is started, cancelled in reverse order when the matter closes or when a
 manager recalls the referral (`recall_referral`), and reports back by signal (instructed, reminded,
-accepted, declined, lapsed, closed)."""
+accepted, declined, lapsed, closed).
+
+Once the child runs, the firm is instructed (patch `referral-instruction`; firms on record only):
+the instruction letter (`referral_instruction`, from the record and the firm's particulars), then
+the evidence bundle of everything on the matter, letter included (`make_instruction_bundle`), then
+an e-mail to the firm naming both with their SHA-256 (`send_firm_email`). An e-mail the firm's
+server refuses for good is recorded (its partners still find the referral in their inbox); a
+bundle that fails its integrity check puts the matter in `needs_attention`."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
+    from activities.inputs import (
+        MAKE_INSTRUCTION_BUNDLE,
+        SEND_FIRM_EMAIL,
+        BundleJob,
+        BundleRef,
+        FirmEmailJob,
+        MessageSent,
+    )
+    from domain.evidence import DocumentRef
     from domain.status import ReferralEnded
     from workflows.contracts import (
         ERR_STAGE,
@@ -26,18 +43,25 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.matter import transitions as tr
     from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.failures import failure_of
+    from workflows.matter.messages import MESSAGE_REFUSED, MESSAGE_RETRY, MESSAGE_TIMEOUT
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.state import Effect, ReferralOrder, digest
+    from workflows.matter.state import Effect, InstructOrder, ReferralOrder, digest
 
 if TYPE_CHECKING:
-
-    pass
+    from domain.parties import LawFirm
 
 
 def _recall_body(cmd: RecallCommand) -> str:
     return digest(cmd.reason)
 
 CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
+# Referrals made before it told the firm nothing but the referral; since, a firm on record receives its
+# instruction letter, the evidence bundle and an e-mail naming both.
+PATCH_INSTRUCTION = "referral-instruction"
+BUNDLE_TIMEOUT = timedelta(minutes=5)  # every stored file fetched and re-hashed, zipped, stored
+BUNDLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
+                           maximum_attempts=10, non_retryable_error_types=["EvidenceTampered", "EvidenceConflict"])
 
 
 class ReferralHandlers(MatterMixin):
@@ -68,6 +92,86 @@ class ReferralHandlers(MatterMixin):
         if self._s.stage == "closed":
             # The matter closed while the child was starting: cancel it too, before the closure letter.
             self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
+        elif order.firm_details is not None and workflow.patched(PATCH_INSTRUCTION):
+            self._queue_instruction(order, order.firm_details, workflow.now())
+
+    # ------------------------------------------------------------- the instruction
+    def _queue_instruction(self, order: ReferralOrder, firm: LawFirm, now: datetime) -> None:
+        n, step = order.number, f"referral-{order.number}"
+        pack = f"EP-{self._mid[:8].upper()}-R{n}"
+        params: dict[str, Any] = {"firm": firm.model_dump(mode="json"), "evidence_pack_reference": pack}
+        if order.attention:
+            params["partner_name"] = order.attention
+        self._queue_letter("referral_instruction", step, f"Instruction to {firm.name} (referral {n})", now,
+                           params=params)
+        self._queue(Effect(key=f"instruct:{n}", queued_at=now, instruct=InstructOrder(
+            number=n, firm=firm, letter_document_id=f"{self._mid}-{step}-referral_instruction", pack_reference=pack)))
+
+    def _instruction_letter(self, order: InstructOrder) -> DocumentRef:
+        """The instruction letter as stored (the last one, if a retry stored it again under a new id)."""
+        prefix = order.letter_document_id
+        letters = [d for d in self._s.documents if d.document_id == prefix or d.document_id.startswith(prefix + "-r")]
+        if not letters:
+            raise _Failed("NoInstructionLetter", f"referral {order.number}: the instruction letter was not stored",
+                          retryable=False)
+        return letters[-1]
+
+    async def _instruct(self, effect: Effect, order: InstructOrder) -> None:
+        firm, n = order.firm, order.number
+        letter = self._instruction_letter(order)
+        if order.bundle is None:
+            # The bundle is made from the projection: write what it lacks first (the letter just stored).
+            await self._publish()
+            job = BundleJob(matter_id=self._mid, number=n, reference=order.pack_reference,
+                            locale=self._intake.borrower.locale, created_at=workflow.now(),
+                            required=(letter.document_id,))
+            try:
+                ref: BundleRef = await workflow.execute_activity(
+                    MAKE_INSTRUCTION_BUNDLE, job, result_type=BundleRef, start_to_close_timeout=BUNDLE_TIMEOUT,
+                    retry_policy=BUNDLE_RETRY, summary=f"evidence pack {order.pack_reference} for {firm.name}",
+                )
+            except ActivityError as exc:
+                raise failure_of(exc, f"The evidence pack for {firm.name}",
+                                 BUNDLE_RETRY.non_retryable_error_types or ()) from None
+            order = order.model_copy(update={"bundle": ref})
+            effect.instruct = order
+            self._event(f"referral-{n}-bundle", "referral_bundle",
+                        f"Evidence pack {order.pack_reference} made for {firm.name}: {ref.item_count} files, "
+                        f"sha256 {ref.sha256}", data={"number": n, "bundle_id": ref.bundle_id, "sha256": ref.sha256,
+                                                      "item_count": ref.item_count})
+        bundle = order.bundle
+        assert bundle is not None
+        if order.email is None:
+            order = order.model_copy(update={"email": FirmEmailJob(
+                matter_id=self._mid, message_id=f"{self._mid}-referral-{n}-instruction", to=firm.email,
+                firm_name=firm.name, locale=self._intake.borrower.locale, creditor_name=self._intake.creditor.name,
+                matter_reference=self._intake.external_ref, contract_number=self._intake.contract.number, number=n,
+                answer_within_days=self._policy.referral.answer_within_days, letter_document_id=letter.document_id,
+                letter_sha256=letter.sha256, pack_reference=order.pack_reference, bundle=bundle,
+                dated=workflow.now(),
+            )})
+            effect.instruct = order
+        email = order.email
+        assert email is not None
+        try:
+            sent: MessageSent = await workflow.execute_activity(
+                SEND_FIRM_EMAIL, email, result_type=MessageSent, start_to_close_timeout=MESSAGE_TIMEOUT,
+                retry_policy=MESSAGE_RETRY, summary=f"e-mail the instruction to {firm.name}",
+            )
+        except ActivityError as exc:
+            failure = failure_of(exc, f"The instruction e-mail to {firm.name}",
+                                 MESSAGE_RETRY.non_retryable_error_types or ())
+            if failure.error not in MESSAGE_REFUSED:
+                raise failure from None
+            self._event(f"referral-{n}-email-refused", "referral_email_refused",
+                        f"The instruction could not be e-mailed to {firm.name} ({failure.error}): tell the firm "
+                        "another way; its partners find the referral in their inbox", data={"number": n})
+            return
+        self._event(f"referral-{n}-instruction-sent", "referral_instruction_sent",
+                    f"Instruction e-mailed to {firm.name}: letter {letter.document_id} and evidence pack "
+                    f"{order.pack_reference}", data={"number": n, "message_id": sent.message_id,
+                                                     "sha256": sent.sha256, "letter": letter.document_id,
+                                                     "bundle_id": bundle.bundle_id})
 
     async def _cancel_child(self, child_id: str) -> None:
         if child_id in self._s.referral.children:
@@ -159,6 +263,13 @@ class ReferralHandlers(MatterMixin):
                     actor=cmd.actor, data={"number": current.number, "firm": current.firm,
                                            "workflow_id": current.workflow_id, "reason": cmd.reason})
         self._queue(Effect(key=f"cancel:{current.workflow_id}", cancel=current.workflow_id, queued_at=now))
+        # An instruction not sent yet is not sent at all (one already on its way finishes).
+        unsent = {f"letter:referral-{current.number}", f"instruct:{current.number}"} - {self._in_flight}
+        self._s.effects = [e for e in self._s.effects if e.key not in unsent]
+        if self._s.attention is not None and self._s.attention.effect in unsent:
+            self._s.attention = None  # what was failing is no longer needed
+            self._event(f"referral-{current.number}-instruction-dropped", "attention_cleared",
+                        f"The instruction to {name} that kept failing was dropped with the recall")
         self._enter_legal_review(now)
         self._dirty = True
         self._s.seq += 1

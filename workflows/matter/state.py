@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from activities.inputs import EmailJob, LetterJob, SmsJob
+from activities.inputs import BundleRef, EmailJob, FirmEmailJob, LetterJob, SmsJob
 from domain.accrual import Book, Payment, Reversal, Statement, Waiver
 from domain.allocation import WATERFALL, Allocation, Balance, allocate
 from domain.arrangements import AmendmentProposal, Approval, Proposal, SettlementProposal
@@ -289,6 +289,18 @@ class ReferralOrder(_Part):
     actor: str
     reason: str = ""
     firm_details: LawFirm | None = None
+    attention: str | None = None  # the partner the instruction is addressed to (else the firm)
+
+
+class InstructOrder(_Part):
+    """Send the firm its instruction: the evidence bundle (letter included), then the e-mail."""
+
+    number: int
+    firm: LawFirm
+    letter_document_id: str
+    pack_reference: str
+    bundle: BundleRef | None = None  # once made: an e-mail retry sends the same bundle
+    email: FirmEmailJob | None = None  # once built: every attempt sends the same bytes
 
 
 class Effect(_Part):
@@ -300,6 +312,7 @@ class Effect(_Part):
     contact: ContactCount | None = None  # count a logged contact in the borrower's budget
     referral: ReferralOrder | None = None
     cancel: str | None = None  # id of a child workflow to cancel
+    instruct: InstructOrder | None = None  # the law firm's instruction (bundle and e-mail)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
     lawful_at: datetime | None = None  # a message: when the borrower's contact budget lets it go

@@ -500,6 +500,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
                     await self._start_referral(effect, effect.referral)
                 elif effect.cancel is not None:
                     await self._cancel_child(effect.cancel)
+                elif effect.instruct is not None:
+                    await self._instruct(effect, effect.instruct)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):
@@ -741,7 +743,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
                                        since=now, firm_name=name)
             self._queue(Effect(key=f"referral:{ref.count}", queued_at=now,
                                referral=ReferralOrder(number=ref.count, firm=cmd.firm, actor=cmd.actor,
-                                                      reason=cmd.reason, firm_details=details)))
+                                                      reason=cmd.reason, firm_details=details,
+                                                      attention=cmd.attention)))
             summary = f"Manager decided to escalate: referral {ref.count} to {name or cmd.firm}"
         else:
             assert cmd.new_end_on is not None  # checked by the validator

@@ -34,6 +34,7 @@ def upgrade() -> None:
         sa.Column("address", sa.String(500), nullable=False),
         sa.Column("email", sa.String(254), nullable=False),
         sa.Column("phone", sa.String(64), nullable=False),
+        sa.Column("fee_arrangement", sa.Text(), nullable=False),
         sa.Column("created_at", TS, nullable=False),
         sa.Column("updated_at", TS, nullable=False),
         sa.Column("disabled_at", TS, nullable=True),
@@ -47,7 +48,7 @@ def upgrade() -> None:
     now = datetime.now(UTC)
     if names:
         op.bulk_insert(firms, [
-            {"id": n, "name": n, "address": "", "email": "", "phone": "", "created_at": now, "updated_at": now,
+            {"id": n, "name": n, "address": "", "email": "", "phone": "", "fee_arrangement": "", "created_at": now, "updated_at": now,
              "disabled_at": None}
             for n in sorted(names)
         ])
