@@ -315,3 +315,4 @@ class FirmEmailJob(BaseModel):
     pack_reference: str
     bundle: BundleRef
     dated: AwareDatetime
+    answer_by: AwareDatetime | None = None  # a reminder: the firm has not answered; it must by then

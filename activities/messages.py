@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC
 
 from activities.inputs import FirmEmailJob, ReminderFacts
 from documents.formatting import format_date, format_money
@@ -163,12 +164,18 @@ def instruction_email(job: FirmEmailJob, api_base: str = "") -> EmailText:
     letter_url = f"{api_base}/documents/{job.letter_document_id}/content"
     bundle_url = f"{api_base}/matters/{mid}/bundles/{bundle.bundle_id}/content"
     accept_url = f"{api_base}/matters/{mid}/referral/accept"
+    due = job.answer_by.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC") if job.answer_by is not None else None
     if job.locale == "zh-CN":
         subject = f"委托代理：{creditor}案件{ref}（第{job.number}次委托）"
+        opening = [f"{creditor}委托贵所代理借款合同（编号：{contract}）纠纷案件，我方案件编号{ref}。"]
+        if due is not None:
+            subject = "提醒：" + subject
+            opening = [f"贵所尚未答复{creditor}就借款合同（编号：{contract}）纠纷案件（我方案件编号{ref}）的委托，"
+                       f"请于{due}前接受或者拒绝；逾期未答复的，本次委托将收回。"]
         body = "\n".join([
             f"{firm}：",
             "",
-            f"{creditor}委托贵所代理借款合同（编号：{contract}）纠纷案件，我方案件编号{ref}。",
+            *opening,
             "委托代理函及证据包已在本系统存证，请贵所合伙人登录后下载并核对SHA-256哈希值：",
             "",
             f"委托代理函：{job.letter_document_id}",
@@ -185,10 +192,17 @@ def instruction_email(job: FirmEmailJob, api_base: str = "") -> EmailText:
         ])
     else:
         subject = f"Instruction: {creditor} matter {ref} (referral {job.number})"
+        opening = [f"{creditor} instructs your firm in its claim under Loan Contract No. {contract} "
+                   f"(our matter {ref})."]
+        if due is not None:
+            subject = "Reminder: " + subject
+            opening = [f"Your firm has not yet answered {creditor}'s instruction in its claim under Loan Contract "
+                       f"No. {contract} (our matter {ref}). Please accept or decline it by {due}; unanswered by "
+                       "then, the instruction is withdrawn."]
         body = "\n".join([
             f"Dear {firm},",
             "",
-            f"{creditor} instructs your firm in its claim under Loan Contract No. {contract} (our matter {ref}).",
+            *opening,
             "The letter of instruction and the evidence pack are stored in our system; your partners can "
             "download them and check their SHA-256:",
             "",

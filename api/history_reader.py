@@ -324,7 +324,8 @@ class Reader:
         if name == SEND_FIRM_EMAIL:
             async def instructed() -> _Line:
                 ref = await self._first(attrs.result)
-                what = (f"Instruction e-mailed to the law firm (message {ref.get('message_id')}, kept as evidence, "
+                which = "Reminder" if str(ref.get("message_id", "")).endswith("-reminder") else "Instruction"
+                what = (f"{which} e-mailed to the law firm (message {ref.get('message_id')}, kept as evidence, "
                         f"sha256 {ref.get('sha256') or 'unknown'})")
                 return "instruction_sent", what, "system", None
 

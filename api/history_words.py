@@ -13,6 +13,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from domain.money import Money
 from workflows.contracts import (
     UPDATE_DECISION,
+    UPDATE_LAWYERS_LETTER,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
     UPDATE_RECALL_REFERRAL,
@@ -57,6 +58,9 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
         return f"Retry {cmd.get('retry_id')} of the failed step ordered by {actor}"
     if name == UPDATE_RECALL_REFERRAL:
         return f"Recall {cmd.get('recall_id')} of the referral ordered by {actor} (reason recorded)"
+    if name == UPDATE_LAWYERS_LETTER:
+        return (f"Lawyer's letter {cmd.get('letter_id')} ordered by {actor} (lawyer {cmd.get('lawyer_name')}, "
+                f"time to pay {cmd.get('respond_within_days')} days)")
     return f"Command '{name}' accepted"
 
 
@@ -87,6 +91,10 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
             + (f" of '{effect}'" if effect else "")
             + f" started; stage {result.get('stage')}"
         )
+    if name == UPDATE_LAWYERS_LETTER:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        return (f"Lawyer's letter of referral {result.get('number')} queued{dup}: document "
+                f"{result.get('document_id')}, pay by {result.get('respond_by')}")
     if name == UPDATE_RECALL_REFERRAL:
         dup = " (already applied)" if result.get("duplicate") else ""
         firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")

@@ -348,6 +348,22 @@ class ReferralAnswerPublic(BaseModel):
     firm: str
 
 
+class LawyersLetterCreate(_Input):
+    lawyer_name: PlainText = Field(min_length=1, max_length=200, description="the lawyer in charge, who signs")
+    licence_number: PlainText = Field(min_length=1, max_length=64,
+                                      description="the lawyer's licence to practise (律师执业证号)")
+    respond_within_days: int = Field(default=7, ge=1, le=60,
+                                     description="the time to pay the letter gives, in days from its date")
+
+
+class LawyersLetterPublic(BaseModel):
+    letter_id: str
+    duplicate: bool
+    number: int = Field(description="the referral")
+    document_id: str = Field(description="the letter (GET /documents/{id}/content once stored)")
+    respond_by: date = Field(description="the last day to pay it states")
+
+
 class RecallCreate(_Input):
     reason: PlainText = Field(min_length=1, max_length=2000, description="why the matter is taken back (kept)")
 
@@ -366,6 +382,7 @@ class ReferralListItem(BaseModel):
     matter_id: str
     external_ref: str
     firm: str
+    firm_name: str | None = None
     status: str
     number: int | None = None
     since: datetime | None = None

@@ -58,6 +58,7 @@ UPDATE_HOLD = "place_hold"
 UPDATE_RELEASE = "release_hold"
 UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
 UPDATE_RECALL_REFERRAL = "recall_referral"
+UPDATE_LAWYERS_LETTER = "lawyers_letter"  # the firm's lawyer's letter, ordered by its partner
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 QUERY_SNAPSHOT = "snapshot"
 QUERY_REFERRAL = "referral_snapshot"  # on the referral child
@@ -341,6 +342,25 @@ class RecallResult(_Model):
     # partners lose the matter before the workflow's own write lands); None on a replay.
     seq: int | None = None
     status: MatterStatus | None = None
+
+
+class LawyersLetterCommand(_Model):
+    """A partner of the firm the matter is referred to orders the firm's lawyer's letter (律师函)."""
+
+    letter_id: str = Field(min_length=1, max_length=128)
+    firm: str = Field(description="the firm of the partner ordering it (from the API key)")
+    lawyer_name: PlainText = Field(min_length=1, max_length=200)
+    licence_number: PlainText = Field(min_length=1, max_length=64)
+    respond_within_days: int = Field(ge=1, le=60)
+    actor: str = "system"
+
+
+class LawyersLetterResult(_Model):
+    letter_id: str
+    duplicate: bool
+    number: int  # the referral
+    document_id: str  # the letter, once stored
+    respond_by: date  # the last day to pay it states
 
 
 class MatterSnapshot(_Model):

@@ -26,6 +26,8 @@ from api.mapping import status_of
 from api.routes.commands import COMMAND_RESPONSES, created_or_replayed
 from api.routes.matters import MAX_LIMIT, IdempotencyKey, MatterId
 from api.schemas import (
+    LawyersLetterCreate,
+    LawyersLetterPublic,
     MatterLinks,
     RecallCreate,
     RecallPublic,
@@ -43,8 +45,11 @@ from store.db import write_session
 from store.models import Matter
 from store.records import ProjectionUpdate, StatusRecord
 from workflows.contracts import (
+    UPDATE_LAWYERS_LETTER,
     UPDATE_RECALL_REFERRAL,
     UPDATE_REFERRAL_ANSWER,
+    LawyersLetterCommand,
+    LawyersLetterResult,
     RecallCommand,
     RecallResult,
     ReferralAnswerCommand,
@@ -153,6 +158,33 @@ async def recall_referral(
                         firm=result.firm, stage=result.stage)
 
 
+@router.post("/{matter_id}/referral/lawyers-letter", response_model=LawyersLetterPublic, status_code=201,
+             responses={**_ANSWER_RESPONSES,
+                        403: {"description": "only a partner of the firm the matter is referred to may order it"},
+                        409: {"description": "the firm has not accepted the referral, already sent its letter, the "
+                                            "matter is on hold or closed"}})
+async def order_lawyers_letter(
+    matter_id: MatterId, body: LawyersLetterCreate, key: PartnerKey, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> LawyersLetterPublic:
+    """The firm's lawyer's letter (律师函) to the borrower, on the firm's letterhead, signed by the lawyer
+    named, with its own time to pay (`respond_within_days` from its date; the history records when it
+    ends). The debt is stated as the record has it on the letter's date; the creditor's earlier demands
+    by the days they were sent. Its delivery, recorded like any letter's, interrupts the limitation."""
+    letter_id = idempotency_key or str(uuid.uuid4())
+    cmd = LawyersLetterCommand(letter_id=letter_id, firm=key.firm or "", lawyer_name=body.lawyer_name,
+                               licence_number=body.licence_number, respond_within_days=body.respond_within_days,
+                               actor=key.actor)
+    try:
+        result = await execute_command(temporal, matter_id, UPDATE_LAWYERS_LETTER, cmd,
+                                       update_id=f"lawyers-letter-{letter_id}-{uuid.uuid4().hex[:8]}",
+                                       result_type=LawyersLetterResult)
+    except MatterGone:
+        raise closed(matter_id) from None
+    created_or_replayed(response, result.duplicate)
+    return LawyersLetterPublic(**result.model_dump())
+
+
 referrals_router = APIRouter(prefix="/referrals", tags=["referrals"], route_class=AuthorisedRoute)
 
 
@@ -179,6 +211,7 @@ async def list_referrals(
         ref = st.referral if st is not None else None
         items.append(ReferralListItem(
             matter_id=row.id, external_ref=row.external_ref, firm=row.referred_firm or "",
+            firm_name=ref.firm_name if ref else None,
             status=row.referral_status or "", number=ref.number if ref else None, since=ref.since if ref else None,
             answer_by=ref.answer_by if ref else None,
             outstanding=Money(amount=row.outstanding, currency=row.currency),

@@ -22,13 +22,13 @@ the creditor's seal and one for the borrower's signature and fingerprint.
 from __future__ import annotations
 
 import calendar
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from documents.base import LetterBase
+from documents.base import LetterBase, LetterInvalid
 from documents.kinds._demands_wording import BODIES as _BODIES
 from documents.kinds._guarantor_wording import GUARANTOR_BODIES
 from documents.kinds._samples import cny as _cny
@@ -39,7 +39,7 @@ from domain.parties import Guarantor
 from domain.text import PlainText
 
 if TYPE_CHECKING:
-    pass
+    from documents.registry import LetterFacts
 
 # Civil Code art. 692: where the guarantee contract is silent, six months from the main debt's due date.
 STATUTORY_GUARANTEE_MONTHS = 6
@@ -374,6 +374,30 @@ VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
     "final_demand.accelerated": _accelerated_final_demand,
 }
 
+
+def _lawyers_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params: `law_firm` and `lawyer` (the firm's record and the lawyer it names), `instructed_on` (the
+    day the creditor referred the matter), `demands_on` (the days the creditor's demand letters were
+    sent, from the record), `respond_within_days` (the time to pay, counted from the letter's date).
+
+    The debt is the record's as of the letter's date: the balance, the first missed due date and the
+    days past due."""
+    days = params.get("respond_within_days")
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
+        raise LetterInvalid("respond_within_days: required, a whole number of days from 1 to 60")
+    return {
+        "overdue_since": facts.intake.overdue.since,
+        "days_past_due": facts.days_past_due,
+        "balance": facts.balance,
+        "total": facts.balance.total,
+        "pay_by": facts.letter_date + timedelta(days=days),
+    }
+
+
+BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] = {
+    "lawyers_letter": _lawyers_letter,
+}
+INTERPRETS: dict[str, frozenset[str]] = {"lawyers_letter": frozenset({"respond_within_days"})}
 
 SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "final_demand": _sample_final_demand,

@@ -52,3 +52,11 @@ def test_the_same_job_gives_the_same_bytes_and_the_firm_is_the_recipient() -> No
     assert b"\r\n" in first and all(byte < 128 for byte in first)
     with pytest.raises(ValueError):
         build_firm_email(job(to="not an address"), "recovery@bank.example", "")
+
+
+@pytest.mark.parametrize(("locale", "words"), [("zh-CN", "请于2026-12-09 02:00 UTC前接受或者拒绝"),
+                                               ("en", "Please accept or decline it by 2026-12-09 02:00 UTC")])
+def test_a_reminder_says_the_answer_is_awaited_and_by_when(locale: str, words: str) -> None:
+    text = instruction_email(job(locale, answer_by=datetime(2026, 12, 9, 2, 0, tzinfo=UTC)), "")
+    assert text.subject.startswith("提醒：" if locale == "zh-CN" else "Reminder: ")
+    assert words in text.body and "ab" * 32 in text.body

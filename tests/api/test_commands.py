@@ -72,7 +72,9 @@ async def test_payment_allocation_idempotency_and_closure(stack: Stack) -> None:
     assert again["outstanding"] == cny("19268.00")
     # (The detail comes from the live workflow, or from the projection when the query does not answer in
     # time under load: read until it states the payment, and say which source answered if it never does.
-    # Once, in a full CI run, it answered 0.00 at first: see the session note of 2026-12-03.)
+    # It answered 0.00 in two full CI runs: the payment had reached the workflow in its first task, before
+    # the ledger's book was opened, and the opening swallowed it; fixed by patch `book-before-first-payment`,
+    # proved by tests/workflows/test_money.py::test_a_payment_in_the_workflow_s_first_task_is_an_entry_of_the_book.)
     async def stated() -> Any:
         d = await stack.detail(mid)
         return d if d["paid_total"] == cny("250.00") else None

@@ -227,3 +227,44 @@ async def test_the_firm_receives_its_instruction_letter_evidence_pack_and_e_mail
 
     words = await eventually(told)
     assert any(f"Evidence pack {bundle_id} made for the law firm" in w for w in words), words
+
+
+async def test_the_firm_orders_its_lawyer_s_letter_once_it_has_accepted(stack: Stack) -> None:
+    m = await stack.open_fast("lawyers-letter")
+    mid = m["id"]
+    await stack.refer(mid, FIRM_A)
+    body = {"lawyer_name": "Li Mingyuan", "licence_number": "13101201810123456", "respond_within_days": 10}
+    path = f"/matters/{mid}/referral/lawyers-letter"
+    r = await stack.http.post(path, json=body, headers=stack.auth("partner_a"))
+    assert r.status_code == 409 and "accepted" in r.json()["detail"], r.text  # not accepted yet
+    r = await stack.http.post(f"/matters/{mid}/referral/accept", json={}, headers=stack.auth("partner_a"))
+    assert r.status_code == 201, r.text
+    for role, code in (("legal_team", 403), ("manager", 403), ("partner_b", 404)):
+        assert (await stack.http.post(path, json=body, headers=stack.auth(role))).status_code == code, role
+    r = await stack.http.post(path, json={**body, "respond_within_days": 0}, headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "respond_within_days"]
+
+    async def ordered() -> Any:
+        got = await stack.http.post(path, json=body, headers={**stack.auth("partner_a"),
+                                                              "Idempotency-Key": f"{stack.prefix}-LL"})
+        return got if got.status_code in (200, 201) else None  # the acceptance may still be on its way
+
+    r = await eventually(ordered)
+    letter = r.json()
+    assert letter["number"] == 1 and letter["document_id"] == f"{mid}-lawyers-letter-1-lawyers_letter"
+    again = await stack.http.post(path, json=body, headers={**stack.auth("partner_a"),
+                                                            "Idempotency-Key": f"{stack.prefix}-LL"})
+    assert again.status_code == 200 and again.json()["duplicate"] is True
+    r = await stack.http.post(path, json=body, headers=stack.auth("partner_a"))
+    assert r.status_code == 409 and "already ordered" in r.json()["detail"]
+
+    async def stored() -> Any:
+        docs = (await stack.http.get(f"/matters/{mid}/documents", headers=stack.auth("partner_a"))).json()["data"]
+        return [d for d in docs if d["id"] == letter["document_id"]]
+
+    [doc] = await eventually(stored)
+    assert doc["kind"] == "lawyers_letter"
+    content = await stack.http.get(f"/documents/{doc['id']}/content", headers=stack.auth("partner_a"))
+    assert content.status_code == 200
+    d = await stack.detail(mid)
+    assert "lawyer's letter" in (d["next_step"] or ""), d["next_step"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.conftest import FIRM_A, FIRM_B, Stack, eventually
+from tests.api.conftest import FIRM_A, FIRM_B, FIRM_NAMES, Stack, eventually
 
 
 async def _referral(stack: Stack, matter_id: str, role: str = "manager") -> dict[str, Any] | None:
@@ -38,6 +38,7 @@ async def test_a_partner_accepts_within_its_firm_and_nobody_else_can(stack: Stac
                                   headers=stack.auth("partner_a"))).json()
     assert mid in [i["matter_id"] for i in inbox["data"]]
     assert all(i["firm"] == FIRM_A for i in inbox["data"])
+    assert next(i for i in inbox["data"] if i["matter_id"] == mid)["firm_name"] == FIRM_NAMES[FIRM_A]
     other = (await stack.http.get("/referrals", headers=stack.auth("partner_b"))).json()
     assert mid not in [i["matter_id"] for i in other["data"]]
 

@@ -358,7 +358,8 @@ async def v2_recall(env: WorkflowEnvironment, rec: Recorder) -> None:
 
 async def v2_instruct(env: WorkflowEnvironment, rec: Recorder) -> None:
     """A referral to a firm on record with its fee terms: the instruction letter, the evidence pack and
-    the e-mail to the firm, then the firm accepts (`python -m tests.histories.record instruct`)."""
+    the e-mail to the firm; the firm accepts and sends its lawyer's letter, whose time to pay runs out
+    (`python -m tests.histories.record instruct`)."""
     from domain.parties import LawFirm
 
     client = env.client
@@ -374,9 +375,48 @@ async def v2_instruct(env: WorkflowEnvironment, rec: Recorder) -> None:
     await child.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
         answer_id="a1", answer="accept", firm="firm-a", actor="partner-a"))
     await eventually(lambda: "referral_accepted" in rec.kinds())
-    await env.sleep(timedelta(days=1))
+    from workflows.contracts import UPDATE_LAWYERS_LETTER, LawyersLetterCommand
+    await h.execute_update(UPDATE_LAWYERS_LETTER, LawyersLetterCommand(
+        letter_id="L1", firm="firm-a", lawyer_name="Li Mingyuan", licence_number="13101201810123456",
+        respond_within_days=10, actor="partner-a"))
+    await env.sleep(timedelta(days=12))
+    await eventually(lambda: "lawyers_letter_ended" in rec.kinds())
     await h.terminate("recorded")
-    await save(client, "v2_referral_instructed_by_e_mail", h.id)
+    await save(client, "v2_referral_instructed_then_lawyers_letter", h.id)
+
+
+async def v2_remind(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A firm instructed by e-mail that never answers: reminded by e-mail, then the referral lapses
+    (`python -m tests.histories.record remind`)."""
+    from domain.parties import LawFirm
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-remind"))
+    await env.sleep(timedelta(days=62))
+    firm = LawFirm(id="firm-b", name="Firm B LLP", address="2 Bund, Shanghai", email="intake@b.example",
+                   fee_arrangement="CNY 2,000.00 plus 10% of what is recovered")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-b",
+                                                            firm_details=firm, actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    await env.sleep(timedelta(days=6))
+    await eventually(lambda: "referral_lapsed" in rec.kinds())
+    await h.terminate("recorded")
+    await save(client, "v2_referral_reminded_by_e_mail_then_lapsed", h.id)
+
+
+async def v2_early_payment(env: WorkflowEnvironment) -> None:
+    """A payment that reaches the workflow in its first task, with the start (`python -m
+    tests.histories.record early`): booked as an entry of the ledger's book."""
+    rec = Recorder()
+    queue = f"record-{uuid.uuid4()}"
+    h = await start(env.client, queue, matter_input("standard", matter_id="hist-v2-early-payment"))
+    paying = asyncio.create_task(pay(h, "EARLY", "250.00"))
+    await asyncio.sleep(1)
+    async with workers(env.client, queue, rec):
+        await paying
+        await env.sleep(timedelta(hours=1))
+        await h.terminate("recorded")
+    await save(env.client, "v2_payment_in_the_first_task", h.id)
 
 
 async def v1_migrated(env: WorkflowEnvironment) -> None:
@@ -422,8 +462,12 @@ async def main() -> None:
                 await v2_recall(env, rec)
             if only in (None, "instruct"):
                 await v2_instruct(env, rec)
+            if only in (None, "remind"):
+                await v2_remind(env, rec)
         if only is None:
             await v1_migrated(env)
+        if only in (None, "early"):
+            await v2_early_payment(env)
     finally:
         await env.shutdown()
 

@@ -62,11 +62,12 @@ def cny(amount: str) -> Money:
     return Money.of(amount, "CNY")
 
 
-def fake_ref(document_id: str, matter_id: str, kind: str, locale: str) -> DocumentRef:
+def fake_ref(document_id: str, matter_id: str, kind: str, locale: str,
+             created_at: datetime = datetime(2026, 1, 1, tzinfo=UTC)) -> DocumentRef:
     return DocumentRef(
         document_id=document_id, matter_id=matter_id, kind=kind, locale=locale, template_version="1-test",
         bucket="b", key=f"k/{document_id}", version_id="v1", sha256=hashlib.sha256(document_id.encode()).hexdigest(),
-        size=1, created_at=datetime(2026, 1, 1, tzinfo=UTC),
+        size=1, created_at=created_at,
     )
 
 
@@ -101,7 +102,9 @@ class Recorder:
                 raise ApplicationError(f"{self.fail_letters} for {job.kind}", type=self.fail_letters,
                                        non_retryable=True)
             self.jobs.append(job)
-            return fake_ref(job.document_id, job.matter_id, job.kind, job.context.locale)
+            # Stored when it was made: the letter's own date (noon UTC, the same day in Asia/Shanghai).
+            stored_at = datetime.combine(job.context.letter_date, datetime.min.time(), UTC) + timedelta(hours=4)
+            return fake_ref(job.document_id, job.matter_id, job.kind, job.context.locale, stored_at)
 
         @activity.defn(name=RENDER_LETTER)
         async def render(req: LetterRequest) -> DocumentRef:

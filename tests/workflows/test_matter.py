@@ -35,12 +35,15 @@ from workflows.contracts import (
     ERR_NOT_YOURS,
     ERR_STAGE,
     UPDATE_DECISION,
+    UPDATE_LAWYERS_LETTER,
     UPDATE_PROMISE,
     UPDATE_RECALL_REFERRAL,
     UPDATE_REFERRAL_ANSWER,
     UPDATE_RETRY,
     DecisionCommand,
     DecisionResult,
+    LawyersLetterCommand,
+    LawyersLetterResult,
     PromiseCommand,
     PromiseResult,
     RecallCommand,
@@ -560,6 +563,23 @@ async def test_a_firm_on_record_is_instructed_with_the_letter_the_evidence_pack_
     assert len([j for j in matters.rec.jobs if j.kind == "referral_instruction"]) == 1
 
 
+async def test_a_firm_instructed_by_e_mail_is_reminded_by_e_mail_then_loses_the_referral(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard")
+    await env.sleep(timedelta(days=62))
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+    await eventually(lambda: "referral_instruction_sent" in matters.rec.kinds())
+    await env.sleep(timedelta(days=4))  # remind after 3 days
+    await eventually(lambda: "referral_reminder_sent" in matters.rec.kinds())
+    first, reminder = matters.rec.firm_emails
+    assert first.answer_by is None and reminder.answer_by is not None
+    assert reminder.message_id == f"{mid(h)}-referral-1-reminder" and reminder.bundle == first.bundle
+    s = await snap(h)
+    assert reminder.answer_by == s.status.referral.answer_by  # type: ignore[union-attr]
+    await env.sleep(timedelta(days=2))  # answer within 5 days
+    await eventually(lambda: "referral_lapsed" in matters.rec.kinds())
+    assert len(matters.rec.firm_emails) == 2 and (await snap(h)).stage == "legal_review"
+
+
 async def test_an_instruction_e_mail_refused_for_good_is_recorded_and_a_tampered_pack_needs_attention(  # type: ignore[no-untyped-def]
     env, matters,
 ):
@@ -585,6 +605,53 @@ async def test_an_instruction_e_mail_refused_for_good_is_recorded_and_a_tampered
 
     att = await eventually(attention)
     assert att.effect == "instruct:1" and att.error == "EvidenceTampered" and not att.retryable
+
+
+async def lawyers_letter(h: WorkflowHandle[Any, Any], letter_id: str, firm: str = "firm-a",
+                         days: int = 10) -> LawyersLetterResult:
+    return await h.execute_update(UPDATE_LAWYERS_LETTER, LawyersLetterCommand(
+        letter_id=letter_id, firm=firm, lawyer_name="Li Mingyuan", licence_number="13101201810123456",
+        respond_within_days=days, actor="partner-a"), result_type=LawyersLetterResult)
+
+
+async def test_the_firm_s_lawyer_s_letter_states_the_record_and_its_time_to_pay_runs(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard")
+    await env.sleep(timedelta(days=62))
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+    await eventually(lambda: "referral_instruction_sent" in matters.rec.kinds())
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # not accepted yet
+        await lawyers_letter(h, "L0")
+    assert err.value.cause.type == ERR_STAGE and "accepted" in str(err.value.cause)  # type: ignore[union-attr]
+    await answer(env, mid(h), 1, "accept", firm="firm-a")
+    await eventually(lambda: "referral_accepted" in matters.rec.kinds())
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # another firm's partner
+        await lawyers_letter(h, "LX", firm="firm-b")
+    assert err.value.cause.type == ERR_NOT_YOURS  # type: ignore[union-attr]
+
+    r = await lawyers_letter(h, "L1", days=10)
+    assert not r.duplicate and r.number == 1 and r.document_id == f"{mid(h)}-lawyers-letter-1-lawyers_letter"
+    assert (await lawyers_letter(h, "L1", days=10)).duplicate
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # one per referral
+        await lawyers_letter(h, "L2")
+    assert err.value.cause.type == ERR_STAGE and "already ordered" in str(err.value.cause)  # type: ignore[union-attr]
+    await eventually(lambda: any(j.kind == "lawyers_letter" for j in matters.rec.jobs))
+    job = next(j for j in matters.rec.jobs if j.kind == "lawyers_letter")
+    ctx = job.context
+    assert (ctx.law_firm.name, ctx.law_firm.address, ctx.lawyer.name) == (  # type: ignore[attr-defined]
+        "Firm A LLP", "1 Bund, Shanghai", "Li Mingyuan")
+    demands = [j.context.letter_date for j in matters.rec.jobs if j.kind in ("collection_notice", "reminder_letter")]
+    assert list(ctx.demands_on) == sorted(demands) and len(demands) >= 2  # type: ignore[attr-defined]
+    assert ctx.pay_by == ctx.letter_date + timedelta(days=10) == r.respond_by  # type: ignore[attr-defined]
+    assert ctx.total == ctx.balance.total and ctx.instructed_on <= ctx.letter_date  # type: ignore[attr-defined]
+    s = await snap(h)
+    assert s.next_step is not None and "lawyer's letter" in s.next_step.name
+    await env.sleep(timedelta(days=12))
+    await eventually(lambda: "lawyers_letter_ended" in matters.rec.kinds())
+    ended = next(e for e in matters.rec.events if e.kind == "lawyers_letter_ended")
+    assert r.respond_by.isoformat() in ended.summary
+    assert matters.rec.kinds().count("lawyers_letter_ended") == 1
+    s = await snap(h)
+    assert s.next_step is None or "lawyer's letter" not in s.next_step.name
 
 
 async def test_referral_not_answered_is_reminded_then_goes_back_to_the_manager(env, matters):  # type: ignore[no-untyped-def]

@@ -193,3 +193,30 @@ async def test_acceleration_makes_the_whole_loan_due_from_delivery_and_paying_it
     final = await ended(env, h)
     assert (final.stage, final.closure_reason) == ("closed", "paid")  # all of it was due: paid off, not cured
     assert [d.kind for d in final.documents][-1] == "closure_letter"
+
+
+async def test_a_payment_in_the_workflow_s_first_task_is_an_entry_of_the_book(env: WorkflowEnvironment) -> None:
+    """Started, then paid before any worker ran it: the payment and the start reach the worker in one task,
+    the payment's handler before the run. It used to be swallowed by the book's opening (paid 0, no entry,
+    the outstanding right): a payment must always be a line of the statement."""
+    import asyncio
+
+    from tests.workflows.harness import Recorder, matter_input, start, workers
+
+    queue, rec = f"q-{uuid.uuid4()}", Recorder()
+    h = await start(env.client, queue, matter_input("standard"))  # no worker on `queue` yet
+    paying = asyncio.create_task(pay(h, "EARLY", "250.00", received_on=date(2026, 11, 20)))
+    await asyncio.sleep(1)  # the update waits at the server with the start
+    try:
+        async with workers(env.client, queue, rec):
+            result = await paying
+            assert result.outstanding == cny("19268.00")
+            s = await snap(h)
+            assert s.status is not None and s.status.paid_total == cny("250.00")
+            book = s.status.ledger
+            assert book is not None and [e.id for e in book.entries] == ["EARLY"]
+            assert book.opening.total == cny("19518.00")  # the intake's figures, the payment booked after
+            await h.terminate("test over")
+    finally:
+        if not paying.done():
+            paying.cancel()

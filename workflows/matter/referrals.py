@@ -12,8 +12,8 @@ bundle that fails its integrity check puts the matter in `needs_attention`."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -31,11 +31,15 @@ with workflow.unsafe.imports_passed_through():
     from domain.evidence import DocumentRef
     from domain.status import ReferralEnded
     from workflows.contracts import (
+        ERR_NOT_YOURS,
         ERR_STAGE,
         REFERRAL_WORKFLOW_NAME,
         SIGNAL_CHILD_REPORT,
+        UPDATE_LAWYERS_LETTER,
         UPDATE_RECALL_REFERRAL,
         ChildReport,
+        LawyersLetterCommand,
+        LawyersLetterResult,
         RecallCommand,
         RecallResult,
         ReferralInput,
@@ -46,7 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.failures import failure_of
     from workflows.matter.messages import MESSAGE_REFUSED, MESSAGE_RETRY, MESSAGE_TIMEOUT
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.state import Effect, InstructOrder, ReferralOrder, digest
+    from workflows.matter.state import Effect, InstructOrder, LawyersLetter, ReferralOrder, digest
 
 if TYPE_CHECKING:
     from domain.parties import LawFirm
@@ -55,10 +59,19 @@ if TYPE_CHECKING:
 def _recall_body(cmd: RecallCommand) -> str:
     return digest(cmd.reason)
 
+
+def _lawyers_letter_body(cmd: LawyersLetterCommand) -> str:
+    return digest(cmd.lawyer_name, cmd.licence_number, cmd.respond_within_days)
+
+
+DEMAND_KINDS = ("collection_notice", "reminder_letter", "final_demand")  # the creditor's written demands
+
 CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelled child to report back
 # Referrals made before it told the firm nothing but the referral; since, a firm on record receives its
 # instruction letter, the evidence bundle and an e-mail naming both.
 PATCH_INSTRUCTION = "referral-instruction"
+# Firms instructed by e-mail are also reminded by e-mail when they have not answered (else the history only).
+PATCH_REMINDER_EMAIL = "referral-reminder-email"
 BUNDLE_TIMEOUT = timedelta(minutes=5)  # every stored file fetched and re-hashed, zipped, stored
 BUNDLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
                            maximum_attempts=10, non_retryable_error_types=["EvidenceTampered", "EvidenceConflict"])
@@ -107,6 +120,15 @@ class ReferralHandlers(MatterMixin):
         self._queue(Effect(key=f"instruct:{n}", queued_at=now, instruct=InstructOrder(
             number=n, firm=firm, letter_document_id=f"{self._mid}-{step}-referral_instruction", pack_reference=pack)))
 
+    def _remind_firm(self, number: int, answer_by: datetime | None, now: datetime) -> None:
+        """E-mail the firm that its answer is awaited (only a firm its instruction was e-mailed to)."""
+        instruction = self._s.referral.instructed.get(number)
+        if instruction is None or answer_by is None or not workflow.patched(PATCH_REMINDER_EMAIL):
+            return
+        reminder = instruction.model_copy(update={"message_id": f"{self._mid}-referral-{number}-reminder",
+                                                  "answer_by": answer_by, "dated": now})
+        self._queue(Effect(key=f"remind:{number}", firm_email=reminder, queued_at=now))
+
     def _instruction_letter(self, order: InstructOrder) -> DocumentRef:
         """The instruction letter as stored (the last one, if a retry stored it again under a new id)."""
         prefix = order.letter_document_id
@@ -153,25 +175,37 @@ class ReferralHandlers(MatterMixin):
             effect.instruct = order
         email = order.email
         assert email is not None
+        self._s.referral.instructed[n] = email
+        await self._email_firm(email, "instruction")
+
+    async def _email_firm(self, email: FirmEmailJob, what: Literal["instruction", "reminder"]) -> None:
+        """Send one e-mail to the firm; one its server refuses for good is recorded, not retried."""
+        n, firm = email.number, email.firm_name
+        current = self._s.referral.current
+        if what == "reminder" and (current is None or current.number != n or current.status != "instructed"):
+            return  # answered (or recalled) meanwhile: "not answered yet" would no longer be true
         try:
             sent: MessageSent = await workflow.execute_activity(
                 SEND_FIRM_EMAIL, email, result_type=MessageSent, start_to_close_timeout=MESSAGE_TIMEOUT,
-                retry_policy=MESSAGE_RETRY, summary=f"e-mail the instruction to {firm.name}",
+                retry_policy=MESSAGE_RETRY, summary=f"e-mail the {what} to {firm}",
             )
         except ActivityError as exc:
-            failure = failure_of(exc, f"The instruction e-mail to {firm.name}",
-                                 MESSAGE_RETRY.non_retryable_error_types or ())
+            failure = failure_of(exc, f"The {what} e-mail to {firm}", MESSAGE_RETRY.non_retryable_error_types or ())
             if failure.error not in MESSAGE_REFUSED:
                 raise failure from None
-            self._event(f"referral-{n}-email-refused", "referral_email_refused",
-                        f"The instruction could not be e-mailed to {firm.name} ({failure.error}): tell the firm "
-                        "another way; its partners find the referral in their inbox", data={"number": n})
+            self._event(f"referral-{n}-{what}-email-refused", "referral_email_refused",
+                        f"The {what} could not be e-mailed to {firm} ({failure.error}): tell the firm another way; "
+                        "its partners find the referral in their inbox", data={"number": n})
             return
-        self._event(f"referral-{n}-instruction-sent", "referral_instruction_sent",
-                    f"Instruction e-mailed to {firm.name}: letter {letter.document_id} and evidence pack "
-                    f"{order.pack_reference}", data={"number": n, "message_id": sent.message_id,
-                                                     "sha256": sent.sha256, "letter": letter.document_id,
-                                                     "bundle_id": bundle.bundle_id})
+        data = {"number": n, "message_id": sent.message_id, "sha256": sent.sha256}
+        if what == "instruction":
+            self._event(f"referral-{n}-instruction-sent", "referral_instruction_sent",
+                        f"Instruction e-mailed to {firm}: letter {email.letter_document_id} and evidence pack "
+                        f"{email.pack_reference}", data={**data, "letter": email.letter_document_id,
+                                                          "bundle_id": email.bundle.bundle_id})
+        else:
+            self._event(f"referral-{n}-reminder-sent", "referral_reminder_sent",
+                        f"Reminder e-mailed to {firm}: the instruction is not answered yet", data=data)
 
     async def _cancel_child(self, child_id: str) -> None:
         if child_id in self._s.referral.children:
@@ -220,6 +254,8 @@ class ReferralHandlers(MatterMixin):
         if is_current and current is not None:
             if report.kind == "instructed":
                 ref.current = current.model_copy(update={"status": "instructed", "answer_by": report.answer_by})
+            elif report.kind == "reminded":
+                self._remind_firm(current.number, report.answer_by or current.answer_by, report.at)
             elif report.kind == "accepted":
                 ref.current = current.model_copy(update={"status": "accepted", "answer_by": None})
                 self._fire("referral_accepted")
@@ -234,6 +270,101 @@ class ReferralHandlers(MatterMixin):
                 ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
                                          outcome="closed", at=report.at)
         self._dirty = True
+
+    # ------------------------------------------------------------------ the firm's lawyer's letter
+    @workflow.update(name=UPDATE_LAWYERS_LETTER)
+    def order_lawyers_letter(self, cmd: LawyersLetterCommand) -> LawyersLetterResult:
+        """The firm's lawyer's letter (律师函), on its letterhead, with its own time to pay: the debt as
+        the record has it on the letter's date, the creditor's earlier demands by the days they were
+        sent, the firm's particulars as on record when referred, and the lawyer the partner names."""
+        ref = self._s.referral
+        known = next((x for x in ref.lawyers_letters if x.letter_id == cmd.letter_id), None)
+        if known is not None:
+            self._same_body("letter_id", cmd.letter_id, _lawyers_letter_body(cmd))
+            return LawyersLetterResult(letter_id=known.letter_id, duplicate=True, number=known.number,
+                                       document_id=known.document_id, respond_by=known.respond_by)
+        current = ref.current
+        assert current is not None and current.firm_name is not None  # checked by the validator
+        details = self._firm_of(current.number)
+        assert details is not None
+        now = workflow.now()
+        today = self._s.clock.today(now)
+        n, step = current.number, f"lawyers-letter-{current.number}"
+        sent_on = sorted({self._s.clock.today(d.created_at) for d in self._s.documents if d.kind in DEMAND_KINDS})
+        self._s.bodies[f"letter_id:{cmd.letter_id}"] = _lawyers_letter_body(cmd)
+        self._queue_letter("lawyers_letter", step, f"Lawyer's letter of {details.name}", now, params={
+            "law_firm": {"name": details.name, "address": details.address, "phone": details.phone or None},
+            "lawyer": {"name": cmd.lawyer_name, "licence_number": cmd.licence_number},
+            "instructed_on": self._s.clock.today(current.since).isoformat(),
+            "demands_on": [d.isoformat() for d in sent_on if self._intake.overdue.since <= d <= today],
+            "respond_within_days": cmd.respond_within_days,
+        })
+        letter = LawyersLetter(letter_id=cmd.letter_id, number=n, firm=current.firm,
+                               document_id=f"{self._mid}-{step}-lawyers_letter", ordered_at=now,
+                               respond_by=today + timedelta(days=cmd.respond_within_days), actor=cmd.actor)
+        ref.lawyers_letters.append(letter)
+        self._event(f"lawyers-letter-{n}-ordered", "lawyers_letter_ordered",
+                    f"{details.name} ordered its lawyer's letter (lawyer {cmd.lawyer_name}; time to pay "
+                    f"{cmd.respond_within_days} days)", actor=cmd.actor,
+                    data={"number": n, "document_id": letter.document_id, "respond_by": letter.respond_by.isoformat()})
+        self._dirty = True
+        return LawyersLetterResult(letter_id=cmd.letter_id, duplicate=False, number=n,
+                                   document_id=letter.document_id, respond_by=letter.respond_by)
+
+    @order_lawyers_letter.validator
+    def _validate_lawyers_letter(self, cmd: LawyersLetterCommand) -> None:
+        ref = self._s.referral
+        if any(x.letter_id == cmd.letter_id for x in ref.lawyers_letters):
+            self._same_body("letter_id", cmd.letter_id, _lawyers_letter_body(cmd))
+            return
+        self._refuse_if_closed()
+        current = ref.current
+        if current is None:
+            raise ApplicationError("the matter is not referred to a firm", type=ERR_STAGE)
+        if cmd.firm != current.firm:
+            raise ApplicationError("matter not found", type=ERR_NOT_YOURS)
+        if current.status != "accepted" or self._s.stage != "referral":
+            raise ApplicationError("the firm sends its lawyer's letter once it has accepted the referral "
+                                   f"(referral {current.number} is {current.status}, the matter in {self._s.stage})",
+                                   type=ERR_STAGE)
+        if self._firm_of(current.number) is None:
+            raise ApplicationError("this referral was made before firms were records: the firm's letterhead is "
+                                   "not on record", type=ERR_STAGE)
+        if self._held(workflow.now()):
+            raise ApplicationError("the matter is on hold: no demand goes out until the hold ends", type=ERR_STAGE)
+        sent = next((x for x in ref.lawyers_letters if x.number == current.number), None)
+        if sent is not None:
+            raise ApplicationError(f"the firm's lawyer's letter was already ordered on "
+                                   f"{self._s.clock.today(sent.ordered_at).isoformat()}", type=ERR_STAGE)
+
+    def _firm_of(self, number: int) -> LawFirm | None:
+        """The firm's particulars as the referral recorded them (None before firms were records)."""
+        return self._s.referral.firms.get(number)
+
+    def _lawyers_letter_stored(self, document_id: str, pay_by: date) -> None:
+        """The letter is out: its time to pay is the one it states."""
+        for i, x in enumerate(self._s.referral.lawyers_letters):
+            if x.document_id == document_id or document_id.startswith(x.document_id + "-r"):
+                self._s.referral.lawyers_letters[i] = x.model_copy(update={"respond_by": pay_by})
+
+    def _lawyers_letter_wake(self) -> datetime | None:
+        ends = [self._s.clock.day_ends(x.respond_by) for x in self._pending_lawyers_letters()]
+        return min(ends) if ends else None
+
+    def _pending_lawyers_letters(self) -> list[LawyersLetter]:
+        sent = {d.document_id for d in self._s.documents}
+        return [x for x in self._s.referral.lawyers_letters
+                if not x.ended and any(s == x.document_id or s.startswith(x.document_id + "-r") for s in sent)]
+
+    def _end_lawyers_letters(self, now: datetime) -> None:
+        for x in self._pending_lawyers_letters():
+            if now < self._s.clock.day_ends(x.respond_by):
+                continue
+            i = self._s.referral.lawyers_letters.index(x)
+            self._s.referral.lawyers_letters[i] = x.model_copy(update={"ended": True})
+            self._event(f"lawyers-letter-{x.number}-ended", "lawyers_letter_ended",
+                        f"The time to pay under the lawyer's letter ended on {x.respond_by.isoformat()}; "
+                        f"outstanding {self._s.ledger.balance.total}", data={"number": x.number})
 
     # ------------------------------------------------------------------ recall
     @workflow.update(name=UPDATE_RECALL_REFERRAL)
@@ -264,7 +395,8 @@ class ReferralHandlers(MatterMixin):
                                            "workflow_id": current.workflow_id, "reason": cmd.reason})
         self._queue(Effect(key=f"cancel:{current.workflow_id}", cancel=current.workflow_id, queued_at=now))
         # An instruction not sent yet is not sent at all (one already on its way finishes).
-        unsent = {f"letter:referral-{current.number}", f"instruct:{current.number}"} - {self._in_flight}
+        unsent = ({f"letter:referral-{current.number}", f"instruct:{current.number}", f"remind:{current.number}"}
+                  - {self._in_flight})
         self._s.effects = [e for e in self._s.effects if e.key not in unsent]
         if self._s.attention is not None and self._s.attention.effect in unsent:
             self._s.attention = None  # what was failing is no longer needed

@@ -209,6 +209,19 @@ class Review(_Part):
     entered: int = 0  # how many times legal review began
 
 
+class LawyersLetter(_Part):
+    """A law firm's lawyer's letter: who ordered it, when its time to pay ends, and whether that passed."""
+
+    letter_id: str
+    number: int  # the referral
+    firm: str
+    document_id: str
+    ordered_at: datetime
+    respond_by: date  # the last day to pay it states
+    actor: str
+    ended: bool = False  # its time to pay has passed (recorded once)
+
+
 class Referral(_Part):
     count: int = 0  # referrals made so far; the next child is number count + 1
     current: ReferralView | None = None
@@ -216,6 +229,9 @@ class Referral(_Part):
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
     children: list[str] = Field(default_factory=list)  # child workflow ids still running, in start order
     recalls: dict[str, int] = Field(default_factory=dict)  # recall id -> the referral number it recalled
+    lawyers_letters: list[LawyersLetter] = Field(default_factory=list)  # in the order the firms sent them
+    firms: dict[int, LawFirm] = Field(default_factory=dict)  # referral number -> the firm's record when referred
+    instructed: dict[int, FirmEmailJob] = Field(default_factory=dict)  # referral number -> its instruction e-mail
 
 
 class Arrangement(_Part):
@@ -313,6 +329,7 @@ class Effect(_Part):
     referral: ReferralOrder | None = None
     cancel: str | None = None  # id of a child workflow to cancel
     instruct: InstructOrder | None = None  # the law firm's instruction (bundle and e-mail)
+    firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
     lawful_at: datetime | None = None  # a message: when the borrower's contact budget lets it go

@@ -73,6 +73,11 @@ def next_step(s: MatterState, policy: EscalationPolicy) -> NextStep | None:
     if s.stage == "negotiation" and s.review.negotiation_ends_on is not None:
         return NextStep(name="negotiation window ends", at=s.clock.day_ends(s.review.negotiation_ends_on))
     current = s.referral.current
+    sent = {d.document_id for d in s.documents}
+    waiting = [x for x in s.referral.lawyers_letters if not x.ended and x.document_id in sent]
+    if s.stage == "referral" and waiting:
+        return NextStep(name="time to pay under the law firm's lawyer's letter ends",
+                        at=s.clock.day_ends(min(x.respond_by for x in waiting)))
     if s.stage == "referral" and current is not None and current.status == "instructed" and current.answer_by:
         return NextStep(name=f"law firm's answer due ({current.firm})", at=current.answer_by)
     return None

@@ -126,6 +126,9 @@ PATCH_ACCRUAL = "accrual"
 PATCH_NOTICE_STEPS = "notice-next-steps"
 _STEP_WORDS = {"sms": "sms", "email": "email", "phone_task": "phone_call"}
 MAX_BACKOFF_FACTOR = 24
+# A payment that arrived in the workflow's first task, before the matter opened, used to be swallowed
+# by the book's opening (paid 0, no entry); since, the book is opened first and the payment booked in it.
+PATCH_EARLY_BOOK = "book-before-first-payment"
 
 
 
@@ -253,6 +256,9 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         instalment = self._instalment_deadline()
         if instalment is not None:
             candidates.append(instalment)
+        lawyers = self._lawyers_letter_wake()
+        if lawyers is not None and self._s.stage != "closed":
+            candidates.append(lawyers)
         lawful = self._message_waits_until(now)
         if lawful is not None:
             candidates.append(lawful)
@@ -286,11 +292,7 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         )
         if workflow.patched(PATCH_LIMITATION):
             self._s.limitation_tracked = True
-        if workflow.patched(PATCH_ACCRUAL):
-            ledger = self._s.ledger
-            ledger.book = Book(opening=ledger.balance, start=self._s.clock.start_date,
-                               terms=self._policy.accrual.terms_for(self._intake.contract))
-            ledger.refresh(self._s.clock.start_date)
+        self._ensure_book()
         self._event(
             "opened", "opened", f"Matter opened on policy {self._policy.name} v{self._policy.version}",
             actor=self._inp.opened_by,
@@ -313,6 +315,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if self._update_holds(now):
             return  # held: nothing moves until the last hold ends
         self._check_instalments(now)
+        if self._s.stage != "closed":
+            self._end_lawyers_letters(now)
         promise = self._s.promises.pending()
         if promise is not None and now >= promise.deadline:
             self._resolve_promise(promise, "broken", now)
@@ -401,6 +405,16 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             + (" (legal action thresholds met)" if meets else " (below legal action thresholds)"),
             data={"thresholds_met": meets},
         )
+
+    def _ensure_book(self) -> None:
+        """Open the ledger's book (matters since accrual) from the intake's figures, before anything is
+        booked in it: a payment can arrive in the workflow's very first task, before `_open` runs, and
+        must be an entry of the book (else the opening would swallow it: paid 0, no line for it)."""
+        ledger = self._s.ledger
+        if ledger.book is None and self._s.stage == "intake" and workflow.patched(PATCH_ACCRUAL):
+            ledger.book = Book(opening=ledger.balance, start=self._s.clock.start_date,
+                               terms=self._policy.accrual.terms_for(self._intake.contract))
+            ledger.refresh(self._s.clock.start_date)
 
     def _fire(self, trigger: tr.Trigger) -> tr.Rule | None:
         """Move along the transition table; None (nothing changes) when the stage does not take it."""
@@ -502,6 +516,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
                     await self._cancel_child(effect.cancel)
                 elif effect.instruct is not None:
                     await self._instruct(effect, effect.instruct)
+                elif effect.firm_email is not None:
+                    await self._email_firm(effect.firm_email, "reminder")
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):
@@ -577,6 +593,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
         if order.due_at is not None:
             data["lag_seconds"] = (now - order.due_at).total_seconds()
         self._event(f"letter-{ref.document_id}", "letter", f"{order.summary} sent", data=data)
+        if order.kind == "lawyers_letter":
+            self._lawyers_letter_stored(ref.document_id, job.context.pay_by)  # type: ignore[attr-defined]
         if order.step == "acceleration" and self._s.acceleration is not None:
             self._s.acceleration = self._s.acceleration.model_copy(update={"notice_document": ref.document_id})
         if order.step == "notice":
@@ -614,6 +632,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             return self._payment_result(cmd.payment_id, previous, duplicate=True)
         self._s.bodies[f"payment_id:{cmd.payment_id}"] = _payment_body(cmd)
         now = workflow.now()
+        if self._s.stage == "intake" and workflow.patched(PATCH_EARLY_BOOK):
+            self._ensure_book()  # (a payment in the first task, before the matter opened)
         allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount, cmd.received_on, self._s.clock.today(now))
         balance = self._s.ledger.balance
         self._s.outbox.payments.append(
@@ -739,6 +759,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
             child_id = referral_workflow_id(self._mid, ref.count)
             details = cmd.firm_details
             name = details.name if details is not None else None
+            if details is not None:
+                ref.firms[ref.count] = details
             ref.current = ReferralView(number=ref.count, workflow_id=child_id, firm=cmd.firm, status="instructing",
                                        since=now, firm_name=name)
             self._queue(Effect(key=f"referral:{ref.count}", queued_at=now,
