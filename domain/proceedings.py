@@ -1,0 +1,249 @@
+"""One proceeding of a matter (a suit before a people's court or an arbitration), as the law firm records
+it, and the deadlines its events start. Pure rules: no I/O, no clock (dates are arguments).
+
+The events, in the order the law allows them (`Proceeding.add` refuses any other, naming the field):
+
+- `filed`: the case accepted (court or commission, case number, date, fees paid);
+- `hearing`: a hearing date (any number, each after the filing);
+- `decided`: the decision: a court decides by judgment, ruling or mediation agreement, an arbitral
+  tribunal by award or mediation agreement; with the amounts, costs and the time to perform;
+- `served`: the day the decision was served (a mediation agreement: signed for);
+- `appealed`: an appeal against a first-instance judgment or ruling, within its window (a second
+  instance is then a proceeding of its own).
+
+When a decision takes effect (`effective_on`):
+
+- an award: the day it is made (arbitration is final, there is no appeal);
+- a mediation agreement: the day it is signed for (served);
+- a second-instance judgment or ruling: the day it is served (it is final);
+- a first-instance judgment or ruling: the day after its appeal window ends with no appeal (the window
+  counted from service with the rest-day rule, `domain.deadlines.appeal_window`); while the rest-day
+  calendar does not cover the window's last day, it cannot be said (None), never guessed.
+
+The time to perform runs from the effective day (`performance_days`) unless the decision names the day
+(`performance_due_on`); the enforcement window (`domain.deadlines.enforcement_window`) runs from its last
+day.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.deadlines import Deadline, RestDays, appeal_window, deadline, enforcement_window
+from domain.money import BoundedMoney
+from domain.text import PlainText
+
+Forum = Literal["court", "arbitration"]
+DecisionKind = Literal["judgment", "ruling", "award", "mediation"]
+_DECIDES: dict[str, tuple[str, ...]] = {"court": ("judgment", "ruling", "mediation"),
+                                         "arbitration": ("award", "mediation")}
+
+
+class ProceedingError(ValueError):
+    """An event the proceeding cannot take: `field` names what is wrong, the message says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
+class Filed(_Event):
+    kind: Literal["filed"] = "filed"
+    on: date
+    body: PlainText = Field(min_length=1, max_length=500, description="the court or commission that accepted it")
+    case_number: PlainText = Field(min_length=1, max_length=100)
+    fees_paid: BoundedMoney | None = None
+
+
+class Hearing(_Event):
+    kind: Literal["hearing"] = "hearing"
+    on: date
+    place: PlainText | None = Field(default=None, max_length=500)
+
+
+class Decided(_Event):
+    kind: Literal["decided"] = "decided"
+    on: date
+    decision: DecisionKind
+    amount: BoundedMoney | None = Field(default=None, description="what the debtor is ordered (or agrees) to pay")
+    costs: BoundedMoney | None = Field(default=None, description="case costs borne by the debtor")
+    performance_days: int | None = Field(default=None, ge=1, le=3650,
+                                         description="days to perform, counted from the day it takes effect")
+    performance_due_on: date | None = Field(default=None, description="the day to perform by, if it names one")
+
+
+class Served(_Event):
+    kind: Literal["served"] = "served"
+    on: date
+
+
+class Appealed(_Event):
+    kind: Literal["appealed"] = "appealed"
+    on: date
+    by: Literal["creditor", "debtor"]
+
+
+Event = Annotated[Filed | Hearing | Decided | Served | Appealed, Field(discriminator="kind")]
+
+
+class Proceeding(BaseModel):
+    """A suit or an arbitration (`instance` 2: the appeal of an earlier one) and what happened in it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    forum: Forum
+    instance: Literal[1, 2] = 1
+    started_on: date
+    events: tuple[Event, ...] = ()
+
+    def _one(self, kind: str) -> _Event | None:
+        return next((e for e in self.events if e.kind == kind), None)
+
+    @property
+    def filed(self) -> Filed | None:
+        return self._one("filed")  # type: ignore[return-value]
+
+    @property
+    def decided(self) -> Decided | None:
+        return self._one("decided")  # type: ignore[return-value]
+
+    @property
+    def served(self) -> Served | None:
+        return self._one("served")  # type: ignore[return-value]
+
+    @property
+    def appealed(self) -> Appealed | None:
+        return self._one("appealed")  # type: ignore[return-value]
+
+    @property
+    def hearings(self) -> tuple[Hearing, ...]:
+        return tuple(e for e in self.events if isinstance(e, Hearing))
+
+    def add(self, event: Filed | Hearing | Decided | Served | Appealed, rest: RestDays) -> Proceeding:
+        """The proceeding with `event` recorded, or `ProceedingError` if the law does not allow it now."""
+        last = max((e.on for e in self.events), default=self.started_on)  # type: ignore[attr-defined]
+        if event.on < self.started_on:
+            raise ProceedingError("on", f"{event.on.isoformat()} is before the proceeding began "
+                                        f"({self.started_on.isoformat()})")
+        if isinstance(event, Filed):
+            if self.filed is not None:
+                raise ProceedingError("kind", f"already filed (case {self.filed.case_number})")
+        elif self.filed is None:
+            raise ProceedingError("kind", f"a {event.kind} is recorded after the filing")
+        elif event.on < self.filed.on:
+            raise ProceedingError("on", f"{event.on.isoformat()} is before the filing ({self.filed.on.isoformat()})")
+        if isinstance(event, Hearing) and self.decided is not None:
+            raise ProceedingError("kind", "the case is already decided: no hearing follows")
+        if isinstance(event, Decided):
+            self._check_decision(event)
+        if isinstance(event, Served):
+            if self.decided is None:
+                raise ProceedingError("kind", "service is of a decision: record the decision first")
+            if self.served is not None:
+                raise ProceedingError("kind", f"already served on {self.served.on.isoformat()}")
+            if event.on < self.decided.on:
+                raise ProceedingError("on", f"{event.on.isoformat()} is before the decision "
+                                            f"({self.decided.on.isoformat()})")
+        if isinstance(event, Appealed):
+            self._check_appeal(event, rest)
+        if not isinstance(event, Hearing) and event.on < last and not isinstance(event, Filed):
+            raise ProceedingError("on", f"{event.on.isoformat()} is before the last event recorded "
+                                        f"({last.isoformat()})")
+        return self.model_copy(update={"events": (*self.events, event)})
+
+    def _check_decision(self, event: Decided) -> None:
+        if self.decided is not None:
+            raise ProceedingError("kind", f"already decided ({self.decided.decision} of "
+                                          f"{self.decided.on.isoformat()})")
+        if event.decision not in _DECIDES[self.forum]:
+            allowed = ", ".join(_DECIDES[self.forum])
+            raise ProceedingError("decision", f"a{'n' if self.forum == 'arbitration' else ''} {self.forum} "
+                                              f"proceeding ends by {allowed}, not {event.decision}")
+        if event.performance_days is not None and event.performance_due_on is not None:
+            raise ProceedingError("performance_due_on", "give the days to perform or the day, not both")
+        if event.performance_due_on is not None and event.performance_due_on < event.on:
+            raise ProceedingError("performance_due_on", "is before the decision")
+
+    def _check_appeal(self, event: Appealed, rest: RestDays) -> None:
+        decided, served = self.decided, self.served
+        if decided is None or served is None:
+            raise ProceedingError("kind", "an appeal is against a decision served: record the decision and its service")
+        if self.appealed is not None:
+            raise ProceedingError("kind", f"already appealed on {self.appealed.on.isoformat()}")
+        if self.instance == 2:
+            raise ProceedingError("kind", "a second-instance decision is final: there is no further appeal")
+        window = appeal_window(decided.decision, served.on, rest)
+        if window is None:
+            what = "an award" if decided.decision == "award" else "a mediation agreement"
+            raise ProceedingError("kind", f"{what} is final: there is no appeal")
+        ends = window.ends_on or window.last_day
+        if event.on > ends:
+            raise ProceedingError("on", f"{event.on.isoformat()} is after the appeal window ended "
+                                        f"({ends.isoformat()}: {window.rule})")
+
+    # ------------------------------------------------------------------ what follows
+    def appeal_deadline(self, rest: RestDays) -> Deadline | None:
+        """The running appeal window: a first-instance judgment or ruling served and not appealed."""
+        decided, served = self.decided, self.served
+        if decided is None or served is None or self.appealed is not None or self.instance == 2:
+            return None
+        return appeal_window(decided.decision, served.on, rest)
+
+    def effective_on(self, rest: RestDays) -> date | None:
+        """The day the decision takes effect (None: not yet, appealed, or not knowable from the calendar)."""
+        decided = self.decided
+        if decided is None or self.appealed is not None:
+            return None
+        if decided.decision == "award":
+            return decided.on
+        served = self.served
+        if served is None:
+            return None
+        if decided.decision == "mediation" or self.instance == 2:
+            return served.on
+        window = appeal_window(decided.decision, served.on, rest)
+        if window is None or window.ends_on is None:
+            return None  # the calendar does not cover the window's end: not said on a guess
+        return window.ends_on + timedelta(days=1)
+
+    def performance(self, rest: RestDays) -> Deadline | None:
+        """The time to perform the effective decision (None while it is not effective, or names none)."""
+        decided, effective = self.decided, self.effective_on(rest)
+        if decided is None or effective is None:
+            return None
+        what = f"{decided.decision} of {decided.on.isoformat()}, effective {effective.isoformat()}"
+        if decided.performance_due_on is not None:
+            due = decided.performance_due_on
+            return Deadline(name="performance", rule="as the decision orders", source=what, runs_from=effective,
+                            last_day=due, ends_on=due)
+        if decided.performance_days is None:
+            return None
+        return deadline("performance", f"as the decision orders: {decided.performance_days} days from the day it "
+                        "takes effect", what, effective, rest, days=decided.performance_days)
+
+    def deadlines(self, rest: RestDays, today: date) -> tuple[Deadline, ...]:
+        """The proceeding's running deadlines on `today`: the appeal window while it runs (or while the
+        calendar cannot say when it ends), then, once the decision is effective, performance and the
+        enforcement window (from performance's last day, CPL art. 250)."""
+        appeal = self.appeal_deadline(rest)
+        effective = self.effective_on(rest)
+        if appeal is not None and (effective is None or today < effective):
+            return (appeal,)
+        if effective is None or today < effective:
+            return ()
+        performance = self.performance(rest)
+        if performance is None:
+            return ()
+        return (performance, enforcement_window(performance.ends_on or performance.last_day, rest))
+
+
+__all__ = ["Appealed", "Decided", "DecisionKind", "Event", "Filed", "Forum", "Hearing", "Proceeding",
+           "ProceedingError", "Served"]
