@@ -27,6 +27,9 @@ Columns (header names are case-insensitive; order is free; one matter per line):
 | annual_rate | yes | a fraction (`0.0435`) or a percentage (`4.35%`) |
 | penalty_rate, compound_rate | no | agreed penalty rate (overdue principal), compound rate (overdue interest) |
 | day_count | no | `actual/360` or `actual/365` if the contract names it; empty: the policy's |
+| dispute_forum | no | the contract's dispute clause: `court` or `arbitration`; empty: none (the court by law) |
+| dispute_institution | with `arbitration` | the arbitration commission the clause names |
+| dispute_court, dispute_article, dispute_text | no | the court agreed on; where the clause is; its wording |
 | currency | yes | ISO 4217 code for every amount on the line, e.g. `CNY` |
 | overdue_since | yes | first missed due date, ISO date |
 | overdue_principal | yes | |
@@ -86,6 +89,11 @@ OPTIONAL_COLUMNS: tuple[str, ...] = (
     "penalty_rate",
     "compound_rate",
     "day_count",
+    "dispute_forum",
+    "dispute_institution",
+    "dispute_court",
+    "dispute_article",
+    "dispute_text",
     "overdue_interest",
     "overdue_penalty",
     "overdue_fees",
@@ -117,6 +125,11 @@ _SIMPLE: dict[str, tuple[str, ...]] = {
     "penalty_rate": ("contract", "penalty_rate"),
     "compound_rate": ("contract", "compound_rate"),
     "day_count": ("contract", "day_count"),
+    "dispute_forum": ("contract", "dispute", "forum"),
+    "dispute_institution": ("contract", "dispute", "institution"),
+    "dispute_court": ("contract", "dispute", "court"),
+    "dispute_article": ("contract", "dispute", "article"),
+    "dispute_text": ("contract", "dispute", "text"),
     "overdue_since": ("overdue", "since"),
 }
 # Money columns -> path of the Money object; its `currency` comes from the `currency` column.
@@ -133,6 +146,7 @@ _MONEY: dict[str, tuple[str, ...]] = {
 _ZERO_IF_EMPTY = ("overdue_interest", "overdue_penalty", "overdue_fees")
 # Model-level errors of a nested object, named by the columns that feed it.
 _GROUP_NAMES: dict[tuple[str, ...], str] = {
+    ("contract", "dispute"): "dispute_*",
     ("creditor",): "creditor_*",
     ("borrower",): "borrower_*",
     ("contract",): "contract_*",

@@ -256,3 +256,21 @@ def test_principal_not_due_is_read_in_the_line_currency_and_checked_against_the_
     assert known.intake is not None and known.intake.contract.principal_not_due == Money.of("30000.00", "CNY")
     assert empty.intake is not None and empty.intake.contract.principal_not_due is None
     assert too_much.intake is None and [e.column for e in too_much.errors] == ["row"]
+
+
+def test_the_dispute_clause_from_its_columns_and_a_contradiction_named_by_them() -> None:
+    header = HEADER + ",dispute_forum,dispute_institution,dispute_article"
+    [parsed] = parse_intake_csv(csv_text(CN_ROW + ",arbitration,上海仲裁委员会,第十八条", header=header))
+    assert parsed.intake is not None and parsed.errors == ()
+    dispute = parsed.intake.contract.dispute
+    assert dispute is not None and (dispute.forum, dispute.institution, dispute.article) == (
+        "arbitration", "上海仲裁委员会", "第十八条")
+    [court] = parse_intake_csv(csv_text(CN_ROW + ",court,,", header=header))
+    assert court.intake is not None and court.intake.contract.dispute is not None
+    assert court.intake.contract.dispute.forum == "court"
+    [none] = parse_intake_csv(csv_text(CN_ROW + ",,,", header=header))
+    assert none.intake is not None and none.intake.contract.dispute is None
+    errors = errors_of(csv_text(CN_ROW + ",arbitration,,", CN_ROW.replace("CN-0001", "CN-0002") + ",mediation,,",
+                                header=header))
+    assert columns(errors[2]) == {"dispute_*"} and "names the arbitration commission" in errors[2][0].message
+    assert columns(errors[3]) == {"dispute_forum"}
