@@ -22,7 +22,18 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from api import errors
 from api.keepalive import RecycleConnections
-from api.routes import arrangements, bundles, commands, conduct, documents, firms, health, matters, referrals
+from api.routes import (
+    arrangements,
+    bundles,
+    commands,
+    conduct,
+    documents,
+    firms,
+    health,
+    matters,
+    proceedings,
+    referrals,
+)
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
@@ -101,6 +112,7 @@ def create_app(
     app.include_router(referrals.router)
     app.include_router(referrals.referrals_router)
     app.include_router(firms.router)
+    app.include_router(proceedings.router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)

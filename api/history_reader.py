@@ -234,6 +234,9 @@ class Reader:
                 "lapsed": f"{firm} did not answer referral {n} in time",
                 "closed": f"referral {n} to {firm} closed",
             }
+            if "/proceeding-" in str(report.get("workflow_id", "")):
+                what = f"Child reported: proceeding {n}: {report.get('summary') or kind}"
+                return "child_report", what, str(report.get("actor") or "system"), None
             what = "Child reported: " + words.get(str(kind), f"'{kind}' on referral {n}")
             answer_by = report.get("answer_by")
             if kind == "instructed" and isinstance(answer_by, str):

@@ -18,6 +18,7 @@ from workflows.contracts import (
     UPDATE_PROMISE,
     UPDATE_RECALL_REFERRAL,
     UPDATE_RETRY,
+    UPDATE_START_PROCEEDING,
 )
 
 
@@ -58,6 +59,11 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
         return f"Retry {cmd.get('retry_id')} of the failed step ordered by {actor}"
     if name == UPDATE_RECALL_REFERRAL:
         return f"Recall {cmd.get('recall_id')} of the referral ordered by {actor} (reason recorded)"
+    if name == UPDATE_START_PROCEEDING:
+        forum = cmd.get("forum") or "the forum of the contract's clause"
+        extra = " (second instance)" if cmd.get("appeal_of") else ""
+        extra += " despite the arbitration clause (reason recorded)" if cmd.get("override_reason") else ""
+        return f"Proceeding {cmd.get('proceeding_id')} started by {actor} before {forum}{extra}"
     if name == UPDATE_LAWYERS_LETTER:
         return (f"Lawyer's letter {cmd.get('letter_id')} ordered by {actor} (lawyer {cmd.get('lawyer_name')}, "
                 f"time to pay {cmd.get('respond_within_days')} days)")
@@ -91,6 +97,10 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
             + (f" of '{effect}'" if effect else "")
             + f" started; stage {result.get('stage')}"
         )
+    if name == UPDATE_START_PROCEEDING:
+        dup = " (already started)" if result.get("duplicate") else ""
+        return (f"Proceeding {result.get('number')} ({result.get('forum')}, instance {result.get('instance')}) "
+                f"started{dup}; stage now {result.get('stage')}")
     if name == UPDATE_LAWYERS_LETTER:
         dup = " (already ordered)" if result.get("duplicate") else ""
         return (f"Lawyer's letter of referral {result.get('number')} queued{dup}: document "

@@ -17,6 +17,8 @@ from domain.allocation import Allocation, Balance
 from domain.contract import EARLIEST_DATE
 from domain.matter import MatterIntake, Stage
 from domain.money import Money, within_limit
+from domain.proceedings import Event as ProceedingEvent
+from domain.status import ProceedingView
 from domain.text import PlainText
 from workflows.contracts import NextStep
 
@@ -227,6 +229,8 @@ class MatterDetailPublic(MatterPublic):
     payments_count: int | None = None
     documents_count: int | None = None
     promises: list[PromiseStatePublic] = []
+    proceedings: list[ProceedingView] = Field(
+        default=[], description="the matter's suits and arbitrations (GET .../proceedings/{number} for each)")
 
 
 # -------------------------------------------------------------- commands
@@ -570,3 +574,19 @@ class FirmPublic(BaseModel):
 class FirmsPublic(BaseModel):
     data: list[FirmPublic]
     count: int
+
+
+# ---- proceedings -----------------------------------------------------------------------------------
+class ProceedingCreate(_Input):
+    forum: Literal["court", "arbitration"] | None = Field(
+        default=None, description="omitted: as the contract's dispute clause says (the court by law without one)")
+    override_reason: PlainText | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="managers only: why a court hears it despite the contract's arbitration clause")
+    appeal_of: int | None = Field(default=None, ge=1, description="the appealed proceeding this is the second "
+                                                                  "instance of")
+
+
+class ProceedingEventCreate(_Input):
+    event: ProceedingEvent = Field(description="one event; `kind` says which: filed, hearing, decided, served, "
+                                               "appealed")

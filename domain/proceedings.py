@@ -129,7 +129,8 @@ class Proceeding(BaseModel):
 
     def add(self, event: Filed | Hearing | Decided | Served | Appealed, rest: RestDays) -> Proceeding:
         """The proceeding with `event` recorded, or `ProceedingError` if the law does not allow it now."""
-        last = max((e.on for e in self.events), default=self.started_on)  # type: ignore[attr-defined]
+        # (hearings are set ahead: what happened is ordered among itself, not against a date to come)
+        last = max((e.on for e in self.events if not isinstance(e, Hearing)), default=self.started_on)
         if event.on < self.started_on:
             raise ProceedingError("on", f"{event.on.isoformat()} is before the proceeding began "
                                         f"({self.started_on.isoformat()})")

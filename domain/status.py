@@ -63,6 +63,24 @@ class ReferralView(BaseModel):
     firm_name: str | None = None
 
 
+class ProceedingView(BaseModel):
+    """One suit or arbitration of the matter (its own child workflow), as the parent last heard of it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    workflow_id: str
+    forum: Literal["court", "arbitration"]
+    instance: int = 1
+    firm: str
+    status: Literal["starting", "started", "filed", "decided", "appealed", "effective", "closed"] = "starting"
+    since: datetime
+    case_number: str | None = None
+    body: str | None = None  # the court or commission
+    effective_on: date | None = None
+    override_reason: str | None = None  # why a court hears it despite an arbitration clause
+
+
 class ReferralEnded(BaseModel):
     """The last referral that ended without the firm taking the matter: who, how, when.
 
@@ -151,6 +169,7 @@ class MatterStatus(BaseModel):
     held: bool | None = None  # a hold is active now: the process's clocks are stopped
     acceleration: AccelerationView | None = None
     limitation: Deadline | None = None  # the running limitation period (matters that track it)
+    proceedings: tuple[ProceedingView, ...] | None = None  # its suits and arbitrations; None: never any
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

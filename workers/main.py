@@ -43,12 +43,13 @@ from workers.client import connect
 from workflows.borrower import BorrowerWorkflow
 from workflows.legacy.matter_v1 import MatterWorkflowV1
 from workflows.matter.workflow import MatterWorkflow
+from workflows.proceeding import ProceedingWorkflow
 from workflows.referral import ReferralWorkflow
 
 log = logging.getLogger("recovery.worker")
 
 Role = Literal["all", "workflows", "letters"]
-WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow, BorrowerWorkflow)
+WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow, ProceedingWorkflow, BorrowerWorkflow)
 
 
 class Workers:

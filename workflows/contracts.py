@@ -9,7 +9,9 @@ Workflow types:
 - `MatterWorkflow` (`workflows/legacy/matter_v1.py`): matters opened before; each one continues
   as new into v2 at its next workflow task (see "Versioning" in the README);
 - `ReferralWorkflow` (`workflows/referral.py`): one child per referral to a law firm, with the ID
-  `matter-<matter id>/referral-<n>`.
+  `matter-<matter id>/referral-<n>`;
+- `ProceedingWorkflow` (`workflows/proceeding.py`): one child per suit or arbitration, with the ID
+  `matter-<matter id>/proceeding-<n>`.
 """
 
 from __future__ import annotations
@@ -24,13 +26,14 @@ from domain.allocation import Allocation, Balance
 from domain.arrangements import Decision, Role
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.dates import PolicyClock
-from domain.deadlines import Deadline
+from domain.deadlines import Deadline, RestDays
 from domain.evidence import DocumentRef
 from domain.holds import HoldKind
 from domain.matter import MatterIntake
 from domain.money import Money
 from domain.parties import LawFirm
 from domain.policy import EscalationPolicy
+from domain.proceedings import Event, Forum, Proceeding
 from domain.risk import RiskAssessment
 from domain.status import AccelerationView, ArrangementView, MatterStatus, NextStep
 from domain.text import PlainText
@@ -41,6 +44,7 @@ __all__ = ["AccelerationView", "ArrangementView", "MatterState", "NextStep", "Pr
 WORKFLOW_NAME = "MatterWorkflowV2"
 LEGACY_WORKFLOW_NAME = "MatterWorkflow"
 REFERRAL_WORKFLOW_NAME = "ReferralWorkflow"
+PROCEEDING_WORKFLOW_NAME = "ProceedingWorkflow"
 
 UPDATE_PAYMENT = "record_payment"
 UPDATE_PROMISE = "record_promise"
@@ -59,6 +63,9 @@ UPDATE_RELEASE = "release_hold"
 UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
 UPDATE_RECALL_REFERRAL = "recall_referral"
 UPDATE_LAWYERS_LETTER = "lawyers_letter"  # the firm's lawyer's letter, ordered by its partner
+UPDATE_START_PROCEEDING = "start_proceeding"  # a suit or an arbitration (its own child)
+UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
+QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 QUERY_SNAPSHOT = "snapshot"
 QUERY_REFERRAL = "referral_snapshot"  # on the referral child
@@ -86,6 +93,11 @@ def workflow_id(matter_id: str) -> str:
 def referral_workflow_id(matter_id: str, number: int) -> str:
     """The ID of the matter's `number`-th referral child (children's IDs derive from the matter's)."""
     return f"{workflow_id(matter_id)}/referral-{number}"
+
+
+def proceeding_workflow_id(matter_id: str, number: int) -> str:
+    """The ID of the matter's `number`-th proceeding (a suit or an arbitration)."""
+    return f"{workflow_id(matter_id)}/proceeding-{number}"
 
 
 class _Model(BaseModel):
@@ -410,7 +422,9 @@ class RetryResult(_Model):
 # ---- the referral child ------------------------------------------------------------------------
 
 ReferralAnswer = Literal["accept", "decline"]
-ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed", "closed"]
+ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed", "closed",
+                     # a proceeding's: an event recorded, its decision effective, a hearing near
+                     "proceeding_event", "effective", "hearing_soon"]
 
 
 class ReferralInput(_Model):
@@ -476,3 +490,77 @@ class ChildReport(_Model):
     reason: str = ""
     answer_by: datetime | None = None
     firm_name: str = ""
+    summary: str = ""  # a proceeding's event in plain words
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---- the proceeding child (a suit or an arbitration) ----------------------------------------------
+
+class StartProceedingCommand(_Model):
+    """Start a suit or an arbitration on the matter (the firm's partner, or a manager).
+
+    `forum` None: as the contract's dispute clause says (the court by law without one). A suit on a
+    contract with an arbitration clause needs a manager's `override_reason` (e.g. the clause is void);
+    `appeal_of`: the number of a proceeding whose decision was appealed (this is its second instance)."""
+
+    proceeding_id: str = Field(min_length=1, max_length=128)
+    forum: Forum | None = None
+    override_reason: PlainText | None = Field(default=None, min_length=1, max_length=2000)
+    appeal_of: int | None = Field(default=None, ge=1)
+    firm: str | None = Field(default=None, description="the partner's firm (None: a manager)")
+    actor: str = "system"
+
+
+class StartProceedingResult(_Model):
+    proceeding_id: str
+    duplicate: bool
+    number: int
+    forum: Forum
+    instance: int
+    workflow_id: str
+    stage: str
+
+
+class ProceedingInput(_Model):
+    matter_id: str
+    number: int = Field(ge=1)
+    forum: Forum
+    instance: Literal[1, 2] = 1
+    firm: str
+    firm_name: str = ""
+    parent_workflow_id: str
+    clock: PolicyClock
+    started_on: date
+    started_by: str = "system"
+    hearing_reminder_days: int = Field(default=3, ge=1, le=30)
+    rest_days: RestDays | None = Field(default=None, description="the rest-day calendar; None: China's "
+                                                                 "(chinese-calendar, workflows/calendars.py)")
+
+
+class ProceedingEventCommand(_Model):
+    """One event of the proceeding, recorded by the firm's partner (or staff): see `domain.proceedings`."""
+
+    event_id: str = Field(min_length=1, max_length=128)
+    event: Event
+    firm: str | None = Field(default=None, description="the partner's firm (None: staff)")
+    actor: str = "system"
+
+
+class ProceedingSnapshot(_Model):
+    matter_id: str
+    number: int
+    workflow_id: str
+    forum: Forum
+    instance: int
+    firm: str
+    status: str  # open, decided, appealed, effective, closed
+    proceeding: Proceeding
+    effective_on: date | None = None
+    deadlines: tuple[Deadline, ...] = ()
+    calendar: str = ""
+
+
+class ProceedingEventResult(_Model):
+    event_id: str
+    duplicate: bool
+    snapshot: ProceedingSnapshot

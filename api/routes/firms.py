@@ -9,12 +9,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from fastapi.exceptions import RequestValidationError
 
 from api.deps import AuthorisedRoute, CurrentKey, ManagerKey, SessionDep
 from api.schemas import FirmCreate, FirmPartner, FirmPublic, FirmsPublic, FirmUpdate, field_error
 from store import firms as store_firms
+from store.db import write_session
 from store.models import ApiKey, Firm
 
 router = APIRouter(prefix="/firms", tags=["firms"], route_class=AuthorisedRoute)
@@ -64,35 +65,34 @@ async def get_firm(firm_id: str, key: CurrentKey, session: SessionDep) -> FirmPu
 
 @router.post("", response_model=FirmPublic, status_code=201,
              responses={422: {"description": "a field is missing or not acceptable (a name already used)"}})
-async def create_firm(body: FirmCreate, key: ManagerKey, session: SessionDep) -> FirmPublic:
+async def create_firm(body: FirmCreate, key: ManagerKey, request: Request) -> FirmPublic:
     """Add a law firm (managers). Its id is generated; partners' keys are then bound to it."""
     try:
-        row = await store_firms.create_firm(session, name=body.name, address=body.address, email=body.email,
-                                            phone=body.phone, fee_arrangement=body.fee_arrangement)
+        # A write transaction from its start (SQLite: BEGIN IMMEDIATE, waiting its turn among writers).
+        async with write_session(request.app.state.sessionmaker) as session:
+            row = await store_firms.create_firm(session, name=body.name, address=body.address, email=body.email,
+                                                phone=body.phone, fee_arrangement=body.fee_arrangement)
     except store_firms.FirmError as exc:
-        await session.rollback()
         raise _invalid(exc) from None
-    await session.commit()
     return _public(row, [])
 
 
 @router.patch("/{firm_id}", response_model=FirmPublic,
               responses={404: {"description": "no such firm"}, 422: {"description": "a field is not acceptable"}})
-async def update_firm(firm_id: str, body: FirmUpdate, key: ManagerKey, session: SessionDep) -> FirmPublic:
+async def update_firm(firm_id: str, body: FirmUpdate, key: ManagerKey, request: Request) -> FirmPublic:
     """Change a firm's particulars, or disable it (no new referrals; what it holds stays until recalled).
 
     Referrals already made keep the particulars they were made with (their letters were written
     with them); new ones carry the new particulars.
     """
     try:
-        row = await store_firms.update_firm(session, firm_id, name=body.name, address=body.address,
-                                            email=body.email, phone=body.phone,
-                                            fee_arrangement=body.fee_arrangement, disabled=body.disabled)
+        async with write_session(request.app.state.sessionmaker) as session:
+            row = await store_firms.update_firm(session, firm_id, name=body.name, address=body.address,
+                                                email=body.email, phone=body.phone,
+                                                fee_arrangement=body.fee_arrangement, disabled=body.disabled)
+            partners = await store_firms.partners_of(session, [row.id]) if row is not None else {}
     except store_firms.FirmError as exc:
-        await session.rollback()
         raise _invalid(exc) from None
     if row is None:
         raise _not_found(firm_id)
-    await session.commit()
-    partners = await store_firms.partners_of(session, [row.id])
     return _public(row, partners.get(row.id, []))

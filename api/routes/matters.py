@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from temporalio.client import Client
+from temporalio.service import RPCError
 
 from api.deps import (
     AuthorisedRoute,
@@ -65,7 +66,9 @@ from store.policies import UnknownPolicy, get_policy
 from workers.client import open_matter
 from workflows.calendars import china
 from workflows.contracts import (
+    QUERY_PROCEEDING,
     MatterSnapshot,
+    ProceedingSnapshot,
     workflow_id,
 )
 
@@ -102,6 +105,8 @@ def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now
     detail = _merged(row, snap, matter_id, now)
     status_ = snap.status if snap is not None and snap.status is not None else (
         status_of(row) if row is not None else None)
+    if status_ is not None and status_.proceedings:
+        detail = detail.model_copy(update={"proceedings": list(status_.proceedings)})
     try:
         if status_ is None:
             if as_of is not None:
@@ -381,12 +386,13 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
                          temporal: TemporalDep) -> DeadlinesPublic:
     """Every running legal deadline of the matter with its rule and what started it.
 
-    So far the limitation period (3 years, Civil Code art. 188, from the day the loan fell overdue),
+    The limitation period (3 years, Civil Code art. 188, from the day the loan fell overdue),
     started again by what the record shows interrupted it (art. 195): payments, promises to pay (and
     contacts in which the borrower promised), signed agreements, a served acceleration notice. It stops
     running once the debt is discharged (closed paid, cured, settled or withdrawn); a written-off
     matter's still runs. The workflow states it for the matters it tracks it for; older ones are
-    computed here from the projection."""
+    computed here from the projection. Then each open proceeding's: its appeal window while it runs,
+    then the performance period and the enforcement window (CPL art. 250) once its decision is effective."""
     status_ = status_of(row) if row is not None else None
     if status_ is None:
         exists, snap = await live_snapshot(temporal, matter_id)
@@ -409,6 +415,21 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
         knew_on = status_.overdue.overdue_since
         d = limitation(knew_on, limitation_interruptions(status_, payments, promises), rest)
         data.append(DeadlinePublic(**d.model_dump(), moved=d.moved))
+    for proceeding in status_.proceedings or ():
+        if proceeding.status in ("closed", "starting"):
+            continue
+        if key.role == "partner" and proceeding.firm != key.firm:
+            continue
+        try:
+            snap = await temporal.get_workflow_handle(proceeding.workflow_id).query(
+                QUERY_PROCEEDING, result_type=ProceedingSnapshot)
+        except RPCError:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                                detail=f"proceeding {proceeding.number} cannot be read now; retry") from None
+        for d in snap.deadlines:
+            what = f"proceeding {proceeding.number}" + (f" ({snap.proceeding.filed.case_number})"
+                                                         if snap.proceeding.filed else "")
+            data.append(DeadlinePublic(**{**d.model_dump(), "name": f"{d.name}: {what}"}, moved=d.moved))
     return DeadlinesPublic(data=data, count=len(data), calendar=rest.source)
 
 

@@ -36,10 +36,17 @@ class Referred:
 
 @pytest.fixture(scope="module")
 async def referred(sqlite_stack: Stack) -> AsyncIterator[Referred]:
-    """A matter referred to firm A through the real referral (escalated, accepted by firm A's partner)."""
+    """A matter referred to firm A through the real referral (escalated, accepted by firm A's partner), which
+    took it to court (proceeding 1)."""
     stack = sqlite_stack
     m = await stack.open_fast("referred")
     await stack.refer(m["id"], FIRM_A, accept=True)
+
+    async def suit() -> Any:
+        r = await stack.http.post(f"/matters/{m['id']}/proceedings", json={}, headers=stack.auth("partner_a"))
+        return r.status_code == 201
+
+    await eventually(suit)
     docs = (await stack.http.get(f"/matters/{m['id']}/documents", headers=stack.auth("manager"))).json()["data"]
     yield Referred(m["id"], docs[0]["id"])
 
@@ -68,6 +75,11 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
         ("POST", f"/matters/{mid}/referral/recall", {"reason": "auth test"}, ("manager",), True),
         ("POST", f"/matters/{mid}/referral/lawyers-letter", {"lawyer_name": "A", "licence_number": "1"},
          ("partner_a", "partner_b"), True),
+        ("POST", f"/matters/{mid}/proceedings", {"forum": "arbitration"}, ("manager", "partner_a", "partner_b"),
+         True),
+        ("GET", f"/matters/{mid}/proceedings/1", None, everyone, True),
+        ("POST", f"/matters/{mid}/proceedings/1/events", {"event": {"kind": "served", "on": "2026-12-01"}},
+         everyone, True),
         ("GET", "/firms", None, everyone, False),
         ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
         ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
@@ -117,8 +129,8 @@ async def test_wrong_role_is_403(stack: Stack, referred: Referred) -> None:
             assert "may not" in r.json()["detail"]
             checked += 1
     # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners;
-    # a recall, a new firm, a firm's change: all but manager; a lawyer's letter: staff
-    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 3 + 3
+    # a recall, a new firm, a firm's change: all but manager; a lawyer's letter: staff; a proceeding: legal team
+    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 1 + 3 + 3
 
 
 async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred) -> None:
@@ -130,7 +142,9 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         r = await _call(stack, method, path, body, stack.auth("partner_a"))
         # A preview needs LibreOffice; without it the partner who may see the letter is told so.
         ok = 200 if not path.endswith("/preview.pdf") or preview.available() else 503
-        ok = 201 if method == "POST" else ok  # (the firm's lawyer's letter, ordered for real)
+        # (POSTs: the firm's own answers show it reached the matter: a lawyer's letter comes before a suit,
+        # one case at a time, a service needs a decision)
+        ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422}.get(path.rsplit("/", 1)[-1], ok)
         assert r.status_code == ok, (method, path, r.text)
     # Lists: each partner sees only its firm's matters.
     a = (await stack.http.get("/matters", params={"limit": 200}, headers=stack.auth("partner_a"))).json()

@@ -78,8 +78,9 @@ async def test_managers_keep_firms_and_everyone_reads_them(stack: Stack) -> None
     assert r.status_code == 200 and r.json()["disabled"] is True
     m = await stack.open_fast("firm-disabled")
     await eventually(lambda: _stage_is(stack, m["id"], "legal_review"), timeout=60)
-    bare = (await stack.http.post("/firms", headers=manager, json={"name": _unique("Bare LLP"),
-                                                                   "email": "a@bare.example"})).json()
+    r = await stack.http.post("/firms", headers=manager, json={"name": _unique("Bare LLP"), "email": "a@bare.example"})
+    assert r.status_code == 201, r.text
+    bare = r.json()
     for firm_id, words in ((firm["id"], "is disabled"), ("firm-nobody", "no firm with id"),
                            (FIRM_NAMES[FIRM_A], "no firm with id"),  # a name is not an id
                            (bare["id"], "has no address, no fee_arrangement on record")):  # what the letter needs
@@ -268,3 +269,67 @@ async def test_the_firm_orders_its_lawyer_s_letter_once_it_has_accepted(stack: S
     assert content.status_code == 200
     d = await stack.detail(mid)
     assert "lawyer's letter" in (d["next_step"] or ""), d["next_step"]
+
+
+async def test_the_firm_takes_the_matter_to_court_and_records_the_case(stack: Stack) -> None:
+    m = await stack.open_fast("suit")
+    mid = m["id"]
+    path = f"/matters/{mid}/proceedings"
+    await stack.refer(mid, FIRM_A)
+    r = await stack.http.post(path, json={}, headers=stack.auth("partner_a"))
+    assert r.status_code == 409 and "accepted" in r.json()["detail"], r.text  # not accepted yet
+    r = await stack.http.post(f"/matters/{mid}/referral/accept", json={}, headers=stack.auth("partner_a"))
+    assert r.status_code == 201, r.text
+    for role, code in (("legal_team", 403), ("partner_b", 404)):
+        assert (await stack.http.post(path, json={}, headers=stack.auth(role))).status_code == code, role
+    r = await stack.http.post(path, json={"forum": "arbitration"}, headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "forum"], r.text  # no clause
+
+    async def started() -> Any:
+        got = await stack.http.post(path, json={}, headers={**stack.auth("partner_a"),
+                                                            "Idempotency-Key": f"{stack.prefix}-SUIT"})
+        return got if got.status_code in (200, 201) else None  # the acceptance may still be on its way
+
+    suit = (await eventually(started)).json()
+    assert (suit["number"], suit["forum"], suit["instance"], suit["stage"]) == (1, "court", 1, "litigation")
+    events = f"{path}/1/events"
+    d = await stack.detail(mid)
+    today = d["policy_today"]
+
+    async def recorded(body: dict[str, Any], role: str = "partner_a") -> Any:
+        got = await stack.http.post(events, json={"event": body}, headers=stack.auth(role))
+        return got if got.status_code != 404 else None  # the child may still be starting
+
+    r = await eventually(lambda: recorded({"kind": "filed", "on": today, "body": "Huangpu District People's Court",
+                                           "case_number": "(2026)沪0101民初1号", "fees_paid": {"amount": "1530.00",
+                                                                                           "currency": "CNY"}}))
+    assert r.status_code == 201, r.text
+    assert r.json()["snapshot"]["status"] == "filed"
+    r = await stack.http.post(events, json={"event": {"kind": "decided", "on": today, "decision": "award"}},
+                              headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "event", "decision"], r.text
+    r = await stack.http.post(events, json={"event": {"kind": "filed", "on": today, "body": "X", "case_number": "2"}},
+                              headers=stack.auth("partner_b"))
+    assert r.status_code == 404
+    r = await stack.http.post(events, json={"event": {"kind": "decided", "on": today, "decision": "judgment",
+                                                      "amount": {"amount": "19518.00", "currency": "CNY"},
+                                                      "performance_days": 10}}, headers=stack.auth("partner_a"))
+    assert r.status_code == 201, r.text
+    r = await stack.http.post(events, json={"event": {"kind": "served", "on": today}}, headers=stack.auth("partner_a"))
+    assert r.status_code == 201, r.text
+    snap = (await stack.http.get(f"{path}/1", headers=stack.auth("partner_a"))).json()
+    assert snap["status"] == "decided" and [e["kind"] for e in snap["proceeding"]["events"]] == [
+        "filed", "decided", "served"]
+    [appeal] = snap["deadlines"]
+    assert appeal["name"] == "appeal" and "art. 171" in appeal["rule"]
+    assert (await stack.http.get(f"{path}/1", headers=stack.auth("partner_b"))).status_code == 404
+    assert (await stack.http.get(f"{path}/9", headers=stack.auth("manager"))).status_code == 404
+    deadlines = (await stack.http.get(f"/matters/{mid}/deadlines", headers=stack.auth("partner_a"))).json()
+    assert any(x["name"].startswith("appeal: proceeding 1 ((2026)沪0101民初1号)") for x in deadlines["data"]), deadlines
+
+    async def shown() -> Any:
+        got = await stack.detail(mid)
+        return got if got["proceedings"] and got["proceedings"][0]["case_number"] else None
+
+    d = await eventually(shown)
+    assert d["stage"] == "litigation" and d["proceedings"][0]["status"] == "decided"

@@ -404,6 +404,54 @@ async def v2_remind(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_referral_reminded_by_e_mail_then_lapsed", h.id)
 
 
+async def v2_proceeding(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A suit: the firm accepts, starts it, files, is decided against the borrower, serves, and the
+    decision's appeal window is counted (`python -m tests.histories.record proceeding`)."""
+    from domain.money import Money
+    from domain.parties import LawFirm
+    from domain.proceedings import Decided, Filed, Hearing, Served
+    from workflows.contracts import (
+        UPDATE_PROCEEDING_EVENT,
+        UPDATE_START_PROCEEDING,
+        ProceedingEventCommand,
+        StartProceedingCommand,
+        proceeding_workflow_id,
+    )
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-proceeding"))
+    await env.sleep(timedelta(days=62))
+    firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
+                   fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firm, actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    child = client.get_workflow_handle(referral_workflow_id("hist-v2-proceeding", 1))
+    await child.execute_update(UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(
+        answer_id="a1", answer="accept", firm="firm-a", actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
+                                                                           actor="partner-a"))
+    await env.sleep(timedelta(minutes=1))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    suit = client.get_workflow_handle(proceeding_workflow_id("hist-v2-proceeding", 1))
+    cny = Money.of("19518.00", "CNY")
+    for event_id, event in (("e1", Filed(on=today, body="Huangpu District People's Court", case_number="C-1")),
+                            ("e2", Hearing(on=today + timedelta(days=5))),
+                            ("e3", Decided(on=today, decision="judgment", amount=cny, performance_days=10)),
+                            ("e4", Served(on=today))):
+        await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
+                                                                                  firm="firm-a", actor="partner-a"))
+    await env.sleep(timedelta(days=20))
+    await eventually(lambda: "hearing_reminder" in rec.kinds())
+    await suit.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_started_and_decided", h.id)
+    await save(client, "v2_proceeding_child_decided", suit.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -464,6 +512,8 @@ async def main() -> None:
                 await v2_instruct(env, rec)
             if only in (None, "remind"):
                 await v2_remind(env, rec)
+            if only in (None, "proceeding"):
+                await v2_proceeding(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

@@ -44,7 +44,7 @@ def test_at_most_one_rule_applies_for_any_facts() -> None:
 
 def test_the_process_reaches_what_this_release_builds_and_only_a_reversal_reopens() -> None:
     assert reachable(FACTS) == {"intake", "notice", "reminders", "negotiation", "legal_review", "referral",
-                                "amendment", "closed"}
+                                "amendment", "litigation", "closed"}
     assert {r.trigger for r in tr.RULES if r.stage == "closed"} == {"payment_reversed"}
     # A matter re-opens where it was, except that the law firm's referral was cancelled on closing.
     for was, back in (("notice", "notice"), ("reminders", "reminders"), ("negotiation", "negotiation"),

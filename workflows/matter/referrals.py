@@ -226,7 +226,11 @@ class ReferralHandlers(MatterMixin):
 
     @workflow.signal(name=SIGNAL_CHILD_REPORT)
     def child_report(self, report: ChildReport) -> None:
-        """A child's news: the referral was instructed, reminded, accepted, declined, lapsed or closed."""
+        """A child's news: the referral was instructed, reminded, accepted, declined, lapsed or closed (a
+        proceeding's news goes to `_proceeding_report`)."""
+        if "/proceeding-" in report.workflow_id:
+            self._proceeding_report(report)
+            return
         ref = self._s.referral
         if report.key in ref.reports:
             return

@@ -30,7 +30,7 @@ from domain.matter import ClosureReason, Stage
 from domain.money import Money
 from domain.parties import LawFirm
 from domain.risk import RiskAssessment
-from domain.status import AccelerationView, Attention, ReferralEnded, ReferralView
+from domain.status import AccelerationView, Attention, ProceedingView, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
@@ -234,6 +234,23 @@ class Referral(_Part):
     instructed: dict[int, FirmEmailJob] = Field(default_factory=dict)  # referral number -> its instruction e-mail
 
 
+class ProceedingOrder(_Part):
+    number: int
+    forum: Literal["court", "arbitration"]
+    instance: Literal[1, 2] = 1
+    firm: str
+    firm_name: str = ""
+    actor: str
+    started_on: date
+
+
+class Proceedings(_Part):
+    count: int = 0
+    items: list[ProceedingView] = Field(default_factory=list)
+    starts: dict[str, int] = Field(default_factory=dict)  # start command id -> the proceeding it started
+    reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
+
+
 class Arrangement(_Part):
     """One settlement, amendment or write-off: proposed, decided by authority, signed, then performed."""
 
@@ -329,6 +346,7 @@ class Effect(_Part):
     referral: ReferralOrder | None = None
     cancel: str | None = None  # id of a child workflow to cancel
     instruct: InstructOrder | None = None  # the law firm's instruction (bundle and e-mail)
+    proceeding: ProceedingOrder | None = None  # start a suit or an arbitration (its child)
     firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
@@ -381,6 +399,7 @@ class MatterState(_Part):
     ladder: Ladder = Field(default_factory=Ladder)
     review: Review = Field(default_factory=Review)
     referral: Referral = Field(default_factory=Referral)
+    proceedings: Proceedings = Field(default_factory=Proceedings)
     risk: RiskAssessment | None = None
     documents: list[DocumentRef] = Field(default_factory=list)
     first_demand_on: date | None = None  # the collection notice's date

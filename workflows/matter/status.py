@@ -137,6 +137,7 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_
         held=(s.held_since is not None) if s.holds else None,
         acceleration=s.acceleration,
         limitation=limitation_of(s, overdue_since),
+        proceedings=tuple(s.proceedings.items) or None,
     )
 
 

@@ -88,6 +88,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.holds import HoldHandlers
     from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
     from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
+    from workflows.matter.proceedings import ProceedingHandlers
     from workflows.matter.referrals import ReferralHandlers
     from workflows.matter.reversals import ReversalHandlers
     from workflows.matter.state import (
@@ -157,7 +158,7 @@ def _sentence(text: str) -> str:
 
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, AccelerationHandlers, ReversalHandlers,
-                     MessageHandlers, ReferralHandlers, LimitationHandlers):
+                     MessageHandlers, ReferralHandlers, ProceedingHandlers, LimitationHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -518,6 +519,8 @@ class MatterWorkflow(ArrangementHandlers, HoldHandlers, ContactHandlers, Acceler
                     await self._instruct(effect, effect.instruct)
                 elif effect.firm_email is not None:
                     await self._email_firm(effect.firm_email, "reminder")
+                elif effect.proceeding is not None:
+                    await self._start_proceeding_child(effect, effect.proceeding)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):

@@ -1,0 +1,114 @@
+"""Suits and arbitrations: the firm starts one (`POST /matters/{id}/proceedings`), records its events
+(`POST /matters/{id}/proceedings/{n}/events`), and everyone who may see the matter reads it
+(`GET /matters/{id}/proceedings/{n}`: the events, the status, the running deadlines).
+
+Firm-scoped like the rest: a partner of another firm (or of a firm the matter was recalled from) gets
+404. The forum follows the contract's dispute clause; a suit against an arbitration clause needs a
+manager's `override_reason` (403 for a partner who gives one).
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+from temporalio.service import RPCError
+
+from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
+from api.routes.commands import COMMAND_RESPONSES, created_or_replayed
+from api.routes.matters import IdempotencyKey, MatterId
+from api.schemas import ProceedingCreate, ProceedingEventCreate
+from api.workflow import MatterGone, closed, execute_command
+from workflows.contracts import (
+    QUERY_PROCEEDING,
+    UPDATE_PROCEEDING_EVENT,
+    UPDATE_START_PROCEEDING,
+    ProceedingEventCommand,
+    ProceedingEventResult,
+    ProceedingSnapshot,
+    StartProceedingCommand,
+    StartProceedingResult,
+    proceeding_workflow_id,
+)
+
+router = APIRouter(prefix="/matters", tags=["proceedings"], route_class=AuthorisedRoute)
+
+FirmOrManager = Annotated[Principal, require_roles("partner", "manager")]
+RecorderKey = Annotated[Principal, require_roles("partner", "manager", "legal_team")]
+Number = Annotated[int, Path(ge=1, le=1000, description="the proceeding's number in the matter")]
+
+
+def _not_found(matter_id: str, number: int) -> HTTPException:
+    return HTTPException(status.HTTP_404_NOT_FOUND, detail=f"proceeding {number} of matter {matter_id} not found")
+
+
+@router.post("/{matter_id}/proceedings", response_model=StartProceedingResult, status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        403: {"description": "a partner may not take a matter to court against its arbitration clause"},
+                        409: {"description": "no accepted referral, another case still open, on hold, or closed"}})
+async def start_proceeding(
+    matter_id: MatterId, body: ProceedingCreate, key: FirmOrManager, row: ProjectedMatter, temporal: TemporalDep,
+    response: Response, idempotency_key: IdempotencyKey = None,
+) -> StartProceedingResult:
+    """Start a suit or an arbitration (its own child workflow): the firm the matter is referred to, once it
+    accepted, or a manager. The forum is the contract's dispute clause's (the court by law without one);
+    `appeal_of` starts the second instance of an appealed proceeding. The matter moves to `litigation`."""
+    proceeding_id = idempotency_key or str(uuid.uuid4())
+    cmd = StartProceedingCommand(proceeding_id=proceeding_id, forum=body.forum, override_reason=body.override_reason,
+                                 appeal_of=body.appeal_of, firm=key.firm if key.role == "partner" else None,
+                                 actor=key.actor)
+    try:
+        result = await execute_command(temporal, matter_id, UPDATE_START_PROCEEDING, cmd,
+                                       update_id=f"proceeding-{proceeding_id}-{uuid.uuid4().hex[:8]}",
+                                       result_type=StartProceedingResult)
+    except MatterGone:
+        raise closed(matter_id) from None
+    created_or_replayed(response, result.duplicate)
+    return result
+
+
+@router.get("/{matter_id}/proceedings/{number}", response_model=ProceedingSnapshot,
+            responses={404: {"description": "no such matter or proceeding (or not the caller's firm's)"}})
+async def get_proceeding(matter_id: MatterId, number: Number, key: CurrentKey, row: ProjectedMatter,
+                         temporal: TemporalDep) -> ProceedingSnapshot:
+    """The proceeding as its workflow holds it: every event, its status, when the decision takes effect and
+    the deadlines running now (appeal window; then performance and the enforcement window)."""
+    snap = await _snapshot(temporal, matter_id, number)
+    if key.role == "partner" and snap.firm != key.firm:
+        raise _not_found(matter_id, number)
+    return snap
+
+
+async def _snapshot(temporal: TemporalDep, matter_id: str, number: int) -> ProceedingSnapshot:
+    handle = temporal.get_workflow_handle(proceeding_workflow_id(matter_id, number))
+    try:
+        return await handle.query(QUERY_PROCEEDING, result_type=ProceedingSnapshot)
+    except RPCError:
+        raise _not_found(matter_id, number) from None
+
+
+@router.post("/{matter_id}/proceedings/{number}/events", response_model=ProceedingEventResult, status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        404: {"description": "no such matter or proceeding (or not the caller's firm's)"},
+                        422: {"description": "the event is not allowed now: `detail[].loc` names the field "
+                                             "(its date, its order, what the forum decides by)"}})
+async def record_proceeding_event(
+    matter_id: MatterId, number: Number, body: ProceedingEventCreate, key: RecorderKey, row: ProjectedMatter,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> ProceedingEventResult:
+    """Record one event of the proceeding (`event.kind`): `filed` (body, case_number, fees_paid), `hearing`
+    (on, place; a reminder goes to the firm 3 days before), `decided` (decision: judgment, ruling, award or
+    mediation; amount, costs, performance_days or performance_due_on), `served`, `appealed` (by)."""
+    event_id = idempotency_key or str(uuid.uuid4())
+    cmd = ProceedingEventCommand(event_id=event_id, event=body.event,
+                                 firm=key.firm if key.role == "partner" else None, actor=key.actor)
+    try:
+        result = await execute_command(temporal, matter_id, UPDATE_PROCEEDING_EVENT, cmd,
+                                       update_id=f"event-{event_id}-{uuid.uuid4().hex[:8]}",
+                                       result_type=ProceedingEventResult,
+                                       target=proceeding_workflow_id(matter_id, number))
+    except MatterGone:
+        raise _not_found(matter_id, number) from None
+    created_or_replayed(response, result.duplicate)
+    return result

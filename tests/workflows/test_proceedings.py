@@ -1,0 +1,244 @@
+"""Suits and arbitrations on the time-skipping server: the matter starts its proceeding child (the forum
+from the contract's dispute clause), the firm records the events, and the child's clocks run: hearing
+reminders, the appeal window from service with the rest-day rule, the decision taking effect, then
+performance and the enforcement window."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from temporalio import workflow
+from temporalio.client import WorkflowUpdateFailedError
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+from domain.dates import PolicyClock
+from domain.deadlines import RestDays
+from domain.money import Money
+from domain.proceedings import Appealed, Decided, Filed, Hearing, Served
+from tests.factories import intake_data
+from tests.workflows.harness import eventually, snap
+from tests.workflows.test_matter import FIRM_ON_RECORD, answer, decide, mid
+from workflows.contracts import (
+    ERR_FORBIDDEN,
+    ERR_INVALID,
+    ERR_NOT_YOURS,
+    ERR_STAGE,
+    QUERY_PROCEEDING,
+    SIGNAL_CHILD_REPORT,
+    UPDATE_PROCEEDING_EVENT,
+    UPDATE_START_PROCEEDING,
+    ChildReport,
+    ProceedingEventCommand,
+    ProceedingEventResult,
+    ProceedingInput,
+    ProceedingSnapshot,
+    StartProceedingCommand,
+    StartProceedingResult,
+    proceeding_workflow_id,
+)
+from workflows.proceeding import ProceedingWorkflow
+
+WEEKENDS_ONLY = RestDays(jurisdiction="T", first_year=2020, last_year=2035, source="weekends only (test)")
+
+
+def cny(amount: str) -> Money:
+    return Money.of(amount, "CNY")
+
+
+async def start_proceeding(h: Any, pid: str, **kw: Any) -> StartProceedingResult:
+    return await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id=pid, actor="partner-a",
+                                                                                  **kw),
+                                  result_type=StartProceedingResult)
+
+
+async def record(env: WorkflowEnvironment, wid: str, event_id: str, event: Any, firm: str | None = "firm-a"
+                 ) -> ProceedingEventResult:
+    return await env.client.get_workflow_handle(wid).execute_update(
+        UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event, firm=firm, actor="partner-a"),
+        result_type=ProceedingEventResult)
+
+
+async def referred_and_accepted(env: WorkflowEnvironment, matters: Any, **intake: Any) -> Any:
+    h = await matters.start("standard", **({"intake": intake} if intake else {}))
+    await env.sleep(timedelta(days=62))
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+    await eventually(lambda: "referral_instruction_sent" in matters.rec.kinds())
+    await answer(env, mid(h), 1, "accept", firm="firm-a")
+    await eventually(lambda: "referral_accepted" in matters.rec.kinds())
+    return h
+
+
+async def test_the_forum_follows_the_dispute_clause_and_a_suit_against_it_needs_a_manager(env, matters):  # type: ignore[no-untyped-def]
+    contract = {**intake_data()["contract"], "dispute": {"forum": "arbitration",
+                                                          "institution": "Shanghai Arbitration Commission"}}
+    h = await referred_and_accepted(env, matters, contract=contract)
+    for kw, err_type, words in (
+        ({"firm": "firm-b"}, ERR_NOT_YOURS, "not found"),
+        ({"forum": "court", "firm": "firm-a"}, ERR_INVALID, "override_reason: the contract's dispute clause submits"),
+        ({"forum": "court", "firm": "firm-a", "override_reason": "void"}, ERR_FORBIDDEN, "only a manager"),
+        ({"appeal_of": 1, "firm": "firm-a"}, ERR_INVALID, "appeal_of: proceeding 1 has no appeal recorded"),
+    ):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await start_proceeding(h, f"bad-{uuid.uuid4().hex[:6]}", **kw)
+        assert err.value.cause.type == err_type and words in str(err.value.cause), (kw, err.value.cause)  # type: ignore[union-attr]
+    r = await start_proceeding(h, "p1", firm="firm-a")  # as the clause says: arbitration
+    assert (r.number, r.forum, r.instance, r.stage) == (1, "arbitration", 1, "litigation")
+    assert r.workflow_id == proceeding_workflow_id(mid(h), 1)
+    assert (await start_proceeding(h, "p1", firm="firm-a")).duplicate
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # one case at a time
+        await start_proceeding(h, "p2", forum="court", override_reason="the clause names no seat: void")
+    assert err.value.cause.type == ERR_STAGE and "still open" in str(err.value.cause)  # type: ignore[union-attr]
+    await eventually(lambda: "proceeding_started" in matters.rec.kinds())
+    started = next(e for e in matters.rec.events if e.kind == "proceeding_started")
+    assert "Arbitration (proceeding 1) started before Shanghai Arbitration Commission" in started.summary
+    s = await snap(h)
+    assert s.stage == "litigation" and s.status is not None and s.status.proceedings is not None
+    assert s.status.proceedings[0].forum == "arbitration"
+    # An arbitration decides by award; a judgment is refused by name.
+    today = s.status.policy_today(await env.get_current_time())
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    await record(env, r.workflow_id, "e1", Filed(on=today, body="Shanghai Arbitration Commission", case_number="A-1"))
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await record(env, r.workflow_id, "e2", Decided(on=today, decision="judgment"))
+    assert err.value.cause.type == ERR_INVALID and "event.decision:" in str(err.value.cause)  # type: ignore[union-attr]
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # another firm's partner: no such proceeding
+        await record(env, r.workflow_id, "e3", Hearing(on=today + timedelta(days=9)), firm="firm-b")
+    assert err.value.cause.type == ERR_NOT_YOURS  # type: ignore[union-attr]
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # what has not happened is not recorded
+        await record(env, r.workflow_id, "e4", Served(on=today + timedelta(days=1)))
+    assert err.value.cause.type == ERR_INVALID and "after today" in str(err.value.cause)  # type: ignore[union-attr]
+    award = Decided(on=today, decision="award", amount=cny("19518.00"), performance_due_on=today + timedelta(days=15))
+    result = await record(env, r.workflow_id, "e5", award)
+    assert result.snapshot.status == "effective" and result.snapshot.effective_on == today  # final when made
+    await eventually(lambda: "decision_effective" in matters.rec.kinds())
+    s = await snap(h)
+    view = s.status.proceedings[0]  # type: ignore[index, union-attr]
+    assert (view.status, view.case_number, view.effective_on) == ("effective", "A-1", today)
+
+
+async def _child_up(env: WorkflowEnvironment, wid: str) -> bool:
+    try:
+        await env.client.get_workflow_handle(wid).query(QUERY_PROCEEDING, result_type=ProceedingSnapshot)
+        return True
+    except Exception:
+        return False
+
+
+async def test_a_suit_s_appeal_window_beyond_the_calendar_is_said_not_guessed(env, matters):  # type: ignore[no-untyped-def]
+    h = await referred_and_accepted(env, matters)
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    assert r.forum == "court"  # no clause: the court by law
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    today = (await snap(h)).status.policy_today(await env.get_current_time())  # type: ignore[union-attr]
+    await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court", case_number="C-1"))
+    await record(env, r.workflow_id, "d", Decided(on=today, decision="judgment", amount=cny("19518.00"),
+                                                  performance_days=10))
+    served = await record(env, r.workflow_id, "s", Served(on=today))
+    [appeal] = served.snapshot.deadlines
+    if appeal.ends_on is None:  # the holiday data does not cover the window's year (chinese-calendar 2004-2026)
+        assert appeal.calendar_gap and served.snapshot.effective_on is None
+        await eventually(lambda: any("cannot be counted" in e.summary for e in matters.rec.events))
+    else:
+        assert served.snapshot.effective_on == appeal.ends_on + timedelta(days=1)
+    s = await snap(h)
+    view = s.status.proceedings[0]  # type: ignore[index, union-attr]
+    assert view.status == "decided" and view.body == "Huangpu District People's Court"
+    # An appeal in time: the second instance is started against it, by a court.
+    await record(env, r.workflow_id, "a", Appealed(on=today, by="debtor"))
+    await eventually(lambda: any(p.status == "appealed" for p in (snap_cache(matters) or ())))
+    r2 = await start_proceeding(h, "p2", firm="firm-a", appeal_of=1)
+    assert (r2.number, r2.instance, r2.forum) == (2, 2, "court")
+
+
+def snap_cache(matters: Any) -> Any:
+    statuses = matters.rec.statuses()
+    return statuses[-1].status.proceedings if statuses else None
+
+
+# ---- the child's clocks, on a calendar that covers the years (weekends only) -----------------------
+
+@workflow.defn(name="ReportSink")
+class ReportSink:
+    """A stand-in parent: keeps the reports its child sends."""
+
+    def __init__(self) -> None:
+        self.reports: list[ChildReport] = []
+
+    @workflow.run
+    async def run(self) -> None:
+        await workflow.wait_condition(lambda: False)
+
+    @workflow.signal(name=SIGNAL_CHILD_REPORT)
+    def report(self, report: ChildReport) -> None:
+        self.reports.append(report)
+
+    @workflow.query(name="reports")
+    def kept(self) -> list[ChildReport]:
+        return self.reports
+
+
+async def test_hearing_reminders_and_the_appeal_window_run_on_timers(env: WorkflowEnvironment) -> None:
+    queue = f"q-{uuid.uuid4()}"
+    now = await env.get_current_time()
+    clock = PolicyClock.start(now, "Asia/Shanghai", 86400)
+    today = clock.today(now)
+    # (Unsandboxed: the stand-in parent lives in this test module; the child's code is the same either way.)
+    async with Worker(env.client, task_queue=queue, workflows=[ReportSink, ProceedingWorkflow],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        sink = await env.client.start_workflow("ReportSink", id=f"sink-{uuid.uuid4()}", task_queue=queue)
+        child = await env.client.start_workflow(
+            ProceedingWorkflow.run,
+            ProceedingInput(matter_id="m", number=1, forum="court", firm="firm-a", firm_name="Firm A LLP",
+                            parent_workflow_id=sink.id, clock=clock, started_on=today, rest_days=WEEKENDS_ONLY),
+            id=f"matter-m-{uuid.uuid4().hex[:6]}/proceeding-1", task_queue=queue)
+
+        async def reports() -> list[ChildReport]:
+            got: list[ChildReport] = await sink.query("reports", result_type=list[ChildReport])
+            return got
+
+        async def ev(event_id: str, event: Any) -> ProceedingEventResult:
+            return await child.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+                event_id=event_id, event=event, actor="partner-a"), result_type=ProceedingEventResult)
+
+        await ev("f", Filed(on=today, body="Court", case_number="C-7"))
+        hearing_on = today + timedelta(days=10)
+        await ev("h", Hearing(on=hearing_on, place="Court room 3"))
+        await env.sleep(timedelta(days=6))
+        assert not [r for r in await reports() if r.kind == "hearing_soon"]
+        await env.sleep(timedelta(days=2))  # 3 days before it
+        soon = await eventually(lambda: _kinds(reports, "hearing_soon"))
+        assert "Court room 3" in soon[0].summary and "day(s) away" in soon[0].summary
+        decided_on = clock.today(await env.get_current_time())
+        await ev("d", Decided(on=decided_on, decision="judgment", amount=cny("100.00"), performance_days=10))
+        served = await ev("s", Served(on=decided_on))
+        [appeal] = served.snapshot.deadlines
+        assert appeal.ends_on is not None and appeal.ends_on.weekday() < 5
+        assert appeal.last_day == decided_on + timedelta(days=15)
+        effective = appeal.ends_on + timedelta(days=1)
+        assert served.snapshot.status == "decided" and served.snapshot.effective_on == effective
+        await env.sleep(timedelta(days=(effective - decided_on).days - 1))
+        assert not [r for r in await reports() if r.kind == "effective"]  # the window still runs
+        await env.sleep(timedelta(days=2))
+        [done] = await eventually(lambda: _kinds(reports, "effective"))
+        assert effective.isoformat() in done.summary and "performance due by" in done.summary
+        snap_ = await child.query(QUERY_PROCEEDING, result_type=ProceedingSnapshot)
+        assert snap_.status == "effective"
+        assert [d.name for d in snap_.deadlines] == ["performance", "enforcement application"]
+        assert len([r for r in await reports() if r.kind == "effective"]) == 1
+        await child.cancel()
+        closed = await child.result()
+        assert closed.status == "closed"
+        await eventually(lambda: _kinds(reports, "closed"))
+        try:
+            await sink.terminate("test over")
+        except Exception:  # (the test server may already have ended it)
+            pass
+
+
+async def _kinds(reports: Any, kind: str) -> list[ChildReport]:
+    return [r for r in await reports() if r.kind == kind]
+

@@ -1,0 +1,207 @@
+"""Suits and arbitrations in the matter workflow (a mixin of `MatterWorkflow`): `start_proceeding`
+decides the forum from the contract's dispute clause (a suit on a contract with an arbitration clause
+only with a manager's recorded reason), starts the proceeding's child workflow
+(`workflows/proceeding.py`) and moves the matter to `litigation`; the child reports each event, the
+decision taking effect and hearing reminders back by signal, and is cancelled when the matter closes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from datetime import date
+
+    from domain.status import ProceedingView
+    from workflows.contracts import (
+        ERR_FORBIDDEN,
+        ERR_INVALID,
+        ERR_NOT_YOURS,
+        ERR_STAGE,
+        PROCEEDING_WORKFLOW_NAME,
+        UPDATE_START_PROCEEDING,
+        ChildReport,
+        ProceedingInput,
+        StartProceedingCommand,
+        StartProceedingResult,
+        proceeding_workflow_id,
+    )
+    from workflows.matter import transitions as tr
+    from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.mixin import MatterMixin
+    from workflows.matter.state import Effect, ProceedingOrder, digest
+
+PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon")
+
+
+def _start_body(cmd: StartProceedingCommand) -> str:
+    return digest(cmd.forum or "", cmd.override_reason or "", cmd.appeal_of or 0)
+
+
+class ProceedingHandlers(MatterMixin):
+
+    def _forum(self, cmd: StartProceedingCommand) -> str:
+        """The forum the command asks for, checked against the contract's dispute clause."""
+        clause = self._intake.contract.dispute
+        if cmd.appeal_of is not None:
+            if cmd.forum == "arbitration":
+                raise ApplicationError("forum: an appeal is heard by a court (an award is final)", type=ERR_INVALID)
+            return "court"
+        wanted = cmd.forum or (clause.forum if clause is not None else "court")
+        if wanted == "arbitration" and (clause is None or clause.forum != "arbitration"):
+            raise ApplicationError("forum: the contract has no arbitration clause on record: arbitration needs the "
+                                   "parties' written agreement to arbitrate", type=ERR_INVALID)
+        against_clause = wanted == "court" and clause is not None and clause.forum == "arbitration"
+        if against_clause and not cmd.override_reason:
+            raise ApplicationError(
+                f"override_reason: the contract's dispute clause submits disputes to arbitration before "
+                f"{clause.institution if clause else '?'}: a suit needs a manager's recorded reason "
+                "(e.g. the clause is void)", type=ERR_INVALID)
+        if cmd.override_reason and not against_clause:
+            raise ApplicationError("override_reason: only for a suit despite an arbitration clause", type=ERR_INVALID)
+        if cmd.override_reason and cmd.firm is not None:
+            raise ApplicationError("override_reason: only a manager may take a matter to court against the "
+                                   "contract's arbitration clause", type=ERR_FORBIDDEN)
+        return wanted
+
+    @workflow.update(name=UPDATE_START_PROCEEDING)
+    def start_proceeding(self, cmd: StartProceedingCommand) -> StartProceedingResult:
+        ps = self._s.proceedings
+        if cmd.proceeding_id in ps.starts:
+            self._same_body("proceeding_id", cmd.proceeding_id, _start_body(cmd))
+            view = next(p for p in ps.items if p.number == ps.starts[cmd.proceeding_id])
+            return StartProceedingResult(proceeding_id=cmd.proceeding_id, duplicate=True, number=view.number,
+                                         forum=view.forum, instance=view.instance, workflow_id=view.workflow_id,
+                                         stage=self._s.stage)
+        current = self._s.referral.current
+        assert current is not None  # checked by the validator
+        forum = self._forum(cmd)
+        now = workflow.now()
+        ps.count += 1
+        n = ps.count
+        instance = 2 if cmd.appeal_of is not None else 1
+        view = ProceedingView(number=n, workflow_id=proceeding_workflow_id(self._mid, n), forum=forum,  # type: ignore[arg-type]
+                              instance=instance, firm=current.firm, since=now, override_reason=cmd.override_reason)
+        ps.items.append(view)
+        ps.starts[cmd.proceeding_id] = n
+        self._s.bodies[f"proceeding_id:{cmd.proceeding_id}"] = _start_body(cmd)
+        self._fire("proceeding_started")
+        self._queue(Effect(key=f"proceeding:{n}", queued_at=now, proceeding=ProceedingOrder(
+            number=n, forum=forum, instance=instance, firm=current.firm,  # type: ignore[arg-type]
+            firm_name=current.firm_name or "", actor=cmd.actor, started_on=self._s.clock.today(now))))
+        clause = self._intake.contract.dispute
+        if instance == 2:
+            what = f"Appeal (proceeding {n}, second instance of proceeding {cmd.appeal_of}) started"
+        elif forum == "arbitration":
+            what = f"Arbitration (proceeding {n}) started before {clause.institution if clause else '?'}"
+        else:
+            what = f"Suit (proceeding {n}) started before the court"
+            if cmd.override_reason:
+                what += " despite the contract's arbitration clause (reason recorded)"
+        data: dict[str, Any] = {"number": n, "forum": forum, "instance": instance}
+        if cmd.override_reason:
+            data["override_reason"] = cmd.override_reason
+        self._event(f"proceeding-{n}-started", "proceeding_started", what, actor=cmd.actor, data=data)
+        self._dirty = True
+        return StartProceedingResult(proceeding_id=cmd.proceeding_id, duplicate=False, number=n, forum=forum,  # type: ignore[arg-type]
+                                     instance=instance, workflow_id=view.workflow_id, stage=self._s.stage)
+
+    @start_proceeding.validator
+    def _validate_start_proceeding(self, cmd: StartProceedingCommand) -> None:
+        ps = self._s.proceedings
+        if cmd.proceeding_id in ps.starts:
+            self._same_body("proceeding_id", cmd.proceeding_id, _start_body(cmd))
+            return
+        self._refuse_if_closed()
+        current = self._s.referral.current
+        if current is None or current.status != "accepted":
+            raise ApplicationError("a suit or an arbitration is started by the firm the matter is referred to, once "
+                                   "it has accepted the referral", type=ERR_STAGE)
+        if cmd.firm is not None and cmd.firm != current.firm:
+            raise ApplicationError("matter not found", type=ERR_NOT_YOURS)
+        if not tr.allowed(self._s.stage, "proceeding_started"):
+            raise ApplicationError(f"no proceeding can start in stage {self._s.stage!r}", type=ERR_STAGE)
+        if self._held(workflow.now()):
+            raise ApplicationError("the matter is on hold: no proceeding starts until the hold ends", type=ERR_STAGE)
+        if cmd.appeal_of is not None:
+            first = next((p for p in ps.items if p.number == cmd.appeal_of), None)
+            if first is None or first.status != "appealed":
+                raise ApplicationError(f"appeal_of: proceeding {cmd.appeal_of} has no appeal recorded",
+                                       type=ERR_INVALID)
+            if any(p.instance == 2 and p.status != "closed" and p.number > first.number for p in ps.items):
+                raise ApplicationError(f"appeal_of: the appeal of proceeding {cmd.appeal_of} is already started",
+                                       type=ERR_STAGE)
+        else:
+            running = [p for p in ps.items if p.status not in ("closed", "appealed", "effective")]
+            if running:
+                raise ApplicationError(f"proceeding {running[0].number} is still open: one case at a time",
+                                       type=ERR_STAGE)
+        self._forum(cmd)
+
+    async def _start_proceeding_child(self, effect: Effect, order: ProceedingOrder) -> None:
+        child_id = proceeding_workflow_id(self._mid, order.number)
+        try:
+            await workflow.start_child_workflow(
+                PROCEEDING_WORKFLOW_NAME,
+                ProceedingInput(matter_id=self._mid, number=order.number, forum=order.forum, instance=order.instance,
+                                firm=order.firm, firm_name=order.firm_name,
+                                parent_workflow_id=workflow.info().workflow_id, clock=self._s.clock,
+                                started_on=order.started_on, started_by=order.actor),
+                id=child_id, parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                static_summary=f"Proceeding {order.number} ({order.forum})",
+            )
+        except WorkflowAlreadyStartedError:
+            pass
+        except ChildWorkflowError as exc:
+            raise _Failed("ChildWorkflowError", f"proceeding {order.number} could not start ({exc})", True) from None
+        if child_id not in self._s.referral.children:
+            self._s.referral.children.append(child_id)
+        self._set_proceeding(order.number, status="started")
+        if self._s.stage == "closed":
+            self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
+
+    def _set_proceeding(self, number: int, **changes: Any) -> None:
+        items = self._s.proceedings.items
+        for i, p in enumerate(items):
+            if p.number == number:
+                items[i] = p.model_copy(update=changes)
+
+    def _proceeding_report(self, report: ChildReport) -> None:
+        """A proceeding's news: an event the firm recorded, the decision effective, a hearing near, closed."""
+        ps = self._s.proceedings
+        if report.key in ps.reports:
+            return
+        ps.reports.append(report.key)
+        n = report.number
+        data: dict[str, Any] = {"number": n, **report.data}
+        if report.kind == "proceeding_event":
+            event = report.data.get("event") or {}
+            kind = event.get("kind")
+            if kind == "filed":
+                self._set_proceeding(n, status="filed", case_number=event.get("case_number"), body=event.get("body"))
+            elif kind == "decided":
+                self._set_proceeding(n, status="decided")
+            elif kind == "appealed":
+                self._set_proceeding(n, status="appealed")
+            self._event(f"proceeding-{report.key}", "proceeding_event", f"Proceeding {n}: {report.summary}",
+                        actor=report.actor, data=data)
+        elif report.kind == "effective":
+            on = report.data.get("effective_on")
+            self._set_proceeding(n, status="effective", effective_on=date.fromisoformat(on) if on else None)
+            self._event(f"proceeding-{report.key}", "decision_effective", f"Proceeding {n}: {report.summary}",
+                        data=data)
+        elif report.kind == "hearing_soon":
+            firm = report.firm_name or report.firm
+            self._event(f"proceeding-{report.key}", "hearing_reminder",
+                        f"Proceeding {n}: reminder to {firm}: {report.summary}", data=data)
+        elif report.kind == "closed":
+            self._set_proceeding(n, status="closed")
+            self._child_gone(report.workflow_id)
+            self._event(f"proceeding-{report.key}", "proceeding_closed", f"Proceeding {n}: {report.summary}",
+                        data=data)
+        self._dirty = True
+
+
+__all__ = ["PROCEEDING_KINDS", "ProceedingHandlers"]

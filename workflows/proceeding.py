@@ -1,0 +1,216 @@
+"""ProceedingWorkflow: one suit or arbitration of a matter, as a child of the matter's workflow.
+
+ID `matter-<matter id>/proceeding-<n>`. The firm records the proceeding's events through the
+`proceeding_event` update (filing, hearings, the decision, its service, an appeal), each checked by
+`domain.proceedings` (order, dates, what the forum allows) and by the firm: a partner of another firm
+is told the proceeding does not exist. Its clocks, on timers in the matter's policy calendar:
+
+- a reminder to the firm `hearing_reminder_days` before each hearing;
+- the appeal window of a first-instance judgment or ruling, from its service, with the rest-day rule;
+  when it ends unappealed the decision is effective (an award from the day it is made, a mediation
+  agreement and a second-instance decision from service), and the performance period and the
+  enforcement window (`GET /matters/{id}/deadlines`) run from there.
+
+It reports every event to its parent (`child_report`, idempotent by key); it stays open as the record
+of the case until the matter closes (cancellation), which the enforcement capability will build on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date, datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.deadlines import RestDays
+    from domain.proceedings import Decided, Filed, Hearing, Proceeding, ProceedingError, Served
+    from workflows.calendars import china
+    from workflows.contracts import (
+        ERR_INVALID,
+        ERR_KEY_REUSED,
+        ERR_NOT_YOURS,
+        PROCEEDING_WORKFLOW_NAME,
+        QUERY_PROCEEDING,
+        SIGNAL_CHILD_REPORT,
+        UPDATE_PROCEEDING_EVENT,
+        ChildReport,
+        ProceedingEventCommand,
+        ProceedingEventResult,
+        ProceedingInput,
+        ProceedingSnapshot,
+        ReportKind,
+    )
+
+
+def _words(event: object, forum: str) -> str:
+    """An event in plain words for the matter's history."""
+    if isinstance(event, Filed):
+        fees = f", fees {event.fees_paid}" if event.fees_paid is not None else ""
+        return f"Filed with {event.body} on {event.on.isoformat()}: case {event.case_number}{fees}"
+    if isinstance(event, Hearing):
+        return f"Hearing set for {event.on.isoformat()}" + (f" at {event.place}" if event.place else "")
+    if isinstance(event, Decided):
+        what = {"judgment": "Judgment", "ruling": "Ruling", "award": "Award", "mediation": "Mediation agreement"}
+        parts = [f"{what[event.decision]} of {event.on.isoformat()}"]
+        if event.amount is not None:
+            parts.append(f"{event.amount} to pay")
+        if event.costs is not None:
+            parts.append(f"costs {event.costs}")
+        if event.performance_days is not None:
+            parts.append(f"within {event.performance_days} days of taking effect")
+        if event.performance_due_on is not None:
+            parts.append(f"by {event.performance_due_on.isoformat()}")
+        return ", ".join(parts)
+    if isinstance(event, Served):
+        return f"Decision served on {event.on.isoformat()}"
+    on, by = getattr(event, "on", None), getattr(event, "by", "?")
+    return f"Appeal lodged by the {by} on {on.isoformat() if on else '?'}"
+
+
+@workflow.defn(name=PROCEEDING_WORKFLOW_NAME)
+class ProceedingWorkflow:
+    @workflow.init
+    def __init__(self, inp: ProceedingInput) -> None:
+        self._inp = inp
+        self._p = Proceeding(forum=inp.forum, instance=inp.instance, started_on=inp.started_on)
+        self._results: dict[str, ProceedingEventResult] = {}
+        self._bodies: dict[str, str] = {}
+        self._changed = False
+        self._reported_effective = False
+        self._reported_gap = False
+        self._reminded: set[date] = set()
+        self._closed = False
+        self._reports: list[asyncio.Task[None]] = []  # reports sent from the timers' side
+
+    def _rest(self) -> RestDays:
+        return self._inp.rest_days or china()
+
+    @workflow.run
+    async def run(self, inp: ProceedingInput) -> ProceedingSnapshot:
+        try:
+            while True:
+                self._tick()
+                wake = self._next_wake()
+                timeout = (wake - workflow.now()) if wake is not None else None
+                self._changed = False
+                try:
+                    await workflow.wait_condition(lambda: self._changed, timeout=timeout,
+                                                  timeout_summary="the proceeding's next deadline")
+                except TimeoutError:
+                    pass
+        except asyncio.CancelledError:
+            self._closed = True
+            await self._report("closed", "The proceeding's record closed with the matter")
+        return self.snapshot()
+
+    # ------------------------------------------------------------------ clocks
+    def _today(self) -> date:
+        return self._inp.clock.today(workflow.now())
+
+    def _next_wake(self) -> datetime | None:
+        clock, candidates = self._inp.clock, []
+        for h in self._p.hearings:
+            remind_on = h.on - timedelta(days=self._inp.hearing_reminder_days)
+            if h.on not in self._reminded and h.on >= self._today():
+                candidates.append(clock.day_starts(max(remind_on, self._today())))
+        if not self._reported_effective:
+            effective = self._p.effective_on(self._rest())
+            if effective is not None:
+                candidates.append(clock.day_starts(effective))
+        return min(candidates) if candidates else None
+
+    def _tick(self) -> None:
+        today = self._today()
+        for h in self._p.hearings:
+            if h.on not in self._reminded and h.on - timedelta(days=self._inp.hearing_reminder_days) <= today <= h.on:
+                self._reminded.add(h.on)
+                self._spawn("hearing_soon", f"Hearing on {h.on.isoformat()}" + (f" at {h.place}" if h.place else "")
+                            + f": {(h.on - today).days} day(s) away", key=f"hearing-{h.on.isoformat()}")
+        window = self._p.appeal_deadline(self._rest())
+        if window is not None and window.ends_on is None and not self._reported_gap:
+            self._reported_gap = True  # said once, loudly: the team must not wait for a date never coming
+            self._spawn("proceeding_event", f"The appeal window's end cannot be counted: {window.calendar_gap}; "
+                        f"its last day by counting is {window.last_day.isoformat()}", key="calendar-gap",
+                        data={"calendar_gap": window.calendar_gap})
+        effective = self._p.effective_on(self._rest())
+        if not self._reported_effective and effective is not None and effective <= today:
+            self._reported_effective = True
+            deadlines = self._p.deadlines(self._rest(), today)
+            words = f"Decision effective on {effective.isoformat()}"
+            performance = next((d for d in deadlines if d.name == "performance"), None)
+            if performance is not None:
+                words += f"; performance due by {(performance.ends_on or performance.last_day).isoformat()}"
+            self._spawn("effective", words, data={"effective_on": effective.isoformat()})
+
+    def _spawn(self, kind: ReportKind, summary: str, key: str = "", data: dict[str, object] | None = None) -> None:
+        self._reports.append(asyncio.create_task(self._report(kind, summary, key=key, data=data or {})))
+
+    async def _report(self, kind: ReportKind, summary: str, *, key: str = "", actor: str = "system",
+                      data: dict[str, object] | None = None) -> None:
+        info = workflow.info()
+        report = ChildReport(key=f"{info.workflow_id}:{kind}:{key}", workflow_id=info.workflow_id, kind=kind,
+                             number=self._inp.number, firm=self._inp.firm, firm_name=self._inp.firm_name,
+                             at=workflow.now(), actor=actor, summary=summary, data=data or {})
+        try:
+            await workflow.get_external_workflow_handle(self._inp.parent_workflow_id).signal(
+                SIGNAL_CHILD_REPORT, report)
+        except Exception:  # the parent has closed: nobody left to tell
+            workflow.logger.info("parent %s did not take report %s", self._inp.parent_workflow_id, kind)
+
+    # ------------------------------------------------------------------ the firm's record
+    @workflow.update(name=UPDATE_PROCEEDING_EVENT)
+    async def record_event(self, cmd: ProceedingEventCommand) -> ProceedingEventResult:
+        known = self._results.get(cmd.event_id)
+        if known is not None:
+            return known.model_copy(update={"duplicate": True})
+        self._p = self._p.add(cmd.event, self._rest())
+        self._bodies[cmd.event_id] = cmd.event.model_dump_json()
+        self._changed = True
+        result = ProceedingEventResult(event_id=cmd.event_id, duplicate=False, snapshot=self.snapshot())
+        self._results[cmd.event_id] = result
+        await self._report("proceeding_event", _words(cmd.event, self._inp.forum), key=cmd.event_id,
+                           actor=cmd.actor, data={"event": cmd.event.model_dump(mode="json")})
+        return result
+
+    @record_event.validator
+    def _validate_event(self, cmd: ProceedingEventCommand) -> None:
+        if cmd.firm is not None and cmd.firm != self._inp.firm:
+            raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
+        if cmd.event_id in self._results:
+            if self._bodies.get(cmd.event_id) != cmd.event.model_dump_json():
+                raise ApplicationError(f"event_id: {cmd.event_id!r} was already used for a different event; send "
+                                       "the same body to repeat it, or use a new id", type=ERR_KEY_REUSED)
+            return
+        if self._closed:
+            raise ApplicationError("the proceeding's record is closed", type=ERR_INVALID)
+        today = self._today()
+        if not isinstance(cmd.event, Hearing) and cmd.event.on > today:
+            raise ApplicationError(f"event.on: {cmd.event.on.isoformat()} is after today ({today.isoformat()}): "
+                                   "record what has happened (only a hearing is set ahead)", type=ERR_INVALID)
+        try:
+            self._p.add(cmd.event, self._rest())
+        except ProceedingError as exc:
+            raise ApplicationError(f"event.{exc.field}: {exc.reason}", type=ERR_INVALID) from None
+
+    @workflow.query(name=QUERY_PROCEEDING)
+    def snapshot(self) -> ProceedingSnapshot:
+        rest, today = self._rest(), self._today()
+        p = self._p
+        effective = p.effective_on(rest)
+        if self._closed:
+            status = "closed"
+        elif p.appealed is not None:
+            status = "appealed"
+        elif effective is not None and effective <= today:
+            status = "effective"
+        elif p.decided is not None:
+            status = "decided"
+        else:
+            status = "filed" if p.filed is not None else "started"
+        return ProceedingSnapshot(
+            matter_id=self._inp.matter_id, number=self._inp.number, workflow_id=workflow.info().workflow_id,
+            forum=self._inp.forum, instance=self._inp.instance, firm=self._inp.firm, status=status, proceeding=p,
+            effective_on=effective, deadlines=p.deadlines(rest, today), calendar=rest.source,
+        )
