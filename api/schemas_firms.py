@@ -1,0 +1,140 @@
+"""Request and response bodies of the law firms' routes (`/firms`), of a referral's answer, lawyer's letter
+and recall, and of suits and arbitrations (`/matters/{id}/proceedings`); re-exported by `api.schemas`."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from domain.proceedings import Event as ProceedingEvent
+from domain.text import PlainText
+
+
+class _Input(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# ---- referrals: the firm's answer, its lawyer's letter, a recall ----------------------------------
+class ReferralAcceptCreate(_Input):
+    note: PlainText = Field(default="", max_length=2000)
+
+
+class ReferralDeclineCreate(_Input):
+    reason: PlainText = Field(min_length=1, max_length=2000, description="why the firm declines (kept with the matter)")
+
+
+class ReferralAnswerPublic(BaseModel):
+    answer_id: str
+    duplicate: bool
+    status: str = Field(description="accepted or declined")
+    number: int
+    firm: str
+
+
+class LawyersLetterCreate(_Input):
+    lawyer_name: PlainText = Field(min_length=1, max_length=200, description="the lawyer in charge, who signs")
+    licence_number: PlainText = Field(min_length=1, max_length=64,
+                                      description="the lawyer's licence to practise (律师执业证号)")
+    respond_within_days: int = Field(default=7, ge=1, le=60,
+                                     description="the time to pay the letter gives, in days from its date")
+
+
+class LawyersLetterPublic(BaseModel):
+    letter_id: str
+    duplicate: bool
+    number: int = Field(description="the referral")
+    document_id: str = Field(description="the letter (GET /documents/{id}/content once stored)")
+    respond_by: date = Field(description="the last day to pay it states")
+
+
+class RecallCreate(_Input):
+    reason: PlainText = Field(min_length=1, max_length=2000, description="why the matter is taken back (kept)")
+
+
+class RecallPublic(BaseModel):
+    recall_id: str
+    duplicate: bool
+    number: int = Field(description="the referral recalled")
+    firm: str = Field(description="the firm that lost the matter")
+    stage: str = Field(description="the matter's stage now (legal_review: a manager decides what next)")
+
+
+# ---- law firms -----------------------------------------------------------------------------------
+class FirmCreate(_Input):
+    name: PlainText = Field(min_length=1, max_length=200, description="the firm's name as its letters carry it")
+    address: PlainText = Field(default="", max_length=500, description="its address (its letterhead)")
+    email: PlainText = Field(default="", max_length=254, description="where instructions are e-mailed")
+    phone: PlainText = Field(default="", max_length=64)
+    fee_arrangement: PlainText = Field(
+        default="", max_length=2000,
+        description="the fee terms agreed with the firm, as its instruction letters state them (needed to refer)")
+
+
+class FirmUpdate(_Input):
+    name: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    address: PlainText | None = Field(default=None, max_length=500)
+    email: PlainText | None = Field(default=None, max_length=254)
+    phone: PlainText | None = Field(default=None, max_length=64)
+    fee_arrangement: PlainText | None = Field(default=None, max_length=2000)
+    disabled: bool | None = Field(
+        default=None, description="true: no new referrals or partner keys (matters it holds stay until recalled)")
+
+
+class FirmPartner(BaseModel):
+    key_id: str
+    name: str
+    created_at: datetime
+
+
+class FirmPublic(BaseModel):
+    id: str
+    name: str
+    address: str
+    email: str
+    phone: str
+    fee_arrangement: str
+    disabled: bool
+    created_at: datetime
+    updated_at: datetime
+    partners: list[FirmPartner] = Field(description="the active partner keys acting for the firm")
+
+
+class FirmsPublic(BaseModel):
+    data: list[FirmPublic]
+    count: int
+
+
+# ---- proceedings -----------------------------------------------------------------------------------
+class ProceedingCreate(_Input):
+    forum: Literal["court", "arbitration"] | None = Field(
+        default=None, description="omitted: as the contract's dispute clause says (the court by law without one)")
+    override_reason: PlainText | None = Field(
+        default=None, min_length=1, max_length=2000,
+        description="managers only: why a court hears it despite the contract's arbitration clause")
+    appeal_of: int | None = Field(default=None, ge=1, description="the appealed proceeding this is the second "
+                                                                  "instance of")
+
+
+class ProceedingEventCreate(_Input):
+    event: ProceedingEvent = Field(description="one event; `kind` says which: filed, hearing, decided, served, "
+                                               "appealed")
+
+
+__all__ = [
+    "ReferralAcceptCreate",
+    "ReferralDeclineCreate",
+    "ReferralAnswerPublic",
+    "LawyersLetterCreate",
+    "LawyersLetterPublic",
+    "RecallCreate",
+    "RecallPublic",
+    "FirmCreate",
+    "FirmUpdate",
+    "FirmPartner",
+    "FirmPublic",
+    "FirmsPublic",
+    "ProceedingCreate",
+    "ProceedingEventCreate",
+]

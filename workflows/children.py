@@ -1,0 +1,187 @@
+"""The child workflows' public face: the referral to a law firm (`workflows/referral.py`), a suit or an
+arbitration (`workflows/proceeding.py`), and what a child reports to its parent (`ChildReport`).
+
+Re-exported by `workflows.contracts`, which the API and the CLI import; kept apart so each reads on its own.
+Every model is frozen and every new field gets a default, so old histories keep decoding.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from domain.dates import PolicyClock
+from domain.deadlines import Deadline, RestDays
+from domain.parties import LawFirm
+from domain.proceedings import Event, Forum, Proceeding
+from domain.text import PlainText
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+
+# ---- the referral child ------------------------------------------------------------------------
+
+ReferralAnswer = Literal["accept", "decline"]
+ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed", "closed",
+                     # a proceeding's: an event recorded, its decision effective, a hearing near
+                     "proceeding_event", "effective", "hearing_soon"]
+
+
+class ReferralInput(_Model):
+    matter_id: str
+    number: int = Field(ge=1)
+    firm: str
+    parent_workflow_id: str
+    clock: PolicyClock
+    answer_within_days: int = Field(ge=1)
+    remind_after_days: int = Field(ge=1)
+    instructed_by: str = "system"
+    reason: str = ""
+    firm_details: LawFirm | None = None  # the firm's particulars when referred (absent before firms were records)
+
+
+class ReferralAnswerCommand(_Model):
+    """A partner's answer to a referral: accept, or decline with a reason."""
+
+    answer_id: str = Field(min_length=1, max_length=128)
+    answer: ReferralAnswer
+    firm: str = Field(description="the firm of the partner answering (from the API key)")
+    reason: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+    @model_validator(mode="after")
+    def _reason_to_decline(self) -> ReferralAnswerCommand:
+        if self.answer == "decline" and not self.reason.strip():
+            raise ValueError("reason: required to decline a referral")
+        return self
+
+
+class ReferralAnswerResult(_Model):
+    answer_id: str
+    duplicate: bool
+    status: str  # instructed, accepted, declined, lapsed, closed
+    number: int
+    firm: str
+
+
+class ReferralSnapshot(_Model):
+    matter_id: str
+    number: int
+    workflow_id: str
+    firm: str
+    status: str
+    instructed_at: datetime
+    answer_by: datetime
+    remind_at: datetime
+    answered_at: datetime | None = None
+    answered_by: str | None = None
+
+
+class ChildReport(_Model):
+    """What a child workflow tells its parent (signal `child_report`); `key` makes it idempotent."""
+
+    key: str
+    workflow_id: str
+    kind: ReportKind
+    number: int
+    firm: str
+    at: datetime
+    actor: str = "system"
+    reason: str = ""
+    answer_by: datetime | None = None
+    firm_name: str = ""
+    summary: str = ""  # a proceeding's event in plain words
+    data: dict[str, Any] = Field(default_factory=dict)
+
+
+# ---- the proceeding child (a suit or an arbitration) ----------------------------------------------
+
+class StartProceedingCommand(_Model):
+    """Start a suit or an arbitration on the matter (the firm's partner, or a manager).
+
+    `forum` None: as the contract's dispute clause says (the court by law without one). A suit on a
+    contract with an arbitration clause needs a manager's `override_reason` (e.g. the clause is void);
+    `appeal_of`: the number of a proceeding whose decision was appealed (this is its second instance)."""
+
+    proceeding_id: str = Field(min_length=1, max_length=128)
+    forum: Forum | None = None
+    override_reason: PlainText | None = Field(default=None, min_length=1, max_length=2000)
+    appeal_of: int | None = Field(default=None, ge=1)
+    firm: str | None = Field(default=None, description="the partner's firm (None: a manager)")
+    actor: str = "system"
+
+
+class StartProceedingResult(_Model):
+    proceeding_id: str
+    duplicate: bool
+    number: int
+    forum: Forum
+    instance: int
+    workflow_id: str
+    stage: str
+
+
+class ProceedingInput(_Model):
+    matter_id: str
+    number: int = Field(ge=1)
+    forum: Forum
+    instance: Literal[1, 2] = 1
+    firm: str
+    firm_name: str = ""
+    parent_workflow_id: str
+    clock: PolicyClock
+    started_on: date
+    started_by: str = "system"
+    hearing_reminder_days: int = Field(default=3, ge=1, le=30)
+    rest_days: RestDays | None = Field(default=None, description="the rest-day calendar; None: China's "
+                                                                 "(chinese-calendar, workflows/calendars.py)")
+
+
+class ProceedingEventCommand(_Model):
+    """One event of the proceeding, recorded by the firm's partner (or staff): see `domain.proceedings`."""
+
+    event_id: str = Field(min_length=1, max_length=128)
+    event: Event
+    firm: str | None = Field(default=None, description="the partner's firm (None: staff)")
+    actor: str = "system"
+
+
+class ProceedingSnapshot(_Model):
+    matter_id: str
+    number: int
+    workflow_id: str
+    forum: Forum
+    instance: int
+    firm: str
+    status: str  # open, decided, appealed, effective, closed
+    proceeding: Proceeding
+    effective_on: date | None = None
+    deadlines: tuple[Deadline, ...] = ()
+    calendar: str = ""
+
+
+class ProceedingEventResult(_Model):
+    event_id: str
+    duplicate: bool
+    snapshot: ProceedingSnapshot
+
+
+__all__ = [
+    "ChildReport",
+    "ProceedingEventCommand",
+    "ProceedingEventResult",
+    "ProceedingInput",
+    "ProceedingSnapshot",
+    "ReferralAnswer",
+    "ReferralAnswerCommand",
+    "ReferralAnswerResult",
+    "ReferralInput",
+    "ReferralSnapshot",
+    "ReportKind",
+    "StartProceedingCommand",
+    "StartProceedingResult",
+]
