@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
-from fastapi import HTTPException, status
+from fastapi import HTTPException, Response, status
 from fastapi.exceptions import RequestValidationError
 from temporalio.client import (
     Client,
@@ -153,3 +154,26 @@ async def live_snapshot(client: Client, matter_id: str) -> tuple[bool | None, Ma
         log.warning("snapshot query for matter %s failed: %s", matter_id, type(exc).__name__)
         return True, None
     return True, snap
+
+
+
+class _Repeatable(Protocol):
+    duplicate: bool
+
+
+D = TypeVar("D", bound=_Repeatable)
+
+async def answer_command(
+    client: Client, response: Response, matter_id: str, update: str, command: Any, *, command_id: str,
+    result_type: type[D], target: str | None = None, gone: HTTPException | None = None,
+) -> D:
+    """One update that carries its own id (`command_id`, recognised by the workflow on a repeat: its result
+    says `duplicate`): a fresh Temporal update id per request, 201 for a new command, 200 for a repeat.
+    A workflow that has completed is `gone` (default: the matter is closed, 409)."""
+    try:
+        result = await execute_command(client, matter_id, update, command, result_type=result_type, target=target,
+                                       update_id=f"{update}-{command_id}-{uuid.uuid4().hex[:8]}")
+    except MatterGone:
+        raise (gone or closed(matter_id)) from None
+    response.status_code = status.HTTP_200_OK if result.duplicate else status.HTTP_201_CREATED
+    return result

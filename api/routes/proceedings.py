@@ -16,10 +16,10 @@ from fastapi import APIRouter, HTTPException, Path, Response, status
 from temporalio.service import RPCError
 
 from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
-from api.routes.commands import COMMAND_RESPONSES, created_or_replayed
+from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import ProceedingCreate, ProceedingEventCreate
-from api.workflow import MatterGone, closed, execute_command
+from api.workflow import answer_command
 from workflows.contracts import (
     QUERY_PROCEEDING,
     UPDATE_PROCEEDING_EVENT,
@@ -58,14 +58,8 @@ async def start_proceeding(
     cmd = StartProceedingCommand(proceeding_id=proceeding_id, forum=body.forum, override_reason=body.override_reason,
                                  appeal_of=body.appeal_of, firm=key.firm if key.role == "partner" else None,
                                  actor=key.actor)
-    try:
-        result = await execute_command(temporal, matter_id, UPDATE_START_PROCEEDING, cmd,
-                                       update_id=f"proceeding-{proceeding_id}-{uuid.uuid4().hex[:8]}",
-                                       result_type=StartProceedingResult)
-    except MatterGone:
-        raise closed(matter_id) from None
-    created_or_replayed(response, result.duplicate)
-    return result
+    return await answer_command(temporal, response, matter_id, UPDATE_START_PROCEEDING, cmd,
+                                command_id=proceeding_id, result_type=StartProceedingResult)
 
 
 @router.get("/{matter_id}/proceedings/{number}", response_model=ProceedingSnapshot,
@@ -103,12 +97,6 @@ async def record_proceeding_event(
     event_id = idempotency_key or str(uuid.uuid4())
     cmd = ProceedingEventCommand(event_id=event_id, event=body.event,
                                  firm=key.firm if key.role == "partner" else None, actor=key.actor)
-    try:
-        result = await execute_command(temporal, matter_id, UPDATE_PROCEEDING_EVENT, cmd,
-                                       update_id=f"event-{event_id}-{uuid.uuid4().hex[:8]}",
-                                       result_type=ProceedingEventResult,
-                                       target=proceeding_workflow_id(matter_id, number))
-    except MatterGone:
-        raise _not_found(matter_id, number) from None
-    created_or_replayed(response, result.duplicate)
-    return result
+    return await answer_command(temporal, response, matter_id, UPDATE_PROCEEDING_EVENT, cmd, command_id=event_id,
+                                result_type=ProceedingEventResult, target=proceeding_workflow_id(matter_id, number),
+                                gone=_not_found(matter_id, number))

@@ -37,7 +37,7 @@ from api.schemas import (
     ReferralListItem,
     ReferralsPublic,
 )
-from api.workflow import MatterGone, closed, execute_command, live_snapshot
+from api.workflow import MatterGone, answer_command, execute_command, live_snapshot
 from domain.money import Money
 from domain.status import ReferralView
 from store import projection, queries
@@ -142,18 +142,13 @@ async def recall_referral(
     """
     recall_id = idempotency_key or str(uuid.uuid4())
     cmd = RecallCommand(recall_id=recall_id, reason=body.reason, actor=key.actor)
-    try:
-        result = await execute_command(temporal, matter_id, UPDATE_RECALL_REFERRAL, cmd,
-                                       update_id=f"recall-{recall_id}-{uuid.uuid4().hex[:8]}",
-                                       result_type=RecallResult)
-    except MatterGone:
-        raise closed(matter_id) from None
+    result = await answer_command(temporal, response, matter_id, UPDATE_RECALL_REFERRAL, cmd, command_id=recall_id,
+                                  result_type=RecallResult)
     if result.status is not None and result.seq is not None:
         # Write the status through (seq-guarded: an older write still in flight cannot undo it).
         async with write_session(request.app.state.sessionmaker) as session:
             await projection.apply_in(session, ProjectionUpdate(status=StatusRecord(seq=result.seq,
                                                                                     status=result.status)))
-    created_or_replayed(response, result.duplicate)
     return RecallPublic(recall_id=result.recall_id, duplicate=result.duplicate, number=result.number,
                         firm=result.firm, stage=result.stage)
 
@@ -175,13 +170,8 @@ async def order_lawyers_letter(
     cmd = LawyersLetterCommand(letter_id=letter_id, firm=key.firm or "", lawyer_name=body.lawyer_name,
                                licence_number=body.licence_number, respond_within_days=body.respond_within_days,
                                actor=key.actor)
-    try:
-        result = await execute_command(temporal, matter_id, UPDATE_LAWYERS_LETTER, cmd,
-                                       update_id=f"lawyers-letter-{letter_id}-{uuid.uuid4().hex[:8]}",
-                                       result_type=LawyersLetterResult)
-    except MatterGone:
-        raise closed(matter_id) from None
-    created_or_replayed(response, result.duplicate)
+    result = await answer_command(temporal, response, matter_id, UPDATE_LAWYERS_LETTER, cmd, command_id=letter_id,
+                                  result_type=LawyersLetterResult)
     return LawyersLetterPublic(**result.model_dump())
 
 

@@ -8,8 +8,6 @@ stored file that fails its hash stops the bundle for good (nothing is sent on ta
 
 from __future__ import annotations
 
-import time
-import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 
@@ -28,27 +26,11 @@ from store.db import make_engine, make_sessionmaker, migrate
 from store.evidence import EvidenceStore
 from store.models import Document, EvidenceBundle
 from store.records import ProjectionUpdate
-from tests.conftest import S3Server
 from tests.store import builders as b
-from tests.store.conftest import make_store
 
 pytestmark = pytest.mark.integration
 
 AT = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
-
-
-@pytest.fixture
-def evidence(s3_server: S3Server) -> EvidenceStore:
-    store = make_store(s3_server, "pack-" + uuid.uuid4().hex[:20])
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            store.ensure_bucket()
-            return store
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ down (503) or a state (409) is only ever reported to a caller who may see the ob
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -242,6 +243,11 @@ async def _lost_temporal(stack: Stack, tmp_path: Path) -> Client:
     port = free_port()
     server = temporal_service(tmp_path, port=port, ui_port=free_port()).start()
     try:
+        for _ in range(50):  # a fresh dev server may answer "Frontend is not healthy yet" for a moment
+            try:
+                return await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
+            except RuntimeError:
+                await asyncio.sleep(0.2)
         return await Client.connect(f"127.0.0.1:{port}", data_converter=data_converter(stack.settings))
     finally:
         server.stop()
