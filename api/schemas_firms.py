@@ -118,8 +118,9 @@ class ProceedingCreate(_Input):
 
 
 class ProceedingEventCreate(_Input):
-    event: ProceedingEvent = Field(description="one event; `kind` says which: filed, hearing, decided, served, "
-                                               "appealed")
+    event: ProceedingEvent = Field(description="one event; `kind` says which: preserved (property preservation "
+                                               "before the filing or in the case), filed, hearing, decided, "
+                                               "served, appealed")
 
 
 __all__ = [

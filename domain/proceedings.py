@@ -3,6 +3,10 @@ it, and the deadlines its events start. Pure rules: no I/O, no clock (dates are 
 
 The events, in the order the law allows them (`Proceeding.add` refuses any other, naming the field):
 
+- `preserved`: property preservation ordered and carried out: before the filing (pre-suit, CPL art. 104:
+  the applicant must give security, and must sue or apply for arbitration within 30 days of the
+  measure or the court lifts it) or during the case (CPL art. 103: security as the court orders it, or
+  not required, e.g. a commercial bank applying: SPC Provisions on Property Preservation art. 9(6));
 - `filed`: the case accepted (court or commission, case number, date, fees paid);
 - `hearing`: a hearing date (any number, each after the filing);
 - `decided`: the decision: a court decides by judgment, ruling or mediation agreement, an arbitral
@@ -32,7 +36,14 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.deadlines import Deadline, RestDays, appeal_window, deadline, enforcement_window
+from domain.deadlines import (
+    Deadline,
+    RestDays,
+    appeal_window,
+    deadline,
+    enforcement_window,
+    suit_after_preservation,
+)
 from domain.money import BoundedMoney
 from domain.text import PlainText
 
@@ -63,6 +74,25 @@ class Filed(_Event):
     fees_paid: BoundedMoney | None = None
 
 
+class Preserved(_Event):
+    """Property preservation carried out (`on`: the day the court took the measures, from which the 30
+    days of CPL art. 104 run for a pre-suit one)."""
+
+    kind: Literal["preserved"] = "preserved"
+    on: date
+    pre_suit: bool = Field(description="before the filing (CPL art. 104) rather than during the case (art. 103)")
+    court: PlainText = Field(min_length=1, max_length=500, description="the court that ordered it")
+    ruling_number: PlainText = Field(min_length=1, max_length=100, description="the preservation ruling's case number")
+    amount: BoundedMoney = Field(description="the amount preserved")
+    measures: PlainText = Field(min_length=1, max_length=2000, description="what was frozen, seized or sealed up")
+    security: Literal["given", "excused"] = Field(
+        description="given: the applicant's security (a guarantee, an insurer's letter, a deposit); excused: the "
+                    "court did not require it (in-suit only)")
+    security_detail: PlainText = Field(
+        min_length=1, max_length=2000,
+        description="the security given (who, what, reference, amount), or the reason the court excused it")
+
+
 class Hearing(_Event):
     kind: Literal["hearing"] = "hearing"
     on: date
@@ -91,7 +121,8 @@ class Appealed(_Event):
     by: Literal["creditor", "debtor"]
 
 
-Event = Annotated[Filed | Hearing | Decided | Served | Appealed, Field(discriminator="kind")]
+Event = Annotated[Preserved | Filed | Hearing | Decided | Served | Appealed, Field(discriminator="kind")]
+AnyEvent = Preserved | Filed | Hearing | Decided | Served | Appealed
 
 
 class Proceeding(BaseModel):
@@ -127,7 +158,11 @@ class Proceeding(BaseModel):
     def hearings(self) -> tuple[Hearing, ...]:
         return tuple(e for e in self.events if isinstance(e, Hearing))
 
-    def add(self, event: Filed | Hearing | Decided | Served | Appealed, rest: RestDays) -> Proceeding:
+    @property
+    def preservations(self) -> tuple[Preserved, ...]:
+        return tuple(e for e in self.events if isinstance(e, Preserved))
+
+    def add(self, event: AnyEvent, rest: RestDays) -> Proceeding:
         """The proceeding with `event` recorded, or `ProceedingError` if the law does not allow it now."""
         # (hearings are set ahead: what happened is ordered among itself, not against a date to come)
         last = max((e.on for e in self.events if not isinstance(e, Hearing)), default=self.started_on)
@@ -137,12 +172,16 @@ class Proceeding(BaseModel):
         if isinstance(event, Filed):
             if self.filed is not None:
                 raise ProceedingError("kind", f"already filed (case {self.filed.case_number})")
+        elif isinstance(event, Preserved) and event.pre_suit:
+            self._check_pre_suit(event)
         elif self.filed is None:
             raise ProceedingError("kind", f"a {event.kind} is recorded after the filing")
         elif event.on < self.filed.on:
             raise ProceedingError("on", f"{event.on.isoformat()} is before the filing ({self.filed.on.isoformat()})")
         if isinstance(event, Hearing) and self.decided is not None:
             raise ProceedingError("kind", "the case is already decided: no hearing follows")
+        if isinstance(event, Preserved) and not event.pre_suit and self.effective_on(rest) is not None:
+            raise ProceedingError("kind", "the decision is effective: property is now preserved in enforcement")
         if isinstance(event, Decided):
             self._check_decision(event)
         if isinstance(event, Served):
@@ -155,10 +194,20 @@ class Proceeding(BaseModel):
                                             f"({self.decided.on.isoformat()})")
         if isinstance(event, Appealed):
             self._check_appeal(event, rest)
-        if not isinstance(event, Hearing) and event.on < last and not isinstance(event, Filed):
+        if not isinstance(event, Hearing) and event.on < last:
             raise ProceedingError("on", f"{event.on.isoformat()} is before the last event recorded "
                                         f"({last.isoformat()})")
         return self.model_copy(update={"events": (*self.events, event)})
+
+    def _check_pre_suit(self, event: Preserved) -> None:
+        if self.filed is not None:
+            raise ProceedingError("pre_suit", f"the case was filed on {self.filed.on.isoformat()}: a preservation now "
+                                              "is in-suit (CPL art. 103)")
+        if self.instance == 2:
+            raise ProceedingError("pre_suit", "an appeal is not preceded by pre-suit preservation")
+        if event.security != "given":
+            raise ProceedingError("security", "pre-suit preservation needs the applicant's security: without it the "
+                                              "court rejects the application (CPL art. 104)")
 
     def _check_decision(self, event: Decided) -> None:
         if self.decided is not None:
@@ -230,10 +279,22 @@ class Proceeding(BaseModel):
         return deadline("performance", f"as the decision orders: {decided.performance_days} days from the day it "
                         "takes effect", what, effective, rest, days=decided.performance_days)
 
+    def suit_deadline(self, rest: RestDays) -> Deadline | None:
+        """While no case is filed after a pre-suit preservation: the 30 days to sue or apply for arbitration
+        (CPL art. 104), from the earliest measure (each measure is lifted at the end of its own 30 days)."""
+        if self.filed is not None:
+            return None
+        first = min((p.on for p in self.preservations if p.pre_suit), default=None)
+        return suit_after_preservation(first, rest) if first is not None else None
+
     def deadlines(self, rest: RestDays, today: date) -> tuple[Deadline, ...]:
-        """The proceeding's running deadlines on `today`: the appeal window while it runs (or while the
-        calendar cannot say when it ends), then, once the decision is effective, performance and the
-        enforcement window (from performance's last day, CPL art. 250)."""
+        """The proceeding's running deadlines on `today`: the time to file after a pre-suit preservation;
+        the appeal window while it runs (or while the calendar cannot say when it ends), then, once the
+        decision is effective, performance and the enforcement window (from performance's last day, CPL
+        art. 250)."""
+        suit = self.suit_deadline(rest)
+        if suit is not None:
+            return (suit,)
         appeal = self.appeal_deadline(rest)
         effective = self.effective_on(rest)
         if appeal is not None and (effective is None or today < effective):
@@ -246,5 +307,5 @@ class Proceeding(BaseModel):
         return (performance, enforcement_window(performance.ends_on or performance.last_day, rest))
 
 
-__all__ = ["Appealed", "Decided", "DecisionKind", "Event", "Filed", "Forum", "Hearing", "Proceeding",
-           "ProceedingError", "Served"]
+__all__ = ["AnyEvent", "Appealed", "Decided", "DecisionKind", "Event", "Filed", "Forum", "Hearing", "Preserved",
+           "Proceeding", "ProceedingError", "Served"]

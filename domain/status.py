@@ -79,6 +79,7 @@ class ProceedingView(BaseModel):
     body: str | None = None  # the court or commission
     effective_on: date | None = None
     override_reason: str | None = None  # why a court hears it despite an arbitration clause
+    filed_on: date | None = None  # the filing, which interrupts limitation (recorded since patch "filing-limitation")
 
 
 class ReferralEnded(BaseModel):

@@ -28,7 +28,9 @@ class _Model(BaseModel):
 ReferralAnswer = Literal["accept", "decline"]
 ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed", "closed",
                      # a proceeding's: an event recorded, its decision effective, a hearing near
-                     "proceeding_event", "effective", "hearing_soon"]
+                     "proceeding_event", "effective", "hearing_soon",
+                     # the time to file after a pre-suit preservation: near its end, or run out unfiled
+                     "preservation_due", "preservation_lapsed"]
 
 
 class ReferralInput(_Model):
@@ -137,6 +139,9 @@ class ProceedingInput(_Model):
     started_on: date
     started_by: str = "system"
     hearing_reminder_days: int = Field(default=3, ge=1, le=30)
+    preservation_warn_days: tuple[int, ...] = Field(
+        default=(10, 5, 2), max_length=10, description="warnings this many days before the last day to file after "
+                                                       "a pre-suit preservation (CPL art. 104)")
     rest_days: RestDays | None = Field(default=None, description="the rest-day calendar; None: China's "
                                                                  "(chinese-calendar, workflows/calendars.py)")
 

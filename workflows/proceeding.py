@@ -5,6 +5,8 @@ ID `matter-<matter id>/proceeding-<n>`. The firm records the proceeding's events
 `domain.proceedings` (order, dates, what the forum allows) and by the firm: a partner of another firm
 is told the proceeding does not exist. Its clocks, on timers in the matter's policy calendar:
 
+- after a pre-suit preservation (CPL art. 104), the 30 days to file: warnings `preservation_warn_days`
+  before its last day, and a report when it runs out unfiled (the court must then lift the measure);
 - a reminder to the firm `hearing_reminder_days` before each hearing;
 - the appeal window of a first-instance judgment or ruling, from its service, with the rest-day rule;
   when it ends unappealed the decision is effective (an award from the day it is made, a mediation
@@ -24,8 +26,8 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.deadlines import RestDays
-    from domain.proceedings import Decided, Filed, Hearing, Proceeding, ProceedingError, Served
+    from domain.deadlines import Deadline, RestDays
+    from domain.proceedings import Decided, Filed, Hearing, Preserved, Proceeding, ProceedingError, Served
     from workflows.calendars import china
     from workflows.contracts import (
         ERR_INVALID,
@@ -49,6 +51,11 @@ def _words(event: object, forum: str) -> str:
     if isinstance(event, Filed):
         fees = f", fees {event.fees_paid}" if event.fees_paid is not None else ""
         return f"Filed with {event.body} on {event.on.isoformat()}: case {event.case_number}{fees}"
+    if isinstance(event, Preserved):
+        when = "Pre-suit preservation" if event.pre_suit else "Preservation in the case"
+        security = "security given" if event.security == "given" else "security excused"
+        return (f"{when} carried out on {event.on.isoformat()} by {event.court} (ruling {event.ruling_number}): "
+                f"{event.amount} preserved, {security}")
     if isinstance(event, Hearing):
         return f"Hearing set for {event.on.isoformat()}" + (f" at {event.place}" if event.place else "")
     if isinstance(event, Decided):
@@ -69,6 +76,17 @@ def _words(event: object, forum: str) -> str:
     return f"Appeal lodged by the {by} on {on.isoformat() if on else '?'}"
 
 
+def _end_words(suit: Deadline) -> str:
+    if suit.ends_on is not None:
+        return suit.ends_on.isoformat()
+    return f"{suit.last_day.isoformat()} (a rest day may move it later: {suit.calendar_gap})"
+
+
+def _lapsed_words(suit: Deadline) -> str:
+    return (f"No suit or arbitration was filed by {_end_words(suit)}, the end of the 30 days after the pre-suit "
+            "preservation (CPL art. 104): the court is to lift the measure; file now and apply again if it is needed")
+
+
 @workflow.defn(name=PROCEEDING_WORKFLOW_NAME)
 class ProceedingWorkflow:
     @workflow.init
@@ -81,6 +99,7 @@ class ProceedingWorkflow:
         self._reported_effective = False
         self._reported_gap = False
         self._reminded: set[date] = set()
+        self._suit_warned: set[str] = set()  # "<last day>:<days before>" or "<last day>:lapsed"
         self._closed = False
         self._reports: list[asyncio.Task[None]] = []  # reports sent from the timers' side
 
@@ -119,10 +138,41 @@ class ProceedingWorkflow:
             effective = self._p.effective_on(self._rest())
             if effective is not None:
                 candidates.append(clock.day_starts(effective))
+        candidates += [clock.day_starts(on) for _, on in self._suit_pending()[:1]]
         return min(candidates) if candidates else None
+
+    def _suit_pending(self) -> list[tuple[str, date]]:
+        """The warnings (and the lapse) of the time to file after a pre-suit preservation not given yet,
+        soonest first: (its key, the day it falls due)."""
+        suit = self._p.suit_deadline(self._rest())
+        if suit is None:
+            return []
+        end = suit.ends_on or suit.last_day
+        due = [(f"{end.isoformat()}:{n}", suit.last_day - timedelta(days=n))
+               for n in sorted(set(self._inp.preservation_warn_days), reverse=True)]
+        due.append((f"{end.isoformat()}:lapsed", end + timedelta(days=1)))
+        return sorted(((k, on) for k, on in due if k not in self._suit_warned), key=lambda x: x[1])
+
+    def _warn_suit(self, today: date) -> None:
+        come = [k for k, on in self._suit_pending() if on <= today]
+        if not come:
+            return
+        self._suit_warned.update(come)
+        suit = self._p.suit_deadline(self._rest())
+        assert suit is not None
+        end = suit.ends_on or suit.last_day
+        if any(k.endswith(":lapsed") for k in come):
+            self._spawn("preservation_lapsed", _lapsed_words(suit), key=f"{end.isoformat()}:lapsed",
+                        data={"last_day": end.isoformat()})
+            return
+        days_left = (end - today).days
+        self._spawn("preservation_due",
+                    f"File the suit or the arbitration by {_end_words(suit)}, in {days_left} day(s) ({suit.rule}; "
+                    f"{suit.source})", key=come[-1], data={"last_day": end.isoformat(), "days_left": days_left})
 
     def _tick(self) -> None:
         today = self._today()
+        self._warn_suit(today)
         for h in self._p.hearings:
             if h.on not in self._reminded and h.on - timedelta(days=self._inp.hearing_reminder_days) <= today <= h.on:
                 self._reminded.add(h.on)

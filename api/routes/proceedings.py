@@ -67,7 +67,8 @@ async def start_proceeding(
 async def get_proceeding(matter_id: MatterId, number: Number, key: CurrentKey, row: ProjectedMatter,
                          temporal: TemporalDep) -> ProceedingSnapshot:
     """The proceeding as its workflow holds it: every event, its status, when the decision takes effect and
-    the deadlines running now (appeal window; then performance and the enforcement window)."""
+    the deadlines running now (after a pre-suit preservation the 30 days to file; the appeal window; then
+    performance and the enforcement window)."""
     snap = await _snapshot(temporal, matter_id, number)
     if key.role == "partner" and snap.firm != key.firm:
         raise _not_found(matter_id, number)
@@ -91,7 +92,9 @@ async def record_proceeding_event(
     matter_id: MatterId, number: Number, body: ProceedingEventCreate, key: RecorderKey, row: ProjectedMatter,
     temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
 ) -> ProceedingEventResult:
-    """Record one event of the proceeding (`event.kind`): `filed` (body, case_number, fees_paid), `hearing`
+    """Record one event of the proceeding (`event.kind`): `preserved` (pre_suit, court, ruling_number, amount,
+    measures, security `given` or `excused` with security_detail: pre-suit needs security, CPL art. 104, and
+    starts the 30 days to file), `filed` (body, case_number, fees_paid), `hearing`
     (on, place; a reminder goes to the firm 3 days before), `decided` (decision: judgment, ruling, award or
     mediation; amount, costs, performance_days or performance_due_on), `served`, `appealed` (by)."""
     event_id = idempotency_key or str(uuid.uuid4())

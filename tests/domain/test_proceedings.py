@@ -10,7 +10,7 @@ import pytest
 
 from domain.deadlines import RestDays
 from domain.money import Money
-from domain.proceedings import Appealed, Decided, Filed, Hearing, Proceeding, ProceedingError, Served
+from domain.proceedings import Appealed, Decided, Filed, Hearing, Preserved, Proceeding, ProceedingError, Served
 from workflows.calendars import china
 
 CN = china()
@@ -150,3 +150,61 @@ def test_events_out_of_order_are_refused_by_name(events: list, field: str, words
         for e in events:
             p = p.add(e, CN)
     assert err.value.field == field and words in err.value.reason, err.value
+
+
+# ---- property preservation (CPL arts. 103-104) -----------------------------------------------------
+
+def preserved(on: date, *, pre_suit: bool = True, security: str = "given") -> Preserved:
+    return Preserved(on=on, pre_suit=pre_suit, court="上海市黄浦区人民法院", ruling_number="(2026)沪0101财保12号",
+                     amount=cny("19518.00"), measures="冻结被申请人银行存款19,518.00元",
+                     security=security,  # type: ignore[arg-type]
+                     security_detail="中国人民财产保险股份有限公司上海市分公司诉讼财产保全责任保险保函，保单号PICC-1")
+
+
+def test_pre_suit_preservation_gives_30_days_to_file_moved_past_a_holiday() -> None:
+    started = Proceeding(forum="court", started_on=date(2026, 8, 20))
+    # Measures taken on 1 September: 30 days end on 1 October, National Day: moved to the first working day.
+    p = started.add(preserved(date(2026, 9, 1)), CN)
+    [suit] = p.deadlines(CN, date(2026, 9, 2))
+    assert suit.name == "suit after pre-suit preservation" and "art. 104" in suit.rule
+    assert suit.last_day == date(2026, 10, 1) and suit.moved
+    assert suit.ends_on == first_working_day_after(date(2026, 10, 1))
+    assert p.suit_deadline(CN) == suit
+    # A second measure later does not extend the first one's 30 days.
+    p2 = p.add(preserved(date(2026, 9, 8)), CN)
+    assert p2.suit_deadline(CN) == suit
+    # Filed: the clock stops; a filing cannot predate what was recorded before it.
+    with pytest.raises(ProceedingError) as err:
+        p2.add(Filed(on=date(2026, 9, 5), body="上海市黄浦区人民法院", case_number="X"), CN)
+    assert err.value.field == "on"
+    filed = p2.add(Filed(on=date(2026, 9, 20), body="上海市黄浦区人民法院", case_number="(2026)沪0101民初9号"), CN)
+    assert filed.suit_deadline(CN) is None and filed.deadlines(CN, date(2026, 9, 21)) == ()
+    # Late filing is still a filing (the court lifts the measure; the suit stands): not refused.
+    late = p.add(Filed(on=date(2026, 12, 1), body="上海市黄浦区人民法院", case_number="(2026)沪0101民初99号"), CN)
+    assert late.filed is not None
+
+
+def test_preservation_rules_name_the_field() -> None:
+    started = Proceeding(forum="court", started_on=date(2026, 8, 20))
+    with pytest.raises(ProceedingError) as err:  # CPL art. 104: no security, the application is rejected
+        started.add(preserved(date(2026, 9, 1), security="excused"), CN)
+    assert err.value.field == "security" and "art. 104" in err.value.reason
+    with pytest.raises(ProceedingError) as err:  # in-suit preservation needs a case
+        started.add(preserved(date(2026, 9, 1), pre_suit=False), CN)
+    assert err.value.field == "kind"
+    suit = filed_suit()
+    with pytest.raises(ProceedingError) as err:
+        suit.add(preserved(date(2026, 1, 20)), CN)
+    assert err.value.field == "pre_suit" and "art. 103" in err.value.reason
+    # In the case, the court may excuse security (e.g. a bank applying): recorded with the reason.
+    p = suit.add(preserved(date(2026, 1, 20), pre_suit=False, security="excused"), CN)
+    assert p.preservations[0].security == "excused" and p.suit_deadline(CN) is None
+    with pytest.raises(ProceedingError) as err:
+        Proceeding(forum="court", instance=2, started_on=date(2026, 8, 20)).add(preserved(date(2026, 9, 1)), CN)
+    assert err.value.field == "pre_suit"
+    award = (Proceeding(forum="arbitration", started_on=date(2026, 1, 5))
+             .add(Filed(on=date(2026, 1, 6), body="上海仲裁委员会", case_number="(2026)沪仲案字第1号"), CN)
+             .add(Decided(on=date(2026, 3, 2), decision="award", amount=cny("100.00"), performance_days=10), CN))
+    with pytest.raises(ProceedingError) as err:
+        award.add(preserved(date(2026, 3, 3), pre_suit=False), CN)
+    assert err.value.field == "kind" and "enforcement" in err.value.reason

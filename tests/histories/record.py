@@ -452,6 +452,55 @@ async def v2_proceeding(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_decided", suit.id)
 
 
+async def v2_preserve(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Pre-suit preservation, warned before its 30 days end, then the filing that interrupts limitation
+    (patch `filing-limitation`; `python -m tests.histories.record preserve`)."""
+    from domain.money import Money
+    from domain.parties import LawFirm
+    from domain.proceedings import Filed, Preserved
+    from workflows.contracts import (
+        UPDATE_PROCEEDING_EVENT,
+        UPDATE_START_PROCEEDING,
+        ProceedingEventCommand,
+        StartProceedingCommand,
+        proceeding_workflow_id,
+    )
+
+    client, mid = env.client, "hist-v2-preserve"
+    h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
+    await env.sleep(timedelta(days=62))
+    firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
+                   fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firm, actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    await client.get_workflow_handle(referral_workflow_id(mid, 1)).execute_update(
+        UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a1", answer="accept", firm="firm-a",
+                                                      actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
+                                                                           actor="partner-a"))
+    await env.sleep(timedelta(minutes=1))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    suit = client.get_workflow_handle(proceeding_workflow_id(mid, 1))
+    await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id="e1", event=Preserved(
+        on=today, pre_suit=True, court="Huangpu District People's Court", ruling_number="B-1",
+        amount=Money.of("19518.00", "CNY"), measures="deposits frozen", security="given",
+        security_detail="insurer's guarantee PICC-1"), firm="firm-a", actor="partner-a"))
+    await env.sleep(timedelta(days=21))
+    await eventually(lambda: "preservation_warning" in rec.kinds())
+    filed_on = today + timedelta(days=21)
+    await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id="e2", event=Filed(
+        on=filed_on, body="Huangpu District People's Court", case_number="C-1"), firm="firm-a", actor="partner-a"))
+    await env.sleep(timedelta(days=2))
+    await suit.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_preserved_then_filed", h.id)
+    await save(client, "v2_proceeding_child_preserved_then_filed", suit.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -514,6 +563,8 @@ async def main() -> None:
                 await v2_remind(env, rec)
             if only in (None, "proceeding"):
                 await v2_proceeding(env, rec)
+            if only in (None, "preserve"):
+                await v2_preserve(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

@@ -18,7 +18,7 @@ from temporalio.worker import UnsandboxedWorkflowRunner, Worker
 from domain.dates import PolicyClock
 from domain.deadlines import RestDays
 from domain.money import Money
-from domain.proceedings import Appealed, Decided, Filed, Hearing, Served
+from domain.proceedings import Appealed, Decided, Filed, Hearing, Preserved, Served
 from tests.factories import intake_data
 from tests.workflows.harness import eventually, snap
 from tests.workflows.test_matter import FIRM_ON_RECORD, answer, decide, mid
@@ -242,3 +242,80 @@ async def test_hearing_reminders_and_the_appeal_window_run_on_timers(env: Workfl
 async def _kinds(reports: Any, kind: str) -> list[ChildReport]:
     return [r for r in await reports() if r.kind == kind]
 
+
+
+async def test_the_30_days_to_file_after_pre_suit_preservation_warn_then_lapse(env: WorkflowEnvironment) -> None:
+    queue = f"q-{uuid.uuid4()}"
+    now = await env.get_current_time()
+    clock = PolicyClock.start(now, "Asia/Shanghai", 86400)
+    today = clock.today(now)
+    async with Worker(env.client, task_queue=queue, workflows=[ReportSink, ProceedingWorkflow],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        sink = await env.client.start_workflow("ReportSink", id=f"sink-{uuid.uuid4()}", task_queue=queue)
+
+        async def child_with(n: int) -> Any:
+            return await env.client.start_workflow(
+                ProceedingWorkflow.run,
+                ProceedingInput(matter_id="m", number=n, forum="court", firm="firm-a", parent_workflow_id=sink.id,
+                                clock=clock, started_on=today, rest_days=WEEKENDS_ONLY, preservation_warn_days=(5, 2)),
+                id=f"matter-m-{uuid.uuid4().hex[:6]}/proceeding-{n}", task_queue=queue)
+
+        lapsing, filing = await child_with(1), await child_with(2)
+
+        async def reports(kind: str, n: int) -> list[ChildReport]:
+            got = await sink.query("reports", result_type=list[ChildReport])
+            return [r for r in got if r.kind == kind and r.number == n]
+
+        def preserved(on: Any) -> Preserved:
+            return Preserved(on=on, pre_suit=True, court="Huangpu District People's Court", ruling_number="B-1",
+                             amount=cny("19518.00"), measures="deposits frozen", security="given",
+                             security_detail="insurer's guarantee PICC-1 for CNY 19,518.00")
+
+        for child in (lapsing, filing):
+            r = await child.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+                event_id="p", event=preserved(today), actor="partner-a"), result_type=ProceedingEventResult)
+        [suit] = r.snapshot.deadlines
+        assert suit.name == "suit after pre-suit preservation" and suit.ends_on is not None
+        end = suit.ends_on
+        assert suit.last_day == today + timedelta(days=30) and end.weekday() < 5
+        await env.sleep(timedelta(days=(suit.last_day - today).days - 6))
+        assert not await reports("preservation_due", 1)
+        await env.sleep(timedelta(days=2))  # 5 days before the last day
+        [first] = await eventually(lambda: reports("preservation_due", 1))
+        assert end.isoformat() in first.summary and "art. 104" in first.summary
+        # The other one files in time: its warnings stop, its deadline goes.
+        filed_on = clock.today(await env.get_current_time())
+        done = await filing.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+            event_id="f", event=Filed(on=filed_on, body="Court", case_number="C-8"), actor="partner-a"),
+            result_type=ProceedingEventResult)
+        assert done.snapshot.deadlines == ()
+        await env.sleep(timedelta(days=(end - filed_on).days + 2))
+        lapsed = await eventually(lambda: reports("preservation_lapsed", 1))
+        assert len(lapsed) == 1 and "lift" in lapsed[0].summary and end.isoformat() in lapsed[0].summary
+        assert len(await reports("preservation_due", 1)) == 2  # 5 and 2 days before
+        assert len(await reports("preservation_due", 2)) == 1 and not await reports("preservation_lapsed", 2)
+        for child in (lapsing, filing):
+            await child.cancel()
+        try:
+            await sink.terminate("test over")
+        except Exception:  # (the test server may already have ended it)
+            pass
+
+
+async def test_a_filing_interrupts_limitation_until_the_proceeding_ends(env, matters):  # type: ignore[no-untyped-def]
+    h = await referred_and_accepted(env, matters)
+    before = (await snap(h)).status.limitation  # type: ignore[union-attr]
+    assert before is not None and "filing" not in before.source
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    today = (await snap(h)).status.policy_today(await env.get_current_time())  # type: ignore[union-attr]
+    await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court", case_number="C-9"))
+
+    async def interrupted() -> Any:
+        d = (await snap(h)).status.limitation  # type: ignore[union-attr]
+        return d if d is not None and "case C-9" in d.source else None
+
+    d = await eventually(interrupted)
+    assert d.runs_from == today and "suit or arbitration was filed" in d.source
+    assert "runs again from the day the proceeding ends" in d.source
+    assert d.last_day == today.replace(year=today.year + 3)

@@ -6,7 +6,10 @@ on the day it was received (a reversed one never happened), a promise to pay, a 
 borrower promised to pay, a signed settlement or amendment agreement (each an acknowledgement of the
 debt), a served acceleration notice, a demand letter whose delivery the team recorded (update
 `letter_delivered`: a demand interrupts from the day it reached the borrower, never from the day it
-was sent, so a letter without a recorded delivery interrupts nothing). Once the
+was sent, so a letter without a recorded delivery interrupts nothing), and a suit or an arbitration
+filed (art. 195(3)): the new period runs from the day the proceeding ends ("从有关程序终结时起"), so
+while it is pending the period is shown from the filing (the earliest it could end) and no warning
+is given; once the decision takes effect, from that day. Once the
 debt is discharged (closed paid, cured, settled or withdrawn) nothing runs; a written-off matter's
 period still does (recoveries).
 
@@ -25,6 +28,7 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, Interruption, limitation
+    from domain.status import ProceedingView
     from workflows.calendars import china
     from workflows.contracts import ERR_INVALID, UPDATE_DELIVERED, DeliveredCommand, DeliveredResult
     from workflows.matter.mixin import MatterMixin
@@ -52,7 +56,31 @@ def interruptions(s: MatterState) -> list[Interruption]:
     kinds = {d.document_id: d.kind for d in s.documents}
     found += [Interruption(kind="demand_arrived", on=on, note=f"{kinds.get(doc, 'letter').replace('_', ' ')} "
                                                               "delivered") for doc, on in s.deliveries.items()]
+    for p in s.proceedings.items:
+        if p.filed_on is None:
+            continue
+        case = f"case {p.case_number}" if p.case_number else f"proceeding {p.number}"
+        if p.effective_on is not None:
+            note = f"{case} filed {p.filed_on.isoformat()}, ended by its decision taking effect"
+            found.append(Interruption(kind="filing", on=p.effective_on, note=note[:200]))
+        else:
+            note = f"{case}: the period runs again from the day the proceeding ends"
+            found.append(Interruption(kind="filing", on=p.filed_on, note=note[:200]))
     return sorted(found, key=lambda i: i.on)
+
+
+def pending_filing(s: MatterState) -> bool:
+    """A suit or arbitration is filed and not ended: limitation does not run out meanwhile."""
+    items = s.proceedings.items
+
+    def pending(p: ProceedingView) -> bool:
+        if p.filed_on is None or p.effective_on is not None:
+            return False
+        if p.status == "appealed":  # pending until its second instance ends
+            return not any(q.instance == 2 and q.number > p.number and q.effective_on is not None for q in items)
+        return p.status in ("filed", "decided")
+
+    return any(pending(p) for p in items)
 
 
 def limitation_of(s: MatterState, overdue_since: date) -> Deadline | None:
@@ -110,7 +138,7 @@ class LimitationHandlers(MatterMixin):
         """(days before, the policy date of the warning) for each warning not given yet for the current
         last day, soonest warning first."""
         d = limitation_of(self._s, self._intake.overdue.since)
-        if d is None:
+        if d is None or pending_filing(self._s):
             return []
         days = sorted(set(self._policy.limitation_warn_days), reverse=True)
         due = [(n, d.last_day - timedelta(days=n)) for n in days]
@@ -148,4 +176,4 @@ def _delivered_body(cmd: DeliveredCommand) -> str:
     return digest(cmd.document_id, cmd.delivered_on.isoformat(), cmd.method, cmd.upload_id or "")
 
 
-__all__ = ["PATCH_LIMITATION", "LimitationHandlers", "interruptions", "limitation_of"]
+__all__ = ["PATCH_LIMITATION", "LimitationHandlers", "interruptions", "limitation_of", "pending_filing"]

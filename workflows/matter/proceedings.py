@@ -33,7 +33,9 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.mixin import MatterMixin
     from workflows.matter.state import Effect, ProceedingOrder, digest
 
-PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon")
+PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon", "preservation_due", "preservation_lapsed")
+# The filing's day recorded on the matter's view of the proceeding: it interrupts limitation.
+PATCH_FILING_LIMITATION = "filing-limitation"
 
 
 def _start_body(cmd: StartProceedingCommand) -> str:
@@ -180,7 +182,11 @@ class ProceedingHandlers(MatterMixin):
             event = report.data.get("event") or {}
             kind = event.get("kind")
             if kind == "filed":
-                self._set_proceeding(n, status="filed", case_number=event.get("case_number"), body=event.get("body"))
+                changes: dict[str, Any] = {"status": "filed", "case_number": event.get("case_number"),
+                                           "body": event.get("body")}
+                if event.get("on") and workflow.patched(PATCH_FILING_LIMITATION):
+                    changes["filed_on"] = date.fromisoformat(event["on"])
+                self._set_proceeding(n, **changes)
             elif kind == "decided":
                 self._set_proceeding(n, status="decided")
             elif kind == "appealed":
@@ -196,6 +202,12 @@ class ProceedingHandlers(MatterMixin):
             firm = report.firm_name or report.firm
             self._event(f"proceeding-{report.key}", "hearing_reminder",
                         f"Proceeding {n}: reminder to {firm}: {report.summary}", data=data)
+        elif report.kind == "preservation_due":
+            self._event(f"proceeding-{report.key}", "preservation_warning", f"Proceeding {n}: {report.summary}",
+                        data=data)
+        elif report.kind == "preservation_lapsed":
+            self._event(f"proceeding-{report.key}", "preservation_lapsed", f"Proceeding {n}: {report.summary}",
+                        data=data)
         elif report.kind == "closed":
             self._set_proceeding(n, status="closed")
             self._child_gone(report.workflow_id)
