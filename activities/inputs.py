@@ -271,8 +271,9 @@ class BundleJob(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     matter_id: str = Field(min_length=1, max_length=100)
-    number: int = Field(ge=1)  # the referral
+    number: int = Field(ge=1)  # the referral (or the proceeding, prefix "P")
     reference: str = Field(min_length=1, max_length=100)  # the evidence pack's reference, as the letter cites it
+    prefix: Literal["R", "P"] = "R"  # the bundle's id: R<referral>-<sha> or P<proceeding>-<sha>
     locale: Locale = "zh-CN"
     created_at: AwareDatetime
     created_by: str = "system"

@@ -261,7 +261,7 @@ class MatterActivities:
             raise ApplicationError(str(exc), type="NotProjected") from None
         bundle = await asyncio.to_thread(build_bundle, items, catalog_context_base=base, locale=job.locale,
                                          created_at=job.created_at)
-        bundle_id = f"R{job.number}-{bundle.sha256[:16]}"
+        bundle_id = f"{job.prefix}{job.number}-{bundle.sha256[:16]}"
         key = f"matters/{job.matter_id}/bundles/{bundle_id}.zip"
         try:
             stored = await asyncio.to_thread(self._evidence.put_document, key, bundle.content, BUNDLE_MEDIA_TYPE,

@@ -336,7 +336,9 @@ class Reader:
         if name == MAKE_INSTRUCTION_BUNDLE:
             async def bundled() -> _Line:
                 ref = await self._first(attrs.result)
-                what = (f"Evidence pack {ref.get('bundle_id')} made for the law firm ({ref.get('item_count')} files, "
+                for_whom = ("for the proceeding's filing" if str(ref.get("bundle_id", "")).startswith("P")
+                            else "for the law firm")
+                what = (f"Evidence pack {ref.get('bundle_id')} made {for_whom} ({ref.get('item_count')} files, "
                         f"sha256 {ref.get('sha256') or 'unknown'})")
                 return "bundle_made", what, "system", None
 

@@ -13,6 +13,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from domain.money import Money
 from workflows.contracts import (
     UPDATE_DECISION,
+    UPDATE_DRAFT_FILING,
     UPDATE_LAWYERS_LETTER,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
@@ -67,6 +68,8 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
     if name == UPDATE_LAWYERS_LETTER:
         return (f"Lawyer's letter {cmd.get('letter_id')} ordered by {actor} (lawyer {cmd.get('lawyer_name')}, "
                 f"time to pay {cmd.get('respond_within_days')} days)")
+    if name == UPDATE_DRAFT_FILING:
+        return f"Filing {cmd.get('draft_id')} of proceeding {cmd.get('number')} ordered drafted by {actor}"
     return f"Command '{name}' accepted"
 
 
@@ -105,6 +108,11 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
         dup = " (already ordered)" if result.get("duplicate") else ""
         return (f"Lawyer's letter of referral {result.get('number')} queued{dup}: document "
                 f"{result.get('document_id')}, pay by {result.get('respond_by')}")
+    if name == UPDATE_DRAFT_FILING:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        what = "complaint" if result.get("kind") == "civil_complaint" else "arbitration application"
+        return (f"The {what} of proceeding {result.get('number')} queued{dup}, with the evidence "
+                f"{result.get('evidence_reference')}: documents {', '.join(result.get('documents') or [])}")
     if name == UPDATE_RECALL_REFERRAL:
         dup = " (already applied)" if result.get("duplicate") else ""
         firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")

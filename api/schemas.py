@@ -13,6 +13,9 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 
 from api.schemas_firms import (
+    FilingDraftCreate as FilingDraftCreate,
+)
+from api.schemas_firms import (
     FirmCreate as FirmCreate,
 )
 from api.schemas_firms import (

@@ -123,7 +123,41 @@ class ProceedingEventCreate(_Input):
                                                "served, appealed")
 
 
+class ParticularsIn(_Input):
+    gender: Literal["male", "female"] | None = Field(
+        default=None, description="omit for a valid PRC resident ID number: read from it")
+    born_on: date | None = Field(default=None, description="omit for a valid PRC resident ID number: read from it")
+    ethnicity: PlainText | None = Field(default=None, min_length=1, max_length=32, description="民族 (PRC nationals)")
+    nationality: PlainText | None = Field(default=None, min_length=1, max_length=100, description="a foreigner's")
+
+
+class AgentIn(_Input):
+    name: PlainText = Field(min_length=1, max_length=200)
+    licence_number: str = Field(pattern=r"^\d{17}$", description="律师执业证号: 17 digits")
+
+
+class FilingDraftCreate(_Input):
+    """What the record does not hold; everything else in the filing is the record's."""
+
+    representative: PlainText = Field(min_length=1, max_length=200, description="the creditor's 负责人 (a branch) or "
+                                                                              "法定代表人, who signs")
+    contact_person: PlainText = Field(min_length=1, max_length=200)
+    contact_phone: PlainText = Field(min_length=1, max_length=64)
+    borrower: ParticularsIn
+    guarantors: list[ParticularsIn] = Field(default_factory=list, max_length=6,
+                                            description="a suit: one per guarantor on record, in its order")
+    court: PlainText | None = Field(default=None, min_length=1, max_length=200,
+                                    description="a suit: the court with jurisdiction, when the contract agrees none")
+    agents: list[AgentIn] = Field(default_factory=list, max_length=2,
+                                  description="a suit: the firm's lawyers the power of attorney appoints")
+    special_authorisation: bool = Field(default=False, description="the agents may settle, admit, waive or appeal "
+                                                                   "(CPL art. 62)")
+
+
 __all__ = [
+    "AgentIn",
+    "FilingDraftCreate",
+    "ParticularsIn",
     "ReferralAcceptCreate",
     "ReferralDeclineCreate",
     "ReferralAnswerPublic",

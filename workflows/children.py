@@ -117,6 +117,52 @@ class StartProceedingCommand(_Model):
     actor: str = "system"
 
 
+class FilingParticulars(_Model):
+    """A natural person's particulars as a pleading states them. Gender and date of birth may be left out
+    for a valid PRC resident ID number, which encodes them; the ethnicity (a PRC national) or the
+    nationality (a foreigner) is always given: the record does not hold it."""
+
+    gender: Literal["male", "female"] | None = None
+    born_on: date | None = None
+    ethnicity: PlainText | None = Field(default=None, min_length=1, max_length=32)
+    nationality: PlainText | None = Field(default=None, min_length=1, max_length=100)
+
+
+class FilingAgent(_Model):
+    """A lawyer of the firm appointed the creditor's agent in the suit (the power of attorney)."""
+
+    name: PlainText = Field(min_length=1, max_length=200)
+    licence_number: str = Field(pattern=r"^\d{17}$", description="律师执业证号: 17 digits")
+
+
+class DraftFilingCommand(_Model):
+    """Draft the filing of proceeding `number` from the matter's record: the complaint (a suit) or the
+    arbitration application, the evidence bundle whose catalogue it encloses, and for a suit the power of
+    attorney for the firm's lawyers. What the record lacks comes here."""
+
+    draft_id: str = Field(min_length=1, max_length=128)
+    number: int = Field(ge=1)
+    representative: PlainText = Field(min_length=1, max_length=200)
+    contact_person: PlainText = Field(min_length=1, max_length=200)
+    contact_phone: PlainText = Field(min_length=1, max_length=64)
+    borrower: FilingParticulars
+    guarantors: list[FilingParticulars] = Field(default_factory=list, max_length=6)
+    court: PlainText | None = Field(default=None, min_length=1, max_length=200)
+    agents: list[FilingAgent] = Field(default_factory=list, max_length=2)
+    special_authorisation: bool = False
+    firm: str | None = None
+    actor: str = "system"
+
+
+class DraftFilingResult(_Model):
+    draft_id: str
+    duplicate: bool
+    number: int
+    kind: Literal["civil_complaint", "arbitration_application"]
+    documents: list[str]  # the ids the drafts are stored under once made
+    evidence_reference: str  # the evidence bundle's reference, as the filing cites it
+
+
 class StartProceedingResult(_Model):
     proceeding_id: str
     duplicate: bool
@@ -177,6 +223,10 @@ class ProceedingEventResult(_Model):
 
 __all__ = [
     "ChildReport",
+    "DraftFilingCommand",
+    "DraftFilingResult",
+    "FilingAgent",
+    "FilingParticulars",
     "ProceedingEventCommand",
     "ProceedingEventResult",
     "ProceedingInput",

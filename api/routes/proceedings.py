@@ -18,12 +18,15 @@ from temporalio.service import RPCError
 from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
-from api.schemas import ProceedingCreate, ProceedingEventCreate
+from api.schemas import FilingDraftCreate, ProceedingCreate, ProceedingEventCreate
 from api.workflow import answer_command
 from workflows.contracts import (
     QUERY_PROCEEDING,
+    UPDATE_DRAFT_FILING,
     UPDATE_PROCEEDING_EVENT,
     UPDATE_START_PROCEEDING,
+    DraftFilingCommand,
+    DraftFilingResult,
     ProceedingEventCommand,
     ProceedingEventResult,
     ProceedingSnapshot,
@@ -103,3 +106,27 @@ async def record_proceeding_event(
     return await answer_command(temporal, response, matter_id, UPDATE_PROCEEDING_EVENT, cmd, command_id=event_id,
                                 result_type=ProceedingEventResult, target=proceeding_workflow_id(matter_id, number),
                                 gone=_not_found(matter_id, number))
+
+
+@router.post("/{matter_id}/proceedings/{number}/drafts", response_model=DraftFilingResult, status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        404: {"description": "no such matter or proceeding (or not the caller's firm's)"},
+                        409: {"description": "the proceeding is already filed, or an appeal; on hold; closed"},
+                        422: {"description": "what the filing needs and the record lacks: `detail[].loc` names it"}})
+async def draft_filing(
+    matter_id: MatterId, number: Number, body: FilingDraftCreate, key: FirmOrManager, row: ProjectedMatter,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> DraftFilingResult:
+    """Draft the proceeding's filing from the record, before it is filed: the evidence bundle made for it
+    (its catalogue), then the civil complaint (a suit: the borrower and the guarantors on record as
+    defendants, the court the contract agrees or the one named) or the arbitration application (before the
+    commission the contract's clause names, quoting it), and for a suit the power of attorney. The claims
+    are the record's balance on the day they are made, every payment received deducted, penalty interest at
+    the contract's rate from the next day until paid. The documents appear under
+    `GET /matters/{id}/documents` with the ids returned."""
+    draft_id = idempotency_key or str(uuid.uuid4())
+    cmd = DraftFilingCommand.model_validate({
+        **body.model_dump(mode="json"), "draft_id": draft_id, "number": number,
+        "firm": key.firm if key.role == "partner" else None, "actor": key.actor})
+    return await answer_command(temporal, response, matter_id, UPDATE_DRAFT_FILING, cmd, command_id=draft_id,
+                                result_type=DraftFilingResult)

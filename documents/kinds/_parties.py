@@ -8,7 +8,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from domain.text import PlainText
 
@@ -56,4 +56,22 @@ def particulars_from_resident_id(id_number: str, *, ethnicity: str) -> Particula
     return Particulars(gender="male" if int(n[16]) % 2 else "female", born_on=born, ethnicity=ethnicity)
 
 
-__all__ = ["Particulars", "particulars_from_resident_id"]
+def particulars_for(id_number: str, *, gender: str | None = None, born_on: date | None = None,
+                    ethnicity: str | None = None, nationality: str | None = None) -> Particulars:
+    """A party's particulars: gender and date of birth as given, else as a valid PRC resident ID number
+    encodes them; a ValueError naming the field that is missing or wrong."""
+    if gender is None or born_on is None:
+        if ethnicity is None:
+            raise ValueError("gender: required, with born_on, unless the ID number is a PRC resident identity card "
+                             "number (then give the ethnicity, and they are read from it)")
+        derived = particulars_from_resident_id(id_number, ethnicity=ethnicity)
+        gender, born_on = gender or derived.gender, born_on or derived.born_on
+    try:
+        return Particulars(gender=gender, born_on=born_on, ethnicity=ethnicity, nationality=nationality)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        reasons = "; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ")
+                            for e in exc.errors(include_url=False, include_input=False))
+        raise ValueError(f"ethnicity: {reasons}") from None
+
+
+__all__ = ["Particulars", "particulars_for", "particulars_from_resident_id"]

@@ -29,6 +29,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from documents.base import LetterBase
 from documents.kinds._court_wording import BODIES as _BODIES
 from documents.kinds._enforcement_wording import ENFORCEMENT_BODIES
+from documents.kinds._filings import BUILDERS as BUILDERS  # drafted from a matter's record
+from documents.kinds._filings import INTERPRETS as INTERPRETS
 from documents.kinds._parties import Particulars, particulars_from_resident_id
 from domain.allocation import Balance
 from domain.money import Money

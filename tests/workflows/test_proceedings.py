@@ -29,9 +29,12 @@ from workflows.contracts import (
     ERR_STAGE,
     QUERY_PROCEEDING,
     SIGNAL_CHILD_REPORT,
+    UPDATE_DRAFT_FILING,
     UPDATE_PROCEEDING_EVENT,
     UPDATE_START_PROCEEDING,
     ChildReport,
+    DraftFilingCommand,
+    DraftFilingResult,
     ProceedingEventCommand,
     ProceedingEventResult,
     ProceedingInput,
@@ -319,3 +322,62 @@ async def test_a_filing_interrupts_limitation_until_the_proceeding_ends(env, mat
     assert d.runs_from == today and "suit or arbitration was filed" in d.source
     assert "runs again from the day the proceeding ends" in d.source
     assert d.last_day == today.replace(year=today.year + 3)
+
+
+# ---- the filing drafted from the record --------------------------------------------------------------
+
+def draft(number: int = 1, draft_id: str = "dr1", **kw: Any) -> DraftFilingCommand:
+    body: dict[str, Any] = {
+        "draft_id": draft_id, "number": number, "representative": "王建国", "contact_person": "李敏",
+        "contact_phone": "010-88880001", "borrower": {"gender": "male", "born_on": "1980-01-01", "ethnicity": "汉族"},
+        "guarantors": [{"gender": "female", "born_on": "1982-02-02", "ethnicity": "汉族"}],
+        "court": "北京市朝阳区人民法院",
+        "agents": [{"name": "陈静", "licence_number": "13101200910187654"}], "firm": "firm-a", "actor": "partner-a",
+        **kw}
+    return DraftFilingCommand.model_validate(body)
+
+
+async def test_the_firm_drafts_the_complaint_and_power_of_attorney_from_the_record(env, matters):  # type: ignore[no-untyped-def]
+    contract = {**intake_data()["contract"], "penalty_rate": "0.072"}
+    h = await referred_and_accepted(env, matters, contract=contract)
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    for bad, field in ((draft(court=None), "court: name the people's court"),
+                       (draft(guarantors=[]), "guarantors: 0 given for the 1 guarantor(s)"),
+                       (draft(borrower={"ethnicity": "汉族"}), "borrower.id_number: its check digit is wrong"),
+                       (draft(borrower={"gender": "male", "born_on": "1980-01-01"}),
+                        "borrower.ethnicity: give the ethnicity"),
+                       (draft(borrower={"nationality": "British"}), "borrower.gender: required, with born_on"),
+                       (draft(agents=[]), "agents: the power of attorney"), (draft(number=7), "proceeding not found"),
+                       (draft(firm="firm-b"), "proceeding not found")):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await h.execute_update(UPDATE_DRAFT_FILING, bad, result_type=DraftFilingResult)
+        assert field in str(err.value.cause), (field, err.value.cause)
+    done = await h.execute_update(UPDATE_DRAFT_FILING, draft(), result_type=DraftFilingResult)
+    assert done.kind == "civil_complaint" and len(done.documents) == 2 and not done.duplicate
+    again = await h.execute_update(UPDATE_DRAFT_FILING, draft(), result_type=DraftFilingResult)
+    assert again.duplicate and again.documents == done.documents
+    with pytest.raises(WorkflowUpdateFailedError):  # the same id for another body
+        await h.execute_update(UPDATE_DRAFT_FILING, draft(representative="赵六"), result_type=DraftFilingResult)
+    try:
+        await eventually(lambda: {"civil_complaint", "power_of_attorney"} <= {j.kind for j in matters.rec.jobs})
+    except AssertionError:
+        raise AssertionError([e.summary for e in matters.rec.events][-8:]) from None
+    [bundle] = [b for b in matters.rec.bundles if b.prefix == "P"]
+    assert bundle.reference == done.evidence_reference and bundle.number == 1
+    complaint = next(j for j in matters.rec.jobs if j.kind == "civil_complaint")
+    assert complaint.document_id == done.documents[0]
+    ctx: Any = complaint.context
+    assert ctx.evidence_catalog_reference == done.evidence_reference and ctx.evidence_count == 3
+    assert ctx.court == "北京市朝阳区人民法院" and ctx.representative_title == "负责人"
+    assert ctx.calculated_to == ctx.letter_date and ctx.total == ctx.balance.total
+    assert ctx.demands_on and all(d >= ctx.overdue_since for d in ctx.demands_on)  # the notice and reminders
+    poa: Any = next(j for j in matters.rec.jobs if j.kind == "power_of_attorney").context
+    assert poa.agents[0].name == "陈静" and poa.agents[0].law_firm == "Firm A LLP" and poa.court == ctx.court
+    # Once filed, the filing is not drafted again.
+    today = ctx.letter_date
+    await record(env, r.workflow_id, "f", Filed(on=today, body="北京市朝阳区人民法院", case_number="C-1"))
+    await eventually(lambda: any(p.status == "filed" for p in (snap_cache(matters) or ())))
+    with pytest.raises(WorkflowUpdateFailedError) as err:
+        await h.execute_update(UPDATE_DRAFT_FILING, draft(draft_id="dr2"), result_type=DraftFilingResult)
+    assert "drafted before it is filed" in str(err.value.cause)

@@ -89,6 +89,8 @@ class EffectHandlers(MatterMixin):
                     await self._email_firm(effect.firm_email, "reminder")
                 elif effect.proceeding is not None:
                     await self._start_proceeding_child(effect, effect.proceeding)
+                elif effect.filing is not None:
+                    await self._draft_filing(effect, effect.filing)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):

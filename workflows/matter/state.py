@@ -32,6 +32,7 @@ from domain.parties import LawFirm
 from domain.risk import RiskAssessment
 from domain.status import AccelerationView, Attention, ProceedingView, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
+from workflows.children import DraftFilingResult
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
 
@@ -249,6 +250,20 @@ class Proceedings(_Part):
     items: list[ProceedingView] = Field(default_factory=list)
     starts: dict[str, int] = Field(default_factory=dict)  # start command id -> the proceeding it started
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
+    drafts: dict[str, DraftFilingResult] = Field(default_factory=dict)  # draft command id -> what it ordered
+
+
+class FilingOrder(_Part):
+    """Draft a proceeding's filing: the evidence bundle first (its catalogue is what the filing encloses),
+    then the complaint or application, and the power of attorney for a suit."""
+
+    number: int  # the proceeding
+    step: str  # "filing-<proceeding>-<draft>": the letters' steps
+    kind: Literal["civil_complaint", "arbitration_application"]
+    reference: str  # the bundle's reference, as the filing cites it
+    params: dict[str, Any]
+    power_of_attorney: bool
+    bundle: BundleRef | None = None  # once made: a retry does not make another
 
 
 class Arrangement(_Part):
@@ -347,6 +362,7 @@ class Effect(_Part):
     cancel: str | None = None  # id of a child workflow to cancel
     instruct: InstructOrder | None = None  # the law firm's instruction (bundle and e-mail)
     proceeding: ProceedingOrder | None = None  # start a suit or an arbitration (its child)
+    filing: FilingOrder | None = None  # draft a proceeding's filing (bundle, then the documents)
     firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)

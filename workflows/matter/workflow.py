@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
     from workflows.matter.effects import MAX_BACKOFF_FACTOR, EffectHandlers
+    from workflows.matter.filings import FilingHandlers
     from workflows.matter.holds import HoldHandlers
     from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
     from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
@@ -103,7 +104,7 @@ def _sentence(text: str) -> str:
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
-                     LimitationHandlers):
+                     FilingHandlers, LimitationHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp

@@ -1,0 +1,162 @@
+"""The filings of a proceeding built from a matter's record (`documents.registry` builders): the civil
+complaint or the arbitration application, and the power of attorney for a suit.
+
+Every fact comes from the record at the letter's instant (`LetterFacts`): the balance as of the letter's
+date (payments received until then deducted, `calculated_to` is that date), the first missed due date,
+the acceleration notice's delivery, the contract's penalty rate and dispute clause, the guarantors on
+record. What the record does not hold comes as params, each checked and named when missing:
+
+- `representative`: the name of the creditor's 负责人 (a branch) or 法定代表人 (its title follows from
+  the creditor's name); `contact_person`, `contact_phone`;
+- `borrower_particulars`, `guarantor_particulars` (one per guarantor on record, in order): gender, date
+  of birth, ethnicity or nationality (`documents.kinds._parties.Particulars`);
+- `demands_on`: the days the creditor's demand letters were sent (the workflow's record);
+- `court` (a suit, when the contract agrees none); `evidence_catalog_reference`, `evidence_count` (the
+  bundle made for the proceeding); `agents`, `special_authorisation` (the power of attorney).
+
+Pure functions, no I/O: they run inside the workflow (documents.registry).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import ValidationError
+
+from documents.base import LetterInvalid
+from documents.kinds._agreements_contexts import representative_title
+from documents.kinds._parties import Particulars
+
+if TYPE_CHECKING:
+    from documents.registry import LetterFacts
+
+
+def _required(params: Mapping[str, Any], name: str, why: str) -> Any:
+    value = params.get(name)
+    if value in (None, "", [], ()):
+        raise LetterInvalid(f"{name}: required ({why})")
+    return value
+
+
+def _particulars(value: Any, field: str) -> Particulars:
+    try:
+        return Particulars.model_validate(value)
+    except ValidationError as exc:
+        reasons = "; ".join(str(e.get("msg", "invalid")).removeprefix("Value error, ")
+                            for e in exc.errors(include_url=False, include_input=False))
+        raise LetterInvalid(f"{field}: {reasons}") from None
+
+
+def _filer(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    locale = facts.intake.borrower.locale
+    return {
+        "borrower_particulars": _particulars(_required(params, "borrower_particulars", "a pleading states the "
+                                                       "borrower's gender, date of birth and ethnicity or "
+                                                       "nationality"), "borrower_particulars"),
+        "representative_title": representative_title(facts.intake.creditor.name, locale),
+        "representative": _required(params, "representative", "the name of the creditor's head of branch or legal "
+                                                              "representative, who signs the filing"),
+        "contact_person": _required(params, "contact_person", "who the court or commission contacts"),
+        "contact_phone": _required(params, "contact_phone", "how the court or commission reaches them"),
+    }
+
+
+def _claim(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    contract = facts.intake.contract
+    if contract.penalty_rate is None:
+        raise LetterInvalid("contract.penalty_rate: the contract on record states no penalty rate, and the claim "
+                            "asks for penalty interest at the agreed rate until payment")
+    if not facts.balance.total.is_positive():
+        raise LetterInvalid("balance: nothing is owed on the record: there is no claim to file")
+    since = facts.intake.overdue.since
+    demands = sorted({d for d in (params.get("demands_on") or ()) if since <= _day(d) <= facts.letter_date},
+                     key=_day)
+    return {
+        **_filer(facts, params),
+        "overdue_since": since,
+        "demands_on": tuple(_day(d) for d in demands),
+        "accelerated_on": facts.accelerated_on,
+        "calculated_to": facts.letter_date,
+        "balance": facts.balance,
+        "total": facts.balance.total,
+        "penalty_rate": (contract.penalty_rate * 100).quantize(Decimal("0.01")).normalize(),
+        "evidence_catalog_reference": _required(params, "evidence_catalog_reference", "the evidence catalogue "
+                                                                                      "the filing encloses"),
+        "evidence_count": _required(params, "evidence_count", "how many items of evidence are enclosed"),
+    }
+
+
+def _day(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+def _co_defendants(facts: LetterFacts, params: Mapping[str, Any]) -> tuple[dict[str, Any], ...]:
+    record = facts.intake.guarantors
+    given = list(params.get("guarantor_particulars") or ())
+    if len(given) != len(record):
+        raise LetterInvalid(f"guarantor_particulars: {len(given)} given for the {len(record)} guarantor(s) on "
+                            "record: each co-defendant's gender, date of birth and ethnicity or nationality")
+    return tuple({
+        "name": g.name, "id_number": g.id_number,
+        "particulars": _particulars(p, f"guarantor_particulars.{i}"),
+        "address": g.address, "phone": g.phone, "joint_and_several": g.guarantee_type == "joint_and_several",
+        "cap": g.cap, "guarantee_period_ends_on": g.period_ends_on,
+    } for i, (g, p) in enumerate(zip(record, given, strict=True)))
+
+
+def civil_complaint(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """民事起诉状 from the record: the court the contract agrees on (CPL art. 35), else the one named."""
+    clause = facts.intake.contract.dispute
+    if clause is not None and clause.forum == "arbitration" and not params.get("override_reason"):
+        raise LetterInvalid("forum: the contract's dispute clause submits disputes to arbitration: no complaint is "
+                            "drafted unless a manager recorded why a court hears it")
+    agreed = clause.court if clause is not None and clause.forum == "court" else None
+    court = agreed or _required(params, "court", "the people's court with jurisdiction: the contract agrees none")
+    guarantors = _co_defendants(facts, params)
+    return {**_claim(facts, params), "guarantors": guarantors, "court": court, "agreed_jurisdiction": bool(agreed),
+            "copies": 1 + len(guarantors)}
+
+
+def arbitration_application(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """仲裁申请书 before the commission the contract's arbitration clause names, quoting the clause."""
+    clause = facts.intake.contract.dispute
+    if clause is None or clause.forum != "arbitration" or clause.institution is None:
+        raise LetterInvalid("forum: the contract has no arbitration clause on record")
+    if clause.text is None or clause.article is None:
+        raise LetterInvalid("contract.dispute: the application quotes the clause: its article and wording are "
+                            "not on record")
+    return {**_claim(facts, params), "commission": clause.institution, "arbitration_clause": clause.article,
+            "clause_text": clause.text, "copies": 1}
+
+
+def power_of_attorney(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """授权委托书 for a suit: the firm's lawyers as the creditor's agents before the court."""
+    creditor, borrower = facts.intake.creditor.name, facts.intake.borrower.name
+    zh = facts.intake.borrower.locale == "zh-CN"
+    return {
+        "legal_representative": _required(params, "representative", "who signs for the creditor"),
+        "agents": tuple(_required(params, "agents", "the lawyers appointed (one or two)")),
+        "case_title": (f"{creditor}诉{borrower}金融借款合同纠纷" if zh
+                       else f"{creditor} v. {borrower} (loan contract dispute)"),
+        "court": _required(params, "court", "the court the agents act before"),
+        "special_authorisation": bool(params.get("special_authorisation", False)),
+    }
+
+
+BUILDERS = {
+    "civil_complaint": civil_complaint,
+    "arbitration_application": arbitration_application,
+    "power_of_attorney": power_of_attorney,
+}
+# Params the builders turn into fields themselves: never copied into the context as given.
+INTERPRETS: dict[str, frozenset[str]] = {
+    kind: frozenset({"borrower_particulars", "guarantor_particulars", "demands_on", "court", "representative",
+                     "override_reason", "agents", "special_authorisation", "evidence_catalog_reference",
+                     "evidence_count", "contact_person", "contact_phone"})
+    for kind in BUILDERS
+}
+
+__all__ = ["BUILDERS", "INTERPRETS", "arbitration_application", "civil_complaint", "power_of_attorney"]

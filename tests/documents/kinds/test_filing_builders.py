@@ -1,0 +1,103 @@
+"""The complaint, the arbitration application and the power of attorney drafted from a matter's record
+(`documents/kinds/_filings.py`): every fact from the record at the letter's date, what the record lacks
+named when missing, and the forum the contract's dispute clause decides."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from documents.registry import LetterFacts, LetterInvalid, build
+from documents.renderer import render, visible_text
+from domain.allocation import Balance
+from domain.money import Money
+from tests.factories import make_intake
+
+LETTER_DATE = date(2026, 12, 4)
+ARBITRATION = {"forum": "arbitration", "institution": "北京仲裁委员会", "article": "第二十条",
+               "text": "因本合同引起的争议，提交北京仲裁委员会仲裁。仲裁裁决是终局的。"}
+
+
+def facts(locale: str = "zh-CN", paid: str = "0.00", **contract: Any) -> LetterFacts:
+    base = make_intake(locale=locale)
+    made = make_intake(locale=locale, external_ref=f"F-{uuid.uuid4().hex[:8]}",
+                       contract={**base.contract.model_dump(mode="json"), "penalty_rate": "0.072", **contract})
+    balance = Balance.from_overdue(made.overdue)
+    if paid != "0.00":  # a payment before the letter's date: taken off interest first
+        balance = balance.model_copy(update={"interest": balance.interest - Money.of(paid, "CNY")})
+    return LetterFacts(matter_id=str(uuid.uuid4()), reference="RC-TEST-LS", letter_date=LETTER_DATE, intake=made,
+                       balance=balance, paid_total=Money.of(paid, "CNY"), original_total=balance.total,
+                       days_past_due=94, accelerated_on=date(2026, 10, 20))
+
+
+def params(**changes: Any) -> dict[str, Any]:
+    return {
+        "representative": "王建国", "contact_person": "李敏（法律合规部）", "contact_phone": "010-88880001",
+        "borrower_particulars": {"gender": "male", "born_on": "1980-01-01", "ethnicity": "汉族"},
+        "guarantor_particulars": [{"gender": "female", "born_on": "1982-02-02", "ethnicity": "回族"}],
+        "demands_on": ["2026-08-01", "2026-09-10", "2026-10-05", "2026-12-30"],
+        "court": "北京市朝阳区人民法院", "evidence_catalog_reference": "P1-0123456789abcdef", "evidence_count": 6,
+        **changes,
+    }
+
+
+def test_the_complaint_states_the_record_as_of_its_date() -> None:
+    f = facts(paid="200.00")
+    ctx: Any = build("civil_complaint", f, params())
+    assert ctx.calculated_to == LETTER_DATE and ctx.total == f.balance.total
+    assert ctx.balance.interest == Money.of("1000.00", "CNY")  # the payment deducted
+    assert ctx.penalty_rate == Decimal("7.2") and ctx.accelerated_on == date(2026, 10, 20)
+    # Only the demands since the default and up to the letter's date; in order.
+    assert ctx.demands_on == (date(2026, 9, 10), date(2026, 10, 5))
+    assert ctx.court == "北京市朝阳区人民法院" and not ctx.agreed_jurisdiction
+    assert ctx.copies == 2 and ctx.guarantors[0].particulars.ethnicity == "回族"
+    assert ctx.representative_title == "负责人"  # 华夏示范银行股份有限公司北京分行: a branch
+    text = visible_text(render(ctx.kind, ctx).content)
+    assert "负责人：王建国" in text and "法定代表人" not in text
+    assert "男，1980年1月1日出生，汉族" in text and "女，1982年2月2日出生，回族" in text
+    assert "7.2%" in text and "P1-0123456789abcdef" in text
+    assert "以实际支出为准" not in text
+
+
+def test_the_agreed_court_is_the_court_and_what_is_missing_is_named() -> None:
+    f = facts(dispute={"forum": "court", "court": "北京市西城区人民法院"})
+    ctx: Any = build("civil_complaint", f, params(court=None))
+    assert ctx.court == "北京市西城区人民法院" and ctx.agreed_jurisdiction
+    with pytest.raises(LetterInvalid, match=r"^court: required"):
+        build("civil_complaint", facts(), params(court=None))
+    with pytest.raises(LetterInvalid, match=r"^contract.penalty_rate: "):
+        build("civil_complaint", facts(penalty_rate=None), params())
+    with pytest.raises(LetterInvalid, match=r"^guarantor_particulars: 0 given for the 1 guarantor"):
+        build("civil_complaint", facts(), params(guarantor_particulars=[]))
+    with pytest.raises(LetterInvalid, match=r"^borrower_particulars: give the ethnicity"):
+        build("civil_complaint", facts(), params(borrower_particulars={"gender": "male", "born_on": "1980-01-01"}))
+    for missing in ("representative", "contact_person", "contact_phone", "evidence_catalog_reference"):
+        with pytest.raises(LetterInvalid, match=rf"^{missing}: required"):
+            build("civil_complaint", facts(), params(**{missing: None}))
+
+
+def test_an_arbitration_clause_decides_the_forum() -> None:
+    f = facts(dispute=ARBITRATION)
+    with pytest.raises(LetterInvalid, match=r"^forum: the contract's dispute clause submits disputes to arbitration"):
+        build("civil_complaint", f, params())
+    assert build("civil_complaint", f, params(override_reason="the clause names no existing commission"))
+    ctx: Any = build("arbitration_application", f, params())
+    assert ctx.commission == "北京仲裁委员会" and ctx.arbitration_clause == "第二十条" and ctx.copies == 1
+    text = visible_text(render(ctx.kind, ctx).content)
+    assert "北京仲裁委员会" in text and "上诉" not in text  # an award is final: no appeal is mentioned
+    with pytest.raises(LetterInvalid, match=r"^forum: the contract has no arbitration clause"):
+        build("arbitration_application", facts(), params())
+
+
+def test_the_power_of_attorney_names_the_firm_s_lawyers_before_the_court() -> None:
+    agents = [{"name": "陈静", "law_firm": "上海申衡律师事务所", "licence_number": "13101200910187654"}]
+    ctx: Any = build("power_of_attorney", facts(), params(agents=agents, special_authorisation=True))
+    assert ctx.court == "北京市朝阳区人民法院" and ctx.legal_representative == "王建国"
+    assert ctx.agents[0].licence_number == "13101200910187654" and ctx.special_authorisation
+    assert ctx.representative_title == "负责人"
+    with pytest.raises(LetterInvalid, match=r"^agents: required"):
+        build("power_of_attorney", facts(), params())

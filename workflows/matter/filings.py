@@ -1,0 +1,174 @@
+"""A proceeding's filing drafted from the matter's record (a mixin of `MatterWorkflow`).
+
+`draft_filing` (the firm's partner, or a manager) orders, for a proceeding not filed yet: an evidence
+bundle made for it (every stored letter, upload and the payments ledger, each re-verified, with its
+catalogue: activity `make_instruction_bundle`, id `P<n>-<sha256 prefix>`), then the civil complaint (a
+suit) or the arbitration application (before the commission the contract's clause names) citing that
+catalogue and its item count, and for a suit the power of attorney for the firm's lawyers. Every fact
+of the documents is the record's on the day they are made (`documents/kinds/_filings.py`): the balance
+with every payment received deducted, the first missed due date, the demands by the days they were
+sent, the acceleration notice's delivery, the contract's penalty rate; what the record lacks (the
+parties' particulars, who signs for the creditor, the court when the contract agrees none) is checked
+here and named when wrong, before anything is queued.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ActivityError, ApplicationError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.inputs import MAKE_INSTRUCTION_BUNDLE, BundleJob, BundleRef
+    from documents.kinds._parties import particulars_for
+    from workflows.children import FilingParticulars
+    from workflows.contracts import (
+        ERR_INVALID,
+        ERR_NOT_YOURS,
+        ERR_STAGE,
+        UPDATE_DRAFT_FILING,
+        DraftFilingCommand,
+        DraftFilingResult,
+    )
+    from workflows.matter.failures import failure_of
+    from workflows.matter.mixin import MatterMixin
+    from workflows.matter.referrals import BUNDLE_RETRY, BUNDLE_TIMEOUT, DEMAND_KINDS
+    from workflows.matter.state import Effect, FilingOrder, digest
+
+
+def _draft_body(cmd: DraftFilingCommand) -> str:
+    return digest(cmd.model_dump_json(exclude={"draft_id", "actor", "firm"}))
+
+
+def _particulars(id_number: str, given: FilingParticulars, field: str) -> dict[str, Any]:
+    try:
+        return particulars_for(id_number, gender=given.gender, born_on=given.born_on, ethnicity=given.ethnicity,
+                               nationality=given.nationality).model_dump(mode="json")
+    except ValueError as exc:
+        raise ApplicationError(f"{field}.{exc}", type=ERR_INVALID) from None
+
+
+class FilingHandlers(MatterMixin):
+
+    @workflow.update(name=UPDATE_DRAFT_FILING)
+    def draft_filing(self, cmd: DraftFilingCommand) -> DraftFilingResult:
+        ps = self._s.proceedings
+        known = ps.drafts.get(cmd.draft_id)
+        if known is not None:
+            self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
+            return known.model_copy(update={"duplicate": True})
+        view = next(p for p in ps.items if p.number == cmd.number)
+        n, k = cmd.number, 1 + sum(1 for d in ps.drafts.values() if d.number == cmd.number)
+        suit = view.forum == "court"
+        kind = "civil_complaint" if suit else "arbitration_application"
+        step, reference = f"filing-{n}-{k}", f"EC-{self._mid[:8].upper()}-P{n}-{k}"
+        params = self._filing_params(cmd, suit)
+        if view.override_reason:
+            params["override_reason"] = view.override_reason
+        now = workflow.now()
+        self._queue(Effect(key=f"filing:{n}:{k}", queued_at=now, filing=FilingOrder(
+            number=n, step=step, kind=kind, reference=reference, params=params,  # type: ignore[arg-type]
+            power_of_attorney=suit)))
+        documents = [f"{self._mid}-{step}-{kind}"] + ([f"{self._mid}-{step}-poa-power_of_attorney"] if suit else [])
+        result = DraftFilingResult(draft_id=cmd.draft_id, duplicate=False, number=n, kind=kind,  # type: ignore[arg-type]
+                                   documents=documents, evidence_reference=reference)
+        ps.drafts[cmd.draft_id] = result
+        self._s.bodies[f"draft_id:{cmd.draft_id}"] = _draft_body(cmd)
+        what = "complaint" if suit else "arbitration application"
+        self._event(f"filing-{n}-{k}-ordered", "filing_ordered",
+                    f"Proceeding {n}: the {what} drafted from the record" + (" with the power of attorney" if suit
+                                                                            else "") + f" (evidence {reference})",
+                    actor=cmd.actor, data={"number": n, "documents": documents, "evidence_reference": reference})
+        self._dirty = True
+        return result
+
+    @draft_filing.validator
+    def _validate_draft_filing(self, cmd: DraftFilingCommand) -> None:
+        if cmd.draft_id in self._s.proceedings.drafts:
+            self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
+            return
+        self._refuse_if_closed()
+        view = next((p for p in self._s.proceedings.items if p.number == cmd.number), None)
+        if view is None or (cmd.firm is not None and cmd.firm != view.firm):
+            raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
+        if view.status not in ("starting", "started"):
+            raise ApplicationError(f"proceeding {cmd.number} is {view.status}: its filing is drafted before it is "
+                                   "filed", type=ERR_STAGE)
+        if view.instance == 2:
+            raise ApplicationError("an appeal's petition is drafted by the firm: only a first-instance complaint or "
+                                   "application is drafted from the record", type=ERR_STAGE)
+        if self._held(workflow.now()):
+            raise ApplicationError("the matter is on hold: nothing is filed until the hold ends", type=ERR_STAGE)
+        contract = self._intake.contract
+        if contract.penalty_rate is None:
+            raise ApplicationError("contract.penalty_rate: the contract on record states no penalty rate, and the "
+                                   "claim asks for penalty interest at the agreed rate", type=ERR_INVALID)
+        clause = contract.dispute
+        suit = view.forum == "court"
+        if not suit and (clause is None or clause.text is None or clause.article is None):
+            raise ApplicationError("contract.dispute: the application quotes the arbitration clause: its article "
+                                   "and wording are not on record", type=ERR_INVALID)
+        if suit and not cmd.court and not (clause is not None and clause.forum == "court" and clause.court):
+            raise ApplicationError("court: name the people's court with jurisdiction (the contract agrees none)",
+                                   type=ERR_INVALID)
+        if suit and not cmd.agents:
+            raise ApplicationError("agents: the power of attorney appoints one or two of the firm's lawyers",
+                                   type=ERR_INVALID)
+        self._filing_params(cmd, suit)  # the particulars, each named when wrong
+
+    def _filing_params(self, cmd: DraftFilingCommand, suit: bool) -> dict[str, Any]:
+        intake = self._intake
+        params: dict[str, Any] = {
+            "representative": cmd.representative, "contact_person": cmd.contact_person,
+            "contact_phone": cmd.contact_phone,
+            "borrower_particulars": _particulars(intake.borrower.id_number, cmd.borrower, "borrower"),
+        }
+        if suit:
+            if len(cmd.guarantors) != len(intake.guarantors):
+                raise ApplicationError(f"guarantors: {len(cmd.guarantors)} given for the {len(intake.guarantors)} "
+                                       "guarantor(s) on record, who are sued with the borrower: one each, in the "
+                                       "record's order", type=ERR_INVALID)
+            params["guarantor_particulars"] = [_particulars(g.id_number, p, f"guarantors.{i}") for i, (g, p)
+                                               in enumerate(zip(intake.guarantors, cmd.guarantors, strict=True))]
+            clause = intake.contract.dispute
+            agreed = clause.court if clause is not None and clause.forum == "court" else None
+            params["court"] = agreed or cmd.court
+            current = self._s.referral.current
+            firm = (current.firm_name if current is not None else None) or cmd.firm or ""
+            params["agents"] = [{**a.model_dump(mode="json"), "law_firm": firm} for a in cmd.agents]
+            params["special_authorisation"] = cmd.special_authorisation
+        return params
+
+    async def _draft_filing(self, effect: Effect, order: FilingOrder) -> None:
+        if order.bundle is None:
+            await self._publish()  # the bundle is made from the projection: let it hold what the record does
+            job = BundleJob(matter_id=self._mid, number=order.number, prefix="P", reference=order.reference,
+                            locale=self._intake.borrower.locale, created_at=workflow.now())
+            try:
+                ref: BundleRef = await workflow.execute_activity(
+                    MAKE_INSTRUCTION_BUNDLE, job, result_type=BundleRef, start_to_close_timeout=BUNDLE_TIMEOUT,
+                    retry_policy=BUNDLE_RETRY, summary=f"evidence {order.reference} for proceeding {order.number}")
+            except ActivityError as exc:
+                raise failure_of(exc, f"The evidence for proceeding {order.number}",
+                                 BUNDLE_RETRY.non_retryable_error_types or ()) from None
+            order = order.model_copy(update={"bundle": ref})
+            effect.filing = order
+            self._event(f"{order.step}-bundle", "filing_bundle",
+                        f"Proceeding {order.number}: evidence {order.reference} made: {ref.item_count} files, sha256 "
+                        f"{ref.sha256}", data={"number": order.number, "bundle_id": ref.bundle_id,
+                                               "sha256": ref.sha256, "item_count": ref.item_count})
+        bundle = order.bundle
+        assert bundle is not None
+        now = workflow.now()
+        sent_on = sorted({self._s.clock.today(d.created_at) for d in self._s.documents if d.kind in DEMAND_KINDS})
+        params = {**order.params, "evidence_catalog_reference": order.reference, "evidence_count": bundle.item_count,
+                  "demands_on": [d.isoformat() for d in sent_on]}
+        what = "Civil complaint" if order.kind == "civil_complaint" else "Arbitration application"
+        self._queue_letter(order.kind, order.step, f"{what} (proceeding {order.number})", now, params=params)
+        if order.power_of_attorney:
+            self._queue_letter("power_of_attorney", f"{order.step}-poa",
+                               f"Power of attorney (proceeding {order.number})", now, params=params)
+
+
+__all__ = ["FilingHandlers"]
