@@ -191,7 +191,7 @@ class ProceedingWorkflow:
             words = f"Decision effective on {effective.isoformat()}"
             performance = next((d for d in deadlines if d.name == "performance"), None)
             if performance is not None:
-                words += f"; performance due by {(performance.ends_on or performance.last_day).isoformat()}"
+                words += f"; performance due by {_end_words(performance)}"
             self._spawn("effective", words, data={"effective_on": effective.isoformat()})
 
     def _spawn(self, kind: ReportKind, summary: str, key: str = "", data: dict[str, object] | None = None) -> None:
