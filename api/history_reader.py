@@ -40,6 +40,7 @@ from workflows.contracts import (
     LEGACY_WORKFLOW_NAME,
     REFERRAL_WORKFLOW_NAME,
     SIGNAL_CHILD_REPORT,
+    SIGNAL_PROCEEDING_COUNSEL,
     WORKFLOW_NAME,
 )
 
@@ -505,6 +506,21 @@ class Reader:
 
         return plan
 
+    async def _signal_external(self, event: HistoryEvent) -> _Plan | None:
+        attrs = event.signal_external_workflow_execution_initiated_event_attributes
+        if attrs.signal_name != SIGNAL_PROCEEDING_COUNSEL:
+            return None
+        number = attrs.workflow_execution.workflow_id.rsplit("/proceeding-", 1)[-1]
+
+        async def plan() -> _Line:
+            change = await self._first(attrs.input)
+            firm = change.get("firm_name") or change.get("firm")
+            what = (f"Proceeding {number}: {firm} takes the case over" if firm else
+                    f"Proceeding {number}: no firm acts in it until another firm takes the matter")
+            return "proceeding_counsel", what, str(change.get("actor") or "system"), None
+
+        return plan
+
 
 _E = EventType
 _CHILD_ATTRS = {
@@ -550,4 +566,5 @@ _HANDLERS: dict[int, Callable[[Reader, HistoryEvent], Awaitable[_Plan | None]]] 
     _E.EVENT_TYPE_START_CHILD_WORKFLOW_EXECUTION_FAILED: Reader._child_start_failed,
     **{t: Reader._child_event for t in _CHILD_ATTRS},
     _E.EVENT_TYPE_REQUEST_CANCEL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: Reader._cancel_external,
+    _E.EVENT_TYPE_SIGNAL_EXTERNAL_WORKFLOW_EXECUTION_INITIATED: Reader._signal_external,
 }

@@ -154,6 +154,15 @@ class DraftFilingCommand(_Model):
     actor: str = "system"
 
 
+class CounselChange(_Model):
+    """The firm that acts in a proceeding changed (signal `proceeding_counsel`, parent -> child): recalled
+    from its firm (`firm` ""), none acts until another firm accepts the matter and takes the case over."""
+
+    firm: str = ""
+    firm_name: str = ""
+    actor: str = "system"
+
+
 class DraftFilingResult(_Model):
     draft_id: str
     duplicate: bool
@@ -223,6 +232,7 @@ class ProceedingEventResult(_Model):
 
 __all__ = [
     "ChildReport",
+    "CounselChange",
     "DraftFilingCommand",
     "DraftFilingResult",
     "FilingAgent",

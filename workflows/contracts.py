@@ -41,6 +41,9 @@ from workflows.children import (
     ChildReport as ChildReport,
 )
 from workflows.children import (
+    CounselChange as CounselChange,
+)
+from workflows.children import (
     DraftFilingCommand as DraftFilingCommand,
 )
 from workflows.children import (
@@ -113,6 +116,7 @@ UPDATE_DRAFT_FILING = "draft_filing"  # the complaint or arbitration application
 UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
 QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
+SIGNAL_PROCEEDING_COUNSEL = "proceeding_counsel"  # parent -> proceeding child: the firm acting changed
 QUERY_SNAPSHOT = "snapshot"
 QUERY_REFERRAL = "referral_snapshot"  # on the referral child
 

@@ -36,8 +36,10 @@ with workflow.unsafe.imports_passed_through():
         PROCEEDING_WORKFLOW_NAME,
         QUERY_PROCEEDING,
         SIGNAL_CHILD_REPORT,
+        SIGNAL_PROCEEDING_COUNSEL,
         UPDATE_PROCEEDING_EVENT,
         ChildReport,
+        CounselChange,
         ProceedingEventCommand,
         ProceedingEventResult,
         ProceedingInput,
@@ -100,6 +102,7 @@ class ProceedingWorkflow:
         self._reported_gap = False
         self._reminded: set[date] = set()
         self._suit_warned: set[str] = set()  # "<last day>:<days before>" or "<last day>:lapsed"
+        self._firm, self._firm_name = inp.firm, inp.firm_name  # who acts now (a recall hands the case over)
         self._closed = False
         self._reports: list[asyncio.Task[None]] = []  # reports sent from the timers' side
 
@@ -201,7 +204,7 @@ class ProceedingWorkflow:
                       data: dict[str, object] | None = None) -> None:
         info = workflow.info()
         report = ChildReport(key=f"{info.workflow_id}:{kind}:{key}", workflow_id=info.workflow_id, kind=kind,
-                             number=self._inp.number, firm=self._inp.firm, firm_name=self._inp.firm_name,
+                             number=self._inp.number, firm=self._firm, firm_name=self._firm_name,
                              at=workflow.now(), actor=actor, summary=summary, data=data or {})
         try:
             await workflow.get_external_workflow_handle(self._inp.parent_workflow_id).signal(
@@ -226,7 +229,7 @@ class ProceedingWorkflow:
 
     @record_event.validator
     def _validate_event(self, cmd: ProceedingEventCommand) -> None:
-        if cmd.firm is not None and cmd.firm != self._inp.firm:
+        if cmd.firm is not None and cmd.firm != self._firm:
             raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
         if cmd.event_id in self._results:
             if self._bodies.get(cmd.event_id) != cmd.event.model_dump_json():
@@ -243,6 +246,12 @@ class ProceedingWorkflow:
             self._p.add(cmd.event, self._rest())
         except ProceedingError as exc:
             raise ApplicationError(f"event.{exc.field}: {exc.reason}", type=ERR_INVALID) from None
+
+    @workflow.signal(name=SIGNAL_PROCEEDING_COUNSEL)
+    def counsel_changed(self, change: CounselChange) -> None:
+        """The matter was recalled from the firm (`firm` ""), or another firm took the case over: its
+        partners record the events from now on; the firm before them is told the case does not exist."""
+        self._firm, self._firm_name = change.firm, change.firm_name
 
     @workflow.query(name=QUERY_PROCEEDING)
     def snapshot(self) -> ProceedingSnapshot:
@@ -261,6 +270,6 @@ class ProceedingWorkflow:
             status = "filed" if p.filed is not None else "started"
         return ProceedingSnapshot(
             matter_id=self._inp.matter_id, number=self._inp.number, workflow_id=workflow.info().workflow_id,
-            forum=self._inp.forum, instance=self._inp.instance, firm=self._inp.firm, status=status, proceeding=p,
+            forum=self._inp.forum, instance=self._inp.instance, firm=self._firm, status=status, proceeding=p,
             effective_on=effective, deadlines=p.deadlines(rest, today), calendar=rest.source,
         )

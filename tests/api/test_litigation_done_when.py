@@ -302,3 +302,35 @@ async def test_a_recalled_firm_loses_the_matter_and_the_case_the_next_firm_bring
     [line] = await _history_has(stack, mid, f"Recall {recall_id} of the referral ordered by")
     assert line["who"].startswith(stack.key_names["manager"]) and "(reason recorded)" in line["what"], line
     await _history_has(stack, mid, f"Referral 1 recalled from {FIRM_NAMES[FIRM_A]} ({FIRM_A}); stage now legal_review")
+
+
+async def test_a_firm_recalled_during_its_suit_hands_the_case_to_the_next_firm(stack: Stack) -> None:
+    m = await stack.open_fast("done-recall-suit")
+    mid = m["id"]
+    await stack.refer(mid, FIRM_A, accept=True)
+    await _start(stack, mid, "partner_a", "DRECALLSUIT-A")
+    filed = {"kind": "filed", "on": (await _today(stack, mid)).isoformat(), "body": "Huangpu District People's Court",
+             "case_number": "(2026)沪0101民初11号"}
+    assert (await _record(stack, mid, filed, "partner_a")).status_code == 201
+    r = await stack.http.post(f"/matters/{mid}/referral/recall", json={"reason": "missed a hearing"},
+                              headers=stack.auth("manager"))
+    assert r.status_code == 201 and r.json()["stage"] == "legal_review", r.text
+    for path in (f"/matters/{mid}", f"/matters/{mid}/proceedings/1"):
+        assert await _status(stack, "GET", path, "partner_a") == 404, path
+    assert (await _snapshot(stack, mid, "manager"))["firm"] == ""  # nobody acts until the next firm
+
+    await stack.refer(mid, FIRM_B, accept=True)
+
+    async def taken_over() -> Any:
+        got = await _snapshot(stack, mid, "manager")
+        return got if got["firm"] == FIRM_B else None
+
+    await eventually(taken_over)
+    d = await stack.detail(mid)
+    assert d["stage"] == "litigation" and d["proceedings"][0]["firm"] == FIRM_B, d
+    hearing = {"kind": "hearing", "on": (await _today(stack, mid)).isoformat(), "place": "Courtroom 5"}
+    r = await stack.http.post(f"/matters/{mid}/proceedings/1/events", json={"event": hearing},
+                              headers=stack.auth("partner_b"))
+    assert r.status_code == 201 and r.json()["snapshot"]["proceeding"]["events"][0]["case_number"] == filed["case_number"]
+    assert await _status(stack, "POST", f"/matters/{mid}/proceedings/1/events", "partner_a", {"event": hearing}) == 404
+    await _history_has(stack, mid, f"Proceeding 1: {FIRM_NAMES[FIRM_B]} takes the case over")

@@ -501,6 +501,58 @@ async def v2_preserve(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_preserved_then_filed", suit.id)
 
 
+async def v2_handover(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A firm recalled while its suit is pending; the next firm accepts and takes the case over
+    (`python -m tests.histories.record handover`)."""
+    from domain.parties import LawFirm
+    from domain.proceedings import Filed
+    from workflows.contracts import (
+        UPDATE_PROCEEDING_EVENT,
+        UPDATE_RECALL_REFERRAL,
+        UPDATE_START_PROCEEDING,
+        ProceedingEventCommand,
+        RecallCommand,
+        StartProceedingCommand,
+        proceeding_workflow_id,
+    )
+
+    client, mid = env.client, "hist-v2-handover"
+    h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
+    await env.sleep(timedelta(days=62))
+    firms = [LawFirm(id=f"firm-{x}", name=f"Firm {x.upper()} LLP", address="1 Bund, Shanghai",
+                     email=f"intake@{x}.example", fee_arrangement="CNY 3,000.00 plus 8%") for x in ("a", "b")]
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firms[0], actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    await client.get_workflow_handle(referral_workflow_id(mid, 1)).execute_update(
+        UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a1", answer="accept", firm="firm-a",
+                                                      actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
+                                                                           actor="partner-a"))
+    await env.sleep(timedelta(minutes=1))
+    status = (await snap(h)).status
+    assert status is not None
+    suit = client.get_workflow_handle(proceeding_workflow_id(mid, 1))
+    await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id="e1", event=Filed(
+        on=status.policy_today(await env.get_current_time()), body="Huangpu District People's Court",
+        case_number="C-1"), firm="firm-a", actor="partner-a"))
+    await h.execute_update(UPDATE_RECALL_REFERRAL, RecallCommand(recall_id="r1", reason="missed a hearing",
+                                                                 actor="manager"))
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d2", decision="escalate", firm="firm-b",
+                                                            firm_details=firms[1], actor="manager"))
+    await eventually(lambda: rec.kinds().count("referral_instruction_sent") == 2)
+    await client.get_workflow_handle(referral_workflow_id(mid, 2)).execute_update(
+        UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a2", answer="accept", firm="firm-b",
+                                                      actor="partner-b"))
+    await eventually(lambda: rec.kinds().count("proceeding_counsel") == 2)
+    await env.sleep(timedelta(hours=1))
+    await suit.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_handed_over", h.id)
+    await save(client, "v2_proceeding_child_handed_over", suit.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -565,6 +617,8 @@ async def main() -> None:
                 await v2_proceeding(env, rec)
             if only in (None, "preserve"):
                 await v2_preserve(env, rec)
+            if only in (None, "handover"):
+                await v2_handover(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

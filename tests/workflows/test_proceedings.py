@@ -31,6 +31,7 @@ from workflows.contracts import (
     SIGNAL_CHILD_REPORT,
     UPDATE_DRAFT_FILING,
     UPDATE_PROCEEDING_EVENT,
+    UPDATE_RECALL_REFERRAL,
     UPDATE_START_PROCEEDING,
     ChildReport,
     DraftFilingCommand,
@@ -39,6 +40,8 @@ from workflows.contracts import (
     ProceedingEventResult,
     ProceedingInput,
     ProceedingSnapshot,
+    RecallCommand,
+    RecallResult,
     StartProceedingCommand,
     StartProceedingResult,
     proceeding_workflow_id,
@@ -381,3 +384,40 @@ async def test_the_firm_drafts_the_complaint_and_power_of_attorney_from_the_reco
     with pytest.raises(WorkflowUpdateFailedError) as err:
         await h.execute_update(UPDATE_DRAFT_FILING, draft(draft_id="dr2"), result_type=DraftFilingResult)
     assert "drafted before it is filed" in str(err.value.cause)
+
+
+async def test_a_recall_during_the_suit_hands_the_case_to_the_next_firm(env, matters):  # type: ignore[no-untyped-def]
+    h = await referred_and_accepted(env, matters)
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    today = (await snap(h)).status.policy_today(await env.get_current_time())  # type: ignore[union-attr]
+    await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court", case_number="C-2"))
+    recalled = await h.execute_update(UPDATE_RECALL_REFERRAL, RecallCommand(
+        recall_id="rc1", reason="the firm missed a hearing", actor="manager-1"), result_type=RecallResult)
+    assert recalled.stage == "legal_review" and recalled.firm == "firm-a"
+    s = await snap(h)
+    assert s.status.proceedings[0].firm == ""  # type: ignore[index, union-attr]
+
+    async def acting(firm: str) -> bool:
+        got = await env.client.get_workflow_handle(r.workflow_id).query(QUERY_PROCEEDING,
+                                                                         result_type=ProceedingSnapshot)
+        return got.firm == firm
+
+    await eventually(lambda: acting(""))
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the recalled firm: the case does not exist for it
+        await record(env, r.workflow_id, "h1", Hearing(on=today + timedelta(days=20)), firm="firm-a")
+    assert err.value.cause.type == ERR_NOT_YOURS  # type: ignore[union-attr]
+    firm_b = FIRM_ON_RECORD.model_copy(update={"id": "firm-b", "name": "Firm B LLP"})
+    await decide(h, "d2", "escalate", firm="firm-b", firm_details=firm_b)
+    await eventually(lambda: matters.rec.kinds().count("referral_instruction_sent") == 2)
+    await answer(env, mid(h), 2, "accept", firm="firm-b")
+    await eventually(lambda: acting("firm-b"))
+    s = await snap(h)
+    assert s.stage == "litigation" and s.status.proceedings[0].firm == "firm-b"  # type: ignore[index, union-attr]
+    done = await record(env, r.workflow_id, "h2", Hearing(on=today + timedelta(days=20)), firm="firm-b")
+    assert [e.kind for e in done.snapshot.proceeding.events] == ["filed", "hearing"]
+    words = [e.summary for e in matters.rec.events if e.kind == "proceeding_counsel"]
+    assert words == ["Proceeding 1: no firm acts in it until another firm takes the matter",
+                     "Proceeding 1: Firm B LLP takes the case over"], words
+    with pytest.raises(WorkflowUpdateFailedError):  # still one case at a time: the new firm continues this one
+        await start_proceeding(h, "p2", firm="firm-b")

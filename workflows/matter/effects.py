@@ -91,6 +91,8 @@ class EffectHandlers(MatterMixin):
                     await self._start_proceeding_child(effect, effect.proceeding)
                 elif effect.filing is not None:
                     await self._draft_filing(effect, effect.filing)
+                elif effect.hand_over is not None:
+                    await self._hand_over(effect.hand_over)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):

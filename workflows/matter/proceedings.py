@@ -21,8 +21,10 @@ with workflow.unsafe.imports_passed_through():
         ERR_NOT_YOURS,
         ERR_STAGE,
         PROCEEDING_WORKFLOW_NAME,
+        SIGNAL_PROCEEDING_COUNSEL,
         UPDATE_START_PROCEEDING,
         ChildReport,
+        CounselChange,
         ProceedingInput,
         StartProceedingCommand,
         StartProceedingResult,
@@ -31,7 +33,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter import transitions as tr
     from workflows.matter.failures import Failed as _Failed
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.state import Effect, ProceedingOrder, digest
+    from workflows.matter.state import Effect, HandOver, ProceedingOrder, digest
 
 PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon", "preservation_due", "preservation_lapsed")
 # The filing's day recorded on the matter's view of the proceeding: it interrupts limitation.
@@ -163,6 +165,28 @@ class ProceedingHandlers(MatterMixin):
         self._set_proceeding(order.number, status="started")
         if self._s.stage == "closed":
             self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
+
+    def _hand_over_proceedings(self, firm: str, firm_name: str, actor: str, now: Any) -> bool:
+        """Every proceeding not closed now has `firm` acting in it ("": none, after a recall): the view at
+        once, the child by signal (effect `hand_over`). True if there was one."""
+        open_ = [p for p in self._s.proceedings.items if p.status != "closed"]
+        for p in open_:
+            self._set_proceeding(p.number, firm=firm)
+            self._queue(Effect(key=f"hand-over:{p.number}:{firm or '-'}:{len(self._s.done)}", queued_at=now,
+                               hand_over=HandOver(number=p.number, workflow_id=p.workflow_id, firm=firm,
+                                                  firm_name=firm_name, actor=actor)))
+            words = (f"Proceeding {p.number}: {firm_name or firm} takes the case over" if firm else
+                     f"Proceeding {p.number}: no firm acts in it until another firm takes the matter")
+            self._event(f"proceeding-{p.number}-counsel-{firm or 'none'}-{len(self._s.done)}", "proceeding_counsel",
+                        words, actor=actor, data={"number": p.number, "firm": firm})
+        return bool(open_)
+
+    async def _hand_over(self, order: HandOver) -> None:
+        try:
+            await workflow.get_external_workflow_handle(order.workflow_id).signal(
+                SIGNAL_PROCEEDING_COUNSEL, CounselChange(firm=order.firm, firm_name=order.firm_name, actor=order.actor))
+        except Exception:  # the case's record has closed: nobody left to tell
+            workflow.logger.info("proceeding %s did not take the hand-over", order.workflow_id)
 
     def _set_proceeding(self, number: int, **changes: Any) -> None:
         items = self._s.proceedings.items

@@ -263,6 +263,10 @@ class ReferralHandlers(MatterMixin):
             elif report.kind == "accepted":
                 ref.current = current.model_copy(update={"status": "accepted", "answer_by": None})
                 self._fire("referral_accepted")
+                # A case already pending (the matter was recalled from the firm that brought it): this firm
+                # takes it over.
+                if self._hand_over_proceedings(current.firm, current.firm_name or "", report.actor, report.at):
+                    self._fire("proceedings_handed_over")
             elif report.kind in ("declined", "lapsed"):
                 ref.current = None
                 ref.last = ReferralEnded(number=current.number, workflow_id=current.workflow_id, firm=current.firm,
@@ -398,6 +402,7 @@ class ReferralHandlers(MatterMixin):
                     actor=cmd.actor, data={"number": current.number, "firm": current.firm,
                                            "workflow_id": current.workflow_id, "reason": cmd.reason})
         self._queue(Effect(key=f"cancel:{current.workflow_id}", cancel=current.workflow_id, queued_at=now))
+        self._hand_over_proceedings("", "", cmd.actor, now)  # a case pending: its firm loses it too
         # An instruction not sent yet is not sent at all (one already on its way finishes).
         unsent = ({f"letter:referral-{current.number}", f"instruct:{current.number}", f"remind:{current.number}"}
                   - {self._in_flight})

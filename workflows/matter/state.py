@@ -266,6 +266,16 @@ class FilingOrder(_Part):
     bundle: BundleRef | None = None  # once made: a retry does not make another
 
 
+class HandOver(_Part):
+    """Tell proceeding `number`'s child that `firm` now acts in it ("": none, after a recall)."""
+
+    number: int
+    workflow_id: str
+    firm: str = ""
+    firm_name: str = ""
+    actor: str = "system"
+
+
 class Arrangement(_Part):
     """One settlement, amendment or write-off: proposed, decided by authority, signed, then performed."""
 
@@ -363,6 +373,7 @@ class Effect(_Part):
     instruct: InstructOrder | None = None  # the law firm's instruction (bundle and e-mail)
     proceeding: ProceedingOrder | None = None  # start a suit or an arbitration (its child)
     filing: FilingOrder | None = None  # draft a proceeding's filing (bundle, then the documents)
+    hand_over: HandOver | None = None  # tell a proceeding's child which firm now acts in it
     firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)

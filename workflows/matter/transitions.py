@@ -27,6 +27,7 @@ Trigger = Literal[
     "referral_lapsed",  # the firm did not answer within the policy's time
     "referral_recalled",  # a manager took the matter back from the firm
     "proceeding_started",  # the firm (or a manager) started a suit or an arbitration
+    "proceedings_handed_over",  # a firm accepted a matter whose case is pending: it takes the case over
     "paid_in_full",  # the whole balance is paid and nothing more is owed under the contract
     "arrears_cleared",  # the whole balance (the arrears) is paid; the loan continues on its schedule
     "payment_reversed",  # a payment the matter closed on did not hold: the matter re-opens
@@ -91,6 +92,8 @@ RULES: tuple[Rule, ...] = (
     Rule("referral", "referral_lapsed", "legal_review"),
     Rule("referral", "referral_recalled", "legal_review"),
     Rule("referral", "proceeding_started", "litigation"),
+    Rule("referral", "proceedings_handed_over", "litigation"),
+    Rule("litigation", "referral_recalled", "legal_review"),
     Rule("litigation", "proceeding_started", "litigation"),
     *(Rule(stage, "paid_in_full", "closed", closure="paid") for stage in OPEN_STAGES),
     *(Rule(stage, "arrears_cleared", "closed", closure="cured") for stage in OPEN_STAGES),
