@@ -421,3 +421,42 @@ async def test_a_recall_during_the_suit_hands_the_case_to_the_next_firm(env, mat
                      "Proceeding 1: Firm B LLP takes the case over"], words
     with pytest.raises(WorkflowUpdateFailedError):  # still one case at a time: the new firm continues this one
         await start_proceeding(h, "p2", firm="firm-b")
+
+
+async def test_a_settlement_during_the_suit_closes_the_case_kept_or_lets_it_go_on_breached(env, matters):  # type: ignore[no-untyped-def]
+    from tests.workflows.test_arrangements import decide as approve
+    from tests.workflows.test_arrangements import pay, propose, settlement_terms, sign
+
+    for kept in (False, True):
+        h = await referred_and_accepted(env, matters)
+        r = await start_proceeding(h, f"p-{kept}", firm="firm-a")
+        await eventually(lambda: _child_up(env, r.workflow_id))  # noqa: B023
+        s = (await snap(h)).status
+        assert s is not None
+        today = s.policy_today(await env.get_current_time())
+        await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court",
+                                                    case_number=f"C-{kept}"))
+        stmt = s.statement(today)
+        assert stmt is not None
+        terms = settlement_terms(today, balance_total=stmt.balance.total.amount)
+        await propose(h, "S1", "settlement", terms)
+        await approve(h, "S1", "manager-2")
+        signed = await sign(h, "S1", today)
+        assert signed.stage == "amendment" and signed.arrangement.status == "effective"
+        if kept:
+            first, second = (Money.model_validate(i["amount"]) for i in terms["instalments"])
+            await pay(h, "I1", str(first.amount), received_on=today)
+            done = await pay(h, "I2", str(second.amount), received_on=today)
+            assert done.closed and done.stage == "closed"
+            # The case closes with the matter (settled): its record is closed, nobody records in it.
+            await eventually(lambda: "proceeding_closed" in matters.rec.kinds())
+            got = await env.client.get_workflow_handle(r.workflow_id).query(QUERY_PROCEEDING,  # noqa: B023
+                                                                            result_type=ProceedingSnapshot)
+            assert got.status == "closed"
+        else:
+            await env.sleep(timedelta(days=34))  # instalment 1 unpaid past its grace
+            s = (await snap(h)).status
+            assert s is not None and s.stage == "litigation" and s.arrangement is not None
+            assert s.arrangement.status == "breached"
+            assert any(e.kind == "case_continues" for e in matters.rec.events)
+            await record(env, r.workflow_id, "h", Hearing(on=today + timedelta(days=50)))  # the case goes on

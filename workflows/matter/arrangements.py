@@ -395,8 +395,12 @@ class ArrangementHandlers(MatterMixin):
             params["waived_amount"] = p.waived_total.model_dump(mode="json")
         self._queue_letter("arrangement_breach", f"breach{a.number}", "Notice of breach of the repayment arrangement",
                            now, params=params)
-        if self._fire("arrangement_breached") is not None:
+        rule = self._fire("arrangement_breached")
+        if rule is not None and rule.to == "legal_review":
             self._enter_legal_review(now)
+        elif rule is not None:
+            self._event(f"breach-{p.proposal_id}-case", "case_continues",
+                        "The case pending goes on: the firm acting in it is to press the claim")
 
 
 def _propose_body(cmd: ProposeCommand) -> str:

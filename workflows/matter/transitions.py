@@ -47,6 +47,7 @@ class Facts:
 
     ladder_steps_left: int = 0
     closed_from: str | None = None  # the stage the matter was in when it closed
+    case_pending: bool = False  # a suit or an arbitration of the matter is open
 
 
 # Where a matter re-opens: the stage it closed from, except that a closing cancelled the law firm's
@@ -54,8 +55,10 @@ class Facts:
 REOPENS_TO: dict[Stage, Stage] = {s: s for s in STAGES if s not in ("closed", "intake")}  # type: ignore[misc]
 REOPENS_TO.update({"intake": "notice", "referral": "legal_review", "litigation": "legal_review",
                    "enforcement": "legal_review", "amendment": "legal_review"})
-# Stages in which an approved arrangement may take effect (not before the notice is out).
-ARRANGEABLE: tuple[Stage, ...] = ("notice", "reminders", "negotiation", "legal_review", "referral")
+# Stages in which an approved arrangement may take effect (not before the notice is out). In litigation it
+# is a settlement in court (or out of it, the suit then withdrawn): kept, the matter closes settled and
+# the case with it; breached, the case goes on.
+ARRANGEABLE: tuple[Stage, ...] = ("notice", "reminders", "negotiation", "legal_review", "referral", "litigation")
 
 
 Guard = Callable[[Facts], bool]
@@ -66,6 +69,8 @@ def _reopens_to(stage: Stage) -> Guard:
 GUARDS: dict[str, Guard] = {
     "ladder ahead": lambda f: f.ladder_steps_left > 0,
     "no ladder": lambda f: f.ladder_steps_left == 0,
+    "a case pending": lambda f: f.case_pending,
+    "no case pending": lambda f: not f.case_pending,
     **{f"closed from {to}": _reopens_to(to) for to in sorted(set(REOPENS_TO.values()))},
 }
 
@@ -99,7 +104,8 @@ RULES: tuple[Rule, ...] = (
     *(Rule(stage, "arrears_cleared", "closed", closure="cured") for stage in OPEN_STAGES),
     *(Rule(stage, "arrangement_effective", "amendment") for stage in ARRANGEABLE),
     Rule("amendment", "arrangement_kept", "closed", closure="settled"),
-    Rule("amendment", "arrangement_breached", "legal_review"),
+    Rule("amendment", "arrangement_breached", "litigation", guard="a case pending"),
+    Rule("amendment", "arrangement_breached", "legal_review", guard="no case pending"),
     *(Rule(stage, "written_off", "closed", closure="written_off") for stage in OPEN_STAGES),
     *(Rule("closed", "payment_reversed", to, guard=f"closed from {to}") for to in sorted(set(REOPENS_TO.values()))),
 )

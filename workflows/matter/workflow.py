@@ -366,7 +366,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
     def _fire(self, trigger: tr.Trigger) -> tr.Rule | None:
         """Move along the transition table; None (nothing changes) when the stage does not take it."""
         facts = tr.Facts(ladder_steps_left=len(self._policy.ladder) - self._s.ladder.index,
-                         closed_from=self._s.closed_from)
+                         closed_from=self._s.closed_from,
+                         case_pending=any(p.status != "closed" for p in self._s.proceedings.items))
         rule = tr.find(self._s.stage, trigger, facts)
         if rule is None:
             return None
