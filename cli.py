@@ -22,7 +22,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
     from domain.intake_csv import FieldError
     from domain.matter import MatterIntake
+    from domain.parties import LawFirm
 
 DEMO_PORTFOLIO = ROOT / "infra" / "demo_portfolio.json"
 IMPORT_CONCURRENCY = 16
@@ -143,12 +144,16 @@ def demo(
     portfolio = json.loads(file.read_text(encoding="utf-8")) if file.suffix == ".json" else {}
     events = portfolio.get("events", []) if isinstance(portfolio, dict) else []
     settings = _settings()
+    firms: dict[str, LawFirm] = {}
     if isinstance(portfolio, dict) and portfolio.get("firms"):
-        _ensure_firms(settings, portfolio["firms"])
+        from workers.demo import ensure_firms
+
+        firms = ensure_firms(settings, portfolio["firms"], typer.echo)
 
     async def main() -> None:
         from store.policies import get_policy
         from workers.client import open_matter
+        from workers.demo import play_events
 
         client = await _connect(settings)
         ids: dict[str, str] = {}
@@ -160,159 +165,9 @@ def demo(
                 ids[intake.external_ref] = matter_id
             state = "opened" if created else "already open"
             typer.echo(f"{intake.external_ref:<14} {state:<13} matter {matter_id}")
-        await _play_events(client, ids, events, actor)
+        await play_events(client, ids, events, actor, typer.echo, firms=firms)
 
     asyncio.run(main())
-
-
-def _ensure_firms(settings: Settings, firms: list[dict[str, str]]) -> None:
-    """Add the portfolio's law firms that are not there yet (by id), so a manager can refer to them."""
-    from store.db import make_engine, make_sessionmaker, migrate, write_session
-    from store.firms import create_firm, get_firm
-
-    migrate(settings.db_url)
-
-    async def main() -> None:
-        engine = make_engine(settings.db_url)
-        try:
-            async with write_session(make_sessionmaker(engine)) as session:
-                for firm in firms:
-                    if await get_firm(session, firm["id"]) is None:
-                        await create_firm(session, firm_id=firm["id"], name=firm["name"],
-                                          address=firm.get("address", ""), email=firm.get("email", ""),
-                                          phone=firm.get("phone", ""),
-                                          fee_arrangement=firm.get("fee_arrangement", ""))
-        finally:
-            await engine.dispose()
-
-    asyncio.run(main())
-    for firm in firms:
-        typer.echo(f"law firm       {firm['id']:<22} {firm['name']}")
-
-
-async def _play_events(client: Client, ids: dict[str, str], events: list[dict], actor: str) -> None:
-    """Apply the portfolio's scripted promises and payments, each at its `after_seconds`.
-
-    Each carries its own id, so replaying the demo changes nothing; a command the matter no
-    longer accepts (it closed meanwhile) is reported and skipped.
-    """
-    from datetime import UTC, datetime, timedelta
-
-    from temporalio.client import WorkflowUpdateFailedError
-    from temporalio.service import RPCError
-
-    from domain.money import Money
-    from workflows.contracts import (
-        QUERY_SNAPSHOT,
-        UPDATE_HOLD,
-        UPDATE_PAYMENT,
-        UPDATE_PROMISE,
-        HoldCommand,
-        MatterSnapshot,
-        PaymentCommand,
-        PromiseCommand,
-        workflow_id,
-    )
-
-    loop = asyncio.get_running_loop()
-    start = loop.time()
-    for event in sorted(events, key=lambda e: e.get("after_seconds", 0)):
-        ref = event["external_ref"]
-        if ref not in ids:
-            continue
-        await asyncio.sleep(max(0.0, start + float(event.get("after_seconds", 0)) - loop.time()))
-        handle = client.get_workflow_handle(workflow_id(ids[ref]))
-        try:
-            if event["action"] == "payment":
-                p = event["payment"]
-                await handle.execute_update(
-                    UPDATE_PAYMENT,
-                    PaymentCommand(
-                        payment_id=p["payment_id"], amount=Money.model_validate(p["amount"]),
-                        received_on=datetime.now(UTC).date(), actor=actor,
-                    ),
-                    id=f"payment-{p['payment_id']}",
-                )  # fmt: skip
-                typer.echo(f"{ref:<14} payment {p['payment_id']} of {Money.model_validate(p['amount'])}")
-            elif event["action"] == "settlement":
-                await _demo_settlement(handle, event["settlement"], actor)
-                typer.echo(f"{ref:<14} settlement {event['settlement']['proposal_id']} proposed and approved")
-            elif event["action"] == "hold":
-                h = event["hold"]
-                snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
-                today = snap.status.policy_today(datetime.now(UTC)) if snap.status else snap.policy_today
-                ends_on = today + timedelta(days=int(h["days"])) if h.get("days") else None
-                await handle.execute_update(
-                    UPDATE_HOLD,
-                    HoldCommand(hold_id=h["hold_id"], kind=h["kind"], reason=h["reason"], ends_on=ends_on,
-                                role="manager", actor=actor),
-                    id=f"hold-{h['hold_id']}",
-                )  # fmt: skip
-                until = f" until {ends_on.isoformat()}" if ends_on else ""
-                typer.echo(f"{ref:<14} {h['kind']} hold {h['hold_id']} placed{until}")
-            elif event["action"] == "promise":
-                p = event["promise"]
-                snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
-                due_on = snap.policy_today + timedelta(days=int(p["due_in_days"]))
-                await handle.execute_update(
-                    UPDATE_PROMISE,
-                    PromiseCommand(
-                        promise_id=p["promise_id"], amount=Money.model_validate(p["amount"]), due_on=due_on,
-                        note=p.get("note"), actor=actor,
-                    ),
-                    id=f"promise-{p['promise_id']}",
-                )  # fmt: skip
-                typer.echo(f"{ref:<14} promise {p['promise_id']} due {due_on.isoformat()}")
-        except (WorkflowUpdateFailedError, RPCError) as exc:
-            cause = getattr(exc, "cause", None) or exc
-            typer.echo(f"{ref:<14} {event['action']} skipped: {cause}")
-
-
-async def _demo_settlement(handle: Any, spec: dict[str, Any], actor: str) -> None:
-    """Propose a settlement on the matter's balance of the day (the penalty waived, the rest in equal
-    instalments `every_days` apart) and approve it as a manager: its agreement is rendered for signing.
-    On the demo's compressed calendar a day passes each second, so a proposal that missed its day is
-    made again on the next one."""
-    from datetime import UTC, datetime, timedelta
-
-    from temporalio.client import WorkflowUpdateFailedError
-
-    from domain.money import Money
-    from workflows.contracts import (
-        QUERY_SNAPSHOT,
-        UPDATE_APPROVAL,
-        UPDATE_PROPOSE,
-        ApprovalCommand,
-        MatterSnapshot,
-        ProposeCommand,
-    )
-
-    for attempt in range(3):
-        snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot)
-        status = snap.status
-        if status is None:
-            return
-        today = status.policy_today(datetime.now(UTC))
-        stmt = status.statement(today)
-        balance = stmt.balance if stmt is not None else status.balance
-        payable = balance.total - balance.penalty
-        count, every = int(spec.get("instalments", 2)), int(spec.get("every_days", 30))
-        share = Money.from_minor(payable.minor // count, payable.currency)
-        amounts = [share] * (count - 1) + [payable - Money.of(share.amount * (count - 1), payable.currency)]
-        terms = {"waivers": {"penalty": balance.penalty.model_dump(mode="json")} if balance.penalty.is_positive()
-                 else {},
-                 "instalments": [{"number": i + 1, "due_on": (today + timedelta(days=every * (i + 1))).isoformat(),
-                                  "amount": a.model_dump(mode="json")} for i, a in enumerate(amounts)]}
-        try:
-            await handle.execute_update(UPDATE_PROPOSE, ProposeCommand(
-                proposal_id=spec["proposal_id"], kind="settlement", terms=terms, actor=actor))
-            break
-        except WorkflowUpdateFailedError:
-            if attempt == 2:
-                raise
-    await handle.execute_update(UPDATE_APPROVAL, ApprovalCommand(
-        approval_id=f"{spec['proposal_id']}-approval", proposal_id=spec["proposal_id"], decision="approve",
-        role="manager", actor="cli:demo-manager"))
 
 
 async def _connect(settings: Settings) -> Client:

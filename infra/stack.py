@@ -63,7 +63,6 @@ from settings import API_SOCKET_FD_ENV as SOCKET_FD_ENV
 from settings import ROOT, Settings
 
 MIGRATE_TIMEOUT = 300.0
-DEMO_TIMEOUT = 300.0
 POLL = 0.2
 
 
@@ -106,6 +105,7 @@ class Stack:
         self.plan = plan
         self.out = out or sys.stdout
         self.services: list[Service] = []
+        self.jobs: list[Service] = []  # one-off processes left running in the background (the demo's events)
         self.stop_signal: int | None = None
         self._lock: IO[str] | None = None
         self.restarts = restarts or Restarts()
@@ -317,6 +317,14 @@ class Stack:
             tail = f":\n{job.tail(25)}" if to_log else ""
             raise ServiceError(f"{name} failed with exit code {proc.returncode}; see {log_path}{tail}")
 
+    def run_in_background(self, name: str, module: str) -> None:
+        """Start `python -m module` and leave it running (its output goes to the stack's); stopped with the
+        stack if it has not finished by then. Not supervised: its exit is its own business."""
+        proc = subprocess.Popen([sys.executable, "-m", *module.split()], stdin=subprocess.DEVNULL,
+                                env={**os.environ, **self.child_env()}, cwd=ROOT, start_new_session=True)
+        self.jobs.append(Service(name=name, argv=[], log_path=self.plan.log_dir / f"{name}.log", process=proc,
+                                 stop_timeout=10))
+
     def _mark_log(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).isoformat(timespec="seconds")
@@ -326,6 +334,8 @@ class Stack:
     # ---- stopping ------------------------------------------------------------------------------------
     def stop_all(self) -> None:
         """Stop every child in reverse order of starting, by PID; returns when all are gone."""
+        for job in self.jobs:
+            job.stop()
         for service in reversed(self.services):
             if service.alive():
                 self.say(f"  stopping {service.name} (pid {service.pid})")
@@ -387,13 +397,10 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
         plan.check_ports()
         _start_everything(stack, settings, health_timeout)
         if demo:
-            stack.say("Loading the demo portfolio ...")
-            try:
-                stack.run_once("demo", "cli demo", DEMO_TIMEOUT, to_log=False)
-            except ChildDied:
-                raise
-            except ServiceError as exc:  # the stack itself is fine: say so and carry on
-                print(f"recovery up: demo portfolio not loaded: {exc}", file=err, flush=True)
+            # Its matters open in a few seconds; its scripted events (payments, a settlement, a matter taken to
+            # court) play on for about a minute after: in the background, so the banner does not wait.
+            stack.say("Loading the demo portfolio (its scripted events play on for a minute) ...")
+            stack.run_in_background("demo", "cli demo")
         for line in banner_lines(stack.plan, settings, stack.pid_file):
             stack.say(line)
         ticks = 0

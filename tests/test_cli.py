@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 import cli
@@ -157,6 +158,31 @@ def test_the_demo_portfolio_is_valid_and_varied() -> None:
     assert any(i.guarantors for i in intakes) and any(i.assets for i in intakes)
     assert any(g.guarantee_type == "general" for i in intakes for g in i.guarantors)
     assert len(data["firms"]) >= 2 and all(LawFirm.model_validate(f).email for f in data["firms"])
+
+
+LITIGATION_REF = "DEMO-CN-0004"  # the demo's matter that goes to court
+DEMO_FIRM = "firm-demo-shenheng"
+ID_OF = {"payment": "payment_id", "promise": "promise_id", "hold": "hold_id", "settlement": "proposal_id",
+         "escalate": "decision_id", "accept_referral": "answer_id", "start_proceeding": "proceeding_id",
+         "proceeding_event": "event_id"}
+
+
+def test_the_demo_events_each_carry_their_own_id_and_one_matter_goes_to_court() -> None:
+    data = json.loads((ROOT / "infra" / "demo_portfolio.json").read_text(encoding="utf-8"))
+    refs = {m["external_ref"] for m in data["matters"]}
+    events = data["events"]
+    assert all(e["external_ref"] in refs and e["action"] in ID_OF for e in events)
+    ids = [e[e["action"]][ID_OF[e["action"]]] for e in events]
+    assert len(set(ids)) == len(ids)  # each command its own id: a replay is recognised, never confused
+    court = sorted((e for e in events if e["external_ref"] == LITIGATION_REF), key=lambda e: e["after_seconds"])
+    assert [e["action"] for e in court] == ["escalate", "accept_referral", "start_proceeding", "proceeding_event",
+                                            "proceeding_event"]
+    assert {e[e["action"]]["firm"] for e in court} == {DEMO_FIRM} and DEMO_FIRM in {f["id"] for f in data["firms"]}
+    assert [e["proceeding_event"]["event"]["kind"] for e in court[3:]] == ["filed", "hearing"]
+    # Legal review comes once the demo policy's ladder and negotiation window have run (a policy day a second).
+    policy = yaml.safe_load((ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8"))
+    review = max(step["day"] for step in policy["ladder"]) + policy["negotiation_days"] + 1
+    assert policy["day_seconds"] == 1 and court[0]["after_seconds"] >= review
 
 
 # ---- import and demo against a real Temporal server -------------------------------------------------
