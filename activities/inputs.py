@@ -22,7 +22,7 @@ RENDER_LETTER = "render_and_store_letter"  # matters started before workflow v2 
 SEND_EMAIL = "send_email"
 SEND_SMS = "send_sms"
 MAKE_INSTRUCTION_BUNDLE = "make_instruction_bundle"  # a referral's evidence bundle (activities/matter.py)
-SEND_FIRM_EMAIL = "send_firm_email"  # the instruction e-mail to the law firm (activities/notify.py)
+SEND_FIRM_EMAIL = "send_firm_email"  # e-mails to the law firm: instruction, reminders (activities/notify.py)
 RESERVE_CONTACT = "reserve_contact"  # a contact attempt in the borrower's budget (activities/contact.py)
 # The borrower's contact budget: one entity workflow per person, across all of the person's matters.
 BORROWER_WORKFLOW = "BorrowerContacts"
@@ -294,10 +294,29 @@ class BundleRef(BaseModel):
     item_count: int
 
 
+class HearingFacts(BaseModel):
+    """A hearing near, as the firm's reminder e-mail states it: the proceeding, the case number and the
+    court or commission once filed, the day and the place. Nothing about the borrower."""
+
+    model_config = ConfigDict(frozen=True)
+
+    proceeding: int = Field(ge=1)  # the proceeding's number in the matter
+    forum: Literal["court", "arbitration"] = "court"
+    instance: int = Field(default=1, ge=1, le=2)
+    on: date
+    place: str | None = None
+    case_number: str | None = None  # once filed
+    body: str | None = None  # the court or the commission, once filed
+
+
 class FirmEmailJob(BaseModel):
     """The e-mail telling a law firm it is instructed (activity `send_firm_email`): which matter,
     the instruction letter and the evidence bundle with their SHA-256, and where its partners fetch
-    them. No borrower data beyond the matter's reference: the documents carry the rest."""
+    them. No borrower data beyond the matter's reference: the documents carry the rest.
+
+    The same job, copied from the instruction, makes the firm's other e-mails: `answer_by`, a reminder
+    that the instruction is not answered; `hearing`, a reminder of a hearing in the firm's case (its own
+    words: `activities/firm_messages.py`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -317,3 +336,4 @@ class FirmEmailJob(BaseModel):
     bundle: BundleRef
     dated: AwareDatetime
     answer_by: AwareDatetime | None = None  # a reminder: the firm has not answered; it must by then
+    hearing: HearingFacts | None = None  # a hearing reminder (since patch "hearing-reminder-email")

@@ -73,8 +73,9 @@ from pydantic import SecretStr
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
+from activities.firm_messages import firm_email_kind, firm_email_text
 from activities.inputs import SEND_EMAIL, SEND_FIRM_EMAIL, SEND_SMS, EmailJob, FirmEmailJob, MessageSent, SmsJob
-from activities.messages import instruction_email, one_line, reminder_email, reminder_sms
+from activities.messages import one_line, reminder_email, reminder_sms
 from store.evidence import SHA256_METADATA, EvidenceConflict, EvidenceStore, StoredObject
 
 if TYPE_CHECKING:
@@ -160,8 +161,8 @@ def build_email(job: EmailJob, sender: str) -> bytes:
 
 
 def build_firm_email(job: FirmEmailJob, sender: str, api_url: str) -> bytes:
-    """The law firm's instruction e-mail as RFC 5322 bytes: the same job, sender and URL, the same bytes."""
-    text = instruction_email(job, api_url)
+    """An e-mail to the law firm as RFC 5322 bytes: the same job, sender and URL, the same bytes."""
+    text = firm_email_text(job, api_url)
     message = EmailMessage(policy=EMAIL_POLICY)
     message["From"] = Address(display_name=one_line(job.creditor_name), addr_spec=sender)
     message["To"] = recipient(job.to, job.firm_name)
@@ -366,7 +367,7 @@ class NotifyActivities:
 
     @activity.defn(name=SEND_FIRM_EMAIL)
     async def send_firm_email(self, job: FirmEmailJob) -> MessageSent:
-        """Store the law firm's instruction e-mail as evidence, then send it once through SMTP."""
+        """Store an e-mail to the law firm (instruction, reminder) as evidence, then send it once through SMTP."""
         _check_identity(job.matter_id, job.message_id)
         try:
             to = recipient(job.to).addr_spec
@@ -377,7 +378,7 @@ class NotifyActivities:
         return await self._deliver(
             "email", job.matter_id, job.message_id, email_key(job.matter_id, job.message_id), content,
             EMAIL_MEDIA_TYPE, to, lambda: self._smtp.send(to, content), smtp_failure, via="smtp",
-            kind="referral_instruction",
+            kind=firm_email_kind(job),
         )
 
     @activity.defn(name=SEND_SMS)

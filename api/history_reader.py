@@ -328,7 +328,9 @@ class Reader:
         if name == SEND_FIRM_EMAIL:
             async def instructed() -> _Line:
                 ref = await self._first(attrs.result)
-                which = "Reminder" if str(ref.get("message_id", "")).endswith("-reminder") else "Instruction"
+                message_id = str(ref.get("message_id", ""))
+                which = ("Hearing reminder" if "-hearing-" in message_id
+                         else "Reminder" if message_id.endswith("-reminder") else "Instruction")
                 what = (f"{which} e-mailed to the law firm (message {ref.get('message_id')}, kept as evidence, "
                         f"sha256 {ref.get('sha256') or 'unknown'})")
                 return "instruction_sent", what, "system", None

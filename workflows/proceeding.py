@@ -180,7 +180,8 @@ class ProceedingWorkflow:
             if h.on not in self._reminded and h.on - timedelta(days=self._inp.hearing_reminder_days) <= today <= h.on:
                 self._reminded.add(h.on)
                 self._spawn("hearing_soon", f"Hearing on {h.on.isoformat()}" + (f" at {h.place}" if h.place else "")
-                            + f": {(h.on - today).days} day(s) away", key=f"hearing-{h.on.isoformat()}")
+                            + f": {(h.on - today).days} day(s) away", key=f"hearing-{h.on.isoformat()}",
+                            data={"on": h.on.isoformat(), "place": h.place})
         window = self._p.appeal_deadline(self._rest())
         if window is not None and window.ends_on is None and not self._reported_gap:
             self._reported_gap = True  # said once, loudly: the team must not wait for a date never coming

@@ -331,6 +331,7 @@ async def test_a_firm_recalled_during_its_suit_hands_the_case_to_the_next_firm(s
     hearing = {"kind": "hearing", "on": (await _today(stack, mid)).isoformat(), "place": "Courtroom 5"}
     r = await stack.http.post(f"/matters/{mid}/proceedings/1/events", json={"event": hearing},
                               headers=stack.auth("partner_b"))
-    assert r.status_code == 201 and r.json()["snapshot"]["proceeding"]["events"][0]["case_number"] == filed["case_number"]
+    assert r.status_code == 201, r.text
+    assert r.json()["snapshot"]["proceeding"]["events"][0]["case_number"] == filed["case_number"]
     assert await _status(stack, "POST", f"/matters/{mid}/proceedings/1/events", "partner_a", {"event": hearing}) == 404
     await _history_has(stack, mid, f"Proceeding 1: {FIRM_NAMES[FIRM_B]} takes the case over")

@@ -553,6 +553,51 @@ async def v2_handover(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_handed_over", suit.id)
 
 
+async def v2_hearing(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A hearing set ten days ahead, e-mailed to the firm three days before it (patch
+    `hearing-reminder-email`; `python -m tests.histories.record hearing`)."""
+    from domain.parties import LawFirm
+    from domain.proceedings import Filed, Hearing
+    from workflows.contracts import (
+        UPDATE_PROCEEDING_EVENT,
+        UPDATE_START_PROCEEDING,
+        ProceedingEventCommand,
+        StartProceedingCommand,
+        proceeding_workflow_id,
+    )
+
+    client, mid = env.client, "hist-v2-hearing"
+    h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
+    await env.sleep(timedelta(days=62))
+    firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
+                   fee_arrangement="CNY 3,000.00 plus 8%")
+    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
+                                                            firm_details=firm, actor="manager"))
+    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    await client.get_workflow_handle(referral_workflow_id(mid, 1)).execute_update(
+        UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a1", answer="accept", firm="firm-a",
+                                                      actor="partner-a"))
+    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
+                                                                           actor="partner-a"))
+    await env.sleep(timedelta(minutes=1))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    suit = client.get_workflow_handle(proceeding_workflow_id(mid, 1))
+    for event_id, event in (("e1", Filed(on=today, body="Huangpu District People's Court", case_number="C-1")),
+                            ("e2", Hearing(on=today + timedelta(days=10), place="Court room 3"))):
+        await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
+                                                                                  firm="firm-a", actor="partner-a"))
+    await env.sleep(timedelta(days=8))
+    await eventually(lambda: "hearing_reminder_sent" in rec.kinds())
+    await env.sleep(timedelta(hours=1))
+    await suit.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_hearing_e_mailed", h.id)
+    await save(client, "v2_proceeding_child_hearing_reminded", suit.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -619,6 +664,8 @@ async def main() -> None:
                 await v2_preserve(env, rec)
             if only in (None, "handover"):
                 await v2_handover(env, rec)
+            if only in (None, "hearing"):
+                await v2_hearing(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

@@ -85,6 +85,8 @@ class EffectHandlers(MatterMixin):
                     await self._cancel_child(effect.cancel)
                 elif effect.instruct is not None:
                     await self._instruct(effect, effect.instruct)
+                elif effect.firm_email is not None and effect.firm_email.hearing is not None:
+                    await self._email_hearing(effect.firm_email)
                 elif effect.firm_email is not None:
                     await self._email_firm(effect.firm_email, "reminder")
                 elif effect.proceeding is not None:

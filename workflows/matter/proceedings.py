@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+from temporalio.exceptions import ActivityError, ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
     from datetime import date
 
+    from activities.inputs import SEND_FIRM_EMAIL, FirmEmailJob, HearingFacts, MessageSent
     from domain.status import ProceedingView
     from workflows.contracts import (
         ERR_FORBIDDEN,
@@ -32,12 +33,17 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.matter import transitions as tr
     from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.failures import failure_of
+    from workflows.matter.messages import MESSAGE_REFUSED, MESSAGE_RETRY, MESSAGE_TIMEOUT
     from workflows.matter.mixin import MatterMixin
     from workflows.matter.state import Effect, HandOver, ProceedingOrder, digest
 
 PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon", "preservation_due", "preservation_lapsed")
 # The filing's day recorded on the matter's view of the proceeding: it interrupts limitation.
 PATCH_FILING_LIMITATION = "filing-limitation"
+# Hearings reminded before it were a history line only; since, the firm acting in the case (on record,
+# instructed by e-mail) is e-mailed too.
+PATCH_HEARING_EMAIL = "hearing-reminder-email"
 
 
 def _start_body(cmd: StartProceedingCommand) -> str:
@@ -226,6 +232,7 @@ class ProceedingHandlers(MatterMixin):
             firm = report.firm_name or report.firm
             self._event(f"proceeding-{report.key}", "hearing_reminder",
                         f"Proceeding {n}: reminder to {firm}: {report.summary}", data=data)
+            self._queue_hearing_email(report)
         elif report.kind == "preservation_due":
             self._event(f"proceeding-{report.key}", "preservation_warning", f"Proceeding {n}: {report.summary}",
                         data=data)
@@ -239,5 +246,74 @@ class ProceedingHandlers(MatterMixin):
                         data=data)
         self._dirty = True
 
+    # ------------------------------------------------------------------ the hearing reminder e-mail
+    def _queue_hearing_email(self, report: ChildReport) -> None:
+        """E-mail the firm acting in the proceeding that its hearing is near (since patch
+        `hearing-reminder-email`): a firm on record, instructed by e-mail, at the address its referral
+        recorded; else the history line is all."""
+        n = report.number
+        view = next((p for p in self._s.proceedings.items if p.number == n), None)
+        current = self._s.referral.current
+        if view is None or current is None or not view.firm or current.firm != view.firm:
+            return  # no firm acts in the case now (recalled)
+        firm = self._s.referral.firms.get(current.number)
+        instruction = self._s.referral.instructed.get(current.number)
+        on = _hearing_day(report)
+        if firm is None or not firm.email or instruction is None or on is None:
+            return  # a referral made before firms were records (or not e-mailed): the history line is all
+        if not workflow.patched(PATCH_HEARING_EMAIL):
+            return
+        place = report.data.get("place")
+        hearing = HearingFacts(proceeding=n, forum=view.forum, instance=view.instance, on=on,
+                               place=place if isinstance(place, str) else None, case_number=view.case_number,
+                               body=view.body)
+        now = workflow.now()
+        email = instruction.model_copy(update={
+            "message_id": f"{self._mid}-proceeding-{n}-hearing-{on.isoformat()}", "to": firm.email,
+            "firm_name": firm.name, "locale": self._intake.borrower.locale, "dated": now, "answer_by": None,
+            "hearing": hearing})
+        self._queue(Effect(key=f"hearing-email:{n}:{on.isoformat()}", firm_email=email, queued_at=now))
 
-__all__ = ["PROCEEDING_KINDS", "ProceedingHandlers"]
+    async def _email_hearing(self, email: FirmEmailJob) -> None:
+        """Send the hearing reminder once; one the firm's server refuses for good is recorded, not retried."""
+        hearing = email.hearing
+        assert hearing is not None
+        n, on, firm = hearing.proceeding, hearing.on.isoformat(), email.firm_name
+        data: dict[str, Any] = {"number": n, "hearing_on": on, "referral": email.number}
+        view = next((p for p in self._s.proceedings.items if p.number == n), None)
+        current = self._s.referral.current
+        if (view is None or view.status == "closed" or current is None or current.number != email.number
+                or view.firm != current.firm):
+            self._event(f"proceeding-{n}-hearing-{on}-email-dropped", "hearing_reminder_dropped",
+                        f"Proceeding {n}: the reminder of the hearing on {on} was not e-mailed to {firm}: the firm "
+                        "no longer acts in the case, or its record has closed", data=data)
+            return
+        try:
+            sent: MessageSent = await workflow.execute_activity(
+                SEND_FIRM_EMAIL, email, result_type=MessageSent, start_to_close_timeout=MESSAGE_TIMEOUT,
+                retry_policy=MESSAGE_RETRY, summary=f"e-mail the reminder of the hearing on {on} to {firm}",
+            )
+        except ActivityError as exc:
+            failure = failure_of(exc, f"The hearing reminder e-mail to {firm}",
+                                 MESSAGE_RETRY.non_retryable_error_types or ())
+            if failure.error not in MESSAGE_REFUSED:
+                raise failure from None
+            self._event(f"proceeding-{n}-hearing-{on}-email-refused", "hearing_reminder_refused",
+                        f"Proceeding {n}: the reminder of the hearing on {on} could not be e-mailed to {firm} "
+                        f"({failure.error}): tell the firm another way", data=data)
+            return
+        self._event(f"proceeding-{n}-hearing-{on}-email-sent", "hearing_reminder_sent",
+                    f"Proceeding {n}: reminder of the hearing on {on} e-mailed to {firm}",
+                    data={**data, "message_id": sent.message_id, "sha256": sent.sha256})
+
+
+def _hearing_day(report: ChildReport) -> date | None:
+    """The hearing's day a `hearing_soon` report names (its data; a report from before it had data: its key)."""
+    raw = report.data.get("on") or report.key.rpartition(":hearing-")[2]
+    try:
+        return date.fromisoformat(str(raw))
+    except ValueError:
+        return None
+
+
+__all__ = ["PATCH_HEARING_EMAIL", "PROCEEDING_KINDS", "ProceedingHandlers"]
