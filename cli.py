@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from settings import ROOT, Settings
+from settings import DEMO_OPEN_MARK, ROOT, Settings
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -165,6 +165,7 @@ def demo(
                 ids[intake.external_ref] = matter_id
             state = "opened" if created else "already open"
             typer.echo(f"{intake.external_ref:<14} {state:<13} matter {matter_id}")
+        typer.echo(f"{DEMO_OPEN_MARK} ({len(intakes)}); their scripted events play on")
         await play_events(client, ids, events, actor, typer.echo, firms=firms)
 
     asyncio.run(main())

@@ -26,6 +26,9 @@ OLD_KEYS_VAR = "RECOVERY_ENCRYPTION_OLD_KEYS"
 
 # An inherited listening socket for `python -m api` (set by `recovery up`, which binds the API port once).
 API_SOCKET_FD_ENV = "RECOVERY_API_SOCKET_FD"
+# What `recovery demo` prints once its matters are open (`recovery up` waits for it before its banner; the
+# demo's scripted events play on after it).
+DEMO_OPEN_MARK = "demo matters open"
 
 
 class Settings(BaseSettings):

@@ -14,6 +14,7 @@ from domain.money import Money
 from workflows.contracts import (
     UPDATE_DECISION,
     UPDATE_DRAFT_FILING,
+    UPDATE_DRAFT_PRESERVATION,
     UPDATE_LAWYERS_LETTER,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
@@ -70,6 +71,9 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
                 f"time to pay {cmd.get('respond_within_days')} days)")
     if name == UPDATE_DRAFT_FILING:
         return f"Filing {cmd.get('draft_id')} of proceeding {cmd.get('number')} ordered drafted by {actor}"
+    if name == UPDATE_DRAFT_PRESERVATION:
+        return (f"Preservation application {cmd.get('draft_id')} of proceeding {cmd.get('number')} ordered drafted "
+                f"by {actor}")
     return f"Command '{name}' accepted"
 
 
@@ -108,6 +112,11 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
         dup = " (already ordered)" if result.get("duplicate") else ""
         return (f"Lawyer's letter of referral {result.get('number')} queued{dup}: document "
                 f"{result.get('document_id')}, pay by {result.get('respond_by')}")
+    if name == UPDATE_DRAFT_PRESERVATION:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        what = "pre-suit" if result.get("pre_suit") else "in-suit"
+        return (f"The application for {what} preservation of proceeding {result.get('number')} queued{dup}: "
+                f"document {result.get('document_id')}")
     if name == UPDATE_DRAFT_FILING:
         dup = " (already ordered)" if result.get("duplicate") else ""
         what = "complaint" if result.get("kind") == "civil_complaint" else "arbitration application"

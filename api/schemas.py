@@ -37,6 +37,9 @@ from api.schemas_firms import (
     LawyersLetterPublic as LawyersLetterPublic,
 )
 from api.schemas_firms import (
+    PreservationDraftCreate as PreservationDraftCreate,
+)
+from api.schemas_firms import (
     ProceedingCreate as ProceedingCreate,
 )
 from api.schemas_firms import (

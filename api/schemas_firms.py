@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from domain.money import Money
 from domain.proceedings import Event as ProceedingEvent
 from domain.text import PlainText
 
@@ -154,8 +155,38 @@ class FilingDraftCreate(_Input):
                                                                    "(CPL art. 62)")
 
 
+class PreservedAssetIn(_Input):
+    asset: int = Field(ge=0, le=99, description="the asset's position in the matter's `assets` (0-based)")
+    location: PlainText = Field(min_length=1, max_length=2000, description="the bank and account, the registry "
+                                                                          "and number, or the address")
+
+
+class SecurityIn(_Input):
+    provider: PlainText = Field(min_length=1, max_length=500)
+    instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
+    reference: PlainText = Field(min_length=1, max_length=128)
+    amount: Money
+
+
+class PreservationDraftCreate(_Input):
+    """What the record does not hold: who signs and is contacted, the borrower's particulars, the court, which
+    of the record's assets and where they are, the security."""
+
+    representative: PlainText = Field(min_length=1, max_length=200)
+    contact_person: PlainText = Field(min_length=1, max_length=200)
+    contact_phone: PlainText = Field(min_length=1, max_length=64)
+    borrower: ParticularsIn
+    court: PlainText = Field(min_length=1, max_length=200)
+    assets: list[PreservedAssetIn] = Field(min_length=1, max_length=20)
+    preserve_amount: Money | None = Field(default=None, description="omitted: the whole claim")
+    security: SecurityIn
+
+
 __all__ = [
     "AgentIn",
+    "PreservationDraftCreate",
+    "PreservedAssetIn",
+    "SecurityIn",
     "FilingDraftCreate",
     "ParticularsIn",
     "ReferralAcceptCreate",

@@ -52,8 +52,10 @@ def policy_document_problems(policy: EscalationPolicy) -> list[tuple[str | None,
             found = kind_problems(step.template)
             problems += [(f"ladder[{i}].template", reason) for reason in found]
             entry = REGISTRY.get(step.template)
-            if not found and entry is not None and (entry.builder is None or step.template in EVENT_KINDS):
-                buildable = sorted(k for k, e in REGISTRY.items() if e.builder is not None and k not in EVENT_KINDS)
+            if not found and entry is not None and (entry.builder is None or entry.step_only
+                                                    or step.template in EVENT_KINDS):
+                buildable = sorted(k for k, e in REGISTRY.items()
+                                   if e.builder is not None and not e.step_only and k not in EVENT_KINDS)
                 why = ("is sent by the matter workflow on its event (an acceleration, a missed instalment, an "
                        "approved settlement or amendment), which it records" if step.template in EVENT_KINDS
                        else "needs more (it is sent by its own step)")

@@ -92,6 +92,8 @@ class DocumentKind:
     builder: Builder | None  # None: every field beyond the common ones comes from `params`
     # Params the builder turns into fields itself (a role code into words): never copied as given.
     interprets: frozenset[str] = frozenset()
+    # Made by its own step with what it is given (a firm's letter, a filing), never from the facts alone.
+    step_only: bool = False
 
     def title(self, locale: str) -> str:
         return self.titles[locale]
@@ -208,7 +210,9 @@ def _collect() -> dict[str, DocumentKind]:
     recipients: dict[str, tuple[Recipient, ...]] = dict(BASE_RECIPIENTS)
     builders: dict[str, Builder] = dict(BUILDERS)
     interprets: dict[str, frozenset[str]] = {}
+    step_only: set[str] = set()
     for group in kinds.groups():
+        step_only.update(getattr(group, "STEP_ONLY", ()))
         for locale, group_titles in getattr(group, "TITLES", {}).items():
             titles[locale].update(group_titles)
         recipients.update(getattr(group, "RECIPIENTS", {}))
@@ -227,6 +231,7 @@ def _collect() -> dict[str, DocumentKind]:
             recipients=recipients[kind],
             builder=builders.get(kind),
             interprets=interprets.get(kind, frozenset()),
+            step_only=kind in step_only,
         )
     return registry
 

@@ -38,6 +38,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -60,10 +61,11 @@ from infra.services import (
     temporal_service,
 )
 from settings import API_SOCKET_FD_ENV as SOCKET_FD_ENV
-from settings import ROOT, Settings
+from settings import DEMO_OPEN_MARK, ROOT, Settings
 
 MIGRATE_TIMEOUT = 300.0
 POLL = 0.2
+DEMO_TIMEOUT = 120.0  # for the demo's matters to be open (its scripted events play on after)
 
 
 def http_status(url: str, timeout: float = 2.0) -> int | None:
@@ -317,13 +319,33 @@ class Stack:
             tail = f":\n{job.tail(25)}" if to_log else ""
             raise ServiceError(f"{name} failed with exit code {proc.returncode}; see {log_path}{tail}")
 
-    def run_in_background(self, name: str, module: str) -> None:
-        """Start `python -m module` and leave it running (its output goes to the stack's); stopped with the
-        stack if it has not finished by then. Not supervised: its exit is its own business."""
+    def run_in_background(self, name: str, module: str, *, ready: str, timeout: float) -> None:
+        """Start `python -m module` and leave it running, its output relayed to the stack's; return once it
+        prints a line starting with `ready` (or exits, or `timeout` passes). Stopped with the stack if it has
+        not finished by then; not supervised: its exit is its own business."""
         proc = subprocess.Popen([sys.executable, "-m", *module.split()], stdin=subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                 env={**os.environ, **self.child_env()}, cwd=ROOT, start_new_session=True)
         self.jobs.append(Service(name=name, argv=[], log_path=self.plan.log_dir / f"{name}.log", process=proc,
                                  stop_timeout=10))
+        seen = threading.Event()
+
+        def relay() -> None:
+            assert proc.stdout is not None
+            for raw in proc.stdout:
+                line = raw.decode("utf-8", "replace")
+                self.say(line.rstrip("\n"))
+                if line.startswith(ready):
+                    seen.set()
+            seen.set()  # it ended without saying so: do not wait for it
+
+        threading.Thread(target=relay, name=f"{name}-output", daemon=True).start()
+        deadline = time.monotonic() + timeout
+        while not seen.wait(POLL):
+            self.check_stop()
+            self.check_children()
+            if time.monotonic() > deadline:
+                raise ServiceError(f"{name} did not get going within {timeout:.0f}s")
 
     def _mark_log(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -397,10 +419,15 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
         plan.check_ports()
         _start_everything(stack, settings, health_timeout)
         if demo:
-            # Its matters open in a few seconds; its scripted events (payments, a settlement, a matter taken to
-            # court) play on for about a minute after: in the background, so the banner does not wait.
+            # Its matters open in a few seconds (the banner waits for that); its scripted events (payments, a
+            # settlement, a matter taken to court) play on for about a minute after, in the background.
             stack.say("Loading the demo portfolio (its scripted events play on for a minute) ...")
-            stack.run_in_background("demo", "cli demo")
+            try:
+                stack.run_in_background("demo", "cli demo", ready=DEMO_OPEN_MARK, timeout=DEMO_TIMEOUT)
+            except ChildDied:
+                raise
+            except ServiceError as exc:  # the stack itself is fine: say so and carry on
+                print(f"recovery up: demo portfolio not loaded: {exc}", file=err, flush=True)
         for line in banner_lines(stack.plan, settings, stack.pid_file):
             stack.say(line)
         ticks = 0

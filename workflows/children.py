@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.dates import PolicyClock
 from domain.deadlines import Deadline, RestDays
+from domain.money import Money
 from domain.parties import LawFirm
 from domain.proceedings import Event, Forum, Proceeding
 from domain.text import PlainText
@@ -154,6 +155,45 @@ class DraftFilingCommand(_Model):
     actor: str = "system"
 
 
+class PreservedAsset(_Model):
+    asset: int = Field(ge=0, le=99, description="the asset's position in the matter's record (0-based)")
+    location: PlainText = Field(min_length=1, max_length=2000,
+                                description="where it is: the bank and account, the registry and number, the address")
+
+
+class PreservationSecurity(_Model):
+    provider: PlainText = Field(min_length=1, max_length=500, description="who gives it, e.g. an insurer")
+    instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
+    reference: PlainText = Field(min_length=1, max_length=128)
+    amount: Money
+
+
+class DraftPreservationCommand(_Model):
+    """Draft the application for property preservation of proceeding `number` from the record: pre-suit
+    while the case is not filed (CPL art. 104: security of the full amount), else in the case (art. 103)."""
+
+    draft_id: str = Field(min_length=1, max_length=128)
+    number: int = Field(ge=1)
+    representative: PlainText = Field(min_length=1, max_length=200)
+    contact_person: PlainText = Field(min_length=1, max_length=200)
+    contact_phone: PlainText = Field(min_length=1, max_length=64)
+    borrower: FilingParticulars
+    court: PlainText = Field(min_length=1, max_length=200)
+    assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
+    preserve_amount: Money | None = None
+    security: PreservationSecurity
+    firm: str | None = None
+    actor: str = "system"
+
+
+class DraftPreservationResult(_Model):
+    draft_id: str
+    duplicate: bool
+    number: int
+    pre_suit: bool
+    document_id: str
+
+
 class CounselChange(_Model):
     """The firm that acts in a proceeding changed (signal `proceeding_counsel`, parent -> child): recalled
     from its firm (`firm` ""), none acts until another firm accepts the matter and takes the case over."""
@@ -234,6 +274,8 @@ __all__ = [
     "ChildReport",
     "CounselChange",
     "DraftFilingCommand",
+    "DraftPreservationCommand",
+    "DraftPreservationResult",
     "DraftFilingResult",
     "FilingAgent",
     "FilingParticulars",

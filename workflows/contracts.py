@@ -50,6 +50,12 @@ from workflows.children import (
     DraftFilingResult as DraftFilingResult,
 )
 from workflows.children import (
+    DraftPreservationCommand as DraftPreservationCommand,
+)
+from workflows.children import (
+    DraftPreservationResult as DraftPreservationResult,
+)
+from workflows.children import (
     ProceedingEventCommand as ProceedingEventCommand,
 )
 from workflows.children import (
@@ -112,6 +118,7 @@ UPDATE_REFERRAL_ANSWER = "answer_referral"  # on the referral child
 UPDATE_RECALL_REFERRAL = "recall_referral"
 UPDATE_LAWYERS_LETTER = "lawyers_letter"  # the firm's lawyer's letter, ordered by its partner
 UPDATE_START_PROCEEDING = "start_proceeding"  # a suit or an arbitration (its own child)
+UPDATE_DRAFT_PRESERVATION = "draft_preservation"  # a proceeding's application for property preservation
 UPDATE_DRAFT_FILING = "draft_filing"  # the complaint or arbitration application (and power of attorney) of a proceeding
 UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
 QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child

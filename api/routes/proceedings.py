@@ -18,15 +18,18 @@ from temporalio.service import RPCError
 from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
-from api.schemas import FilingDraftCreate, ProceedingCreate, ProceedingEventCreate
+from api.schemas import FilingDraftCreate, PreservationDraftCreate, ProceedingCreate, ProceedingEventCreate
 from api.workflow import answer_command
 from workflows.contracts import (
     QUERY_PROCEEDING,
     UPDATE_DRAFT_FILING,
+    UPDATE_DRAFT_PRESERVATION,
     UPDATE_PROCEEDING_EVENT,
     UPDATE_START_PROCEEDING,
     DraftFilingCommand,
     DraftFilingResult,
+    DraftPreservationCommand,
+    DraftPreservationResult,
     ProceedingEventCommand,
     ProceedingEventResult,
     ProceedingSnapshot,
@@ -130,3 +133,27 @@ async def draft_filing(
         "firm": key.firm if key.role == "partner" else None, "actor": key.actor})
     return await answer_command(temporal, response, matter_id, UPDATE_DRAFT_FILING, cmd, command_id=draft_id,
                                 result_type=DraftFilingResult)
+
+
+@router.post("/{matter_id}/proceedings/{number}/preservation-drafts", response_model=DraftPreservationResult,
+             status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        404: {"description": "no such matter or proceeding (or not the caller's firm's)"},
+                        409: {"description": "the decision is effective (enforcement preserves now); closed"},
+                        422: {"description": "an asset not on record or without a value, an amount beyond the claim, "
+                                             "pre-suit security short of the amount: `detail[].loc` names it"}})
+async def draft_preservation(
+    matter_id: MatterId, number: Number, body: PreservationDraftCreate, key: FirmOrManager, row: ProjectedMatter,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> DraftPreservationResult:
+    """Draft the application for property preservation (财产保全申请书) from the record: pre-suit while the case
+    is not filed (CPL art. 104: security of the full amount; the 30 days to file run once the court acts,
+    recorded as the event `preserved`), else in the case (art. 103, its case number). The claim is the record's
+    balance on the day; the assets are the record's, valued as it values them, where `assets` says they are.
+    Then recorded like any letter (`GET /matters/{id}/documents`)."""
+    draft_id = idempotency_key or str(uuid.uuid4())
+    cmd = DraftPreservationCommand.model_validate({
+        **body.model_dump(mode="json"), "draft_id": draft_id, "number": number,
+        "firm": key.firm if key.role == "partner" else None, "actor": key.actor})
+    return await answer_command(temporal, response, matter_id, UPDATE_DRAFT_PRESERVATION, cmd, command_id=draft_id,
+                                result_type=DraftPreservationResult)

@@ -1,5 +1,6 @@
 """The filings of a proceeding built from a matter's record (`documents.registry` builders): the civil
-complaint or the arbitration application, and the power of attorney for a suit.
+complaint or the arbitration application, the power of attorney for a suit, and the application for
+property preservation.
 
 Every fact comes from the record at the letter's instant (`LetterFacts`): the balance as of the letter's
 date (payments received until then deducted, `calculated_to` is that date), the first missed due date,
@@ -146,17 +147,56 @@ def power_of_attorney(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str
     }
 
 
+def preservation_application(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """财产保全申请书 from the record: the claim is the balance on the day; the assets are the record's
+    (`assets`: each `{"asset": <index in the record>, "location": ...}`), valued as the record values them;
+    before the filing (`case_number` None) pre-suit (CPL art. 104), else in the case (art. 103)."""
+    record = facts.intake.assets
+    chosen = list(_required(params, "assets", "the assets to freeze or seize, from the record"))
+    items = []
+    for i, pick in enumerate(chosen):
+        index = pick.get("asset") if isinstance(pick, Mapping) else None
+        if not isinstance(index, int) or not 0 <= index < len(record):
+            raise LetterInvalid(f"assets.{i}.asset: not an asset on record (0 to {len(record) - 1})")
+        asset = record[index]
+        if asset.estimated_value is None:
+            raise LetterInvalid(f"assets.{i}.asset: the record gives {asset.description!r} no estimated value")
+        items.append({"description": asset.description, "location": pick.get("location"),
+                      "estimated_value": asset.estimated_value})
+    claim = facts.balance.total
+    case_number = params.get("case_number")
+    security = _required(params, "security", "who guarantees the applicant's liability, by what, for how much")
+    return {
+        **_filer(facts, params),
+        "pre_suit": case_number is None,
+        "case_number": case_number,
+        "court": _required(params, "court", "the court applied to"),
+        "claim_amount": claim,
+        "preserve_amount": params.get("preserve_amount") or claim,
+        "assets": tuple(items),
+        "security_provider": security.get("provider"),
+        "security_instrument": security.get("instrument"),
+        "security_reference": security.get("reference"),
+        "security_amount": security.get("amount"),
+        "demands_on": tuple(sorted({_day(d) for d in (params.get("demands_on") or ())
+                                    if facts.intake.contract.signed_on <= _day(d) <= facts.letter_date})),
+    }
+
+
 BUILDERS = {
     "civil_complaint": civil_complaint,
     "arbitration_application": arbitration_application,
     "power_of_attorney": power_of_attorney,
+    "preservation_application": preservation_application,
 }
 # Params the builders turn into fields themselves: never copied into the context as given.
 INTERPRETS: dict[str, frozenset[str]] = {
     kind: frozenset({"borrower_particulars", "guarantor_particulars", "demands_on", "court", "representative",
                      "override_reason", "agents", "special_authorisation", "evidence_catalog_reference",
-                     "evidence_count", "contact_person", "contact_phone"})
+                     "evidence_count", "contact_person", "contact_phone", "assets", "case_number",
+                     "preserve_amount", "security"})
     for kind in BUILDERS
 }
 
-__all__ = ["BUILDERS", "INTERPRETS", "arbitration_application", "civil_complaint", "power_of_attorney"]
+__all__ = ["BUILDERS", "INTERPRETS", "arbitration_application", "civil_complaint", "power_of_attorney",
+           "preservation_application"]

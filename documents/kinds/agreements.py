@@ -249,6 +249,7 @@ def _referral_instruction(facts: LetterFacts, params: Mapping[str, Any]) -> dict
     }
 
 
+STEP_ONLY = frozenset({"referral_instruction"})  # the referral's own step (the firm's record): not a ladder letter
 BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] = {
     "settlement_agreement": _settlement_agreement,
     "amendment_agreement": _amendment_agreement,

@@ -47,6 +47,9 @@ MAX_CO_DEFENDANTS = 6
 MAX_PENALTY_RATE = Decimal("24")
 
 BODIES = {**_BODIES, **ENFORCEMENT_BODIES}  # the templates' wording
+# Made by a proceeding's own step (documents.registry), never a ladder letter.
+STEP_ONLY = frozenset({"civil_complaint", "arbitration_application", "preservation_application",
+                       "power_of_attorney", "enforcement_application"})
 
 
 

@@ -398,6 +398,7 @@ BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] 
     "lawyers_letter": _lawyers_letter,
 }
 INTERPRETS: dict[str, frozenset[str]] = {"lawyers_letter": frozenset({"respond_within_days"})}
+STEP_ONLY = frozenset({"lawyers_letter"})  # the firm's own step (its letterhead, its lawyer): never a ladder letter
 
 SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "final_demand": _sample_final_demand,

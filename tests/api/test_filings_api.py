@@ -64,6 +64,28 @@ async def test_the_firm_drafts_the_suit_s_filing_and_records_a_pre_suit_preserva
     assert any(draft["evidence_reference"] in w and "complaint of proceeding 1 queued" in w for w in words), words
     assert any("made for the proceeding's filing" in w for w in words), words
 
+    # The application for pre-suit preservation, from the record (the car on record, valued as it says).
+    application = {"representative": "王建国", "contact_person": "李敏", "contact_phone": "010-88880001",
+                   "borrower": {"gender": "male", "born_on": "1980-01-01", "ethnicity": "汉族"},
+                   "court": "北京市朝阳区人民法院", "assets": [{"asset": 0, "location": "北京市车辆管理所登记"}],
+                   "security": {"provider": "PICC", "instrument": "诉讼财产保全责任保险保函", "reference": "PICC-1",
+                                "amount": {"amount": "10.00", "currency": "CNY"}}}
+    path = f"/matters/{mid}/proceedings/1/preservation-drafts"
+    r = await stack.http.post(path, json=application, headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "security", "amount"], r.text
+    application["security"]["amount"] = {"amount": "90000.00", "currency": "CNY"}  # type: ignore[index]
+    assert (await stack.http.post(path, json=application, headers=stack.auth("partner_b"))).status_code == 404
+    r = await stack.http.post(path, json=application, headers=stack.auth("partner_a"))
+    assert r.status_code == 201 and r.json()["pre_suit"], r.text
+    preservation_doc = r.json()["document_id"]
+
+    async def kept() -> Any:
+        got = await stack.http.get(f"/matters/{mid}/documents", headers=stack.auth("partner_a"))
+        return [d for d in got.json()["data"] if d["id"] == preservation_doc]
+
+    [doc] = await eventually(kept, timeout=60)
+    assert doc["kind"] == "preservation_application"
+
     # Pre-suit preservation: security given; its 30 days to file are a running deadline until the filing.
     d = await stack.detail(mid)
     today = d["policy_today"]

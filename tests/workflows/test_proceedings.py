@@ -30,12 +30,15 @@ from workflows.contracts import (
     QUERY_PROCEEDING,
     SIGNAL_CHILD_REPORT,
     UPDATE_DRAFT_FILING,
+    UPDATE_DRAFT_PRESERVATION,
     UPDATE_PROCEEDING_EVENT,
     UPDATE_RECALL_REFERRAL,
     UPDATE_START_PROCEEDING,
     ChildReport,
     DraftFilingCommand,
     DraftFilingResult,
+    DraftPreservationCommand,
+    DraftPreservationResult,
     ProceedingEventCommand,
     ProceedingEventResult,
     ProceedingInput,
@@ -463,3 +466,112 @@ async def test_a_settlement_during_the_suit_closes_the_case_kept_or_lets_it_go_o
             assert s.arrangement.status == "breached"
             assert any(e.kind == "case_continues" for e in matters.rec.events)
             await record(env, r.workflow_id, "h", Hearing(on=today + timedelta(days=50)))  # the case goes on
+
+
+async def test_the_preservation_application_is_drafted_pre_suit_then_in_the_case(env, matters):  # type: ignore[no-untyped-def]
+    h = await referred_and_accepted(env, matters)
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+
+    def cmd(draft_id: str, **kw: Any) -> DraftPreservationCommand:
+        body: dict[str, Any] = {
+            "draft_id": draft_id, "number": 1, "representative": "王建国", "contact_person": "李敏",
+            "contact_phone": "010-88880001", "borrower": {"gender": "male", "born_on": "1980-01-01",
+                                                          "ethnicity": "汉族"},
+            "court": "北京市朝阳区人民法院", "assets": [{"asset": 0, "location": "车辆管理所登记"}],
+            "security": {"provider": "PICC", "instrument": "保函", "reference": "PICC-1",
+                         "amount": {"amount": "90000.00", "currency": "CNY"}},
+            "firm": "firm-a", "actor": "partner-a", **kw}
+        return DraftPreservationCommand.model_validate(body)
+
+    for bad, words in ((cmd("x", assets=[{"asset": 4, "location": "x"}]), "assets.0.asset: the record has 1"),
+                       (cmd("x", security={"provider": "P", "instrument": "I", "reference": "R",
+                                           "amount": {"amount": "10.00", "currency": "CNY"}}),
+                        "security.amount: pre-suit preservation needs security of the full amount"),
+                       (cmd("x", preserve_amount={"amount": "999999.00", "currency": "CNY"}),
+                        "preserve_amount: between 0 and the claim"),
+                       (cmd("x", firm="firm-b"), "proceeding not found")):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await h.execute_update(UPDATE_DRAFT_PRESERVATION, bad, result_type=DraftPreservationResult)
+        assert words in str(err.value.cause), (words, err.value.cause)
+    pre = await h.execute_update(UPDATE_DRAFT_PRESERVATION, cmd("pp1"), result_type=DraftPreservationResult)
+    assert pre.pre_suit and pre.document_id.endswith("preservation-1-1-preservation_application")
+    await eventually(lambda: "preservation_application" in [j.kind for j in matters.rec.jobs])
+    ctx: Any = next(j.context for j in matters.rec.jobs if j.kind == "preservation_application")
+    assert ctx.pre_suit and ctx.court == "北京市朝阳区人民法院" and ctx.preserve_amount <= ctx.claim_amount
+    today = ctx.letter_date
+    await record(env, r.workflow_id, "f", Filed(on=today, body="北京市朝阳区人民法院",
+                                                case_number="(2026)京0105民初2号"))
+    await eventually(lambda: any(p.status == "filed" for p in (snap_cache(matters) or ())))
+    in_suit = await h.execute_update(UPDATE_DRAFT_PRESERVATION, cmd("pp2", security={
+        "provider": "P", "instrument": "I", "reference": "R", "amount": {"amount": "10.00", "currency": "CNY"}}),
+        result_type=DraftPreservationResult)  # in the case the court decides the security (CPL art. 103)
+    assert not in_suit.pre_suit
+    await eventually(lambda: [j.kind for j in matters.rec.jobs].count("preservation_application") == 2)
+    later: Any = [j.context for j in matters.rec.jobs if j.kind == "preservation_application"][-1]
+    assert later.case_number == "(2026)京0105民初2号" and not later.pre_suit
+
+
+async def test_an_appeal_window_ending_on_a_public_holiday_runs_to_the_next_working_day(env: WorkflowEnvironment
+                                                                                          ) -> None:
+    queue = f"q-{uuid.uuid4()}"
+    now = await env.get_current_time()
+    clock = PolicyClock.start(now, "Asia/Shanghai", 86400)
+    today = clock.today(now)
+    last = today + timedelta(days=15)
+    # The window's last day and the two after it are public holidays (the days off around a festival).
+    holidays = frozenset({last, last + timedelta(days=1), last + timedelta(days=2)})
+    calendar = RestDays(jurisdiction="T", first_year=2020, last_year=2035, holidays=holidays,
+                        source="weekends and a festival (test)")
+    expected = last + timedelta(days=3)
+    while expected.weekday() >= 5:
+        expected += timedelta(days=1)
+    async with Worker(env.client, task_queue=queue, workflows=[ReportSink, ProceedingWorkflow],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        sink = await env.client.start_workflow("ReportSink", id=f"sink-{uuid.uuid4()}", task_queue=queue)
+        child = await env.client.start_workflow(
+            ProceedingWorkflow.run,
+            ProceedingInput(matter_id="m", number=1, forum="court", firm="firm-a", parent_workflow_id=sink.id,
+                            clock=clock, started_on=today, rest_days=calendar),
+            id=f"matter-m-{uuid.uuid4().hex[:6]}/proceeding-1", task_queue=queue)
+        for event_id, event in (("f", Filed(on=today, body="Court", case_number="C-H")),
+                                ("d", Decided(on=today, decision="judgment", amount=cny("100.00"),
+                                              performance_days=10)),
+                                ("s", Served(on=today))):
+            done = await child.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+                event_id=event_id, event=event, actor="partner-a"), result_type=ProceedingEventResult)
+        [appeal] = done.snapshot.deadlines
+        assert appeal.last_day == last and appeal.moved and appeal.ends_on == expected
+        await env.sleep(timedelta(days=(expected - today).days))  # its last day, moved: still running
+        assert (await child.query(QUERY_PROCEEDING, result_type=ProceedingSnapshot)).status == "decided"
+        await env.sleep(timedelta(days=1, hours=1))
+
+        async def effective() -> list[ChildReport]:
+            got = await sink.query("reports", result_type=list[ChildReport])
+            return [r for r in got if r.kind == "effective"]
+
+        [report] = await eventually(effective)
+        assert (expected + timedelta(days=1)).isoformat() in report.summary
+        await child.cancel()
+        try:
+            await sink.terminate("test over")
+        except Exception:  # (the test server may already have ended it)
+            pass
+
+
+async def test_a_bundle_waits_for_the_projection_it_reads_and_goes_once_the_database_is_back(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard")
+    await env.sleep(timedelta(days=62))
+    matters.rec.fail_projection = True  # the database is away
+    await decide(h, "d1", "escalate", firm="firm-a", firm_details=FIRM_ON_RECORD)
+
+    async def waiting() -> bool:
+        s = (await snap(h)).status
+        return s is not None and s.attention is not None and "projection cannot be written" in s.attention.reason
+
+    await eventually(waiting)
+    assert not matters.rec.bundles  # not made from a projection that lacks the instruction letter
+    matters.rec.fail_projection = False
+    await env.sleep(timedelta(hours=2))  # the step is retried after its backoff
+    await eventually(lambda: "referral_instruction_sent" in matters.rec.kinds())
+    assert len(matters.rec.bundles) == 1

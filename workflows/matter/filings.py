@@ -28,8 +28,11 @@ with workflow.unsafe.imports_passed_through():
         ERR_NOT_YOURS,
         ERR_STAGE,
         UPDATE_DRAFT_FILING,
+        UPDATE_DRAFT_PRESERVATION,
         DraftFilingCommand,
         DraftFilingResult,
+        DraftPreservationCommand,
+        DraftPreservationResult,
     )
     from workflows.matter.failures import failure_of
     from workflows.matter.mixin import MatterMixin
@@ -37,7 +40,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.state import Effect, FilingOrder, digest
 
 
-def _draft_body(cmd: DraftFilingCommand) -> str:
+def _draft_body(cmd: DraftFilingCommand | DraftPreservationCommand) -> str:
     return digest(cmd.model_dump_json(exclude={"draft_id", "actor", "firm"}))
 
 
@@ -140,9 +143,83 @@ class FilingHandlers(MatterMixin):
             params["special_authorisation"] = cmd.special_authorisation
         return params
 
+    # ------------------------------------------------------------------ property preservation
+    @workflow.update(name=UPDATE_DRAFT_PRESERVATION)
+    def draft_preservation(self, cmd: DraftPreservationCommand) -> DraftPreservationResult:
+        """The application for property preservation, from the record: the claim is the balance on its day,
+        the assets the record's with their values; pre-suit before the filing, else in the case."""
+        ps = self._s.proceedings
+        known = ps.preservations.get(cmd.draft_id)
+        if known is not None:
+            self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
+            return known.model_copy(update={"duplicate": True})
+        view = next(p for p in ps.items if p.number == cmd.number)
+        k = 1 + sum(1 for d in ps.preservations.values() if d.number == cmd.number)
+        step = f"preservation-{cmd.number}-{k}"
+        sent_on = sorted({self._s.clock.today(d.created_at) for d in self._s.documents if d.kind in DEMAND_KINDS})
+        params: dict[str, Any] = {
+            "representative": cmd.representative, "contact_person": cmd.contact_person,
+            "contact_phone": cmd.contact_phone, "court": cmd.court,
+            "borrower_particulars": _particulars(self._intake.borrower.id_number, cmd.borrower, "borrower"),
+            "assets": [a.model_dump(mode="json") for a in cmd.assets],
+            "security": cmd.security.model_dump(mode="json"), "case_number": view.case_number,
+            "demands_on": [d.isoformat() for d in sent_on],
+        }
+        # (the claim as the ledger last stated it: the letter's, on its day, is never less)
+        params["preserve_amount"] = (cmd.preserve_amount or self._s.ledger.balance.total).model_dump(mode="json")
+        now = workflow.now()
+        pre_suit = view.case_number is None
+        what = "pre-suit" if pre_suit else "in-suit"
+        self._queue_letter("preservation_application", step, f"Application for {what} property preservation "
+                           f"(proceeding {cmd.number})", now, params=params)
+        result = DraftPreservationResult(draft_id=cmd.draft_id, duplicate=False, number=cmd.number,
+                                         pre_suit=pre_suit,
+                                         document_id=f"{self._mid}-{step}-preservation_application")
+        ps.preservations[cmd.draft_id] = result
+        self._s.bodies[f"draft_id:{cmd.draft_id}"] = _draft_body(cmd)
+        self._event(f"{step}-ordered", "preservation_ordered",
+                    f"Proceeding {cmd.number}: the application for {what} property preservation drafted from the "
+                    "record", actor=cmd.actor, data={"number": cmd.number, "document_id": result.document_id})
+        self._dirty = True
+        return result
+
+    @draft_preservation.validator
+    def _validate_draft_preservation(self, cmd: DraftPreservationCommand) -> None:
+        if cmd.draft_id in self._s.proceedings.preservations:
+            self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
+            return
+        self._refuse_if_closed()
+        view = next((p for p in self._s.proceedings.items if p.number == cmd.number), None)
+        if view is None or (cmd.firm is not None and cmd.firm != view.firm):
+            raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
+        if view.status in ("closed", "effective"):
+            raise ApplicationError(f"proceeding {cmd.number} is {view.status}: property is preserved in "
+                                   "enforcement now", type=ERR_STAGE)
+        assets = self._intake.assets
+        for i, a in enumerate(cmd.assets):
+            if a.asset >= len(assets):
+                raise ApplicationError(f"assets.{i}.asset: the record has {len(assets)} asset(s) (0 to "
+                                       f"{len(assets) - 1})", type=ERR_INVALID)
+            if assets[a.asset].estimated_value is None:
+                raise ApplicationError(f"assets.{i}.asset: the record gives it no estimated value",
+                                       type=ERR_INVALID)
+        claim = self._s.ledger.balance.total
+        amount = cmd.preserve_amount or claim
+        for field, money in (("preserve_amount", amount), ("security.amount", cmd.security.amount)):
+            if money.currency != claim.currency:
+                raise ApplicationError(f"{field}: in {claim.currency}, the claim's currency", type=ERR_INVALID)
+        if amount > claim or not amount.is_positive():
+            raise ApplicationError(f"preserve_amount: between 0 and the claim ({claim}): preservation is limited "
+                                   "to the scope of the claim (CPL art. 105)", type=ERR_INVALID)
+        if view.case_number is None and cmd.security.amount < amount:
+            raise ApplicationError("security.amount: pre-suit preservation needs security of the full amount to "
+                                   "preserve (CPL art. 104; SPC Provisions on Property Preservation art. 5)",
+                                   type=ERR_INVALID)
+        _particulars(self._intake.borrower.id_number, cmd.borrower, "borrower")
+
     async def _draft_filing(self, effect: Effect, order: FilingOrder) -> None:
         if order.bundle is None:
-            await self._publish()  # the bundle is made from the projection: let it hold what the record does
+            await self._publish(now_or_never=True)  # the bundle is made from the projection: written first
             job = BundleJob(matter_id=self._mid, number=order.number, prefix="P", reference=order.reference,
                             locale=self._intake.borrower.locale, created_at=workflow.now())
             try:

@@ -72,6 +72,7 @@ CHILD_CLOSE_WAIT = timedelta(minutes=5)  # how long closing waits for a cancelle
 PATCH_INSTRUCTION = "referral-instruction"
 # Firms instructed by e-mail are also reminded by e-mail when they have not answered (else the history only).
 PATCH_REMINDER_EMAIL = "referral-reminder-email"
+PATCH_PUBLISH_FIRST = "publish-before-bundle"
 BUNDLE_TIMEOUT = timedelta(minutes=5)  # every stored file fetched and re-hashed, zipped, stored
 BUNDLE_RETRY = RetryPolicy(initial_interval=timedelta(seconds=2), maximum_interval=timedelta(minutes=1),
                            maximum_attempts=10, non_retryable_error_types=["EvidenceTampered", "EvidenceConflict"])
@@ -142,8 +143,9 @@ class ReferralHandlers(MatterMixin):
         firm, n = order.firm, order.number
         letter = self._instruction_letter(order)
         if order.bundle is None:
-            # The bundle is made from the projection: write what it lacks first (the letter just stored).
-            await self._publish()
+            # The bundle is made from the projection: write what it lacks first (the letter just stored), even
+            # while an earlier write waits its backoff (since the patch: before, the bundle could wait in vain).
+            await self._publish(now_or_never=workflow.patched(PATCH_PUBLISH_FIRST))
             job = BundleJob(matter_id=self._mid, number=n, reference=order.pack_reference,
                             locale=self._intake.borrower.locale, created_at=workflow.now(),
                             required=(letter.document_id,))

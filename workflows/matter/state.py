@@ -32,7 +32,7 @@ from domain.parties import LawFirm
 from domain.risk import RiskAssessment
 from domain.status import AccelerationView, Attention, ProceedingView, ReferralEnded, ReferralView
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
-from workflows.children import DraftFilingResult
+from workflows.children import DraftFilingResult, DraftPreservationResult
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
 
@@ -251,6 +251,7 @@ class Proceedings(_Part):
     starts: dict[str, int] = Field(default_factory=dict)  # start command id -> the proceeding it started
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
     drafts: dict[str, DraftFilingResult] = Field(default_factory=dict)  # draft command id -> what it ordered
+    preservations: dict[str, DraftPreservationResult] = Field(default_factory=dict)  # likewise, preservation
 
 
 class FilingOrder(_Part):

@@ -60,6 +60,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
     from workflows.matter.effects import MAX_BACKOFF_FACTOR, EffectHandlers
+    from workflows.matter.failures import Failed as _Failed
     from workflows.matter.filings import FilingHandlers
     from workflows.matter.holds import HoldHandlers
     from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
@@ -428,10 +429,14 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         return st.status_of(self._s, self._mid, self._policy, self._intake.overdue.since, now)
 
     # ------------------------------------------------------------ projection
-    async def _publish(self, settled: bool = False) -> None:
+    async def _publish(self, settled: bool = False, *, now_or_never: bool = False) -> None:
         """Write the outbox and a changed status to the projection; when `settled` (about to sleep,
         continue or end), refresh the search attributes too: each upsert is a write to Temporal's
-        visibility store, so states that last only while work is in flight are not indexed."""
+        visibility store, so states that last only while work is in flight are not indexed.
+
+        `now_or_never`: a step that reads the projection next (a bundle) writes it first even while
+        earlier writes wait their backoff, and fails (retryably) if it cannot: waiting on a projection
+        that this very workflow is not writing would only run out the step's retries."""
         now = workflow.now()
         status = self._status(now)
         search = st.search_values(status)
@@ -447,7 +452,9 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         digest = st.status_digest(status)
         changed = digest != published.status_digest
         outbox = self._s.outbox
-        if (outbox.is_empty() and not changed) or published.retry_at is not None:
+        if outbox.is_empty() and not changed:
+            return
+        if published.retry_at is not None and not now_or_never:
             return
         if changed:
             self._s.seq += 1
@@ -474,12 +481,16 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             published.failing_since = published.failing_since or now
             factor = min(2 ** (published.failures - 1), MAX_BACKOFF_FACTOR)
             published.retry_at = now + timedelta(seconds=min(60 * factor, self._inp.attention_retry_seconds))
+            if now_or_never:
+                raise _Failed("NotProjected", "the projection cannot be written now (is the database away?): the "
+                              "step that reads it waits", True) from None
             return
         outbox.sent(*sizes)
         if changed:
             published.status_digest = digest
         published.failures = 0
         published.failing_since = None
+        published.retry_at = None
 
     # --------------------------------------------------------------- helpers
     def _dpd(self, now: datetime) -> int:

@@ -101,3 +101,33 @@ def test_the_power_of_attorney_names_the_firm_s_lawyers_before_the_court() -> No
     assert ctx.representative_title == "负责人"
     with pytest.raises(LetterInvalid, match=r"^agents: required"):
         build("power_of_attorney", facts(), params())
+
+
+def preservation(**changes: Any) -> dict[str, Any]:
+    return params(**{"assets": [{"asset": 0, "location": "北京市公安局交通管理局车辆管理所登记"}],
+                     "security": {"provider": "中国人民财产保险股份有限公司北京市分公司",
+                                  "instrument": "诉讼财产保全责任保险保函", "reference": "PICC-BJ-1",
+                                  "amount": {"amount": "30000.00", "currency": "CNY"}},
+                     **changes})
+
+
+def test_the_preservation_application_takes_the_claim_and_the_assets_from_the_record() -> None:
+    f = facts()
+    ctx: Any = build("preservation_application", f, preservation())
+    assert ctx.pre_suit and ctx.case_number is None and ctx.claim_amount == f.balance.total
+    assert ctx.preserve_amount == f.balance.total  # the whole claim unless a smaller amount is asked
+    [asset] = ctx.assets
+    assert asset.description == f.intake.assets[0].description and asset.estimated_value == Money.of("50000.00",
+                                                                                                     "CNY")
+    assert ctx.demands_on == (date(2026, 8, 1), date(2026, 9, 10), date(2026, 10, 5))  # since the contract
+    text = visible_text(render(ctx.kind, ctx).content)
+    assert "负责人：王建国" in text and "小型轿车 京A12345" in text and "PICC-BJ-1" in text
+    in_suit: Any = build("preservation_application", f, preservation(case_number="(2026)京0105民初1号",
+                                                                     preserve_amount={"amount": "10000.00",
+                                                                                      "currency": "CNY"}))
+    assert not in_suit.pre_suit and in_suit.preserve_amount == Money.of("10000.00", "CNY")
+    with pytest.raises(LetterInvalid, match=r"^assets.0.asset: not an asset on record"):
+        build("preservation_application", f, preservation(assets=[{"asset": 3, "location": "x"}]))
+    with pytest.raises(LetterInvalid, match=r"pre-suit preservation needs security equal to the amount"):
+        build("preservation_application", f, preservation(security={
+            "provider": "P", "instrument": "I", "reference": "R", "amount": {"amount": "100.00", "currency": "CNY"}}))
