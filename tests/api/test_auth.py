@@ -84,6 +84,11 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
         ("POST", f"/matters/{mid}/proceedings/1/drafts", {  # (the record has no penalty rate: a 422 for firm A)
             "representative": "A", "contact_person": "B", "contact_phone": "1", "borrower": {"ethnicity": "汉族"}},
          ("manager", "partner_a", "partner_b"), True),
+        ("POST", f"/matters/{mid}/proceedings/1/preservation-drafts", {  # (no asset 9 on record: a 422 for firm A)
+            "representative": "A", "contact_person": "B", "contact_phone": "1", "borrower": {"ethnicity": "汉族"},
+            "court": "C", "assets": [{"asset": 9, "location": "L"}],
+            "security": {"provider": "P", "instrument": "I", "reference": "R", "amount": cny("1.00")}},
+         ("manager", "partner_a", "partner_b"), True),
         ("GET", "/firms", None, everyone, False),
         ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
         ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
@@ -135,7 +140,7 @@ async def test_wrong_role_is_403(stack: Stack, referred: Referred) -> None:
     # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners;
     # a recall, a new firm, a firm's change: all but manager; a lawyer's letter: staff; a proceeding and its
     # filing's draft: legal team
-    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 1 + 1 + 3 + 3
+    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 1 + 1 + 1 + 3 + 3
 
 
 async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred) -> None:
@@ -149,7 +154,8 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         ok = 200 if not path.endswith("/preview.pdf") or preview.available() else 503
         # (POSTs: the firm's own answers show it reached the matter: a lawyer's letter comes before a suit,
         # one case at a time, a service needs a decision)
-        ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422, "drafts": 422}.get(path.rsplit("/", 1)[-1], ok)
+        ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422, "drafts": 422,
+              "preservation-drafts": 422}.get(path.rsplit("/", 1)[-1], ok)
         assert r.status_code == ok, (method, path, r.text)
     # Lists: each partner sees only its firm's matters.
     a = (await stack.http.get("/matters", params={"limit": 200}, headers=stack.auth("partner_a"))).json()
