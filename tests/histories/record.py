@@ -452,39 +452,46 @@ async def v2_proceeding(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_decided", suit.id)
 
 
-async def v2_preserve(env: WorkflowEnvironment, rec: Recorder) -> None:
-    """Pre-suit preservation, warned before its 30 days end, then the filing that interrupts limitation
-    (patch `filing-limitation`; `python -m tests.histories.record preserve`)."""
-    from domain.money import Money
+async def in_court(env: WorkflowEnvironment, rec: Recorder, mid: str) -> tuple[Any, Any, Any]:
+    """A matter referred to firm A, accepted, and taken to court (proceeding 1): (its handle, the
+    proceeding's handle, the policy's today). Waits by count: the recorder sees every scenario's events."""
     from domain.parties import LawFirm
-    from domain.proceedings import Filed, Preserved
-    from workflows.contracts import (
-        UPDATE_PROCEEDING_EVENT,
-        UPDATE_START_PROCEEDING,
-        ProceedingEventCommand,
-        StartProceedingCommand,
-        proceeding_workflow_id,
-    )
+    from workflows.contracts import UPDATE_START_PROCEEDING, StartProceedingCommand, proceeding_workflow_id
 
-    client, mid = env.client, "hist-v2-preserve"
+    client = env.client
+    instructed, accepted = rec.kinds().count("referral_instruction_sent"), rec.kinds().count("referral_accepted")
     h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
     await env.sleep(timedelta(days=62))
     firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
                    fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
     await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
                                                             firm_details=firm, actor="manager"))
-    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
+    await eventually(lambda: rec.kinds().count("referral_instruction_sent") > instructed)
     await client.get_workflow_handle(referral_workflow_id(mid, 1)).execute_update(
         UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a1", answer="accept", firm="firm-a",
                                                       actor="partner-a"))
-    await eventually(lambda: "referral_accepted" in rec.kinds())
+    await eventually(lambda: rec.kinds().count("referral_accepted") > accepted)
     await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
                                                                            actor="partner-a"))
     await env.sleep(timedelta(minutes=1))
     status = (await snap(h)).status
     assert status is not None
     today = status.policy_today(await env.get_current_time())
-    suit = client.get_workflow_handle(proceeding_workflow_id(mid, 1))
+    return h, client.get_workflow_handle(proceeding_workflow_id(mid, 1)), today
+
+
+async def v2_preserve(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Pre-suit preservation, warned before its 30 days end, then the filing that interrupts limitation
+    (patch `filing-limitation`; `python -m tests.histories.record preserve`)."""
+    from domain.money import Money
+    from domain.proceedings import Filed, Preserved
+    from workflows.contracts import (
+        UPDATE_PROCEEDING_EVENT,
+        ProceedingEventCommand,
+    )
+
+    client = env.client
+    h, suit, today = await in_court(env, rec, "hist-v2-preserve")
     await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id="e1", event=Preserved(
         on=today, pre_suit=True, court="Huangpu District People's Court", ruling_number="B-1",
         amount=Money.of("19518.00", "CNY"), measures="deposits frozen", security="given",
@@ -556,35 +563,14 @@ async def v2_handover(env: WorkflowEnvironment, rec: Recorder) -> None:
 async def v2_hearing(env: WorkflowEnvironment, rec: Recorder) -> None:
     """A hearing set ten days ahead, e-mailed to the firm three days before it (patch
     `hearing-reminder-email`; `python -m tests.histories.record hearing`)."""
-    from domain.parties import LawFirm
     from domain.proceedings import Filed, Hearing
     from workflows.contracts import (
         UPDATE_PROCEEDING_EVENT,
-        UPDATE_START_PROCEEDING,
         ProceedingEventCommand,
-        StartProceedingCommand,
-        proceeding_workflow_id,
     )
 
-    client, mid = env.client, "hist-v2-hearing"
-    h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
-    await env.sleep(timedelta(days=62))
-    firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
-                   fee_arrangement="CNY 3,000.00 plus 8%")
-    await h.execute_update(UPDATE_DECISION, DecisionCommand(decision_id="d1", decision="escalate", firm="firm-a",
-                                                            firm_details=firm, actor="manager"))
-    await eventually(lambda: "referral_instruction_sent" in rec.kinds())
-    await client.get_workflow_handle(referral_workflow_id(mid, 1)).execute_update(
-        UPDATE_REFERRAL_ANSWER, ReferralAnswerCommand(answer_id="a1", answer="accept", firm="firm-a",
-                                                      actor="partner-a"))
-    await eventually(lambda: "referral_accepted" in rec.kinds())
-    await h.execute_update(UPDATE_START_PROCEEDING, StartProceedingCommand(proceeding_id="p1", firm="firm-a",
-                                                                           actor="partner-a"))
-    await env.sleep(timedelta(minutes=1))
-    status = (await snap(h)).status
-    assert status is not None
-    today = status.policy_today(await env.get_current_time())
-    suit = client.get_workflow_handle(proceeding_workflow_id(mid, 1))
+    client = env.client
+    h, suit, today = await in_court(env, rec, "hist-v2-hearing")
     for event_id, event in (("e1", Filed(on=today, body="Huangpu District People's Court", case_number="C-1")),
                             ("e2", Hearing(on=today + timedelta(days=10), place="Court room 3"))):
         await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,

@@ -14,6 +14,7 @@ here and named when wrong, before anything is queued.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from temporalio import workflow
@@ -22,6 +23,7 @@ from temporalio.exceptions import ActivityError, ApplicationError
 with workflow.unsafe.imports_passed_through():
     from activities.inputs import MAKE_INSTRUCTION_BUNDLE, BundleJob, BundleRef
     from documents.kinds._parties import particulars_for
+    from domain.status import ProceedingView
     from workflows.children import FilingParticulars
     from workflows.contracts import (
         ERR_INVALID,
@@ -86,15 +88,23 @@ class FilingHandlers(MatterMixin):
         self._dirty = True
         return result
 
-    @draft_filing.validator
-    def _validate_draft_filing(self, cmd: DraftFilingCommand) -> None:
-        if cmd.draft_id in self._s.proceedings.drafts:
+    def _draft_target(self, cmd: DraftFilingCommand | DraftPreservationCommand,
+                      known: Mapping[str, object]) -> ProceedingView | None:
+        """The proceeding a draft command is for (None: a repeat, checked the same); refusals named."""
+        if cmd.draft_id in known:
             self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
-            return
+            return None
         self._refuse_if_closed()
         view = next((p for p in self._s.proceedings.items if p.number == cmd.number), None)
         if view is None or (cmd.firm is not None and cmd.firm != view.firm):
             raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
+        return view
+
+    @draft_filing.validator
+    def _validate_draft_filing(self, cmd: DraftFilingCommand) -> None:
+        view = self._draft_target(cmd, self._s.proceedings.drafts)
+        if view is None:
+            return
         if view.status not in ("starting", "started"):
             raise ApplicationError(f"proceeding {cmd.number} is {view.status}: its filing is drafted before it is "
                                    "filed", type=ERR_STAGE)
@@ -185,13 +195,9 @@ class FilingHandlers(MatterMixin):
 
     @draft_preservation.validator
     def _validate_draft_preservation(self, cmd: DraftPreservationCommand) -> None:
-        if cmd.draft_id in self._s.proceedings.preservations:
-            self._same_body("draft_id", cmd.draft_id, _draft_body(cmd))
+        view = self._draft_target(cmd, self._s.proceedings.preservations)
+        if view is None:
             return
-        self._refuse_if_closed()
-        view = next((p for p in self._s.proceedings.items if p.number == cmd.number), None)
-        if view is None or (cmd.firm is not None and cmd.firm != view.firm):
-            raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
         if view.status in ("closed", "effective"):
             raise ApplicationError(f"proceeding {cmd.number} is {view.status}: property is preserved in "
                                    "enforcement now", type=ERR_STAGE)
