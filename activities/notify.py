@@ -3,11 +3,10 @@
 - `send_email` (`EmailJob` -> `MessageSent`): an RFC 5322 message (plain text, zh-CN or en) to the
   borrower through the SMTP server of the settings (`RECOVERY_SMTP_*`; locally the stack's own
   server, which keeps what it receives under `var/mail/`).
-- `send_sms` (`SmsJob` -> `MessageSent`): the text through an `SmsGateway`; the only one so far,
-  `LocalSmsGateway`, sends nothing and appends what would be sent to a private file under `var/`.
+- `send_sms` (`SmsJob` -> `MessageSent`): the text through an `SmsGateway` (so far `LocalSmsGateway`,
+  which sends nothing and appends what would be sent to a private file under `var/`).
 
-Both run on the matters task queue (`RECOVERY_TEMPORAL_TASK_QUEUE`, the `workflows` worker role):
-sending waits on the network, not the CPU.
+Both run on the matters task queue (the `workflows` worker role): sending waits on the network.
 
 One message, in this order:
 1. its bytes are built, deterministically: the same job gives the same bytes and SHA-256 (the
@@ -28,8 +27,7 @@ neither recall it nor ask the server to drop a second copy. So:
 - what is left is a worker dying (or the server's reply being lost) between the server's
   acceptance and the record: the retry sends the same bytes again, with the same Message-ID, by
   which mail systems drop duplicates. Chosen: at least once. A reminder never sent (the ladder
-  and the limitation clock rely on it) is worse than a rare identical duplicate.
-The same holds for SMS (the local gateway also ignores a message id it has already recorded).
+  and the limitation clock rely on it) is worse than a rare identical duplicate. So for SMS too.
 
 Failures. Retrying cannot fix a permanent refusal: an SMTP 5xx reply (a bad recipient, a message
 refused) is `EmailRejected`, an address that is not one `EmailInvalid`, refused credentials

@@ -27,23 +27,16 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ActivityError, ApplicationError
 
 with workflow.unsafe.imports_passed_through():
 
-    from activities.inputs import (
-        PROJECT,
-    )
     from domain.accrual import Book
     from domain.contact import ability_and_willingness
     from domain.money import total
     from domain.risk import RiskInputs, assess
     from store.records import (
         MatterOpened,
-        ProjectionUpdate,
         PromiseRecord,
-        StatusRecord,
         TimelineEvent,
     )
     from workflows.contracts import (
@@ -59,13 +52,13 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.arrangements import ArrangementHandlers
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
-    from workflows.matter.effects import MAX_BACKOFF_FACTOR, EffectHandlers
-    from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.effects import EffectHandlers
     from workflows.matter.filings import FilingHandlers
     from workflows.matter.holds import HoldHandlers
     from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
     from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
     from workflows.matter.proceedings import ProceedingHandlers
+    from workflows.matter.projection import ProjectionHandlers
     from workflows.matter.referrals import ReferralHandlers
     from workflows.matter.reversals import ReversalHandlers
     from workflows.matter.state import (
@@ -77,15 +70,8 @@ with workflow.unsafe.imports_passed_through():
         digest,
     )
 
-STAGE = SearchAttributeKey.for_keyword(st.SA_STAGE)
-OUTSTANDING = SearchAttributeKey.for_float(st.SA_OUTSTANDING)
-OVERDUE_SINCE = SearchAttributeKey.for_datetime(st.SA_OVERDUE_SINCE)
-NEEDS_ATTENTION = SearchAttributeKey.for_bool(st.SA_NEEDS_ATTENTION)
 
 
-PROJECT_TIMEOUT = timedelta(seconds=10)
-PROJECT_RETRY = RetryPolicy(initial_interval=timedelta(milliseconds=200), maximum_interval=timedelta(seconds=5),
-                            maximum_attempts=5)
 # Matters settled before `cured` existed closed as paid, with a closure letter: they replay so.
 PATCH_ARREARS_CURED = "arrears-cured"
 # Matters opened before accrual keep a fixed balance; those opened since accrue from their terms.
@@ -105,7 +91,7 @@ def _sentence(text: str) -> str:
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
-                     FilingHandlers, LimitationHandlers):
+                     FilingHandlers, LimitationHandlers, ProjectionHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -427,70 +413,6 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
 
     def _status(self, now: datetime) -> Any:
         return st.status_of(self._s, self._mid, self._policy, self._intake.overdue.since, now)
-
-    # ------------------------------------------------------------ projection
-    async def _publish(self, settled: bool = False, *, now_or_never: bool = False) -> None:
-        """Write the outbox and a changed status to the projection; when `settled` (about to sleep,
-        continue or end), refresh the search attributes too: each upsert is a write to Temporal's
-        visibility store, so states that last only while work is in flight are not indexed.
-
-        `now_or_never`: a step that reads the projection next (a bundle) writes it first even while
-        earlier writes wait their backoff, and fails (retryably) if it cannot: waiting on a projection
-        that this very workflow is not writing would only run out the step's retries."""
-        now = workflow.now()
-        status = self._status(now)
-        search = st.search_values(status)
-        published = self._s.published
-        if settled and search != published.search:
-            workflow.upsert_search_attributes([
-                STAGE.value_set(status.stage),
-                OUTSTANDING.value_set(float(status.outstanding.amount)),
-                OVERDUE_SINCE.value_set(status.overdue.zero_at),
-                NEEDS_ATTENTION.value_set(status.attention is not None),
-            ])
-            published.search = search
-        digest = st.status_digest(status)
-        changed = digest != published.status_digest
-        outbox = self._s.outbox
-        if outbox.is_empty() and not changed:
-            return
-        if published.retry_at is not None and not now_or_never:
-            return
-        if changed:
-            self._s.seq += 1
-        sizes = (outbox.opened is not None, len(outbox.events), len(outbox.payments), len(outbox.promises),
-                 len(outbox.documents))
-        update = ProjectionUpdate(
-            opened=outbox.opened,
-            status=StatusRecord(seq=self._s.seq, status=status) if changed else None,
-            events=tuple(outbox.events),
-            payments=tuple(outbox.payments),
-            promises=tuple(outbox.promises),
-            documents=tuple(outbox.documents),
-        )
-        try:
-            await workflow.execute_local_activity(
-                PROJECT, update, start_to_close_timeout=PROJECT_TIMEOUT, retry_policy=PROJECT_RETRY,
-                summary="write the projection",
-            )
-        except (ActivityError, ApplicationError, TimeoutError):
-            # Nothing is lost: the records stay in the outbox (in the state) for the next attempt.
-            # (A local activity that fails after its retries surfaces as its own ApplicationError,
-            # not wrapped in an ActivityError: a database away for a minute failed whole matters.)
-            published.failures += 1
-            published.failing_since = published.failing_since or now
-            factor = min(2 ** (published.failures - 1), MAX_BACKOFF_FACTOR)
-            published.retry_at = now + timedelta(seconds=min(60 * factor, self._inp.attention_retry_seconds))
-            if now_or_never:
-                raise _Failed("NotProjected", "the projection cannot be written now (is the database away?): the "
-                              "step that reads it waits", True) from None
-            return
-        outbox.sent(*sizes)
-        if changed:
-            published.status_digest = digest
-        published.failures = 0
-        published.failing_since = None
-        published.retry_at = None
 
     # --------------------------------------------------------------- helpers
     def _dpd(self, now: datetime) -> int:
