@@ -98,7 +98,7 @@ def up(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for the API to report healthy.")] = 90.0,
 ) -> None:
     """Start SeaweedFS, Temporal, the worker and the API; Ctrl-C stops them all."""
-    from infra.stack import run
+    from infra.up import run
 
     raise typer.Exit(run(demo=demo, health_timeout=timeout))
 

@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.inputs import PROJECT, RENDER_LETTER
 from api.history_words import _duration, _money, _nonzero, _parse_time, _when
-from api.schemas import HistoryEntry
+from api.schemas_evidence import HistoryEntry
 from workflows.contracts import (
     UPDATE_DECISION,
     UPDATE_PAYMENT,

@@ -54,7 +54,7 @@ from api.history_cursor import (
 )
 from api.history_reader import Reader
 from api.history_words import _when
-from api.schemas import HistoryEntry
+from api.schemas_evidence import HistoryEntry
 
 __all__ = ["CURSOR_MAX_CHARS", "PAGE_SIZE", "HistoryNotFound", "HistoryPage", "InvalidCursor", "Position",
            "ReaderState", "cursor_key", "decode_cursor", "encode_cursor", "first_position", "history_page",

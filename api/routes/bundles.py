@@ -20,7 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, Body, HTTPException, Request, Response, status
 
 from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
-from api.schemas import BundleCreate, BundleFilePublic, BundlePublic
+from api.schemas_evidence import BundleCreate, BundleFilePublic, BundlePublic
 from documents.bundle import BUNDLE_MEDIA_TYPE, build_bundle
 from documents.bundle_items import NoParties, catalog_base, document_item, payments_item, upload_item
 from documents.contexts import LOCALES

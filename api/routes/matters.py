@@ -45,7 +45,6 @@ from api.mapping import (
 from api.schemas import (
     DocumentPublic,
     DocumentsPublic,
-    HistoryPublic,
     MatterCreate,
     MatterDetailPublic,
     MatterLinks,
@@ -54,6 +53,7 @@ from api.schemas import (
     PromiseStatePublic,
     field_error,
 )
+from api.schemas_evidence import HistoryPublic
 from api.workflow import live_snapshot, not_found, workflow_state
 from domain.allocation import Balance
 from domain.dates import days_past_due

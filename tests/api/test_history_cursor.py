@@ -40,7 +40,7 @@ from api.history import (
     history_page,
     matter_history,
 )
-from api.schemas import HistoryEntry
+from api.schemas_evidence import HistoryEntry
 
 HISTORIES = Path(__file__).parent.parent / "histories"
 KEY = cursor_key(b"k" * 32)
