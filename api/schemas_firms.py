@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.money import Money
 from domain.proceedings import Event as ProceedingEvent
 from domain.text import PlainText
+from workflows.children import FilingAgent, FilingParticulars, PreservationSecurity, PreservedAsset
 
 
 class _Input(BaseModel):
@@ -124,19 +125,6 @@ class ProceedingEventCreate(_Input):
                                                "served, appealed")
 
 
-class ParticularsIn(_Input):
-    gender: Literal["male", "female"] | None = Field(
-        default=None, description="omit for a valid PRC resident ID number: read from it")
-    born_on: date | None = Field(default=None, description="omit for a valid PRC resident ID number: read from it")
-    ethnicity: PlainText | None = Field(default=None, min_length=1, max_length=32, description="民族 (PRC nationals)")
-    nationality: PlainText | None = Field(default=None, min_length=1, max_length=100, description="a foreigner's")
-
-
-class AgentIn(_Input):
-    name: PlainText = Field(min_length=1, max_length=200)
-    licence_number: str = Field(pattern=r"^\d{17}$", description="律师执业证号: 17 digits")
-
-
 class FilingDraftCreate(_Input):
     """What the record does not hold; everything else in the filing is the record's."""
 
@@ -144,28 +132,15 @@ class FilingDraftCreate(_Input):
                                                                               "法定代表人, who signs")
     contact_person: PlainText = Field(min_length=1, max_length=200)
     contact_phone: PlainText = Field(min_length=1, max_length=64)
-    borrower: ParticularsIn
-    guarantors: list[ParticularsIn] = Field(default_factory=list, max_length=6,
+    borrower: FilingParticulars
+    guarantors: list[FilingParticulars] = Field(default_factory=list, max_length=6,
                                             description="a suit: one per guarantor on record, in its order")
     court: PlainText | None = Field(default=None, min_length=1, max_length=200,
                                     description="a suit: the court with jurisdiction, when the contract agrees none")
-    agents: list[AgentIn] = Field(default_factory=list, max_length=2,
+    agents: list[FilingAgent] = Field(default_factory=list, max_length=2,
                                   description="a suit: the firm's lawyers the power of attorney appoints")
     special_authorisation: bool = Field(default=False, description="the agents may settle, admit, waive or appeal "
                                                                    "(CPL art. 62)")
-
-
-class PreservedAssetIn(_Input):
-    asset: int = Field(ge=0, le=99, description="the asset's position in the matter's `assets` (0-based)")
-    location: PlainText = Field(min_length=1, max_length=2000, description="the bank and account, the registry "
-                                                                          "and number, or the address")
-
-
-class SecurityIn(_Input):
-    provider: PlainText = Field(min_length=1, max_length=500)
-    instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
-    reference: PlainText = Field(min_length=1, max_length=128)
-    amount: Money
 
 
 class PreservationDraftCreate(_Input):
@@ -175,20 +150,16 @@ class PreservationDraftCreate(_Input):
     representative: PlainText = Field(min_length=1, max_length=200)
     contact_person: PlainText = Field(min_length=1, max_length=200)
     contact_phone: PlainText = Field(min_length=1, max_length=64)
-    borrower: ParticularsIn
+    borrower: FilingParticulars
     court: PlainText = Field(min_length=1, max_length=200)
-    assets: list[PreservedAssetIn] = Field(min_length=1, max_length=20)
+    assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
     preserve_amount: Money | None = Field(default=None, description="omitted: the whole claim")
-    security: SecurityIn
+    security: PreservationSecurity
 
 
 __all__ = [
-    "AgentIn",
     "PreservationDraftCreate",
-    "PreservedAssetIn",
-    "SecurityIn",
     "FilingDraftCreate",
-    "ParticularsIn",
     "ReferralAcceptCreate",
     "ReferralDeclineCreate",
     "ReferralAnswerPublic",

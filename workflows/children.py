@@ -24,6 +24,13 @@ class _Model(BaseModel):
     model_config = ConfigDict(frozen=True)
 
 
+class _Given(BaseModel):
+    """What a caller gives a draft beyond the record (the API takes these bodies as they are): unknown
+    fields refused."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+
 # ---- the referral child ------------------------------------------------------------------------
 
 ReferralAnswer = Literal["accept", "decline"]
@@ -118,18 +125,19 @@ class StartProceedingCommand(_Model):
     actor: str = "system"
 
 
-class FilingParticulars(_Model):
+class FilingParticulars(_Given):
     """A natural person's particulars as a pleading states them. Gender and date of birth may be left out
     for a valid PRC resident ID number, which encodes them; the ethnicity (a PRC national) or the
     nationality (a foreigner) is always given: the record does not hold it."""
 
-    gender: Literal["male", "female"] | None = None
-    born_on: date | None = None
-    ethnicity: PlainText | None = Field(default=None, min_length=1, max_length=32)
-    nationality: PlainText | None = Field(default=None, min_length=1, max_length=100)
+    gender: Literal["male", "female"] | None = Field(
+        default=None, description="omit for a valid PRC resident ID number: read from it")
+    born_on: date | None = Field(default=None, description="omit for a valid PRC resident ID number: read from it")
+    ethnicity: PlainText | None = Field(default=None, min_length=1, max_length=32, description="民族 (PRC nationals)")
+    nationality: PlainText | None = Field(default=None, min_length=1, max_length=100, description="a foreigner's")
 
 
-class FilingAgent(_Model):
+class FilingAgent(_Given):
     """A lawyer of the firm appointed the creditor's agent in the suit (the power of attorney)."""
 
     name: PlainText = Field(min_length=1, max_length=200)
@@ -155,13 +163,13 @@ class DraftFilingCommand(_Model):
     actor: str = "system"
 
 
-class PreservedAsset(_Model):
+class PreservedAsset(_Given):
     asset: int = Field(ge=0, le=99, description="the asset's position in the matter's record (0-based)")
     location: PlainText = Field(min_length=1, max_length=2000,
                                 description="where it is: the bank and account, the registry and number, the address")
 
 
-class PreservationSecurity(_Model):
+class PreservationSecurity(_Given):
     provider: PlainText = Field(min_length=1, max_length=500, description="who gives it, e.g. an insurer")
     instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
     reference: PlainText = Field(min_length=1, max_length=128)

@@ -496,6 +496,12 @@ async def test_the_preservation_application_is_drafted_pre_suit_then_in_the_case
         assert words in str(err.value.cause), (words, err.value.cause)
     pre = await h.execute_update(UPDATE_DRAFT_PRESERVATION, cmd("pp1"), result_type=DraftPreservationResult)
     assert pre.pre_suit and pre.document_id.endswith("preservation-1-1-preservation_application")
+    again = await h.execute_update(UPDATE_DRAFT_PRESERVATION, cmd("pp1"), result_type=DraftPreservationResult)
+    assert again.duplicate and again.document_id == pre.document_id  # a repeat orders nothing more
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # the same id for another application
+        await h.execute_update(UPDATE_DRAFT_PRESERVATION, cmd("pp1", court="另一法院"),
+                               result_type=DraftPreservationResult)
+    assert "draft_id" in str(err.value.cause)
     await eventually(lambda: "preservation_application" in [j.kind for j in matters.rec.jobs])
     ctx: Any = next(j.context for j in matters.rec.jobs if j.kind == "preservation_application")
     assert ctx.pre_suit and ctx.court == "北京市朝阳区人民法院" and ctx.preserve_amount <= ctx.claim_amount

@@ -18,10 +18,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from temporalio import workflow
-from temporalio.exceptions import ActivityError, ApplicationError
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.inputs import MAKE_INSTRUCTION_BUNDLE, BundleJob, BundleRef
+    from activities.inputs import BundleJob
     from documents.kinds._parties import particulars_for
     from domain.status import ProceedingView
     from workflows.children import FilingParticulars
@@ -36,9 +36,8 @@ with workflow.unsafe.imports_passed_through():
         DraftPreservationCommand,
         DraftPreservationResult,
     )
-    from workflows.matter.failures import failure_of
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.referrals import BUNDLE_RETRY, BUNDLE_TIMEOUT, DEMAND_KINDS
+    from workflows.matter.referrals import DEMAND_KINDS
     from workflows.matter.state import Effect, FilingOrder, digest
 
 
@@ -225,16 +224,11 @@ class FilingHandlers(MatterMixin):
 
     async def _draft_filing(self, effect: Effect, order: FilingOrder) -> None:
         if order.bundle is None:
-            await self._publish(now_or_never=True)  # the bundle is made from the projection: written first
-            job = BundleJob(matter_id=self._mid, number=order.number, prefix="P", reference=order.reference,
-                            locale=self._intake.borrower.locale, created_at=workflow.now())
-            try:
-                ref: BundleRef = await workflow.execute_activity(
-                    MAKE_INSTRUCTION_BUNDLE, job, result_type=BundleRef, start_to_close_timeout=BUNDLE_TIMEOUT,
-                    retry_policy=BUNDLE_RETRY, summary=f"evidence {order.reference} for proceeding {order.number}")
-            except ActivityError as exc:
-                raise failure_of(exc, f"The evidence for proceeding {order.number}",
-                                 BUNDLE_RETRY.non_retryable_error_types or ()) from None
+            ref = await self._make_bundle(
+                BundleJob(matter_id=self._mid, number=order.number, prefix="P", reference=order.reference,
+                          locale=self._intake.borrower.locale, created_at=workflow.now()),
+                f"evidence {order.reference} for proceeding {order.number}",
+                f"The evidence for proceeding {order.number}", publish_first=True)
             order = order.model_copy(update={"bundle": ref})
             effect.filing = order
             self._event(f"{order.step}-bundle", "filing_bundle",

@@ -38,7 +38,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.mixin import MatterMixin
     from workflows.matter.state import Effect, HandOver, ProceedingOrder, digest
 
-PROCEEDING_KINDS = ("proceeding_event", "effective", "hearing_soon", "preservation_due", "preservation_lapsed")
 # The filing's day recorded on the matter's view of the proceeding: it interrupts limitation.
 PATCH_FILING_LIMITATION = "filing-limitation"
 # Hearings reminded before it were a history line only; since, the firm acting in the case (on record,
@@ -316,4 +315,4 @@ def _hearing_day(report: ChildReport) -> date | None:
         return None
 
 
-__all__ = ["PATCH_HEARING_EMAIL", "PROCEEDING_KINDS", "ProceedingHandlers"]
+__all__ = ["PATCH_HEARING_EMAIL", "ProceedingHandlers"]

@@ -139,24 +139,32 @@ class ReferralHandlers(MatterMixin):
                           retryable=False)
         return letters[-1]
 
+    async def _make_bundle(self, job: BundleJob, summary: str, what: str, *, publish_first: bool) -> BundleRef:
+        """Bundle the matter's evidence (activity `make_instruction_bundle`, which reads the projection): the
+        projection is written first, even while an earlier write waits its backoff (`publish_first`; a
+        bundle waiting on a projection its own workflow is not writing would only run out its retries)."""
+        await self._publish(now_or_never=publish_first)
+        try:
+            ref: BundleRef = await workflow.execute_activity(
+                MAKE_INSTRUCTION_BUNDLE, job, result_type=BundleRef, start_to_close_timeout=BUNDLE_TIMEOUT,
+                retry_policy=BUNDLE_RETRY, summary=summary,
+            )
+        except ActivityError as exc:
+            raise failure_of(exc, what, BUNDLE_RETRY.non_retryable_error_types or ()) from None
+        return ref
+
     async def _instruct(self, effect: Effect, order: InstructOrder) -> None:
         firm, n = order.firm, order.number
         letter = self._instruction_letter(order)
         if order.bundle is None:
             # The bundle is made from the projection: write what it lacks first (the letter just stored), even
             # while an earlier write waits its backoff (since the patch: before, the bundle could wait in vain).
-            await self._publish(now_or_never=workflow.patched(PATCH_PUBLISH_FIRST))
-            job = BundleJob(matter_id=self._mid, number=n, reference=order.pack_reference,
-                            locale=self._intake.borrower.locale, created_at=workflow.now(),
-                            required=(letter.document_id,))
-            try:
-                ref: BundleRef = await workflow.execute_activity(
-                    MAKE_INSTRUCTION_BUNDLE, job, result_type=BundleRef, start_to_close_timeout=BUNDLE_TIMEOUT,
-                    retry_policy=BUNDLE_RETRY, summary=f"evidence pack {order.pack_reference} for {firm.name}",
-                )
-            except ActivityError as exc:
-                raise failure_of(exc, f"The evidence pack for {firm.name}",
-                                 BUNDLE_RETRY.non_retryable_error_types or ()) from None
+            ref = await self._make_bundle(
+                BundleJob(matter_id=self._mid, number=n, reference=order.pack_reference,
+                          locale=self._intake.borrower.locale, created_at=workflow.now(),
+                          required=(letter.document_id,)),
+                f"evidence pack {order.pack_reference} for {firm.name}", f"The evidence pack for {firm.name}",
+                publish_first=workflow.patched(PATCH_PUBLISH_FIRST))
             order = order.model_copy(update={"bundle": ref})
             effect.instruct = order
             self._event(f"referral-{n}-bundle", "referral_bundle",
