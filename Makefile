@@ -21,8 +21,9 @@ run: install
 	$(BIN)/recovery up
 
 ## Run every test (integration tests start their own Temporal, SeaweedFS; PostgreSQL at 127.0.0.1:5432).
+## The end-to-end stack tests run in a second pytest beside the rest (tests/split.py; RECOVERY_TEST_SERIAL=1: one).
 test: install
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m tests.split
 
 unit: install
 	$(BIN)/python -m pytest -q -m "not integration"
