@@ -11,7 +11,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from domain.money import Money
 from domain.proceedings import Event as ProceedingEvent
 from domain.text import PlainText
-from workflows.children import FilingAgent, FilingParticulars, PreservationSecurity, PreservedAsset
+from workflows.children import (
+    FilingAgent,
+    FilingParticulars,
+    PreservationSecurity,
+    PreservedAsset,
+    SecurityExcuse,
+)
 
 
 class _Input(BaseModel):
@@ -145,7 +151,7 @@ class FilingDraftCreate(_Input):
 
 class PreservationDraftCreate(_Input):
     """What the record does not hold: who signs and is contacted, the borrower's particulars, the court, which
-    of the record's assets and where they are, the security."""
+    of the record's assets and where they are, the security (or, in the case, the request to be excused from it)."""
 
     representative: PlainText = Field(min_length=1, max_length=200)
     contact_person: PlainText = Field(min_length=1, max_length=200)
@@ -154,7 +160,11 @@ class PreservationDraftCreate(_Input):
     court: PlainText = Field(min_length=1, max_length=200)
     assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
     preserve_amount: Money | None = Field(default=None, description="omitted: the whole claim")
-    security: PreservationSecurity
+    security: PreservationSecurity | None = Field(default=None, description="the security offered; pre-suit it is "
+                                                                            "required, of the full amount")
+    excused: SecurityExcuse | None = Field(default=None, description="in the case, instead of security: the ground "
+                                                                     "(SPC Provisions on Property Preservation art. 9) "
+                                                                     "and the fact that shows it")
 
 
 __all__ = [

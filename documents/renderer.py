@@ -76,7 +76,8 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "lawyers_letter": "2",  # and the demands stated with their dates, never "repeatedly"
     "civil_complaint": "2",
     "arbitration_application": "2",
-    "preservation_application": "2",
+    "power_of_attorney": "2",  # v2: before an arbitration commission too (no appeal, no CPL article)
+    "preservation_application": "3",  # v3: in the case, the request to be excused from security (SPC art. 9)
     "guarantor_demand": "2",
     "closure_letter": "1",
     "evidence_catalog": "1",

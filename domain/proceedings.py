@@ -10,7 +10,9 @@ The events, in the order the law allows them (`Proceeding.add` refuses any other
 - `filed`: the case accepted (court or commission, case number, date, fees paid);
 - `hearing`: a hearing date (any number, each after the filing);
 - `decided`: the decision: a court decides by judgment, ruling or mediation agreement, an arbitral
-  tribunal by award or mediation agreement; with the amounts, costs and the time to perform;
+  tribunal by award or mediation agreement; with the amounts, costs and the time to perform; a
+  mediation agreement names the approved settlement proposal it records (`proposal_id`: the API
+  requires it, the matter makes that settlement effective when the agreement is);
 - `served`: the day the decision was served (a mediation agreement: signed for);
 - `appealed`: an appeal against a first-instance judgment or ruling, within its window (a second
   instance is then a proceeding of its own).
@@ -108,6 +110,10 @@ class Decided(_Event):
     performance_days: int | None = Field(default=None, ge=1, le=3650,
                                          description="days to perform, counted from the day it takes effect")
     performance_due_on: date | None = Field(default=None, description="the day to perform by, if it names one")
+    proposal_id: PlainText | None = Field(
+        default=None, min_length=1, max_length=128,
+        description="a mediation agreement: the approved settlement proposal whose terms it records; the "
+                    "settlement takes effect with the agreement and is performed and kept (or breached) as any other")
 
 
 class Served(_Event):
@@ -217,6 +223,9 @@ class Proceeding(BaseModel):
             allowed = ", ".join(_DECIDES[self.forum])
             raise ProceedingError("decision", f"a{'n' if self.forum == 'arbitration' else ''} {self.forum} "
                                               f"proceeding ends by {allowed}, not {event.decision}")
+        if event.proposal_id is not None and event.decision != "mediation":
+            raise ProceedingError("proposal_id", f"a {event.decision} is not a settlement: only a mediation agreement "
+                                                 "records a settlement proposal")
         if event.performance_days is not None and event.performance_due_on is not None:
             raise ProceedingError("performance_due_on", "give the days to perform or the day, not both")
         if event.performance_due_on is not None and event.performance_due_on < event.on:

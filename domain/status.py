@@ -80,6 +80,7 @@ class ProceedingView(BaseModel):
     effective_on: date | None = None
     override_reason: str | None = None  # why a court hears it despite an arbitration clause
     filed_on: date | None = None  # the filing, which interrupts limitation (recorded since patch "filing-limitation")
+    settlement: str | None = None  # a mediation agreement's settlement proposal: effective with the agreement
 
 
 class ReferralEnded(BaseModel):

@@ -176,6 +176,20 @@ class PreservationSecurity(_Given):
     amount: Money
 
 
+class SecurityExcuse(_Given):
+    """In the case, the request that the court not require security (SPC Provisions on Property Preservation
+    art. 9): (6) the applicant is a financial institution approved by the financial regulator, or its branch;
+    (5) the facts are clear and the rights and obligations certain, so a wrongful preservation is unlikely."""
+
+    ground: Literal["financial_institution", "clear_facts"]
+    licence: PlainText | None = Field(default=None, min_length=1, max_length=64,
+                                      description="financial_institution: the licence's institution code "
+                                                  "(金融许可证机构编码)")
+    reason: PlainText | None = Field(default=None, min_length=1, max_length=2000,
+                                     description="clear_facts: the facts that make a wrongful preservation unlikely "
+                                                 "(e.g. the borrower acknowledged the debt in writing)")
+
+
 class DraftPreservationCommand(_Model):
     """Draft the application for property preservation of proceeding `number` from the record: pre-suit
     while the case is not filed (CPL art. 104: security of the full amount), else in the case (art. 103)."""
@@ -189,7 +203,8 @@ class DraftPreservationCommand(_Model):
     court: PlainText = Field(min_length=1, max_length=200)
     assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
     preserve_amount: Money | None = None
-    security: PreservationSecurity
+    security: PreservationSecurity | None = None
+    excused: SecurityExcuse | None = None  # in the case only: instead of security
     firm: str | None = None
     actor: str = "system"
 

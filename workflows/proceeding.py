@@ -71,6 +71,8 @@ def _words(event: object, forum: str) -> str:
             parts.append(f"within {event.performance_days} days of taking effect")
         if event.performance_due_on is not None:
             parts.append(f"by {event.performance_due_on.isoformat()}")
+        if event.proposal_id is not None:
+            parts.append(f"recording settlement {event.proposal_id}")
         return ", ".join(parts)
     if isinstance(event, Served):
         return f"Decision served on {event.on.isoformat()}"

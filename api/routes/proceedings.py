@@ -10,6 +10,7 @@ manager's `override_reason` (403 for a partner who gives one).
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Path, Response, status
@@ -19,7 +20,9 @@ from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, Te
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import FilingDraftCreate, PreservationDraftCreate, ProceedingCreate, ProceedingEventCreate
-from api.workflow import answer_command
+from api.workflow import answer_command, invalid_command, live_snapshot
+from domain.money import Money
+from domain.proceedings import Decided
 from workflows.contracts import (
     QUERY_PROCEEDING,
     UPDATE_DRAFT_FILING,
@@ -93,7 +96,10 @@ async def _snapshot(temporal: TemporalDep, matter_id: str, number: int) -> Proce
              responses={**COMMAND_RESPONSES,
                         404: {"description": "no such matter or proceeding (or not the caller's firm's)"},
                         422: {"description": "the event is not allowed now: `detail[].loc` names the field "
-                                             "(its date, its order, what the forum decides by)"}})
+                                             "(its date, its order, what the forum decides by; a mediation's "
+                                             "settlement)"},
+                        503: {"description": "a mediation's settlement could not be checked: the matter's workflow "
+                                             "did not answer; retry"}})
 async def record_proceeding_event(
     matter_id: MatterId, number: Number, body: ProceedingEventCreate, key: RecorderKey, row: ProjectedMatter,
     temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
@@ -102,13 +108,50 @@ async def record_proceeding_event(
     measures, security `given` or `excused` with security_detail: pre-suit needs security, CPL art. 104, and
     starts the 30 days to file), `filed` (body, case_number, fees_paid), `hearing`
     (on, place; a reminder goes to the firm 3 days before), `decided` (decision: judgment, ruling, award or
-    mediation; amount, costs, performance_days or performance_due_on), `served`, `appealed` (by)."""
+    mediation; amount, costs, performance_days or performance_due_on), `served`, `appealed` (by).
+
+    A mediation agreement settles the claim through the settlement path: it names (`proposal_id`) the
+    settlement proposed and approved on the matter whose terms it records, and that settlement takes effect
+    when the agreement does (signed for: `served`), is performed instalment by instalment, and closes the
+    matter `settled` when kept; breached, the agreement is enforceable and the case goes on."""
     event_id = idempotency_key or str(uuid.uuid4())
+    if isinstance(body.event, Decided) and body.event.decision == "mediation":
+        await _check_mediation(temporal, matter_id, number, body.event)
     cmd = ProceedingEventCommand(event_id=event_id, event=body.event,
                                  firm=key.firm if key.role == "partner" else None, actor=key.actor)
     return await answer_command(temporal, response, matter_id, UPDATE_PROCEEDING_EVENT, cmd, command_id=event_id,
                                 result_type=ProceedingEventResult, target=proceeding_workflow_id(matter_id, number),
                                 gone=_not_found(matter_id, number))
+
+
+async def _check_mediation(temporal: TemporalDep, matter_id: str, number: int, event: Decided) -> None:
+    """A mediation agreement must record the matter's approved settlement: named, approved, the same amount,
+    the mediation made before its first instalment falls due (422 naming the field otherwise)."""
+    pid = event.proposal_id
+    if pid is None:
+        raise invalid_command("event.proposal_id: a mediation agreement settles the claim through the settlement "
+                              "path: propose the settlement on the matter (POST /matters/{id}/settlements), have it "
+                              "approved, and name it here")
+    _, snap = await live_snapshot(temporal, matter_id)
+    if snap is None or snap.status is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail=f"matter {matter_id} cannot be read now to check the settlement; retry")
+    a = snap.status.arrangement
+    if a is None or a.proposal_id != pid or a.kind != "settlement":
+        raise invalid_command(f"event.proposal_id: the matter has no settlement proposal {pid!r} open")
+    if a.status != "approved":
+        decided = (await _snapshot(temporal, matter_id, number)).proceeding.decided
+        if decided is not None and decided.proposal_id == pid:
+            return  # this agreement is recorded already: the proceeding answers a repeat itself
+        raise invalid_command(f"event.proposal_id: settlement {pid} is {a.status}: a mediation agreement records an "
+                              "approved settlement")
+    payable = sum((Money.model_validate(i["amount"]) for i in a.instalments), Money.zero(a.balance.currency))
+    if event.amount is not None and event.amount != payable:
+        raise invalid_command(f"event.amount: {event.amount} is not what settlement {pid} makes payable ({payable})")
+    first_due = min((date.fromisoformat(str(i["due_on"])) for i in a.instalments), default=None)
+    if first_due is not None and event.on > first_due:
+        raise invalid_command(f"event.on: the mediation of {event.on.isoformat()} is after settlement {pid}'s first "
+                              f"instalment fell due ({first_due.isoformat()}): propose a new schedule")
 
 
 @router.post("/{matter_id}/proceedings/{number}/drafts", response_model=DraftFilingResult, status_code=201,
@@ -150,7 +193,10 @@ async def draft_preservation(
     is not filed (CPL art. 104: security of the full amount; the 30 days to file run once the court acts,
     recorded as the event `preserved`), else in the case (art. 103, its case number). The claim is the record's
     balance on the day; the assets are the record's, valued as it values them, where `assets` says they are.
-    Then recorded like any letter (`GET /matters/{id}/documents`)."""
+    In the case, `excused` instead of `security` asks the court not to require security (SPC Provisions on
+    Property Preservation art. 9): `financial_institution` with the financial licence's institution code
+    (`licence`), or `clear_facts` with the facts (`reason`). Then recorded like any letter
+    (`GET /matters/{id}/documents`)."""
     draft_id = idempotency_key or str(uuid.uuid4())
     cmd = DraftPreservationCommand.model_validate({
         **body.model_dump(mode="json"), "draft_id": draft_id, "number": number,

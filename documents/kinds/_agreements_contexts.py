@@ -316,7 +316,9 @@ class PowerOfAttorneyContext(_SignedForTheCreditor):
     """授权委托书: the creditor appoints one or two lawyers as its agents in a case.
 
     With `special_authorisation` the agents may admit, waive or alter claims, settle,
-    counterclaim and appeal (民事诉讼法 art. 62); otherwise the authority is general.
+    counterclaim and appeal (民事诉讼法 art. 62); otherwise the authority is general. Before an
+    arbitration commission (`forum` "arbitration") the same, without appeal (an award is final) and
+    without the Civil Procedure Law's article.
     `valid_until` None means until the proceedings in the case are concluded.
     """
 
@@ -325,7 +327,8 @@ class PowerOfAttorneyContext(_SignedForTheCreditor):
     legal_representative: str = Field(min_length=1, max_length=200)
     agents: tuple[Agent, ...] = Field(min_length=1, max_length=2)
     case_title: str = Field(min_length=1, max_length=500)
-    court: str = Field(min_length=1, max_length=500)
+    forum: Literal["court", "arbitration"] = "court"
+    court: str = Field(min_length=1, max_length=500, description="the court, or the arbitration commission")
     special_authorisation: bool
     valid_until: date | None = None
 

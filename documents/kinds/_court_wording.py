@@ -381,14 +381,25 @@ def _zh_preservation_application(letter: _Letter) -> None:
                 "{% else %}可能使将来的判决难以执行或者造成申请人其他损害{% endif %}。申请人请求保全的数额"
                 "{{ preserve_amount }}未超过请求金额，限于请求的范围，符合《中华人民共和国民事诉讼法》"
                 "第一百零五条的规定。")
-    letter.body("申请人自愿以{{ security_provider }}出具的{{ security_instrument }}（编号：{{ security_reference }}，"
-                "担保金额{{ security_amount }}{% if security_amount_in_words %}（大写：{{ security_amount_in_words }}）"
-                "{% endif %}）提供担保。如因申请错误给被申请人造成损失，申请人愿依法承担赔偿责任。")
+    letter.body("{% if excuse_ground %}{% if excuse_ground == 'financial_institution' %}"
+                "申请人系经金融监管部门批准设立的具有独立偿付债务能力的金融机构"
+                "{% if representative_title == '负责人' %}的分支机构{% endif %}"
+                "（金融许可证机构编码：{{ excuse_licence }}）{% else %}"
+                "本案事实清楚、权利义务关系明确，发生保全错误的可能性较小：{{ excuse_reason }}{% endif %}。"
+                "依照《最高人民法院关于人民法院办理财产保全案件若干问题的规定》第九条第"
+                "{% if excuse_ground == 'financial_institution' %}（六）{% else %}（五）{% endif %}项，"
+                "申请人请求贵院不要求申请人提供担保。{% else %}"
+                "申请人自愿以{{ security_provider }}出具的{{ security_instrument }}"
+                "（编号：{{ security_reference }}，担保金额{{ security_amount }}"
+                "{% if security_amount_in_words %}（大写：{{ security_amount_in_words }}）{% endif %}）提供担保。"
+                "{% endif %}"
+                "如因申请错误给被申请人造成损失，申请人愿依法承担赔偿责任。")
     letter.body("综上，依照《中华人民共和国民事诉讼法》{% if pre_suit %}第一百零四条{% else %}第一百零三条{% endif %}"
                 "及《最高人民法院关于人民法院办理财产保全案件若干问题的规定》的规定，特向贵院提出申请，请求依法裁定准许。")
     _to_court(letter, "{{ court }}")
-    letter.para("附：1. 被申请人财产线索材料；2. 担保函原件一份；3. 申请人营业执照复印件及{{ representative_title }}"
-                "身份证明书各一份。")
+    letter.para("附：1. 被申请人财产线索材料；2. {% if not excuse_ground %}担保函原件一份{% elif excuse_ground == "
+                "'financial_institution' %}申请人金融许可证复印件一份{% else %}证明本案事实清楚的证据材料{% endif %}；"
+                "3. 申请人营业执照复印件及{{ representative_title }}身份证明书各一份。")
 
 
 def _en_preservation_application(letter: _Letter) -> None:
@@ -423,9 +434,18 @@ def _en_preservation_application(letter: _Letter) -> None:
                 "amount to be preserved, {{ preserve_amount }}, does not exceed the amount claimed and is "
                 "confined to the scope of the claim, as Article 105 of the Civil Procedure Law of the People’s "
                 "Republic of China requires.")
-    letter.body("The Applicant provides security in the form of a {{ security_instrument }} issued by "
-                "{{ security_provider }} (No. {{ security_reference }}, amount secured {{ security_amount }}"
-                "{% if security_amount_in_words %} (in words: {{ security_amount_in_words }}){% endif %}). "
+    letter.body("{% if excuse_ground %}{% if excuse_ground == 'financial_institution' %}The Applicant is "
+                "{% if representative_title == 'Head of Branch' %}a branch of {% endif %}a financial institution "
+                "approved by the financial regulator and able to pay its debts independently (financial licence "
+                "institution code "
+                "{{ excuse_licence }}){% else %}The facts of this case are clear and the rights and obligations "
+                "certain, so that a wrongful preservation is unlikely: {{ excuse_reason }}{% endif %}. Under Article "
+                "9({% if excuse_ground == 'financial_institution' %}6{% else %}5{% endif %}) of the Provisions of the "
+                "Supreme People’s Court on Several Issues Concerning the Handling of Property Preservation Cases by "
+                "the People’s Courts, the Applicant asks the Court not to require security. {% else %}The Applicant "
+                "provides security in the form of a {{ security_instrument }} issued by {{ security_provider }} "
+                "(No. {{ security_reference }}, amount secured {{ security_amount }}{% if security_amount_in_words %} "
+                "(in words: {{ security_amount_in_words }}){% endif %}). {% endif %}"
                 "Should the application prove wrongful, the Applicant will compensate the Respondent for any "
                 "resulting loss as provided by law.")
     letter.body("The Applicant therefore applies to the Court under Article {% if pre_suit %}104{% else %}103"
@@ -433,7 +453,9 @@ def _en_preservation_application(letter: _Letter) -> None:
                 "Issues Concerning the Handling of Property Preservation Cases by the People’s Courts, and asks "
                 "the Court to grant this application by ruling.")
     _to_court(letter, "{{ court }}")
-    letter.para("Enclosures: (1) evidence of the Respondent’s property; (2) original of the letter of guarantee; "
+    letter.para("Enclosures: (1) evidence of the Respondent’s property; (2) {% if not excuse_ground %}original of the "
+                "letter of guarantee{% elif excuse_ground == 'financial_institution' %}copy of the Applicant’s "
+                "financial licence{% else %}evidence showing the facts of the case are clear{% endif %}; "
                 "(3) copy of the Applicant’s business licence and certificate of identity of its "
                 "{{ representative_title }}.")
 

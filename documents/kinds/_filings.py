@@ -134,15 +134,23 @@ def arbitration_application(facts: LetterFacts, params: Mapping[str, Any]) -> di
 
 
 def power_of_attorney(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
-    """授权委托书 for a suit: the firm's lawyers as the creditor's agents before the court."""
+    """授权委托书: the firm's lawyers as the creditor's agents before the court (a suit) or the arbitration
+    commission (`forum` "arbitration": the commission in `court`; no appeal in its authority)."""
     creditor, borrower = facts.intake.creditor.name, facts.intake.borrower.name
     zh = facts.intake.borrower.locale == "zh-CN"
+    arbitration = params.get("forum") == "arbitration"
+    if arbitration:
+        title = (f"{creditor}与{borrower}金融借款合同纠纷仲裁" if zh
+                 else f"{creditor} and {borrower} (loan contract dispute, arbitration)")
+    else:
+        title = f"{creditor}诉{borrower}金融借款合同纠纷" if zh else f"{creditor} v. {borrower} (loan contract dispute)"
     return {
         "legal_representative": _required(params, "representative", "who signs for the creditor"),
         "agents": tuple(_required(params, "agents", "the lawyers appointed (one or two)")),
-        "case_title": (f"{creditor}诉{borrower}金融借款合同纠纷" if zh
-                       else f"{creditor} v. {borrower} (loan contract dispute)"),
-        "court": _required(params, "court", "the court the agents act before"),
+        "case_title": title,
+        "forum": "arbitration" if arbitration else "court",
+        "court": _required(params, "court", "the commission the agents act before" if arbitration
+                           else "the court the agents act before"),
         "special_authorisation": bool(params.get("special_authorisation", False)),
     }
 
@@ -150,7 +158,9 @@ def power_of_attorney(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str
 def preservation_application(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
     """财产保全申请书 from the record: the claim is the balance on the day; the assets are the record's
     (`assets`: each `{"asset": <index in the record>, "location": ...}`), valued as the record values them;
-    before the filing (`case_number` None) pre-suit (CPL art. 104), else in the case (art. 103)."""
+    before the filing (`case_number` None) pre-suit (CPL art. 104), else in the case (art. 103), where
+    `excused` (`{"ground": "financial_institution", "licence": ...}` or `{"ground": "clear_facts", "reason":
+    ...}`) asks the court not to require the `security` (SPC Provisions on Property Preservation art. 9)."""
     record = facts.intake.assets
     chosen = list(_required(params, "assets", "the assets to freeze or seize, from the record"))
     items = []
@@ -165,7 +175,11 @@ def preservation_application(facts: LetterFacts, params: Mapping[str, Any]) -> d
                       "estimated_value": asset.estimated_value})
     claim = facts.balance.total
     case_number = params.get("case_number")
-    security = _required(params, "security", "who guarantees the applicant's liability, by what, for how much")
+    excused = params.get("excused")
+    security = None if excused else _required(params, "security", "who guarantees the applicant's liability, by "
+                                                                  "what, for how much (or, in the case, `excused`)")
+    if excused and case_number is None:
+        raise LetterInvalid("excused: pre-suit preservation needs the applicant's security (CPL art. 104)")
     return {
         **_filer(facts, params),
         "pre_suit": case_number is None,
@@ -174,10 +188,13 @@ def preservation_application(facts: LetterFacts, params: Mapping[str, Any]) -> d
         "claim_amount": claim,
         "preserve_amount": params.get("preserve_amount") or claim,
         "assets": tuple(items),
-        "security_provider": security.get("provider"),
-        "security_instrument": security.get("instrument"),
-        "security_reference": security.get("reference"),
-        "security_amount": security.get("amount"),
+        "security_provider": security.get("provider") if security else None,
+        "security_instrument": security.get("instrument") if security else None,
+        "security_reference": security.get("reference") if security else None,
+        "security_amount": security.get("amount") if security else None,
+        "excuse_ground": excused.get("ground") if excused else None,
+        "excuse_licence": excused.get("licence") if excused else None,
+        "excuse_reason": excused.get("reason") if excused else None,
         "demands_on": tuple(sorted({_day(d) for d in (params.get("demands_on") or ())
                                     if facts.intake.contract.signed_on <= _day(d) <= facts.letter_date})),
     }
@@ -194,7 +211,7 @@ INTERPRETS: dict[str, frozenset[str]] = {
     kind: frozenset({"borrower_particulars", "guarantor_particulars", "demands_on", "court", "representative",
                      "override_reason", "agents", "special_authorisation", "evidence_catalog_reference",
                      "evidence_count", "contact_person", "contact_phone", "assets", "case_number",
-                     "preserve_amount", "security"})
+                     "preserve_amount", "security", "excused", "forum"})
     for kind in BUILDERS
 }
 

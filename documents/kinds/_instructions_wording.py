@@ -111,6 +111,14 @@ _EN_SPECIAL = ("Special authority: to commence and defend proceedings; to admit,
                "to accept service of legal documents; and to receive enforcement proceeds.")
 _EN_GENERAL = ("General authority: to commence and defend proceedings, submit evidence, attend hearings, make "
                "submissions and accept service of legal documents.")
+_ZH_SPECIAL_ARB = ("特别授权：代为申请仲裁、答辩，代为承认、放弃、变更仲裁请求，进行和解、调解，提出反请求，"
+                   "代为申请财产保全、申请执行，代为签收法律文书，代为收取执行款项。")
+_ZH_GENERAL_ARB = "一般授权：代为申请仲裁、答辩，提交证据，参加开庭，发表代理意见，代为签收法律文书。"
+_EN_SPECIAL_ARB = ("Special authority: to apply for arbitration and answer claims; to admit, waive or alter claims; "
+                   "to settle and accept mediation; to make counterclaims; to apply for preservation and enforcement; "
+                   "to accept service of legal documents; and to receive enforcement proceeds.")
+_EN_GENERAL_ARB = ("General authority: to apply for arbitration and answer claims, submit evidence, attend hearings, "
+                   "make submissions and accept service of legal documents.")
 
 
 def _zh_power_of_attorney(letter: _Letter) -> None:
@@ -123,14 +131,18 @@ def _zh_power_of_attorney(letter: _Letter) -> None:
     letter.body("现委托上列受托人在委托人与{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
                 "{% if borrower.address %}，住址：{{ borrower.address }}{% endif %}）{{ case_title }}一案"
                 "（借款合同编号：{{ contract_number }}，签订于{{ contract_signed_on }}）中，"
-                "作为委托人的诉讼代理人。")
-    letter.body([("代理权限：", True), ("{% if special_authorisation %}" + _ZH_SPECIAL + "{% else %}"
+                "作为委托人的{% if forum == 'arbitration' %}仲裁{% else %}诉讼{% endif %}代理人。")
+    letter.body([("代理权限：", True), ("{% if forum == 'arbitration' %}{% if special_authorisation %}"
+                                    + _ZH_SPECIAL_ARB + "{% else %}" + _ZH_GENERAL_ARB + "{% endif %}"
+                                    "{% elif special_authorisation %}" + _ZH_SPECIAL + "{% else %}"
                                     + _ZH_GENERAL + "{% endif %}", False)])
-    letter.body("依照《中华人民共和国民事诉讼法》第六十二条的规定，诉讼代理人代为承认、放弃、变更诉讼请求，"
-                "进行和解，提起反诉或者上诉，必须有委托人的特别授权。"
-                "{% if special_authorisation %}本委托书为特别授权。{% else %}本委托书为一般授权，"
+    letter.body("{% if forum == 'arbitration' %}仲裁代理人代为承认、放弃、变更仲裁请求，进行和解，提出反请求，"
+                "须有委托人的特别授权。{% else %}依照《中华人民共和国民事诉讼法》第六十二条的规定，"
+                "诉讼代理人代为承认、放弃、变更诉讼请求，进行和解，提起反诉或者上诉，必须有委托人的特别授权。"
+                "{% endif %}{% if special_authorisation %}本委托书为特别授权。{% else %}本委托书为一般授权，"
                 "受托人无权代为实施上述事项。{% endif %}")
     letter.body("委托期限：自本委托书签署之日起至{% if valid_until %}{{ valid_until }}止。"
+                "{% elif forum == 'arbitration' %}本案仲裁程序终结之日止。"
                 "{% else %}本案审理程序终结之日止。{% endif %}")
     _signatures(letter, ("委托人（盖章）：{{ creditor.name }}",
                          "{{ representative_title }}（签字）：{{ legal_representative }}",
@@ -150,15 +162,20 @@ def _en_power_of_attorney(letter: _Letter) -> None:
                 "{{ borrower.name }} (ID/Passport No. {{ borrower.id_number }}{% if borrower.address %}, address: "
                 "{{ borrower.address }}{% endif %}) concerning Loan Contract No. {{ contract_number }} dated "
                 "{{ contract_signed_on }}.")
-    letter.body([("Scope of authority: ", True), ("{% if special_authorisation %}" + _EN_SPECIAL + "{% else %}"
+    letter.body([("Scope of authority: ", True), ("{% if forum == 'arbitration' %}{% if special_authorisation %}"
+                                                 + _EN_SPECIAL_ARB + "{% else %}" + _EN_GENERAL_ARB + "{% endif %}"
+                                                 "{% elif special_authorisation %}" + _EN_SPECIAL + "{% else %}"
                                                  + _EN_GENERAL + "{% endif %}", False)])
-    letter.body("Under Article 62 of the Civil Procedure Law of the People’s Republic of China, an agent may "
-                "admit, waive or alter claims, settle, counterclaim or appeal only with the principal’s special "
-                "authority. {% if special_authorisation %}This power of attorney confers special authority."
+    letter.body("{% if forum == 'arbitration' %}An agent in the arbitration may admit, waive or alter claims, settle "
+                "or make counterclaims only with the principal’s special authority. {% else %}Under Article 62 of "
+                "the Civil Procedure Law of the People’s Republic of China, an agent may admit, waive or alter "
+                "claims, settle, counterclaim or appeal only with the principal’s special authority. {% endif %}"
+                "{% if special_authorisation %}This power of attorney confers special authority."
                 "{% else %}This power of attorney confers general authority only and does not extend to those "
                 "acts.{% endif %}")
     letter.body("Term: from the date of signing until {% if valid_until %}{{ valid_until }}.{% else %}the "
-                "proceedings in this case are concluded.{% endif %}")
+                "{% if forum == 'arbitration' %}arbitral {% endif %}proceedings in this case are concluded."
+                "{% endif %}")
     _signatures(letter, (), ("Principal: {{ creditor.name }} (company seal)",
                              "{{ representative_title }}: {{ legal_representative }}    Signature: "
                              "____________________",

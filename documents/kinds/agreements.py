@@ -427,7 +427,19 @@ def _referral_for_arbitration(sample: LetterBase) -> LetterBase:
     return type(sample).model_validate({**dict(sample), "arbitration": True})
 
 
+def _power_of_attorney_arbitration(sample: LetterBase) -> LetterBase:
+    """Before the arbitration commission the contract names: no appeal, no Civil Procedure Law article."""
+    zh = sample.locale == "zh-CN"
+    creditor, borrower = sample.creditor.name, sample.borrower.name  # type: ignore[attr-defined]
+    return PowerOfAttorneyContext.model_validate({
+        **sample.model_dump(), "forum": "arbitration",
+        "court": "上海国际经济贸易仲裁委员会" if zh else "Shanghai International Arbitration Centre",
+        "case_title": (f"{creditor}与{borrower}金融借款合同纠纷仲裁" if zh
+                       else f"{creditor} and {borrower} (loan contract dispute, arbitration)")})
+
+
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "power_of_attorney.arbitration": _power_of_attorney_arbitration,
     "referral_instruction.arbitration": _referral_for_arbitration,
     "referral_instruction.to_the_firm": _referral_to_the_firm,
     "settlement_agreement.principal_discount": _settlement_with_principal_discount,

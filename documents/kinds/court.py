@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -196,7 +196,11 @@ class PreservationApplicationContext(_Filing):
     """财产保全申请书: pre-suit (诉前, art. 104) or in-suit (诉讼中, art. 103).
 
     A pre-suit application must offer security of the full amount to preserve; an in-suit one
-    names its case number.
+    names its case number and offers security, or asks the court not to require it on a ground of the
+    SPC Provisions on Property Preservation art. 9 (`excuse_ground`): (6) the applicant is a financial
+    institution approved by the financial regulator, or a branch of one (its licence's institution code,
+    `excuse_licence`); (5) the facts are clear and the rights and obligations certain, so that a wrongful
+    preservation is unlikely (`excuse_reason`, the facts that show it).
     """
 
     kind: ClassVar[str] = "preservation_application"
@@ -207,17 +211,39 @@ class PreservationApplicationContext(_Filing):
     claim_amount: Money
     preserve_amount: Money
     assets: tuple[AssetItem, ...] = Field(min_length=1, max_length=99)
-    security_provider: PlainText = Field(min_length=1, max_length=500)
-    security_instrument: PlainText = Field(min_length=1, max_length=200, description="e.g. 诉讼财产保全责任保险保函")
-    security_reference: PlainText = Field(min_length=1, max_length=128)
-    security_amount: Money
+    security_provider: PlainText | None = Field(default=None, min_length=1, max_length=500)
+    security_instrument: PlainText | None = Field(default=None, min_length=1, max_length=200,
+                                                  description="e.g. 诉讼财产保全责任保险保函")
+    security_reference: PlainText | None = Field(default=None, min_length=1, max_length=128)
+    security_amount: Money | None = None
+    excuse_ground: Literal["financial_institution", "clear_facts"] | None = None
+    excuse_licence: PlainText | None = Field(default=None, min_length=1, max_length=64,
+                                             description="the financial licence's institution code")
+    excuse_reason: PlainText | None = Field(default=None, min_length=1, max_length=2000,
+                                            description="why the facts are clear and a wrongful preservation unlikely")
     demands_on: tuple[date, ...] = Field(default=(), max_length=50, description="the written demands sent, in order")
 
     @model_validator(mode="after")
     def _preservation(self) -> PreservationApplicationContext:
         _check_demands(self.demands_on, self.contract_signed_on, self.letter_date)
         currency = self.claim_amount.currency
-        amounts = [self.preserve_amount, self.security_amount, *(a.estimated_value for a in self.assets)]
+        security = (self.security_provider, self.security_instrument, self.security_reference, self.security_amount)
+        if self.excuse_ground is None and any(x is None for x in security):
+            raise ValueError("security: an application offers security (provider, instrument, reference, amount) "
+                             "or asks to be excused from it (excuse_ground)")
+        if self.excuse_ground is not None:
+            if any(x is not None for x in security):
+                raise ValueError("excuse_ground: an application that offers security does not ask to be excused")
+            if self.pre_suit:
+                raise ValueError("excuse_ground: pre-suit preservation needs the applicant's security (Civil "
+                                 "Procedure Law art. 104)")
+            if (self.excuse_ground == "financial_institution") != (self.excuse_licence is not None):
+                raise ValueError("excuse_licence: given with the ground financial_institution, and only with it")
+            if (self.excuse_ground == "clear_facts") != (self.excuse_reason is not None):
+                raise ValueError("excuse_reason: given with the ground clear_facts, and only with it")
+        amounts = [self.preserve_amount, *(a.estimated_value for a in self.assets)]
+        if self.security_amount is not None:
+            amounts.append(self.security_amount)
         if any(m.currency != currency for m in amounts):
             raise ValueError(f"all amounts of a preservation application must be in {currency}")
         if not self.preserve_amount.is_positive():
@@ -229,10 +255,10 @@ class PreservationApplicationContext(_Filing):
             raise ValueError("a pre-suit application has no case number yet")
         if not self.pre_suit and self.case_number is None:
             raise ValueError("an in-suit application must state the case number")
-        if self.pre_suit and self.security_amount < self.preserve_amount:
+        if self.pre_suit and self.security_amount is not None and self.security_amount < self.preserve_amount:
             raise ValueError("pre-suit preservation needs security equal to the amount to preserve "
                              "(Civil Procedure Law art. 104; SPC Provisions on Property Preservation art. 5)")
-        if self.security_amount.is_negative():
+        if self.security_amount is not None and self.security_amount.is_negative():
             raise ValueError("security_amount is negative")
         return self
 
@@ -427,6 +453,13 @@ def _sample_preservation(common: dict[str, Any], locale: str) -> PreservationApp
     )
 
 
+def _preservation_excused(sample: LetterBase) -> LetterBase:
+    """In the case, the bank asks the court not to require security (SPC Provisions art. 9(6))."""
+    return PreservationApplicationContext.model_validate({
+        **sample.model_dump(), "security_provider": None, "security_instrument": None, "security_reference": None,
+        "security_amount": None, "excuse_ground": "financial_institution", "excuse_licence": "B0001B231000001"})
+
+
 def _sample_enforcement(common: dict[str, Any], locale: str) -> EnforcementApplicationContext:
     zh = locale == "zh-CN"
     court = "上海市长宁区人民法院" if zh else "Shanghai Changning District People’s Court"
@@ -456,6 +489,9 @@ SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "arbitration_application": _sample_arbitration,
     "preservation_application": _sample_preservation,
     "enforcement_application": _sample_enforcement,
+}
+VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
+    "preservation_application.excused": _preservation_excused,
 }
 PREFIXES: dict[str, str] = {
     "civil_complaint": "LS",

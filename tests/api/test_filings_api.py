@@ -73,6 +73,11 @@ async def test_the_firm_drafts_the_suit_s_filing_and_records_a_pre_suit_preserva
     path = f"/matters/{mid}/proceedings/1/preservation-drafts"
     r = await stack.http.post(path, json=application, headers=stack.auth("partner_a"))
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "security", "amount"], r.text
+    excused = {"ground": "financial_institution", "licence": "B0001B211000001"}
+    r = await stack.http.post(path, json={**application, "security": None, "excused": excused},
+                              headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "excused"], r.text  # art. 104
+    assert "CPL art. 104" in r.json()["detail"][0]["msg"], r.text
     application["security"]["amount"] = {"amount": "90000.00", "currency": "CNY"}  # type: ignore[index]
     assert (await stack.http.post(path, json=application, headers=stack.auth("partner_b"))).status_code == 404
     r = await stack.http.post(path, json=application, headers=stack.auth("partner_a"))
@@ -110,3 +115,21 @@ async def test_the_firm_drafts_the_suit_s_filing_and_records_a_pre_suit_preserva
     assert not [x for x in deadlines["data"] if x["name"].startswith("suit after")]
     r = await stack.http.post(drafts, json=body(court="北京市朝阳区人民法院"), headers=stack.auth("partner_a"))
     assert r.status_code == 409 and "filed" in r.json()["detail"], r.text
+
+    # In the case: security, or the request to be excused from it on a ground with the fact that shows it.
+    in_suit = {**application, "security": None}
+    r = await stack.http.post(path, json=in_suit, headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "security"], r.text
+    r = await stack.http.post(path, json={**in_suit, "excused": {"ground": "financial_institution"}},
+                              headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "excused", "licence"], r.text
+    r = await stack.http.post(path, json={**in_suit, "excused": {"ground": "clear_facts"}},
+                              headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "excused", "reason"], r.text
+    r = await stack.http.post(path, json={**application, "excused": excused}, headers=stack.auth("partner_a"))
+    assert r.status_code == 422 and "not both" in r.json()["detail"][0]["msg"], r.text
+    r = await stack.http.post(path, json={**in_suit, "excused": excused}, headers=stack.auth("partner_a"))
+    assert r.status_code == 201 and not r.json()["pre_suit"], r.text
+    preservation_doc = r.json()["document_id"]
+    [doc] = await eventually(kept, timeout=60)
+    assert doc["kind"] == "preservation_application"

@@ -16,6 +16,7 @@ calendar does not know yet asserts the gap is said (no effective date guessed) a
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any, cast
 
 from tests.api.conftest import FAST_POLICY, FIRM_A, FIRM_B, FIRM_NAMES, Stack, eventually
@@ -335,3 +336,82 @@ async def test_a_firm_recalled_during_its_suit_hands_the_case_to_the_next_firm(s
     assert r.json()["snapshot"]["proceeding"]["events"][0]["case_number"] == filed["case_number"]
     assert await _status(stack, "POST", f"/matters/{mid}/proceedings/1/events", "partner_a", {"event": hearing}) == 404
     await _history_has(stack, mid, f"Proceeding 1: {FIRM_NAMES[FIRM_B]} takes the case over")
+
+
+async def test_a_court_mediation_ends_the_suit_through_the_settlement_path(stack: Stack) -> None:
+    """The mediation agreement records a settlement proposed and approved on the matter (the API refuses one
+    that names none, an unknown or unapproved one, or another amount); signed for, the settlement is in
+    effect; its instalment paid, the matter closes `settled`."""
+    zero_rate = {"number": "JK-M", "signed_on": "2024-03-15", "annual_rate": "0",
+                 "principal": {"amount": "200000.00", "currency": CNY},
+                 "principal_not_due": {"amount": "0.00", "currency": CNY}}  # the balance holds while days fly
+    m = await stack.open_fast("mediation", contract=zero_rate)
+    mid = m["id"]
+    await stack.refer(mid, FIRM_A, accept=True)
+    await _start(stack, mid, "partner_a", "DMED")
+
+    async def child() -> Any:
+        got = await stack.http.get(f"/matters/{mid}/proceedings/1", headers=stack.auth("partner_a"))
+        return got.json() if got.status_code == 200 else None
+
+    opened_on = _day((await eventually(child))["proceeding"]["started_on"])
+    r = await _record(stack, mid, {"kind": "filed", "on": opened_on.isoformat(), "body": "上海市黄浦区人民法院",
+                                   "case_number": "(2026)沪0101民初9001号"}, "partner_a")
+    assert r.status_code == 201, r.text
+
+    async def proposed() -> Any:  # (measured on the day it is made: retried if the day turned meanwhile)
+        d = await stack.detail(mid)
+        owed, penalty = Decimal(d["outstanding"]["amount"]), d["balance"]["penalty"]
+        due_on = (_day(d["policy_today"]) + timedelta(days=400)).isoformat()
+        terms = {"waivers": {"penalty": penalty}, "instalments": [
+            {"number": 1, "due_on": due_on, "amount": {"amount": str(owed - Decimal(penalty["amount"])),
+                                                       "currency": CNY}}]}
+        got = await stack.http.post(f"/matters/{mid}/settlements", json=terms,
+                                    headers={**stack.auth("legal_team"), "Idempotency-Key": f"{stack.prefix}-SM"})
+        return got if got.status_code == 201 else None
+
+    r = await eventually(proposed)
+    pid = r.json()["arrangement"]["proposal_id"]
+    payable = Decimal(r.json()["arrangement"]["instalments"][0]["amount"]["amount"])
+
+    async def mediation(**fields: Any) -> Any:
+        day = (await _today(stack, mid)).isoformat()
+        return await _record(stack, mid, {"kind": "decided", "on": day, "decision": "mediation", **fields},
+                             "partner_a")
+
+    def refused(r: Any, field: str, words: str) -> None:
+        assert r.status_code == 422, r.text
+        [error] = r.json()["detail"]
+        assert error["loc"] == ["body", "event", field] and words in error["msg"], error
+
+    refused(await mediation(), "proposal_id", "settlement path")
+    refused(await mediation(proposal_id="NOPE"), "proposal_id", "no settlement proposal 'NOPE'")
+    refused(await mediation(proposal_id=pid), "proposal_id", "is proposed")
+    r = await stack.http.post(f"/matters/{mid}/settlements/{pid}/approvals", json={"decision": "approve"},
+                              headers=stack.auth("manager"))
+    assert r.status_code == 201, r.text
+    refused(await mediation(proposal_id=pid, amount={"amount": "1.00", "currency": CNY}), "amount",
+            f"is not what settlement {pid} makes payable")
+    assert [e["kind"] for e in (await _snapshot(stack, mid, "partner_a"))["proceeding"]["events"]] == ["filed"]
+
+    r = await mediation(proposal_id=pid, amount={"amount": str(payable), "currency": CNY})
+    assert r.status_code == 201, r.text
+    assert (await stack.detail(mid))["stage"] == "litigation"
+    r = await _record(stack, mid, {"kind": "served", "on": (await _today(stack, mid)).isoformat()}, "partner_a")
+    assert r.status_code == 201 and r.json()["snapshot"]["status"] == "effective", r.text
+    async def in_effect() -> Any:  # the settlement the agreement records is in effect: stage `amendment`
+        got = await stack.detail(mid)
+        return got if got["stage"] == "amendment" else None
+
+    await eventually(in_effect)
+    r = await stack.http.post(f"/matters/{mid}/payments", headers=stack.auth("legal_team"),
+                              json={"payment_id": f"{stack.prefix}-MED1", "amount": {"amount": str(payable),
+                                                                                     "currency": CNY},
+                                    "received_on": date.today().isoformat()})  # (the fast policy's days run ahead)
+    assert r.status_code == 201, r.text
+
+    async def settled() -> Any:
+        got = await stack.detail(mid)
+        return got if got["stage"] == "closed" else None
+
+    assert (await eventually(settled))["closure_reason"] == "settled"

@@ -143,6 +143,8 @@ def test_beyond_the_calendar_effectiveness_is_not_guessed() -> None:
     ([Filed(on=date(2026, 6, 1), body="X", case_number="1"),
       Decided(on=date(2026, 7, 1), decision="judgment", performance_due_on=date(2026, 6, 1))],
      "performance_due_on", "before the decision"),
+    ([Filed(on=date(2026, 6, 1), body="X", case_number="1"),
+      Decided(on=date(2026, 7, 1), decision="judgment", proposal_id="S1")], "proposal_id", "only a mediation"),
 ])
 def test_events_out_of_order_are_refused_by_name(events: list, field: str, words: str) -> None:  # type: ignore[type-arg]
     p = Proceeding(forum="court", started_on=date(2026, 5, 20))

@@ -584,6 +584,46 @@ async def v2_hearing(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_hearing_reminded", suit.id)
 
 
+async def v2_mediation(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """A suit ended by a mediation agreement recording an approved settlement, which takes effect when the
+    agreement is signed for and is kept: the matter closes settled (`python -m tests.histories.record
+    mediation`)."""
+    from domain.proceedings import Decided, Filed, Served
+    from workflows.contracts import UPDATE_PROCEEDING_EVENT, ProceedingEventCommand
+
+    client = env.client
+    h, suit, today = await in_court(env, rec, "hist-v2-mediation")
+    status = (await snap(h)).status
+    assert status is not None
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    first = owed - Money.of("2218.00", "CNY")
+    terms = {"waivers": {"penalty": {"amount": "218.00", "currency": "CNY"}},
+             "instalments": [{"number": 1, "due_on": (today + timedelta(days=10)).isoformat(),
+                              "amount": first.model_dump(mode="json")},
+                             {"number": 2, "due_on": (today + timedelta(days=40)).isoformat(),
+                              "amount": {"amount": "2000.00", "currency": "CNY"}}]}
+    await h.execute_update(UPDATE_PROPOSE, ProposeCommand(proposal_id="s1", kind="settlement", terms=terms,
+                                                          actor="clerk"))
+    await h.execute_update(UPDATE_APPROVAL, ApprovalCommand(approval_id="a1", proposal_id="s1", decision="approve",
+                                                            role="manager", actor="manager"))
+    for event_id, event in (
+            ("e1", Filed(on=today, body="Huangpu District People's Court", case_number="C-1")),
+            ("e2", Decided(on=today, decision="mediation", amount=first + Money.of("2000.00", "CNY"),
+                           proposal_id="s1")),
+            ("e3", Served(on=today))):
+        await suit.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
+                                                                                  firm="firm-a", actor="partner-a"))
+    await eventually(lambda: "arrangement_effective" in rec.kinds())
+    await pay(h, "I1", str(first.amount), received_on=today)
+    await env.sleep(timedelta(days=15))
+    await pay(h, "I2", "2000.00", received_on=today + timedelta(days=15))
+    await eventually(lambda: "proceeding_closed" in rec.kinds())
+    await env.sleep(timedelta(hours=1))
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_mediation_settled", h.id)
+    await save(client, "v2_proceeding_child_mediation", suit.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -652,6 +692,8 @@ async def main() -> None:
                 await v2_handover(env, rec)
             if only in (None, "hearing"):
                 await v2_hearing(env, rec)
+            if only in (None, "mediation"):
+                await v2_mediation(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

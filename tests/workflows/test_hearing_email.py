@@ -8,10 +8,10 @@ from datetime import timedelta
 from typing import Any
 
 from activities.inputs import FirmEmailJob
-from domain.proceedings import Filed, Hearing
+from domain.proceedings import Hearing
 from tests.workflows.harness import eventually, snap
 from tests.workflows.test_matter import FIRM_ON_RECORD, mid
-from tests.workflows.test_proceedings import _child_up, record, referred_and_accepted, start_proceeding
+from tests.workflows.test_proceedings import a_filed_suit, record
 
 
 def hearing_mails(matters: Any) -> list[FirmEmailJob]:
@@ -19,13 +19,7 @@ def hearing_mails(matters: Any) -> list[FirmEmailJob]:
 
 
 async def a_hearing_ten_days_ahead(env: Any, matters: Any) -> tuple[Any, Any, Any]:
-    h = await referred_and_accepted(env, matters)
-    r = await start_proceeding(h, "p1", firm="firm-a")
-    await eventually(lambda: _child_up(env, r.workflow_id))
-    status = (await snap(h)).status
-    assert status is not None
-    today = status.policy_today(await env.get_current_time())
-    await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court", case_number="C-9"))
+    h, r, today, status = await a_filed_suit(env, matters, "p1", "C-9")
     hearing_on = today + timedelta(days=10)
     await record(env, r.workflow_id, "h", Hearing(on=hearing_on, place="Court room 3"))
     return h, status, hearing_on

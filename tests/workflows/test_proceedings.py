@@ -6,7 +6,7 @@ performance and the enforcement window."""
 from __future__ import annotations
 
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -392,6 +392,23 @@ async def test_the_firm_drafts_the_complaint_and_power_of_attorney_from_the_reco
     assert "drafted before it is filed" in str(err.value.cause)
 
 
+async def test_an_arbitration_s_application_comes_with_a_power_of_attorney_for_the_lawyers_named(env, matters):  # type: ignore[no-untyped-def]
+    clause = {"forum": "arbitration", "institution": "北京仲裁委员会", "article": "第二十条",
+              "text": "因本合同引起的争议，提交北京仲裁委员会仲裁。"}
+    contract = {**intake_data()["contract"], "penalty_rate": "0.072", "dispute": clause}
+    h = await referred_and_accepted(env, matters, contract=contract)
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    done = await h.execute_update(UPDATE_DRAFT_FILING, draft(court=None, guarantors=[]), result_type=DraftFilingResult)
+    assert done.kind == "arbitration_application" and len(done.documents) == 2, done
+    await eventually(lambda: {"arbitration_application", "power_of_attorney"} <= {j.kind for j in matters.rec.jobs})
+    poa: Any = next(j for j in matters.rec.jobs if j.kind == "power_of_attorney").context
+    assert poa.forum == "arbitration" and poa.court == "北京仲裁委员会" and poa.agents[0].law_firm == "Firm A LLP"
+    alone = await h.execute_update(UPDATE_DRAFT_FILING, draft(draft_id="dr2", court=None, guarantors=[], agents=[]),
+                                   result_type=DraftFilingResult)
+    assert alone.documents == [done.documents[0].replace("filing-1-1", "filing-1-2")], alone  # no lawyers: no POA
+
+
 async def test_a_recall_during_the_suit_hands_the_case_to_the_next_firm(env, matters):  # type: ignore[no-untyped-def]
     h = await referred_and_accepted(env, matters)
     r = await start_proceeding(h, "p1", firm="firm-a")
@@ -429,19 +446,25 @@ async def test_a_recall_during_the_suit_hands_the_case_to_the_next_firm(env, mat
         await start_proceeding(h, "p2", firm="firm-b")
 
 
+async def a_filed_suit(env: WorkflowEnvironment, matters: Any, pid: str = "p1",
+                       case: str = "C-1") -> tuple[Any, StartProceedingResult, date, Any]:
+    """A matter referred and accepted, its suit started and filed today: (handle, start, today, its status)."""
+    h = await referred_and_accepted(env, matters)
+    r = await start_proceeding(h, pid, firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    s = (await snap(h)).status
+    assert s is not None
+    today = s.policy_today(await env.get_current_time())
+    await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court", case_number=case))
+    return h, r, today, s
+
+
 async def test_a_settlement_during_the_suit_closes_the_case_kept_or_lets_it_go_on_breached(env, matters):  # type: ignore[no-untyped-def]
     from tests.workflows.test_arrangements import decide as approve
     from tests.workflows.test_arrangements import pay, propose, settlement_terms, sign
 
     for kept in (False, True):
-        h = await referred_and_accepted(env, matters)
-        r = await start_proceeding(h, f"p-{kept}", firm="firm-a")
-        await eventually(lambda: _child_up(env, r.workflow_id))  # noqa: B023
-        s = (await snap(h)).status
-        assert s is not None
-        today = s.policy_today(await env.get_current_time())
-        await record(env, r.workflow_id, "f", Filed(on=today, body="Huangpu District People's Court",
-                                                    case_number=f"C-{kept}"))
+        h, r, today, s = await a_filed_suit(env, matters, f"p-{kept}", f"C-{kept}")
         stmt = s.statement(today)
         assert stmt is not None
         terms = settlement_terms(today, balance_total=stmt.balance.total.amount)
@@ -466,6 +489,63 @@ async def test_a_settlement_during_the_suit_closes_the_case_kept_or_lets_it_go_o
             assert s.arrangement.status == "breached"
             assert any(e.kind == "case_continues" for e in matters.rec.events)
             await record(env, r.workflow_id, "h", Hearing(on=today + timedelta(days=50)))  # the case goes on
+
+
+async def test_a_court_mediation_makes_its_approved_settlement_effective_kept_or_breached(env, matters):  # type: ignore[no-untyped-def]
+    """A mediation agreement ends the suit through the settlement path: the settlement it records takes effect
+    when the agreement is signed for, is kept (the matter closes settled, the case with it) or breached (the
+    agreement is enforceable: the case goes on, in litigation)."""
+    from tests.workflows.test_arrangements import decide as approve
+    from tests.workflows.test_arrangements import pay, propose, settlement_terms
+
+    for kept in (True, False):
+        effective, closed = (matters.rec.kinds().count(k) for k in ("arrangement_effective", "proceeding_closed"))
+        h, r, today, s = await a_filed_suit(env, matters, f"m-{kept}", f"M-{kept}")
+        stmt = s.statement(today)
+        assert stmt is not None
+        terms = settlement_terms(today, balance_total=stmt.balance.total.amount)
+        await propose(h, "S1", "settlement", terms)
+        await approve(h, "S1", "manager-2")
+        first, second = (Money.model_validate(i["amount"]) for i in terms["instalments"])
+        await record(env, r.workflow_id, "d", Decided(on=today, decision="mediation", amount=first + second,
+                                                      proposal_id="S1"))
+        s = (await snap(h)).status
+        assert s is not None and s.stage == "litigation" and s.arrangement is not None
+        assert s.arrangement.status == "approved"  # not in effect until the agreement is signed for
+        await record(env, r.workflow_id, "sv", Served(on=today))
+        await eventually(lambda: matters.rec.kinds().count("arrangement_effective") > effective)  # noqa: B023
+        s = (await snap(h)).status
+        assert s is not None and s.stage == "amendment" and s.arrangement is not None
+        assert s.arrangement.status == "effective" and s.arrangement.signed_on == today
+        words = [e.summary for e in matters.rec.events if e.kind == "arrangement_effective"][-1]
+        assert "by the mediation agreement of proceeding 1" in words, words
+        if kept:
+            await pay(h, "I1", str(first.amount), received_on=today)
+            done = await pay(h, "I2", str(second.amount), received_on=today)
+            assert done.closed and done.stage == "closed" and (await snap(h)).closure_reason == "settled"
+            await eventually(lambda: matters.rec.kinds().count("proceeding_closed") > closed)  # noqa: B023
+        else:
+            await env.sleep(timedelta(days=34))  # instalment 1 unpaid past its grace
+            s = (await snap(h)).status
+            assert s is not None and s.stage == "litigation" and s.arrangement is not None
+            assert s.arrangement.status == "breached"
+            said = [e.summary for e in matters.rec.events if e.kind == "case_continues"][-1]
+            assert "mediation agreement of proceeding 1 is not performed" in said, said
+
+
+async def test_a_mediation_naming_a_settlement_not_approved_changes_no_arrangement(env, matters):  # type: ignore[no-untyped-def]
+    from tests.workflows.test_arrangements import propose, settlement_terms
+
+    h, r, today, s = await a_filed_suit(env, matters, "m", "M")
+    stmt = s.statement(today)
+    assert stmt is not None
+    await propose(h, "S9", "settlement", settlement_terms(today, balance_total=stmt.balance.total.amount))
+    await record(env, r.workflow_id, "d", Decided(on=today, decision="mediation", proposal_id="S9"))
+    await record(env, r.workflow_id, "sv", Served(on=today))
+    await eventually(lambda: "mediation_not_applied" in matters.rec.kinds())
+    s = (await snap(h)).status
+    assert s is not None and s.stage == "litigation" and s.arrangement is not None
+    assert s.arrangement.status == "proposed"
 
 
 async def test_the_preservation_application_is_drafted_pre_suit_then_in_the_case(env, matters):  # type: ignore[no-untyped-def]

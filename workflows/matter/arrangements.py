@@ -261,9 +261,18 @@ class ArrangementHandlers(MatterMixin):
             return SignedResult(proposal_id=cmd.proposal_id, duplicate=True, arrangement=view(a, self._policy),
                                 stage=self._s.stage)
         self._s.bodies[f"signed:{cmd.proposal_id}"] = _signed_body(cmd)
+        self._take_effect(a, cmd.signed_on, cmd.document_id, cmd.actor,
+                          f"signed on {cmd.signed_on.isoformat()} and in effect")
+        self._dirty = True
+        return SignedResult(proposal_id=cmd.proposal_id, duplicate=False, arrangement=view(a, self._policy),
+                            stage=self._s.stage)
+
+    def _take_effect(self, a: Arrangement, signed_on: date, document_id: str | None, actor: str, how: str) -> None:
+        """The approved arrangement `a` in effect from `signed_on` (its signed copy `document_id`; None: a court's
+        mediation agreement, in the proceeding's record): the ledger as it agrees, the matter to `amendment`."""
         today = self._today()
         ledger = self._s.ledger
-        a.status, a.signed_on, a.document_id = "effective", cmd.signed_on, cmd.document_id
+        a.status, a.signed_on, a.document_id = "effective", signed_on, document_id
         ledger.refresh(today)
         a.paid_at_start = ledger.received
         self._fire("arrangement_effective")
@@ -277,16 +286,31 @@ class ArrangementHandlers(MatterMixin):
                                                       amount=p.restructured_principal))
             ledger.refresh(today)
         if isinstance(p, SettlementProposal) and not p.waiver_lapses_on_default and ledger.book is not None:
-            ledger.add_waivers(p.ledger_waivers(max(cmd.signed_on, ledger.book.start), f"waiver-{p.proposal_id}"),
+            ledger.add_waivers(p.ledger_waivers(max(signed_on, ledger.book.start), f"waiver-{p.proposal_id}"),
                                today)
         rows = a.instalments()
-        self._event(f"effective-{cmd.proposal_id}", "arrangement_effective",
-                    f"{_WORDS[view(a, self._policy).kind]} {cmd.proposal_id} signed on {cmd.signed_on.isoformat()} "
-                    f"and in effect: {len(rows)} instalment(s), the first due {rows[0][1].isoformat()}",
-                    actor=cmd.actor, data={"proposal_id": cmd.proposal_id, "document_id": cmd.document_id})
+        self._event(f"effective-{p.proposal_id}", "arrangement_effective",
+                    f"{_WORDS[view(a, self._policy).kind]} {p.proposal_id} {how}: {len(rows)} instalment(s), the "
+                    f"first due {rows[0][1].isoformat()}",
+                    actor=actor, data={"proposal_id": p.proposal_id, "document_id": document_id})
         self._dirty = True
-        return SignedResult(proposal_id=cmd.proposal_id, duplicate=False, arrangement=view(a, self._policy),
-                            stage=self._s.stage)
+
+    def _mediation_effective(self, number: int, proposal_id: str, on: date) -> None:
+        """Proceeding `number`'s mediation agreement, effective `on`, records settlement `proposal_id`: that
+        settlement is in effect from then (the agreement is its signed copy), if it still can be."""
+        a = self._arrangement(proposal_id)
+        if (a is None or a.status != "approved" or isinstance(a.proposal, WriteOffProposal)
+                or not tr.allowed(self._s.stage, "arrangement_effective")):
+            state = "not on record" if a is None else a.status
+            self._event(f"mediation-{number}-{proposal_id}-not-applied", "mediation_not_applied",
+                        f"Proceeding {number}: the mediation agreement is effective, but settlement {proposal_id} is "
+                        f"{state} (stage {self._s.stage}): it does not take effect; the agreement is enforceable "
+                        "as the court's decision", data={"number": number, "proposal_id": proposal_id})
+            self._dirty = True
+            return
+        a.mediation = number
+        self._take_effect(a, on, None, "court",
+                          f"in effect from {on.isoformat()} by the mediation agreement of proceeding {number}")
 
     @arrangement_signed.validator
     def _validate_signed(self, cmd: SignedCommand) -> None:
@@ -398,6 +422,10 @@ class ArrangementHandlers(MatterMixin):
         rule = self._fire("arrangement_breached")
         if rule is not None and rule.to == "legal_review":
             self._enter_legal_review(now)
+        elif rule is not None and a.mediation is not None:
+            self._event(f"breach-{p.proposal_id}-case", "case_continues",
+                        f"The mediation agreement of proceeding {a.mediation} is not performed: it is enforceable, "
+                        "the firm acting in the case is to apply for its enforcement")
         elif rule is not None:
             self._event(f"breach-{p.proposal_id}-case", "case_continues",
                         "The case pending goes on: the firm acting in it is to press the claim")

@@ -41,8 +41,39 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.state import Effect, FilingOrder, digest
 
 
+# An arbitration's filing was drafted without a power of attorney; since, with one for the lawyers it names.
+PATCH_ARBITRATION_POA = "arbitration-poa"
+
+
 def _draft_body(cmd: DraftFilingCommand | DraftPreservationCommand) -> str:
     return digest(cmd.model_dump_json(exclude={"draft_id", "actor", "firm"}))
+
+
+def _check_security(cmd: DraftPreservationCommand, pre_suit: bool) -> None:
+    """Security, or in the case the request to be excused from it on a ground of SPC Provisions art. 9 with
+    the fact that shows it; never both, never neither."""
+    excused = cmd.excused
+    if excused is None:
+        if cmd.security is None:
+            raise ApplicationError("security: give the security offered (provider, instrument, reference, amount)"
+                                   + ("" if pre_suit else ", or `excused` with its ground"), type=ERR_INVALID)
+        return
+    if pre_suit:
+        raise ApplicationError("excused: pre-suit preservation needs the applicant's security: without it the court "
+                               "rejects the application (CPL art. 104)", type=ERR_INVALID)
+    if cmd.security is not None:
+        raise ApplicationError("excused: an application offers security or asks to be excused from it, not both",
+                               type=ERR_INVALID)
+    if excused.ground == "financial_institution" and excused.licence is None:
+        raise ApplicationError("excused.licence: the ground financial_institution (SPC Provisions art. 9(6)) is shown "
+                               "by the financial licence's institution code", type=ERR_INVALID)
+    if excused.ground == "clear_facts" and excused.reason is None:
+        raise ApplicationError("excused.reason: the ground clear_facts (SPC Provisions art. 9(5)) needs the facts "
+                               "that show it", type=ERR_INVALID)
+    if excused.ground != "financial_institution" and excused.licence is not None:
+        raise ApplicationError("excused.licence: only with the ground financial_institution", type=ERR_INVALID)
+    if excused.ground != "clear_facts" and excused.reason is not None:
+        raise ApplicationError("excused.reason: only with the ground clear_facts", type=ERR_INVALID)
 
 
 def _particulars(id_number: str, given: FilingParticulars, field: str) -> dict[str, Any]:
@@ -70,18 +101,23 @@ class FilingHandlers(MatterMixin):
         params = self._filing_params(cmd, suit)
         if view.override_reason:
             params["override_reason"] = view.override_reason
+        # (an arbitration's power of attorney, for the lawyers named, since patch "arbitration-poa")
+        poa = suit or (bool(cmd.agents) and workflow.patched(PATCH_ARBITRATION_POA))
+        if not suit and not poa:
+            for name in ("agents", "forum", "court", "special_authorisation"):
+                params.pop(name, None)
         now = workflow.now()
         self._queue(Effect(key=f"filing:{n}:{k}", queued_at=now, filing=FilingOrder(
             number=n, step=step, kind=kind, reference=reference, params=params,  # type: ignore[arg-type]
-            power_of_attorney=suit)))
-        documents = [f"{self._mid}-{step}-{kind}"] + ([f"{self._mid}-{step}-poa-power_of_attorney"] if suit else [])
+            power_of_attorney=poa)))
+        documents = [f"{self._mid}-{step}-{kind}"] + ([f"{self._mid}-{step}-poa-power_of_attorney"] if poa else [])
         result = DraftFilingResult(draft_id=cmd.draft_id, duplicate=False, number=n, kind=kind,  # type: ignore[arg-type]
                                    documents=documents, evidence_reference=reference)
         ps.drafts[cmd.draft_id] = result
         self._s.bodies[f"draft_id:{cmd.draft_id}"] = _draft_body(cmd)
         what = "complaint" if suit else "arbitration application"
         self._event(f"filing-{n}-{k}-ordered", "filing_ordered",
-                    f"Proceeding {n}: the {what} drafted from the record" + (" with the power of attorney" if suit
+                    f"Proceeding {n}: the {what} drafted from the record" + (" with the power of attorney" if poa
                                                                             else "") + f" (evidence {reference})",
                     actor=cmd.actor, data={"number": n, "documents": documents, "evidence_reference": reference})
         self._dirty = True
@@ -146,6 +182,11 @@ class FilingHandlers(MatterMixin):
             clause = intake.contract.dispute
             agreed = clause.court if clause is not None and clause.forum == "court" else None
             params["court"] = agreed or cmd.court
+        elif cmd.agents:  # the commission the agents act before: the clause's
+            clause = intake.contract.dispute
+            params["forum"] = "arbitration"
+            params["court"] = clause.institution if clause is not None else None
+        if suit or cmd.agents:
             current = self._s.referral.current
             firm = (current.firm_name if current is not None else None) or cmd.firm or ""
             params["agents"] = [{**a.model_dump(mode="json"), "law_firm": firm} for a in cmd.agents]
@@ -171,7 +212,8 @@ class FilingHandlers(MatterMixin):
             "contact_phone": cmd.contact_phone, "court": cmd.court,
             "borrower_particulars": _particulars(self._intake.borrower.id_number, cmd.borrower, "borrower"),
             "assets": [a.model_dump(mode="json") for a in cmd.assets],
-            "security": cmd.security.model_dump(mode="json"), "case_number": view.case_number,
+            "security": cmd.security.model_dump(mode="json") if cmd.security else None,
+            "excused": cmd.excused.model_dump(mode="json") if cmd.excused else None, "case_number": view.case_number,
             "demands_on": [d.isoformat() for d in sent_on],
         }
         # (the claim as the ledger last stated it: the letter's, on its day, is never less)
@@ -208,15 +250,17 @@ class FilingHandlers(MatterMixin):
             if assets[a.asset].estimated_value is None:
                 raise ApplicationError(f"assets.{i}.asset: the record gives it no estimated value",
                                        type=ERR_INVALID)
+        _check_security(cmd, pre_suit=view.case_number is None)
         claim = self._s.ledger.balance.total
         amount = cmd.preserve_amount or claim
-        for field, money in (("preserve_amount", amount), ("security.amount", cmd.security.amount)):
+        amounts = [("preserve_amount", amount)] + ([("security.amount", cmd.security.amount)] if cmd.security else [])
+        for field, money in amounts:
             if money.currency != claim.currency:
                 raise ApplicationError(f"{field}: in {claim.currency}, the claim's currency", type=ERR_INVALID)
         if amount > claim or not amount.is_positive():
             raise ApplicationError(f"preserve_amount: between 0 and the claim ({claim}): preservation is limited "
                                    "to the scope of the claim (CPL art. 105)", type=ERR_INVALID)
-        if view.case_number is None and cmd.security.amount < amount:
+        if view.case_number is None and cmd.security is not None and cmd.security.amount < amount:
             raise ApplicationError("security.amount: pre-suit preservation needs security of the full amount to "
                                    "preserve (CPL art. 104; SPC Provisions on Property Preservation art. 5)",
                                    type=ERR_INVALID)

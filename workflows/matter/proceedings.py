@@ -217,7 +217,8 @@ class ProceedingHandlers(MatterMixin):
                     changes["filed_on"] = date.fromisoformat(event["on"])
                 self._set_proceeding(n, **changes)
             elif kind == "decided":
-                self._set_proceeding(n, status="decided")
+                # (a mediation agreement names the settlement it records: in effect when the agreement is)
+                self._set_proceeding(n, status="decided", settlement=event.get("proposal_id"))
             elif kind == "appealed":
                 self._set_proceeding(n, status="appealed")
             self._event(f"proceeding-{report.key}", "proceeding_event", f"Proceeding {n}: {report.summary}",
@@ -227,6 +228,9 @@ class ProceedingHandlers(MatterMixin):
             self._set_proceeding(n, status="effective", effective_on=date.fromisoformat(on) if on else None)
             self._event(f"proceeding-{report.key}", "decision_effective", f"Proceeding {n}: {report.summary}",
                         data=data)
+            view = next((p for p in ps.items if p.number == n), None)
+            if view is not None and view.settlement and on:
+                self._mediation_effective(n, view.settlement, date.fromisoformat(on))
         elif report.kind == "hearing_soon":
             firm = report.firm_name or report.firm
             self._event(f"proceeding-{report.key}", "hearing_reminder",

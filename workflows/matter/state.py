@@ -294,6 +294,7 @@ class Arrangement(_Part):
     shift_seconds: float = 0.0  # holds since it took effect push its deadlines later
     reason: str | None = None
     number: int = 1  # 1 for the matter's first arrangement, ... (part of letter ids)
+    mediation: int | None = None  # in effect by the mediation agreement of this proceeding
 
     def instalments(self) -> list[tuple[int, date, Money]]:
         p = self.proposal

@@ -103,6 +103,16 @@ def test_the_power_of_attorney_names_the_firm_s_lawyers_before_the_court() -> No
         build("power_of_attorney", facts(), params())
 
 
+def test_before_an_arbitration_commission_the_power_of_attorney_has_no_appeal() -> None:
+    agents = [{"name": "陈静", "law_firm": "上海申衡律师事务所", "licence_number": "13101200910187654"}]
+    ctx: Any = build("power_of_attorney", facts(dispute=ARBITRATION), params(
+        agents=agents, special_authorisation=True, forum="arbitration", court="北京仲裁委员会"))
+    assert ctx.forum == "arbitration" and ctx.court == "北京仲裁委员会" and "仲裁" in ctx.case_title
+    text = visible_text(render(ctx.kind, ctx).content)
+    assert "致：北京仲裁委员会" in text and "仲裁代理人" in text
+    assert "上诉" not in text and "民事诉讼法" not in text  # an award is final
+
+
 def preservation(**changes: Any) -> dict[str, Any]:
     return params(**{"assets": [{"asset": 0, "location": "北京市公安局交通管理局车辆管理所登记"}],
                      "security": {"provider": "中国人民财产保险股份有限公司北京市分公司",
@@ -131,3 +141,23 @@ def test_the_preservation_application_takes_the_claim_and_the_assets_from_the_re
     with pytest.raises(LetterInvalid, match=r"pre-suit preservation needs security equal to the amount"):
         build("preservation_application", f, preservation(security={
             "provider": "P", "instrument": "I", "reference": "R", "amount": {"amount": "100.00", "currency": "CNY"}}))
+
+
+def test_in_the_case_the_bank_may_ask_to_be_excused_from_security_on_its_ground() -> None:
+    f = facts()
+    case = "(2026)京0105民初1号"
+    ctx: Any = build("preservation_application", f, preservation(
+        case_number=case, security=None, excused={"ground": "financial_institution", "licence": "B0001B211000001"}))
+    assert ctx.security_amount is None and ctx.excuse_ground == "financial_institution"
+    text = visible_text(render(ctx.kind, ctx).content)
+    assert "金融机构的分支机构（金融许可证机构编码：B0001B211000001）" in text  # the creditor is a branch
+    assert "第九条第（六）项，申请人请求贵院不要求申请人提供担保" in text and "担保函" not in text
+    facts_clear: Any = build("preservation_application", facts("en"), preservation(
+        case_number=case, security=None, excused={"ground": "clear_facts", "reason": "the borrower acknowledged the "
+                                                                                    "debt in writing"}))
+    text = visible_text(render(facts_clear.kind, facts_clear).content)
+    assert "unlikely: the borrower acknowledged the debt in writing. Under Article 9(5)" in text
+    assert "letter of guarantee" not in text
+    with pytest.raises(LetterInvalid, match=r"^excused: pre-suit preservation needs the applicant's security"):
+        build("preservation_application", f, preservation(security=None, excused={"ground": "clear_facts",
+                                                                                    "reason": "x"}))
