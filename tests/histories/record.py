@@ -452,7 +452,8 @@ async def v2_proceeding(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_decided", suit.id)
 
 
-async def in_court(env: WorkflowEnvironment, rec: Recorder, mid: str) -> tuple[Any, Any, Any]:
+async def in_court(env: WorkflowEnvironment, rec: Recorder, mid: str,
+                   intake: dict[str, Any] | None = None) -> tuple[Any, Any, Any]:
     """A matter referred to firm A, accepted, and taken to court (proceeding 1): (its handle, the
     proceeding's handle, the policy's today). Waits by count: the recorder sees every scenario's events."""
     from domain.parties import LawFirm
@@ -460,7 +461,7 @@ async def in_court(env: WorkflowEnvironment, rec: Recorder, mid: str) -> tuple[A
 
     client = env.client
     instructed, accepted = rec.kinds().count("referral_instruction_sent"), rec.kinds().count("referral_accepted")
-    h = await start(client, QUEUE, matter_input("standard", matter_id=mid))
+    h = await start(client, QUEUE, matter_input("standard", matter_id=mid, intake=intake or {}))
     await env.sleep(timedelta(days=62))
     firm = LawFirm(id="firm-a", name="Firm A LLP", address="1 Bund, Shanghai", email="intake@a.example",
                    fee_arrangement="CNY 3,000.00 plus 8% of what is recovered")
@@ -624,6 +625,30 @@ async def v2_mediation(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_mediation", suit.id)
 
 
+async def v2_arbitration_poa(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """An arbitration's application drafted with the power of attorney for the lawyers named (patch
+    `arbitration-poa`; `python -m tests.histories.record arbitration`)."""
+    from tests.factories import intake_data
+    from workflows.contracts import UPDATE_DRAFT_FILING, DraftFilingCommand
+
+    client = env.client
+    clause = {"forum": "arbitration", "institution": "北京仲裁委员会", "article": "第二十条",
+              "text": "因本合同引起的争议，提交北京仲裁委员会仲裁。"}
+    contract = {**intake_data()["contract"], "penalty_rate": "0.072", "dispute": clause}
+    h, suit, _ = await in_court(env, rec, "hist-v2-arbitration", intake={"contract": contract})
+    jobs = len(rec.jobs)
+    await h.execute_update(UPDATE_DRAFT_FILING, DraftFilingCommand.model_validate({
+        "draft_id": "dr1", "number": 1, "representative": "王建国", "contact_person": "李敏",
+        "contact_phone": "010-88880001", "borrower": {"gender": "male", "born_on": "1980-01-01", "ethnicity": "汉族"},
+        "agents": [{"name": "陈静", "licence_number": "13101200910187654"}], "special_authorisation": True,
+        "firm": "firm-a", "actor": "partner-a"}))
+    await eventually(lambda: {"arbitration_application", "power_of_attorney"} <= {j.kind for j in rec.jobs[jobs:]})
+    await env.sleep(timedelta(hours=1))
+    await suit.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_arbitration_drafted_with_poa", h.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -694,6 +719,8 @@ async def main() -> None:
                 await v2_hearing(env, rec)
             if only in (None, "mediation"):
                 await v2_mediation(env, rec)
+            if only in (None, "arbitration"):
+                await v2_arbitration_poa(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):
