@@ -318,7 +318,15 @@ async def test_a_firm_recalled_during_its_suit_hands_the_case_to_the_next_firm(s
     assert r.status_code == 201 and r.json()["stage"] == "legal_review", r.text
     for path in (f"/matters/{mid}", f"/matters/{mid}/proceedings/1"):
         assert await _status(stack, "GET", path, "partner_a") == 404, path
-    assert (await _snapshot(stack, mid, "manager"))["firm"] == ""  # nobody acts until the next firm
+    hearing = {"event": {"kind": "hearing", "on": (await _today(stack, mid)).isoformat()}}
+    assert await _status(stack, "POST", f"/matters/{mid}/proceedings/1/events", "partner_a", hearing) == 404
+    # Nobody acts in the case until the next firm (the case's own record hears of it by signal, shortly after;
+    # the firm's partners were refused above from the recall's answer on).
+
+    async def nobody_acts() -> Any:
+        return (await _snapshot(stack, mid, "manager"))["firm"] == ""
+
+    await eventually(nobody_acts)
 
     await stack.refer(mid, FIRM_B, accept=True)
 
