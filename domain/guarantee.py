@@ -1,19 +1,78 @@
-"""What binds a guarantor when the main debt is rearranged without its written consent (Civil Code art. 695).
+"""Guarantors: the guarantee period, and what binds a guarantor when the main debt is rearranged.
+
+The guarantee period (Civil Code art. 692) decides whether a guarantor can be held to its guarantee at
+all. It is never suspended, interrupted or extended. An agreed period applies only if it ends after the
+main debt's due date (one ending earlier or the same day counts as none); without one it is six months
+from that due date. Acceleration makes the whole debt due on the day it takes effect, which is then the
+main debt's due date (`main_debt_due_on`). Within the period the creditor must (art. 693): for a
+joint-and-several guarantor, demand performance from the guarantor (or sue it); for a general guarantor,
+sue or apply for arbitration against the debtor. A guarantee that does not say which is general (art.
+686(2)), and a general guarantor may refuse to pay until the debtor's property has been enforced against
+without satisfying the debt (art. 687(2)). `guarantee_period` states the period of one guarantor as a
+`Deadline`; its last day is never moved off a rest day (the period is not extended: act by it).
 
 A settlement's instalments and an amendment's schedule postpone sums already due, which changes the main
 contract's performance period; an amendment may also increase the debt. `guarantee_warnings` says, guarantor
-by guarantor, what that means (their names are personal data: histories only, never logs).
+by guarantor, what that means (art. 695; their names are personal data: histories only, never logs).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from decimal import Decimal
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
 from domain.arrangements import AmendmentProposal, SettlementProposal
+from domain.deadlines import Deadline, add_period
+from domain.parties import Guarantor
+
+# Civil Code art. 692: where the guarantee contract is silent, six months from the main debt's due date.
+STATUTORY_GUARANTEE_MONTHS = 6
+
+
+# ---- the guarantee period ------------------------------------------------------------------------
+
+
+def main_debt_due_on(contract_due_on: date | None, accelerated_on: date | None) -> date | None:
+    """The main debt's due date the guarantee period runs from: the contract's final maturity, or the day
+    an acceleration made the whole debt due, whichever is earlier (None: the record knows neither)."""
+    days = [d for d in (contract_due_on, accelerated_on) if d is not None]
+    return min(days) if days else None
+
+
+def guarantee_period_end(main_debt_due_on: date, agreed_end: date | None) -> date:
+    """The last day of the guarantee period (Civil Code art. 692): the agreed end if it falls after the main
+    debt's due date, else (an earlier or equal one counts as none, as does silence) six months from it."""
+    if agreed_end is not None and agreed_end > main_debt_due_on:
+        return agreed_end
+    return add_period(main_debt_due_on, months=STATUTORY_GUARANTEE_MONTHS)
+
+
+def guarantee_period(guarantor: Guarantor, number: int, due_on: date) -> Deadline:
+    """Guarantor `number`'s (1-based, as on record) guarantee period, from the main debt's due date `due_on`:
+    what must be done within it depends on the guarantee's type (art. 693)."""
+    end = guarantee_period_end(due_on, guarantor.period_ends_on)
+    agreed = guarantor.period_ends_on is not None and guarantor.period_ends_on > due_on
+    if guarantor.guarantee_type == "joint_and_several":
+        act = ("demand performance from the guarantor (or sue it) within the period, or the guarantor is released "
+               "(Civil Code art. 693 para 2)")
+        kind = "joint and several"
+    else:
+        act = ("sue or apply for arbitration against the debtor within the period, or the guarantor is released "
+               "(Civil Code art. 693 para 1); the guarantor pays only what enforcement against the debtor leaves "
+               "unpaid (art. 687 para 2)")
+        kind = "general"
+    period = ("as agreed" if agreed else
+              f"{STATUTORY_GUARANTEE_MONTHS} months from the main debt's due date (Civil Code art. 692"
+              + (": the agreed end is not after that date, which counts as none)" if guarantor.period_ends_on
+                 else ")"))
+    return Deadline(name=f"guarantee period: guarantor {number} ({kind})",
+                    rule=f"{period}; never suspended, interrupted or extended: {act}",
+                    source=f"the main debt due on {due_on.isoformat()}", runs_from=due_on, last_day=end, ends_on=end)
+
 
 # ---- guarantors ----------------------------------------------------------------------------------
 
@@ -72,4 +131,5 @@ def guarantee_warnings(p: SettlementProposal | AmendmentProposal, contract_rate:
 
 
 
-__all__ = ["GuaranteeWarning", "debt_increases", "guarantee_warnings"]
+__all__ = ["STATUTORY_GUARANTEE_MONTHS", "GuaranteeWarning", "debt_increases", "guarantee_period",
+           "guarantee_period_end", "guarantee_warnings", "main_debt_due_on"]

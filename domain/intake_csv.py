@@ -40,7 +40,8 @@ Columns (header names are case-insensitive; order is free; one matter per line):
 
 An empty cell means "not given" (the model's default applies). Guarantor objects have the
 fields of `domain.parties.Guarantor` (`name`, `id_number`, `guarantee_type`, `cap`,
-`period_ends_on`, `phone`, `address`); asset objects those of `Asset` (`kind`,
+`period_ends_on`, `phone`, `address`; a `guarantee_type` left out is `general`, as the Civil Code
+art. 686(2) reads a guarantee that does not say); asset objects those of `Asset` (`kind`,
 `description`, `estimated_value`, `pledged`). A `cap` or `estimated_value` given as a bare
 amount (`"50000.00"`) is in the line's currency. Example cell (CSV-quoted):
 `"[{""name"": ""王芳"", ""id_number"": ""110105198203152346"", ""cap"": ""200000.00""}]"`

@@ -59,7 +59,8 @@ class Borrower(_Pii):
 class Guarantor(_Pii):
     name: PlainText = Field(min_length=1, max_length=2000)
     id_number: PlainText = Field(min_length=1, max_length=64)
-    guarantee_type: GuaranteeType = "joint_and_several"
+    # What the guarantee contract agrees; silent or unclear, the guarantee is general (Civil Code art. 686(2)).
+    guarantee_type: GuaranteeType = "general"
     cap: BoundedMoney | None = None
     period_ends_on: date | None = None
     phone: PlainText | None = Field(default=None, max_length=64)

@@ -21,7 +21,6 @@ the creditor's seal and one for the borrower's signature and fingerprint.
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Callable, Mapping
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -34,15 +33,14 @@ from documents.kinds._guarantor_wording import GUARANTOR_BODIES
 from documents.kinds._samples import cny as _cny
 from documents.kinds._samples import sample_balance as _balance
 from domain.allocation import Balance
+from domain.deadlines import add_period
+from domain.guarantee import guarantee_period_end
 from domain.money import Money
 from domain.parties import Guarantor
 from domain.text import PlainText
 
 if TYPE_CHECKING:
     from documents.registry import LetterFacts
-
-# Civil Code art. 692: where the guarantee contract is silent, six months from the main debt's due date.
-STATUTORY_GUARANTEE_MONTHS = 6
 
 BODIES = {**_BODIES, **GUARANTOR_BODIES}  # the templates' wording
 
@@ -51,22 +49,7 @@ BODIES = {**_BODIES, **GUARANTOR_BODIES}  # the templates' wording
 
 def add_months(start: date, months: int) -> date:
     """The corresponding day `months` later; the month's last day where it has none (Civil Code art. 202)."""
-    year, month0 = divmod(start.month - 1 + months, 12)
-    year += start.year
-    day = min(start.day, calendar.monthrange(year, month0 + 1)[1])
-    return date(year, month0 + 1, day)
-
-
-def guarantee_period_end(main_debt_due_on: date, agreed_end: date | None) -> date:
-    """When the guarantee period ends (Civil Code art. 692).
-
-    An agreed end applies only if it falls after the main debt's due date; one that ends earlier
-    or at the same time counts as no agreement, and then (as where the contract is silent) the
-    period is six months from the due date.
-    """
-    if agreed_end is not None and agreed_end > main_debt_due_on:
-        return agreed_end
-    return add_months(main_debt_due_on, STATUTORY_GUARANTEE_MONTHS)
+    return add_period(start, months=months)
 
 
 def _check_balance(total: Money, balance: Balance) -> None:

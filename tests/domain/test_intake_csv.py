@@ -85,7 +85,7 @@ def test_optional_columns_may_be_omitted_and_empty_buckets_are_zero() -> None:
 def test_guarantors_and_assets_from_json_columns_with_bare_amounts_in_the_line_currency() -> None:
     guarantors = [
         {"name": "王芳", "id_number": "110105198203152346", "cap": "200000.00", "period_ends_on": "2027-02-15"},
-        {"name": "刘洋", "id_number": "330106198809306781", "guarantee_type": "general"},
+        {"name": "刘洋", "id_number": "330106198809306781", "guarantee_type": "joint_and_several"},
     ]
     assets = [{"kind": "real_estate", "description": "北京市朝阳区住宅一套", "estimated_value": "5200000.00",
                "pledged": True}]
@@ -99,8 +99,8 @@ def test_guarantors_and_assets_from_json_columns_with_bare_amounts_in_the_line_c
     assert parsed.intake is not None
     first, second = parsed.intake.guarantors
     assert first.name == "王芳" and first.cap == Money.of("200000.00", "CNY")
-    assert first.guarantee_type == "joint_and_several"
-    assert second.guarantee_type == "general" and second.cap is None
+    assert first.guarantee_type == "general"  # not said: general (Civil Code art. 686(2))
+    assert second.guarantee_type == "joint_and_several" and second.cap is None
     assert parsed.intake.assets[0].estimated_value == Money.of("5200000.00", "CNY")
     assert parsed.intake.assets[0].pledged is True
 
