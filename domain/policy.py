@@ -198,6 +198,10 @@ class EscalationPolicy(BaseModel):
     limitation_warn_days: tuple[int, ...] = Field(
         default=(90, 30, 7), max_length=10,
         description="policy days before the limitation period's last day at which the team is warned")
+    guarantee_warn_days: tuple[int, ...] = Field(
+        default=(60, 30, 7), max_length=10,
+        description="policy days before a guarantee period's last day at which the team is warned (Civil Code "
+                    "art. 692: the period is never extended)")
     reversal_window_days: int = Field(
         default=30, ge=0, le=365,
         description="policy days a closed matter still takes a payment reversal (and re-opens on it)")

@@ -172,6 +172,9 @@ class MatterStatus(BaseModel):
     acceleration: AccelerationView | None = None
     limitation: Deadline | None = None  # the running limitation period (matters that track it)
     proceedings: tuple[ProceedingView, ...] | None = None  # its suits and arbitrations; None: never any
+    # Each guarantor's guarantee period still running as of the workflow's last task (matters that track them;
+    # a reader drops those whose last day its own today has passed).
+    guarantees: tuple[Deadline, ...] | None = None
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

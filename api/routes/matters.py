@@ -391,8 +391,11 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
     contacts in which the borrower promised), signed agreements, a served acceleration notice. It stops
     running once the debt is discharged (closed paid, cured, settled or withdrawn); a written-off
     matter's still runs. The workflow states it for the matters it tracks it for; older ones are
-    computed here from the projection. Then each open proceeding's: its appeal window while it runs,
-    then the performance period and the enforcement window (CPL art. 250) once its decision is effective."""
+    computed here from the projection. Then each guarantor's guarantee period (Civil Code art. 692, from
+    the main debt's due date: maturity, or a served acceleration; what must be done within it by the
+    guarantee's type, art. 693) while it runs, for matters that track them. Then each open proceeding's:
+    its appeal window while it runs, then the performance period and the enforcement window (CPL art.
+    250) once its decision is effective."""
     status_ = status_of(row) if row is not None else None
     if status_ is None:
         exists, snap = await live_snapshot(temporal, matter_id)
@@ -415,6 +418,10 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
         knew_on = status_.overdue.overdue_since
         d = limitation(knew_on, limitation_interruptions(status_, payments, promises), rest)
         data.append(DeadlinePublic(**d.model_dump(), moved=d.moved))
+    today = status_.policy_today(_now())  # (the status is as of the workflow's last task)
+    for d in status_.guarantees or ():  # each guarantor's guarantee period still running (matters that track them)
+        if d.last_day >= today:
+            data.append(DeadlinePublic(**d.model_dump(), moved=d.moved))
     for proceeding in status_.proceedings or ():
         if proceeding.status in ("closed", "starting"):
             continue

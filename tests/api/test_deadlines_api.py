@@ -129,3 +129,24 @@ async def test_a_demands_delivery_restarts_the_limitation_period_through_the_api
         return d if d["runs_from"] == today else None
 
     await eventually(restarted)
+
+
+async def test_each_guarantor_s_guarantee_period_is_listed_with_what_must_be_done_within_it(stack: Stack) -> None:
+    contract = {"number": "JK-G", "signed_on": "2024-03-15", "annual_rate": "0.0435", "due_on": "2026-11-30",
+                "principal": cny("200000.00"), "principal_not_due": cny("0.00")}
+    guarantors = [{"name": "李娜", "id_number": "110105198202022345", "guarantee_type": "joint_and_several"},
+                  {"name": "王强", "id_number": "310101197706124418", "period_ends_on": "2026-11-30"}]
+    m = await stack.open("guarantees", contract=contract, guarantors=guarantors)
+
+    async def periods() -> list[dict[str, Any]]:
+        r = await stack.http.get(f"/matters/{m['id']}/deadlines", headers=stack.auth("legal_team"))
+        assert r.status_code == 200, r.text
+        return [d for d in r.json()["data"] if d["name"].startswith("guarantee period")]
+
+    joint, general = await eventually(periods)
+    assert joint["name"] == "guarantee period: guarantor 1 (joint and several)"
+    assert general["name"] == "guarantee period: guarantor 2 (general)"  # not said: general (art. 686(2))
+    # Six months from the maturity; the agreed end, on the maturity itself, counts as none (art. 692).
+    assert joint["last_day"] == general["last_day"] == joint["ends_on"] == "2027-05-30"
+    assert joint["runs_from"] == "2026-11-30" and "demand performance from the guarantor" in joint["rule"]
+    assert "against the debtor" in general["rule"] and "counts as none" in general["rule"]

@@ -649,6 +649,30 @@ async def v2_arbitration_poa(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_arbitration_drafted_with_poa", h.id)
 
 
+async def v2_guarantees(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Guarantee periods from a served acceleration, the first warning before one ends (patch
+    `guarantee-periods`; `python -m tests.histories.record guarantees`)."""
+    client = env.client
+    contract = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "annual_rate": "0.0435",
+                "principal": {"amount": "200000.00", "currency": "CNY"},
+                "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
+    guarantors = [{"name": "李娜", "id_number": "110105198202022345", "guarantee_type": "joint_and_several"},
+                  {"name": "王强", "id_number": "310101197706124418"}]
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-guarantees",
+                                                intake={"contract": contract, "guarantors": guarantors}))
+    await env.sleep(timedelta(hours=1))
+    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager"))
+    await env.sleep(timedelta(days=2))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier", actor="clerk"))
+    await env.sleep(timedelta(days=125))
+    await eventually(lambda: "guarantee_period_warning" in rec.kinds())
+    await h.terminate("recorded")
+    await save(client, "v2_guarantee_periods_warned", h.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -721,6 +745,8 @@ async def main() -> None:
                 await v2_mediation(env, rec)
             if only in (None, "arbitration"):
                 await v2_arbitration_poa(env, rec)
+            if only in (None, "guarantees"):
+                await v2_guarantees(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

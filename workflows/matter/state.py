@@ -450,6 +450,8 @@ class MatterState(_Part):
     cease_contact_at: datetime | None = None  # the borrower asked to be contacted no more
     limitation_tracked: bool = False  # opened since the patch "limitation" (workflows/matter/limitation.py)
     limitation_warned: list[str] = Field(default_factory=list)  # "<last day>:<days before>" warnings given
+    guarantees_tracked: bool = False  # opened since the patch "guarantee-periods" (workflows/matter/guarantees.py)
+    guarantees_warned: list[str] = Field(default_factory=list)  # "<period>:<last day>:<days before>" given
     deliveries: dict[str, date] = Field(default_factory=dict)  # letter document id -> the day it reached the borrower
     held_since: datetime | None = None  # the clocks stopped at this instant (a hold became active)
     held_seconds: float = 0.0  # time held so far, added to every clock of the process

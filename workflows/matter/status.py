@@ -13,10 +13,12 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from domain.dates import OverdueClock
+from domain.matter import MatterIntake
 from domain.policy import EscalationPolicy
 from domain.status import Attention, MatterStatus, NextStep
 from workflows.contracts import MatterSnapshot
 from workflows.matter.arrangements import view
+from workflows.matter.guarantees import guarantee_periods_of
 from workflows.matter.limitation import limitation_of
 from workflows.matter.state import MatterState
 
@@ -101,9 +103,10 @@ def attention_of(s: MatterState) -> Attention | None:
     return None
 
 
-def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_since: Any, now: datetime
+def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, intake: MatterIntake, now: datetime
               ) -> MatterStatus:
     """The public status of the matter at `now` (a ledger that accrues is stated as of today)."""
+    overdue_since = intake.overdue.since
     balance, paid, as_of = s.ledger.balance, s.ledger.paid_total, s.ledger.as_of
     book = s.ledger.book
     if book is not None:
@@ -138,11 +141,12 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, overdue_
         acceleration=s.acceleration,
         limitation=limitation_of(s, overdue_since),
         proceedings=tuple(s.proceedings.items) or None,
+        guarantees=guarantee_periods_of(s, intake, s.clock.today(now)),
     )
 
 
 _LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
-                 "acceleration", "limitation")
+                 "acceleration", "limitation", "guarantees")
 
 
 def status_digest(status: MatterStatus) -> str:

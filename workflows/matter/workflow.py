@@ -54,6 +54,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.contacts import ContactHandlers
     from workflows.matter.effects import EffectHandlers
     from workflows.matter.filings import FilingHandlers
+    from workflows.matter.guarantees import PATCH_GUARANTEE_PERIODS, GuaranteeHandlers
     from workflows.matter.holds import HoldHandlers
     from workflows.matter.limitation import PATCH_LIMITATION, LimitationHandlers
     from workflows.matter.messages import PATCH_MESSAGES, MessageHandlers
@@ -91,7 +92,7 @@ def _sentence(text: str) -> str:
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
-                     FilingHandlers, LimitationHandlers, ProjectionHandlers):
+                     FilingHandlers, LimitationHandlers, GuaranteeHandlers, ProjectionHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -158,6 +159,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             summary = step.name
         elif due is not None and due == self._limitation_wake(now):
             summary = "limitation period warning"
+        elif due is not None and due == self._guarantee_wake(now):
+            summary = "guarantee period warning"
         try:
             await workflow.wait_condition(
                 lambda: self._dirty,
@@ -179,9 +182,9 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         if self._s.published.retry_at is not None:
             candidates.append(self._s.published.retry_at)
         now = workflow.now()
-        warning = self._limitation_wake(now)
-        if warning is not None:
-            candidates.append(warning)
+        for warning in (self._limitation_wake(now), self._guarantee_wake(now)):
+            if warning is not None:
+                candidates.append(warning)
         if self._held(now):  # every clock of the process is stopped: only the hold's own end wakes it
             end = self._hold_wake(now)
             if end is not None:
@@ -226,6 +229,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         )
         if workflow.patched(PATCH_LIMITATION):
             self._s.limitation_tracked = True
+        if workflow.patched(PATCH_GUARANTEE_PERIODS):
+            self._s.guarantees_tracked = True
         self._ensure_book()
         self._event(
             "opened", "opened", f"Matter opened on policy {self._policy.name} v{self._policy.version}",
@@ -246,6 +251,7 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         if self._s.published.retry_at is not None and now >= self._s.published.retry_at:
             self._s.published.retry_at = None
         self._warn_limitation(now)  # (the law's clock: holds do not stop it)
+        self._warn_guarantees(now)  # (nor the guarantee periods)
         if self._update_holds(now):
             return  # held: nothing moves until the last hold ends
         self._check_instalments(now)
@@ -412,7 +418,7 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         return st.snapshot_of(self._s, self._status(now), now)
 
     def _status(self, now: datetime) -> Any:
-        return st.status_of(self._s, self._mid, self._policy, self._intake.overdue.since, now)
+        return st.status_of(self._s, self._mid, self._policy, self._intake, now)
 
     # --------------------------------------------------------------- helpers
     def _dpd(self, now: datetime) -> int:
