@@ -29,6 +29,7 @@ from api.routes import (
     conduct,
     documents,
     firms,
+    guarantors,
     health,
     matters,
     proceedings,
@@ -113,6 +114,7 @@ def create_app(
     app.include_router(referrals.referrals_router)
     app.include_router(firms.router)
     app.include_router(proceedings.router)
+    app.include_router(guarantors.router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)

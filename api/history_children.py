@@ -1,5 +1,6 @@
-"""The lines a matter's history reader says about its child workflows (referrals, proceedings): started,
-ended, cancelled, and the parent's signals to them (a case handed to another firm). A mixin of
+"""The lines a matter's history reader says about its child workflows (referrals, proceedings, guarantor
+claims): started, ended, cancelled, and the parent's signals to them (a case handed to another firm, a
+claim told the main debt's due date). A mixin of
 `api.history_reader.Reader`, which keeps the children it has seen in `children`."""
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from temporalio.api.common.v1 import Payload, Payloads
 from temporalio.api.enums.v1 import EventType, StartChildWorkflowExecutionFailedCause
 from temporalio.api.history.v1 import HistoryEvent
 
-from workflows.contracts import REFERRAL_WORKFLOW_NAME, SIGNAL_PROCEEDING_COUNSEL
+from workflows.contracts import REFERRAL_WORKFLOW_NAME, SIGNAL_GUARANTOR_FACTS, SIGNAL_PROCEEDING_COUNSEL
 
 # A line of the page before it has its `event_id`, `run_id`: (kind, what, who, at or None).
 _Line = tuple[str, str, str, datetime | None]
@@ -95,6 +96,17 @@ class ChildLines:
 
     async def _signal_external(self, event: HistoryEvent) -> _Plan | None:
         attrs = event.signal_external_workflow_execution_initiated_event_attributes
+        if attrs.signal_name == SIGNAL_GUARANTOR_FACTS:
+            guarantor = attrs.workflow_execution.workflow_id.rsplit("/guarantor-", 1)[-1]
+
+            async def told() -> _Line:
+                facts = await self._first(attrs.input)
+                due, sued = facts.get("main_due_on"), facts.get("debtor_sued_on")
+                what = (f"The claim against guarantor {guarantor} told: the main debt due "
+                        f"{due or 'on a day not on record'}" + (f", the debtor sued on {sued}" if sued else ""))
+                return "claim_facts", what, "system", None
+
+            return told
         if attrs.signal_name != SIGNAL_PROCEEDING_COUNSEL:
             return None
         number = attrs.workflow_execution.workflow_id.rsplit("/proceeding-", 1)[-1]

@@ -228,6 +228,9 @@ class Reader(ChildLines):
             if "/proceeding-" in str(report.get("workflow_id", "")):
                 what = f"Child reported: proceeding {n}: {report.get('summary') or kind}"
                 return "child_report", what, str(report.get("actor") or "system"), None
+            if "/guarantor-" in str(report.get("workflow_id", "")):
+                what = f"Child reported: the claim against guarantor {n}: {report.get('summary') or kind}"
+                return "child_report", what, str(report.get("actor") or "system"), None
             what = "Child reported: " + words.get(str(kind), f"'{kind}' on referral {n}")
             answer_by = report.get("answer_by")
             if kind == "instructed" and isinstance(answer_by, str):

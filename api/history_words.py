@@ -16,6 +16,7 @@ from workflows.contracts import (
     UPDATE_DRAFT_FILING,
     UPDATE_DRAFT_PRESERVATION,
     UPDATE_LAWYERS_LETTER,
+    UPDATE_OPEN_CLAIMS,
     UPDATE_PAYMENT,
     UPDATE_PROMISE,
     UPDATE_RECALL_REFERRAL,
@@ -74,6 +75,8 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
     if name == UPDATE_DRAFT_PRESERVATION:
         return (f"Preservation application {cmd.get('draft_id')} of proceeding {cmd.get('number')} ordered drafted "
                 f"by {actor}")
+    if name == UPDATE_OPEN_CLAIMS:
+        return f"Claims {cmd.get('open_id')} against the guarantors ordered by {actor}"
     return f"Command '{name}' accepted"
 
 
@@ -126,6 +129,10 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
         dup = " (already applied)" if result.get("duplicate") else ""
         firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")
         return f"Referral {result.get('number')} recalled from {firm}{dup}; stage now {result.get('stage')}"
+    if name == UPDATE_OPEN_CLAIMS:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        opened = ", ".join(str(n) for n in result.get("opened") or []) or "none (each has its claim)"
+        return f"Claims opened{dup} against guarantor(s): {opened}"
     return f"Command '{name}' completed"
 
 

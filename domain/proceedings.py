@@ -47,7 +47,7 @@ from domain.deadlines import (
     suit_after_preservation,
 )
 from domain.money import BoundedMoney
-from domain.text import PlainText
+from domain.text import FieldError, PlainText
 
 Forum = Literal["court", "arbitration"]
 DecisionKind = Literal["judgment", "ruling", "award", "mediation"]
@@ -55,13 +55,8 @@ _DECIDES: dict[str, tuple[str, ...]] = {"court": ("judgment", "ruling", "mediati
                                          "arbitration": ("award", "mediation")}
 
 
-class ProceedingError(ValueError):
+class ProceedingError(FieldError):
     """An event the proceeding cannot take: `field` names what is wrong, the message says why."""
-
-    def __init__(self, field: str, reason: str) -> None:
-        super().__init__(f"{field}: {reason}")
-        self.field = field
-        self.reason = reason
 
 
 class _Event(BaseModel):

@@ -83,6 +83,20 @@ class ProceedingView(BaseModel):
     settlement: str | None = None  # a mediation agreement's settlement proposal: effective with the agreement
 
 
+class GuarantorClaimView(BaseModel):
+    """The claim against one guarantor (its own child workflow), as the parent last heard of it. No personal
+    data: the guarantor is its number on the matter's record."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    workflow_id: str
+    guarantee_type: Literal["joint_and_several", "general"]
+    standing: Literal["starting", "open", "held", "refused", "released"] = "starting"
+    why: str = ""
+    since: datetime
+
+
 class ReferralEnded(BaseModel):
     """The last referral that ended without the firm taking the matter: who, how, when.
 
@@ -175,6 +189,7 @@ class MatterStatus(BaseModel):
     # Each guarantor's guarantee period still running as of the workflow's last task (matters that track them;
     # a reader drops those whose last day its own today has passed).
     guarantees: tuple[Deadline, ...] | None = None
+    guarantor_claims: tuple[GuarantorClaimView, ...] | None = None  # one per guarantor claimed against; None: none
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

@@ -37,3 +37,12 @@ def no_control_characters(value: str) -> str:
 
 
 PlainText = Annotated[str, AfterValidator(no_control_characters)]
+
+
+class FieldError(ValueError):
+    """A rule refused something: `field` names what is wrong (a dotted path), `reason` says why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason

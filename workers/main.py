@@ -41,6 +41,7 @@ from store.evidence import EvidenceStore
 from store.policies import PolicyError, load_policies
 from workers.client import connect
 from workflows.borrower import BorrowerWorkflow
+from workflows.guarantor import GuarantorClaimWorkflow
 from workflows.legacy.matter_v1 import MatterWorkflowV1
 from workflows.matter.workflow import MatterWorkflow
 from workflows.proceeding import ProceedingWorkflow
@@ -49,7 +50,8 @@ from workflows.referral import ReferralWorkflow
 log = logging.getLogger("recovery.worker")
 
 Role = Literal["all", "workflows", "letters"]
-WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow, ProceedingWorkflow, BorrowerWorkflow)
+WORKFLOWS = (MatterWorkflow, MatterWorkflowV1, ReferralWorkflow, ProceedingWorkflow, GuarantorClaimWorkflow,
+             BorrowerWorkflow)
 
 
 class Workers:

@@ -14,8 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from domain.dates import PolicyClock
 from domain.deadlines import Deadline, RestDays
+from domain.guarantor_claims import ClaimEvent, Standing
 from domain.money import Money
-from domain.parties import LawFirm
+from domain.parties import Guarantor, LawFirm
 from domain.proceedings import Event, Forum, Proceeding
 from domain.text import PlainText
 
@@ -38,7 +39,9 @@ ReportKind = Literal["instructed", "reminded", "accepted", "declined", "lapsed",
                      # a proceeding's: an event recorded, its decision effective, a hearing near
                      "proceeding_event", "effective", "hearing_soon",
                      # the time to file after a pre-suit preservation: near its end, or run out unfiled
-                     "preservation_due", "preservation_lapsed"]
+                     "preservation_due", "preservation_lapsed",
+                     # a guarantor claim's: an event recorded, where it stands now (held, refused, released)
+                     "claim_event", "claim_standing"]
 
 
 class ReferralInput(_Model):
@@ -293,8 +296,79 @@ class ProceedingEventResult(_Model):
     snapshot: ProceedingSnapshot
 
 
+# ---- the guarantor claim child (one per guarantor) -------------------------------------------------
+
+class GuarantorClaimInput(_Model):
+    matter_id: str
+    number: int = Field(ge=1)
+    guarantor: Guarantor
+    main_due_on: date | None = None
+    debtor_sued_on: date | None = None
+    parent_workflow_id: str
+    clock: PolicyClock
+    started_by: str = "system"
+
+
+class GuarantorFacts(_Model):
+    """What the matter tells a claim (signal `guarantor_facts`): the main debt's due date (maturity, or a served
+    acceleration) and the day a suit or arbitration against the debtor was filed."""
+
+    main_due_on: date | None = None
+    debtor_sued_on: date | None = None
+
+
+class GuarantorEventCommand(_Model):
+    event_id: str = Field(min_length=1, max_length=128)
+    event: ClaimEvent
+    actor: str = "system"
+
+
+class GuarantorClaimSnapshot(_Model):
+    """Where one claim stands (no personal data: the guarantor is its number on the matter's record)."""
+
+    matter_id: str
+    number: int
+    workflow_id: str
+    guarantee_type: str
+    cap: Money | None = None
+    standing: Standing
+    why: str
+    period: Deadline | None = None
+    held_on: date | None = None
+    events: tuple[ClaimEvent, ...] = ()
+    closed: bool = False
+
+
+class GuarantorEventResult(_Model):
+    event_id: str
+    duplicate: bool
+    snapshot: GuarantorClaimSnapshot
+
+
+class OpenClaimsCommand(_Model):
+    """Open a claim against every guarantor on record that has none yet (one child workflow each)."""
+
+    open_id: str = Field(min_length=1, max_length=128)
+    note: PlainText = Field(default="", max_length=2000)
+    actor: str = "system"
+
+
+class OpenClaimsResult(_Model):
+    open_id: str
+    duplicate: bool
+    opened: tuple[int, ...] = ()  # the guarantors' numbers whose claims this opened
+    claims: tuple[int, ...] = ()  # every guarantor's number with a claim
+
+
 __all__ = [
     "ChildReport",
+    "GuarantorClaimInput",
+    "GuarantorClaimSnapshot",
+    "GuarantorEventCommand",
+    "GuarantorEventResult",
+    "GuarantorFacts",
+    "OpenClaimsCommand",
+    "OpenClaimsResult",
     "CounselChange",
     "DraftFilingCommand",
     "DraftPreservationCommand",

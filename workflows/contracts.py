@@ -11,7 +11,9 @@ Workflow types:
 - `ReferralWorkflow` (`workflows/referral.py`): one child per referral to a law firm, with the ID
   `matter-<matter id>/referral-<n>`;
 - `ProceedingWorkflow` (`workflows/proceeding.py`): one child per suit or arbitration, with the ID
-  `matter-<matter id>/proceeding-<n>`.
+  `matter-<matter id>/proceeding-<n>`;
+- `GuarantorClaimWorkflow` (`workflows/guarantor.py`): one child per guarantor claimed against, with the
+  ID `matter-<matter id>/guarantor-<n>` (n: the guarantor's position on record, from 1).
 """
 
 from __future__ import annotations
@@ -54,6 +56,27 @@ from workflows.children import (
 )
 from workflows.children import (
     DraftPreservationResult as DraftPreservationResult,
+)
+from workflows.children import (
+    GuarantorClaimInput as GuarantorClaimInput,
+)
+from workflows.children import (
+    GuarantorClaimSnapshot as GuarantorClaimSnapshot,
+)
+from workflows.children import (
+    GuarantorEventCommand as GuarantorEventCommand,
+)
+from workflows.children import (
+    GuarantorEventResult as GuarantorEventResult,
+)
+from workflows.children import (
+    GuarantorFacts as GuarantorFacts,
+)
+from workflows.children import (
+    OpenClaimsCommand as OpenClaimsCommand,
+)
+from workflows.children import (
+    OpenClaimsResult as OpenClaimsResult,
 )
 from workflows.children import (
     ProceedingEventCommand as ProceedingEventCommand,
@@ -99,6 +122,7 @@ WORKFLOW_NAME = "MatterWorkflowV2"
 LEGACY_WORKFLOW_NAME = "MatterWorkflow"
 REFERRAL_WORKFLOW_NAME = "ReferralWorkflow"
 PROCEEDING_WORKFLOW_NAME = "ProceedingWorkflow"
+GUARANTOR_WORKFLOW_NAME = "GuarantorClaimWorkflow"
 
 UPDATE_PAYMENT = "record_payment"
 UPDATE_PROMISE = "record_promise"
@@ -122,6 +146,10 @@ UPDATE_DRAFT_PRESERVATION = "draft_preservation"  # a proceeding's application f
 UPDATE_DRAFT_FILING = "draft_filing"  # the complaint or arbitration application (and power of attorney) of a proceeding
 UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
 QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child
+UPDATE_OPEN_CLAIMS = "open_guarantor_claims"  # a claim (its own child) against each guarantor on record
+UPDATE_GUARANTOR_EVENT = "guarantor_event"  # on the guarantor claim child: demanded, refused, released
+QUERY_GUARANTOR = "guarantor_snapshot"  # on the guarantor claim child
+SIGNAL_GUARANTOR_FACTS = "guarantor_facts"  # parent -> guarantor claim child: the due date, the suit filed
 SIGNAL_CHILD_REPORT = "child_report"  # child -> parent
 SIGNAL_PROCEEDING_COUNSEL = "proceeding_counsel"  # parent -> proceeding child: the firm acting changed
 QUERY_SNAPSHOT = "snapshot"
@@ -150,6 +178,11 @@ def workflow_id(matter_id: str) -> str:
 def referral_workflow_id(matter_id: str, number: int) -> str:
     """The ID of the matter's `number`-th referral child (children's IDs derive from the matter's)."""
     return f"{workflow_id(matter_id)}/referral-{number}"
+
+
+def guarantor_workflow_id(matter_id: str, number: int) -> str:
+    """The ID of the claim against the matter's `number`-th guarantor (as on record, from 1)."""
+    return f"{workflow_id(matter_id)}/guarantor-{number}"
 
 
 def proceeding_workflow_id(matter_id: str, number: int) -> str:

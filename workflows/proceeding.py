@@ -29,22 +29,19 @@ with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, RestDays
     from domain.proceedings import Decided, Filed, Hearing, Preserved, Proceeding, ProceedingError, Served
     from workflows.calendars import china
+    from workflows.child import ReportingChild
     from workflows.contracts import (
         ERR_INVALID,
-        ERR_KEY_REUSED,
         ERR_NOT_YOURS,
         PROCEEDING_WORKFLOW_NAME,
         QUERY_PROCEEDING,
-        SIGNAL_CHILD_REPORT,
         SIGNAL_PROCEEDING_COUNSEL,
         UPDATE_PROCEEDING_EVENT,
-        ChildReport,
         CounselChange,
         ProceedingEventCommand,
         ProceedingEventResult,
         ProceedingInput,
         ProceedingSnapshot,
-        ReportKind,
     )
 
 
@@ -92,7 +89,7 @@ def _lapsed_words(suit: Deadline) -> str:
 
 
 @workflow.defn(name=PROCEEDING_WORKFLOW_NAME)
-class ProceedingWorkflow:
+class ProceedingWorkflow(ReportingChild):
     @workflow.init
     def __init__(self, inp: ProceedingInput) -> None:
         self._inp = inp
@@ -113,21 +110,11 @@ class ProceedingWorkflow:
 
     @workflow.run
     async def run(self, inp: ProceedingInput) -> ProceedingSnapshot:
-        try:
-            while True:
-                self._tick()
-                wake = self._next_wake()
-                timeout = (wake - workflow.now()) if wake is not None else None
-                self._changed = False
-                try:
-                    await workflow.wait_condition(lambda: self._changed, timeout=timeout,
-                                                  timeout_summary="the proceeding's next deadline")
-                except TimeoutError:
-                    pass
-        except asyncio.CancelledError:
-            self._closed = True
-            await self._report("closed", "The proceeding's record closed with the matter")
+        await self._loop("the proceeding's next deadline", "The proceeding's record closed with the matter")
         return self.snapshot()
+
+    def _counsel(self) -> tuple[str, str]:
+        return self._firm, self._firm_name
 
     # ------------------------------------------------------------------ clocks
     def _today(self) -> date:
@@ -200,21 +187,6 @@ class ProceedingWorkflow:
                 words += f"; performance due by {_end_words(performance)}"
             self._spawn("effective", words, data={"effective_on": effective.isoformat()})
 
-    def _spawn(self, kind: ReportKind, summary: str, key: str = "", data: dict[str, object] | None = None) -> None:
-        self._reports.append(asyncio.create_task(self._report(kind, summary, key=key, data=data or {})))
-
-    async def _report(self, kind: ReportKind, summary: str, *, key: str = "", actor: str = "system",
-                      data: dict[str, object] | None = None) -> None:
-        info = workflow.info()
-        report = ChildReport(key=f"{info.workflow_id}:{kind}:{key}", workflow_id=info.workflow_id, kind=kind,
-                             number=self._inp.number, firm=self._firm, firm_name=self._firm_name,
-                             at=workflow.now(), actor=actor, summary=summary, data=data or {})
-        try:
-            await workflow.get_external_workflow_handle(self._inp.parent_workflow_id).signal(
-                SIGNAL_CHILD_REPORT, report)
-        except Exception:  # the parent has closed: nobody left to tell
-            workflow.logger.info("parent %s did not take report %s", self._inp.parent_workflow_id, kind)
-
     # ------------------------------------------------------------------ the firm's record
     @workflow.update(name=UPDATE_PROCEEDING_EVENT)
     async def record_event(self, cmd: ProceedingEventCommand) -> ProceedingEventResult:
@@ -222,22 +194,16 @@ class ProceedingWorkflow:
         if known is not None:
             return known.model_copy(update={"duplicate": True})
         self._p = self._p.add(cmd.event, self._rest())
-        self._bodies[cmd.event_id] = cmd.event.model_dump_json()
-        self._changed = True
         result = ProceedingEventResult(event_id=cmd.event_id, duplicate=False, snapshot=self.snapshot())
-        self._results[cmd.event_id] = result
-        await self._report("proceeding_event", _words(cmd.event, self._inp.forum), key=cmd.event_id,
-                           actor=cmd.actor, data={"event": cmd.event.model_dump(mode="json")})
-        return result
+        return await self._recorded(cmd.event_id, cmd.event.model_dump_json(), result, "proceeding_event",
+                                    _words(cmd.event, self._inp.forum), cmd.actor,
+                                    {"event": cmd.event.model_dump(mode="json")})  # type: ignore[no-any-return]
 
     @record_event.validator
     def _validate_event(self, cmd: ProceedingEventCommand) -> None:
         if cmd.firm is not None and cmd.firm != self._firm:
             raise ApplicationError("proceeding not found", type=ERR_NOT_YOURS)
-        if cmd.event_id in self._results:
-            if self._bodies.get(cmd.event_id) != cmd.event.model_dump_json():
-                raise ApplicationError(f"event_id: {cmd.event_id!r} was already used for a different event; send "
-                                       "the same body to repeat it, or use a new id", type=ERR_KEY_REUSED)
+        if self._repeat(cmd.event_id, cmd.event.model_dump_json()):
             return
         if self._closed:
             raise ApplicationError("the proceeding's record is closed", type=ERR_INVALID)

@@ -38,7 +38,7 @@ class Referred:
 @pytest.fixture(scope="module")
 async def referred(sqlite_stack: Stack) -> AsyncIterator[Referred]:
     """A matter referred to firm A through the real referral (escalated, accepted by firm A's partner), which
-    took it to court (proceeding 1)."""
+    took it to court (proceeding 1), with a claim against its guarantor (1)."""
     stack = sqlite_stack
     m = await stack.open_fast("referred")
     await stack.refer(m["id"], FIRM_A, accept=True)
@@ -48,6 +48,14 @@ async def referred(sqlite_stack: Stack) -> AsyncIterator[Referred]:
         return r.status_code == 201
 
     await eventually(suit)
+    r = await stack.http.post(f"/matters/{m['id']}/guarantor-claims", headers=stack.auth("manager"))
+    assert r.status_code == 201, r.text
+
+    async def claim() -> Any:
+        got = await stack.http.get(f"/matters/{m['id']}/guarantor-claims/1", headers=stack.auth("manager"))
+        return got.status_code == 200
+
+    await eventually(claim)
     docs = (await stack.http.get(f"/matters/{m['id']}/documents", headers=stack.auth("manager"))).json()["data"]
     yield Referred(m["id"], docs[0]["id"])
 
@@ -89,6 +97,11 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
             "court": "C", "assets": [{"asset": 9, "location": "L"}],
             "security": {"provider": "P", "instrument": "I", "reference": "R", "amount": cny("1.00")}},
          ("manager", "partner_a", "partner_b"), True),
+        ("POST", f"/matters/{mid}/guarantor-claims", None, everyone, True),
+        ("GET", f"/matters/{mid}/guarantor-claims", None, everyone, True),
+        ("GET", f"/matters/{mid}/guarantor-claims/1", None, everyone, True),
+        ("POST", f"/matters/{mid}/guarantor-claims/1/events", {"event": {"kind": "refused", "on": "2026-12-01",
+                                                                         "reason": "auth test"}}, everyone, True),
         ("GET", "/firms", None, everyone, False),
         ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
         ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
@@ -156,6 +169,8 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         # one case at a time, a service needs a decision)
         ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422, "drafts": 422,
               "preservation-drafts": 422}.get(path.rsplit("/", 1)[-1], ok)
+        if method == "POST" and path.endswith("/guarantor-claims"):
+            ok = 201  # (every guarantor already has its claim: none opened, and said so)
         assert r.status_code == ok, (method, path, r.text)
     # Lists: each partner sees only its firm's matters.
     a = (await stack.http.get("/matters", params={"limit": 200}, headers=stack.auth("partner_a"))).json()

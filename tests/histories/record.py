@@ -71,6 +71,25 @@ HERE = Path(__file__).parent
 QUEUE = "record"
 
 
+# A contract with principal not yet due (an acceleration makes it due), and a joint and a general guarantor.
+ACCELERABLE = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "annual_rate": "0.0435",
+               "principal": {"amount": "200000.00", "currency": "CNY"},
+               "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
+TWO_GUARANTORS = [{"name": "李娜", "id_number": "110105198202022345", "guarantee_type": "joint_and_several"},
+                  {"name": "王强", "id_number": "310101197706124418"}]
+
+
+
+async def accelerated(env: WorkflowEnvironment, h: WorkflowHandle[Any, Any]) -> Any:
+    """Declare the acceleration, and two days later record its notice delivered that day: that day."""
+    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager"))
+    await env.sleep(timedelta(days=2))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier", actor="clerk"))
+    return today
+
 async def save(client: Client, name: str, wid: str, run_id: str | None = None) -> None:
     history = await client.get_workflow_handle(wid, run_id=run_id).fetch_history()
     (HERE / f"{name}.json").write_text(json.dumps(json.loads(history.to_json()), indent=1) + "\n")
@@ -199,18 +218,11 @@ async def v2_money(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_money_reversal_hold_settlement", h.id)
 
     # 7. Acceleration declared and served, then a write-off by two managers and a recovery after it.
-    contract = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "annual_rate": "0.0435",
-                "principal": {"amount": "200000.00", "currency": "CNY"},
-                "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
+    contract = ACCELERABLE
     h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-accelerated",
                                                 intake={"contract": contract}))
     await env.sleep(timedelta(hours=1))
-    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager"))
-    await env.sleep(timedelta(days=2))
-    status = (await snap(h)).status
-    assert status is not None
-    today = status.policy_today(await env.get_current_time())
-    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier", actor="clerk"))
+    today = await accelerated(env, h)
     status = (await snap(h)).status
     assert status is not None
     owed = status.statement(today).balance.total  # type: ignore[union-attr]
@@ -653,24 +665,47 @@ async def v2_guarantees(env: WorkflowEnvironment, rec: Recorder) -> None:
     """Guarantee periods from a served acceleration, the first warning before one ends (patch
     `guarantee-periods`; `python -m tests.histories.record guarantees`)."""
     client = env.client
-    contract = {"number": "JK-2024-000123", "signed_on": "2024-03-15", "annual_rate": "0.0435",
-                "principal": {"amount": "200000.00", "currency": "CNY"},
-                "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
-    guarantors = [{"name": "李娜", "id_number": "110105198202022345", "guarantee_type": "joint_and_several"},
-                  {"name": "王强", "id_number": "310101197706124418"}]
     h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-guarantees",
-                                                intake={"contract": contract, "guarantors": guarantors}))
+                                                intake={"contract": ACCELERABLE, "guarantors": TWO_GUARANTORS}))
     await env.sleep(timedelta(hours=1))
-    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager"))
-    await env.sleep(timedelta(days=2))
-    status = (await snap(h)).status
-    assert status is not None
-    today = status.policy_today(await env.get_current_time())
-    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier", actor="clerk"))
+    await accelerated(env, h)
     await env.sleep(timedelta(days=125))
     await eventually(lambda: "guarantee_period_warning" in rec.kinds())
     await h.terminate("recorded")
     await save(client, "v2_guarantee_periods_warned", h.id)
+
+
+async def v2_claims(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Claims against two guarantors: told the due date by a served acceleration; a demand holds the joint one;
+    the general one is released when its period ends (`python -m tests.histories.record claims`)."""
+    from domain.guarantor_claims import Demanded
+    from workflows.contracts import (
+        UPDATE_GUARANTOR_EVENT,
+        UPDATE_OPEN_CLAIMS,
+        GuarantorEventCommand,
+        OpenClaimsCommand,
+        guarantor_workflow_id,
+    )
+
+    client, mid = env.client, "hist-v2-claims"
+    h = await start(client, QUEUE, matter_input("standard", matter_id=mid,
+                                                intake={"contract": ACCELERABLE, "guarantors": TWO_GUARANTORS}))
+    await env.sleep(timedelta(hours=1))
+    await h.execute_update(UPDATE_OPEN_CLAIMS, OpenClaimsCommand(open_id="o1", actor="clerk"))
+    today = await accelerated(env, h)
+    await env.sleep(timedelta(hours=1))
+    joint, general = (client.get_workflow_handle(guarantor_workflow_id(mid, n)) for n in (1, 2))
+    await joint.execute_update(UPDATE_GUARANTOR_EVENT, GuarantorEventCommand(
+        event_id="e1", event=Demanded(on=today, method="registered_post"), actor="clerk"))
+    await env.sleep(timedelta(days=190))
+    await eventually(lambda: "guarantor_released" in rec.kinds())
+    await env.sleep(timedelta(hours=1))
+    for child in (joint, general):
+        await child.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_guarantor_claims_held_and_released", h.id)
+    await save(client, "v2_guarantor_claim_child_held", joint.id)
+    await save(client, "v2_guarantor_claim_child_released", general.id)
 
 
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
@@ -747,6 +782,8 @@ async def main() -> None:
                 await v2_arbitration_poa(env, rec)
             if only in (None, "guarantees"):
                 await v2_guarantees(env, rec)
+            if only in (None, "claims"):
+                await v2_claims(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

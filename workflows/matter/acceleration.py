@@ -101,6 +101,7 @@ class AccelerationHandlers(MatterMixin):
                     f" the whole loan is due from that day; outstanding {ledger.balance.total}",
                     actor=cmd.actor, data={"delivered_on": cmd.delivered_on.isoformat(), "method": cmd.method,
                                            "upload_id": cmd.upload_id, "accelerated": not_due.model_dump(mode="json")})
+        self._tell_claims("acceleration")  # the main debt's due date moved: the guarantee periods with it
         self._dirty = True
         return self._acceleration_result(duplicate=False)
 

@@ -95,6 +95,10 @@ class EffectHandlers(MatterMixin):
                     await self._draft_filing(effect, effect.filing)
                 elif effect.hand_over is not None:
                     await self._hand_over(effect.hand_over)
+                elif effect.claim is not None:
+                    await self._start_claim_child(effect, effect.claim)
+                elif effect.claim_facts is not None:
+                    await self._send_claim_facts(effect.claim_facts)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):

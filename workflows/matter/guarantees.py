@@ -7,7 +7,8 @@ whole debt was due from then). A record that knows neither cannot state it: the 
 never guessed. What must be done within it follows from the guarantee's type (art. 693): a
 joint-and-several guarantor must be asked to perform (a demand to the guarantor), a general one is
 held only if the debtor is sued or taken to arbitration within it, so a general guarantor's period is
-no longer listed once a case against the debtor was filed within it. Nothing is listed once the debt is
+no longer listed once a case against the debtor was filed within it, nor is one whose claim
+(`workflows/matter/claims.py`) holds or has released the guarantor. Nothing is listed once the debt is
 discharged (closed paid, cured, settled or withdrawn) or the period's last day has passed (what became
 of the guarantee is then for the lawyers: the record does not show every demand made to a guarantor).
 
@@ -47,10 +48,11 @@ def guarantee_periods_of(s: MatterState, intake: MatterIntake, today: date) -> t
     if due is None:
         return ()
     filed = [p.filed_on for p in s.proceedings.items if p.filed_on is not None]
+    settled = {c.number for c in s.claims.items if c.standing in ("held", "refused", "released")}
     found = []
     for number, g in enumerate(intake.guarantors, start=1):
         d = guarantee_period(g, number, due)
-        if d.last_day < today:
+        if d.last_day < today or number in settled:  # (a claim that holds or released the guarantor: done)
             continue
         if g.guarantee_type == "general" and any(on <= d.last_day for on in filed):
             continue  # the debtor was sued within it: the general guarantor is held (art. 693 para 1)

@@ -216,6 +216,7 @@ class ProceedingHandlers(MatterMixin):
                 if event.get("on") and workflow.patched(PATCH_FILING_LIMITATION):
                     changes["filed_on"] = date.fromisoformat(event["on"])
                 self._set_proceeding(n, **changes)
+                self._tell_claims(f"filed-{n}")  # the debtor sued: a general guarantor is held if within its period
             elif kind == "decided":
                 # (a mediation agreement names the settlement it records: in effect when the agreement is)
                 self._set_proceeding(n, status="decided", settlement=event.get("proposal_id"))

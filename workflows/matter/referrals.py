@@ -237,9 +237,12 @@ class ReferralHandlers(MatterMixin):
     @workflow.signal(name=SIGNAL_CHILD_REPORT)
     def child_report(self, report: ChildReport) -> None:
         """A child's news: the referral was instructed, reminded, accepted, declined, lapsed or closed (a
-        proceeding's news goes to `_proceeding_report`)."""
+        proceeding's news goes to `_proceeding_report`, a guarantor claim's to `_claim_report`)."""
         if "/proceeding-" in report.workflow_id:
             self._proceeding_report(report)
+            return
+        if "/guarantor-" in report.workflow_id:
+            self._claim_report(report)
             return
         ref = self._s.referral
         if report.key in ref.reports:

@@ -30,7 +30,14 @@ from domain.matter import ClosureReason, Stage
 from domain.money import Money
 from domain.parties import LawFirm
 from domain.risk import RiskAssessment
-from domain.status import AccelerationView, Attention, ProceedingView, ReferralEnded, ReferralView
+from domain.status import (
+    AccelerationView,
+    Attention,
+    GuarantorClaimView,
+    ProceedingView,
+    ReferralEnded,
+    ReferralView,
+)
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
 from workflows.children import DraftFilingResult, DraftPreservationResult
 
@@ -277,6 +284,28 @@ class HandOver(_Part):
     actor: str = "system"
 
 
+class ClaimOrder(_Part):
+    """Start the claim against guarantor `number` (its child workflow)."""
+
+    number: int
+    actor: str = "system"
+
+
+class ClaimFacts(_Part):
+    """Tell claim `number`'s child the main debt's due date and the day the debtor was sued."""
+
+    number: int
+    workflow_id: str
+    main_due_on: date | None = None
+    debtor_sued_on: date | None = None
+
+
+class GuarantorClaims(_Part):
+    items: list[GuarantorClaimView] = Field(default_factory=list)
+    opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
+    reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
+
+
 class Arrangement(_Part):
     """One settlement, amendment or write-off: proposed, decided by authority, signed, then performed."""
 
@@ -376,6 +405,8 @@ class Effect(_Part):
     proceeding: ProceedingOrder | None = None  # start a suit or an arbitration (its child)
     filing: FilingOrder | None = None  # draft a proceeding's filing (bundle, then the documents)
     hand_over: HandOver | None = None  # tell a proceeding's child which firm now acts in it
+    claim: ClaimOrder | None = None  # start a guarantor claim (its child)
+    claim_facts: ClaimFacts | None = None  # tell a guarantor claim's child the matter's news
     firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
@@ -452,6 +483,7 @@ class MatterState(_Part):
     limitation_warned: list[str] = Field(default_factory=list)  # "<last day>:<days before>" warnings given
     guarantees_tracked: bool = False  # opened since the patch "guarantee-periods" (workflows/matter/guarantees.py)
     guarantees_warned: list[str] = Field(default_factory=list)  # "<period>:<last day>:<days before>" given
+    claims: GuarantorClaims = Field(default_factory=GuarantorClaims)  # one child per guarantor claimed against
     deliveries: dict[str, date] = Field(default_factory=dict)  # letter document id -> the day it reached the borrower
     held_since: datetime | None = None  # the clocks stopped at this instant (a hold became active)
     held_seconds: float = 0.0  # time held so far, added to every clock of the process

@@ -142,11 +142,12 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, intake: 
         limitation=limitation_of(s, overdue_since),
         proceedings=tuple(s.proceedings.items) or None,
         guarantees=guarantee_periods_of(s, intake, s.clock.today(now)),
+        guarantor_claims=tuple(s.claims.items) or None,
     )
 
 
 _LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
-                 "acceleration", "limitation", "guarantees")
+                 "acceleration", "limitation", "guarantees", "guarantor_claims")
 
 
 def status_digest(status: MatterStatus) -> str:

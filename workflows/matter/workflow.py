@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter import transitions as tr
     from workflows.matter.acceleration import AccelerationHandlers
     from workflows.matter.arrangements import ArrangementHandlers
+    from workflows.matter.claims import ClaimHandlers
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
     from workflows.matter.effects import EffectHandlers
@@ -92,7 +93,7 @@ def _sentence(text: str) -> str:
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
-                     FilingHandlers, LimitationHandlers, GuaranteeHandlers, ProjectionHandlers):
+                     FilingHandlers, LimitationHandlers, GuaranteeHandlers, ClaimHandlers, ProjectionHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp

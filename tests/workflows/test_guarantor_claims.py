@@ -1,0 +1,137 @@
+"""Claims against the guarantors, one child workflow each, on the time-skipping server: opened for every
+guarantor on record; told the main debt's due date when an acceleration is served and the day the debtor
+is sued; a demand within the period holds a joint-and-several guarantor, a suit against the debtor holds a
+general one; a period that ends with nothing done releases the guarantor, with the reason."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from temporalio.client import WorkflowUpdateFailedError
+
+from domain.deadlines import add_period
+from domain.guarantor_claims import Demanded, Refused
+from domain.proceedings import Filed
+from tests.factories import intake_data
+from tests.workflows.harness import eventually, snap
+from tests.workflows.test_guarantee_periods import GUARANTORS, status_today
+from tests.workflows.test_proceedings import _child_up, record, referred_and_accepted, start_proceeding
+from workflows.contracts import (
+    ERR_INVALID,
+    QUERY_GUARANTOR,
+    UPDATE_ACCELERATE,
+    UPDATE_GUARANTOR_EVENT,
+    UPDATE_OPEN_CLAIMS,
+    UPDATE_SERVED,
+    AccelerateCommand,
+    AccelerationResult,
+    GuarantorClaimSnapshot,
+    GuarantorEventCommand,
+    GuarantorEventResult,
+    OpenClaimsCommand,
+    OpenClaimsResult,
+    ServedCommand,
+    guarantor_workflow_id,
+)
+
+CONTRACT = {**intake_data()["contract"], "principal_not_due": {"amount": "150000.00", "currency": "CNY"}}
+
+
+async def open_claims(h: Any, open_id: str = "o1") -> OpenClaimsResult:
+    return await h.execute_update(UPDATE_OPEN_CLAIMS, OpenClaimsCommand(open_id=open_id, actor="clerk"),
+                                  result_type=OpenClaimsResult)
+
+
+async def claim_event(env: Any, h: Any, n: int, event_id: str, event: Any) -> GuarantorEventResult:
+    mid = h.id.removeprefix("matter-")
+    return await env.client.get_workflow_handle(guarantor_workflow_id(mid, n)).execute_update(
+        UPDATE_GUARANTOR_EVENT, GuarantorEventCommand(event_id=event_id, event=event, actor="clerk"),
+        result_type=GuarantorEventResult)
+
+
+async def claim_of(env: Any, h: Any, n: int) -> GuarantorClaimSnapshot:
+    mid = h.id.removeprefix("matter-")
+    return await env.client.get_workflow_handle(guarantor_workflow_id(mid, n)).query(
+        QUERY_GUARANTOR, result_type=GuarantorClaimSnapshot)
+
+
+async def accelerated(env: Any, h: Any) -> date:
+    await h.execute_update(UPDATE_ACCELERATE, AccelerateCommand(clause="第十二条", actor="manager-1"),
+                           result_type=AccelerationResult)
+    await env.sleep(timedelta(days=1))
+    _, today = await status_today(env, h)
+    await h.execute_update(UPDATE_SERVED, ServedCommand(delivered_on=today, method="courier"),
+                           result_type=AccelerationResult)
+    return today
+
+
+async def standing(h: Any, n: int) -> str | None:
+    s = (await snap(h)).status
+    return next((c.standing for c in (s.guarantor_claims or ()) if c.number == n), None) if s else None
+
+
+async def test_a_demand_holds_the_joint_guarantor_and_the_general_one_is_released_when_its_period_ends(env, matters):  # type: ignore[no-untyped-def]
+    h = await matters.start("standard", intake={"contract": CONTRACT, "guarantors": GUARANTORS})
+    await env.sleep(timedelta(hours=1))
+    opened = await open_claims(h)
+    assert opened.opened == (1, 2) and not opened.duplicate
+    again = await open_claims(h)
+    assert again.duplicate and again.opened == (1, 2)
+    assert (await open_claims(h, "o2")).opened == ()  # every guarantor has its claim
+    await eventually(lambda: _claim_up(env, h, 2))
+    first = await claim_of(env, h, 1)
+    assert first.standing == "open" and first.period is None and "not on record" in first.why
+
+    due = await accelerated(env, h)  # the main debt due from the notice's delivery: the children are told
+
+    async def told() -> bool:
+        return (await claim_of(env, h, 1)).period is not None
+
+    await eventually(told)
+    first = await claim_of(env, h, 1)
+    assert first.period is not None and first.period.last_day == add_period(due, months=6)
+    with pytest.raises(WorkflowUpdateFailedError) as err:  # nobody is held yet: nothing to refuse
+        await claim_event(env, h, 1, "r0", Refused(on=due, reason="no"))
+    assert err.value.cause.type == ERR_INVALID and "event.kind" in str(err.value.cause)  # type: ignore[union-attr]
+    done = await claim_event(env, h, 1, "d1", Demanded(on=due, method="registered_post"))
+    assert done.snapshot.standing == "held" and done.snapshot.held_on == due
+    assert (await claim_event(env, h, 1, "d1", Demanded(on=due, method="registered_post"))).duplicate
+    await eventually(lambda: _is(h, 1, "held"))
+    s, _ = await status_today(env, h)
+    assert [d.name for d in s.guarantees or ()] == ["guarantee period: guarantor 2 (general)"]
+
+    # The general guarantor: the debtor never sued within the period: released, with the reason.
+    await env.sleep(timedelta(days=(add_period(due, months=6) - due).days + 2))
+    await eventually(lambda: _is(h, 2, "released"))
+    second = await claim_of(env, h, 2)
+    assert second.standing == "released" and "no suit or arbitration against the debtor" in second.why
+    lines = [e.summary for e in matters.rec.events if e.kind == "guarantor_released"]
+    assert lines and lines[-1].startswith("Guarantor 2: released: the guarantee period ended on"), lines
+
+
+async def test_the_suit_against_the_debtor_holds_the_general_guarantor(env, matters):  # type: ignore[no-untyped-def]
+    h = await referred_and_accepted(env, matters, contract=CONTRACT, guarantors=GUARANTORS)
+    due = await accelerated(env, h)
+    await open_claims(h)
+    await eventually(lambda: _claim_up(env, h, 2))
+    r = await start_proceeding(h, "p1", firm="firm-a")
+    await eventually(lambda: _child_up(env, r.workflow_id))
+    await record(env, r.workflow_id, "f", Filed(on=due, body="Huangpu District People's Court", case_number="C-1"))
+    await eventually(lambda: _is(h, 2, "held"))
+    second = await claim_of(env, h, 2)
+    assert second.held_on == due and "the debtor was sued" in second.why
+    assert await standing(h, 1) == "open"  # the joint guarantor still needs its demand
+
+
+async def _claim_up(env: Any, h: Any, n: int) -> bool:
+    try:
+        await claim_of(env, h, n)
+    except Exception:
+        return False
+    return True
+
+
+async def _is(h: Any, n: int, wanted: str) -> bool:
+    return await standing(h, n) == wanted

@@ -1,0 +1,154 @@
+"""Claims against the guarantors in the matter workflow (a mixin of `MatterWorkflow`).
+
+`open_guarantor_claims` starts one child workflow per guarantor on record that has no claim yet
+(`workflows/guarantor.py`, ID `matter-<id>/guarantor-<n>`). The matter tells each claim the facts its
+guarantee period depends on (effect `claim_facts`, signal `guarantor_facts`): the main debt's due date
+(the contract's maturity, or the day a served acceleration reached the borrower if earlier) and the day
+a suit or arbitration against the debtor was filed; it tells them again whenever either changes. Each
+claim reports its events and where it stands (held, refused, released with the reason); a claim that
+holds the guarantor, or has released it, leaves the matter's list of guarantee periods to act within.
+The children are cancelled when the matter closes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from temporalio import workflow
+from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
+
+with workflow.unsafe.imports_passed_through():
+    from domain.guarantee import main_debt_due_on
+    from domain.status import GuarantorClaimView
+    from workflows.contracts import (
+        ERR_INVALID,
+        GUARANTOR_WORKFLOW_NAME,
+        SIGNAL_GUARANTOR_FACTS,
+        UPDATE_OPEN_CLAIMS,
+        ChildReport,
+        GuarantorClaimInput,
+        GuarantorFacts,
+        OpenClaimsCommand,
+        OpenClaimsResult,
+        guarantor_workflow_id,
+    )
+    from workflows.matter.failures import Failed as _Failed
+    from workflows.matter.mixin import MatterMixin
+    from workflows.matter.state import ClaimFacts, ClaimOrder, Effect
+
+
+class ClaimHandlers(MatterMixin):
+
+    def _main_due_on(self) -> date | None:
+        a = self._s.acceleration
+        return main_debt_due_on(self._intake.contract.due_on, a.delivered_on if a is not None else None)
+
+    def _debtor_sued_on(self) -> date | None:
+        return min((p.filed_on for p in self._s.proceedings.items if p.filed_on is not None), default=None)
+
+    @workflow.update(name=UPDATE_OPEN_CLAIMS)
+    def open_guarantor_claims(self, cmd: OpenClaimsCommand) -> OpenClaimsResult:
+        claims = self._s.claims
+        if cmd.open_id in claims.opens:
+            return OpenClaimsResult(open_id=cmd.open_id, duplicate=True, opened=tuple(claims.opens[cmd.open_id]),
+                                    claims=tuple(c.number for c in claims.items))
+        now = workflow.now()
+        have = {c.number for c in claims.items}
+        opened = []
+        for number, g in enumerate(self._intake.guarantors, start=1):
+            if number in have:
+                continue
+            claims.items.append(GuarantorClaimView(number=number, workflow_id=guarantor_workflow_id(self._mid, number),
+                                                   guarantee_type=g.guarantee_type, since=now))
+            self._queue(Effect(key=f"claim:{number}", queued_at=now, claim=ClaimOrder(number=number, actor=cmd.actor)))
+            opened.append(number)
+        claims.opens[cmd.open_id] = opened
+        if opened:
+            self._event(f"claims-{cmd.open_id}", "guarantor_claims_opened",
+                        "Claim opened against guarantor(s) " + ", ".join(str(n) for n in opened)
+                        + (" (note given)" if cmd.note else ""), actor=cmd.actor, data={"opened": opened})
+        self._dirty = True
+        return OpenClaimsResult(open_id=cmd.open_id, duplicate=False, opened=tuple(opened),
+                                claims=tuple(c.number for c in claims.items))
+
+    @open_guarantor_claims.validator
+    def _validate_open_claims(self, cmd: OpenClaimsCommand) -> None:
+        if cmd.open_id in self._s.claims.opens:
+            return
+        self._refuse_if_closed()
+        if not self._intake.guarantors:
+            raise ApplicationError("the matter has no guarantor on record", type=ERR_INVALID)
+
+    async def _start_claim_child(self, effect: Effect, order: ClaimOrder) -> None:
+        n = order.number
+        child_id = guarantor_workflow_id(self._mid, n)
+        try:
+            await workflow.start_child_workflow(
+                GUARANTOR_WORKFLOW_NAME,
+                GuarantorClaimInput(matter_id=self._mid, number=n, guarantor=self._intake.guarantors[n - 1],
+                                    main_due_on=self._main_due_on(), debtor_sued_on=self._debtor_sued_on(),
+                                    parent_workflow_id=workflow.info().workflow_id, clock=self._s.clock,
+                                    started_by=order.actor),
+                id=child_id, parent_close_policy=workflow.ParentClosePolicy.ABANDON,
+                static_summary=f"Claim against guarantor {n}",
+            )
+        except WorkflowAlreadyStartedError:
+            pass
+        except ChildWorkflowError as exc:
+            raise _Failed("ChildWorkflowError", f"the claim against guarantor {n} could not start ({exc})",
+                          True) from None
+        if child_id not in self._s.referral.children:
+            self._s.referral.children.append(child_id)
+        if next((c.standing for c in self._s.claims.items if c.number == n), None) == "starting":
+            self._set_claim(n, standing="open")  # (unless it reported meanwhile)
+        if self._s.stage == "closed":
+            self._s.effects.insert(1, Effect(key=f"cancel:{child_id}", cancel=child_id, queued_at=workflow.now()))
+
+    def _tell_claims(self, why: str) -> None:
+        """Tell every open claim the facts its period depends on (after they changed: `why`)."""
+        now = workflow.now()
+        due, sued = self._main_due_on(), self._debtor_sued_on()
+        for c in self._s.claims.items:
+            if c.standing == "released":
+                continue
+            self._queue(Effect(key=f"claim-facts:{c.number}:{why}:{len(self._s.done)}", queued_at=now,
+                               claim_facts=ClaimFacts(number=c.number, workflow_id=c.workflow_id, main_due_on=due,
+                                                      debtor_sued_on=sued)))
+
+    async def _send_claim_facts(self, facts: ClaimFacts) -> None:
+        try:
+            await workflow.get_external_workflow_handle(facts.workflow_id).signal(
+                SIGNAL_GUARANTOR_FACTS, GuarantorFacts(main_due_on=facts.main_due_on,
+                                                       debtor_sued_on=facts.debtor_sued_on))
+        except Exception:  # the claim's record has closed: nobody left to tell
+            workflow.logger.info("guarantor claim %s did not take the facts", facts.workflow_id)
+
+    def _set_claim(self, number: int, **changes: Any) -> None:
+        items = self._s.claims.items
+        for i, c in enumerate(items):
+            if c.number == number:
+                items[i] = c.model_copy(update=changes)
+
+    def _claim_report(self, report: ChildReport) -> None:
+        """A claim's news: an event recorded, where it stands now, or its record closed."""
+        claims = self._s.claims
+        if report.key in claims.reports:
+            return
+        claims.reports.append(report.key)
+        n = report.number
+        data: dict[str, Any] = {"number": n, **report.data}
+        if report.kind == "claim_standing":
+            standing = str(report.data.get("standing", ""))
+            self._set_claim(n, standing=standing, why=report.summary)
+            self._event(f"claim-{report.key}", f"guarantor_{standing}",
+                        f"Guarantor {n}: {standing}: {report.summary}", data=data)
+        elif report.kind == "claim_event":
+            self._event(f"claim-{report.key}", "guarantor_event", f"Guarantor {n}: {report.summary}",
+                        actor=report.actor, data=data)
+        elif report.kind == "closed":
+            self._child_gone(report.workflow_id)
+        self._dirty = True
+
+
+__all__ = ["ClaimHandlers"]
