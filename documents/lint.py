@@ -60,6 +60,10 @@ NOT_PRINTED: dict[str, dict[str, str]] = {
         "borrower.locale": "chooses the letter's language, like `locale`",
         "borrower.timezone": "governs contact hours, not letter content",
     },
+    "guarantor_demand": {
+        "borrower.id_number": "a guarantor is shown the borrower's ID masked (borrower_id_masked), never in full",
+        "borrower.address": "a guarantor is not told where the borrower lives",
+    },
     **{kind: {"creditor.phone": "a pleading has no letterhead: the filer gives its contact person's number"}
        for kind in ("civil_complaint", "arbitration_application", "preservation_application",
                     "enforcement_application")},

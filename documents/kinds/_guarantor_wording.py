@@ -31,8 +31,7 @@ def _guarantor_addressee(letter: _Letter) -> None:
 
 def _zh_guarantor_demand(letter: _Letter) -> None:
     _guarantor_addressee(letter)
-    letter.body("{{ borrower.name }}（身份证件号码：{{ borrower.id_number }}"
-                "{% if borrower.address %}，住址：{{ borrower.address }}{% endif %}；以下称“债务人”）"
+    letter.body("{{ borrower.name }}（身份证件号码：{{ borrower_id_masked }}；以下称“债务人”）"
                 "于{{ contract_signed_on }}与{{ creditor.name }}（以下称“我方”）签订了编号为{{ contract_number }}"
                 "的借款合同（以下称“主合同”）。您于{{ guarantee_signed_on }}与我方签订了编号为"
                 "{{ guarantee_contract_number }}的保证合同（以下称“保证合同”），为债务人在主合同项下的债务提供"
@@ -93,8 +92,8 @@ def _en_guarantor_demand(letter: _Letter) -> None:
     letter.para("Dear {{ guarantor.name }},")
     letter.body("Under Loan Contract No. {{ contract_number }} dated {{ contract_signed_on }} (the “Loan Contract”), "
                 "{{ creditor.name }} (“we” or “us”) lent money to {{ borrower.name }} (ID/Passport No. "
-                "{{ borrower.id_number }}{% if borrower.address %}, of {{ borrower.address }}{% endif %}) (the "
-                "“Debtor”). Under Guarantee Contract No. {{ guarantee_contract_number }} dated "
+                "{{ borrower_id_masked }}) (the “Debtor”). Under Guarantee Contract No. "
+                "{{ guarantee_contract_number }} dated "
                 "{{ guarantee_signed_on }} (the “Guarantee”), you guaranteed the Debtor’s obligations under the "
                 "Loan Contract as " + _GENERAL + "a general guarantor{% else %}a joint and several "
                 "guarantor{% endif %}.")

@@ -52,6 +52,14 @@ def add_months(start: date, months: int) -> date:
     return add_period(start, months=months)
 
 
+def mask_id(number: str) -> str:
+    """An ID number with all but its last four characters hidden (all of a short one)."""
+    number = number.strip()
+    if len(number) <= 4:
+        return "*" * len(number)
+    return "*" * (len(number) - 4) + number[-4:]
+
+
 def _check_balance(total: Money, balance: Balance) -> None:
     if total != balance.total:
         raise ValueError(f"total {total} is not the sum of the balance buckets {balance.total}")
@@ -196,6 +204,9 @@ class LawyersLetterContext(LetterBase):
 class GuarantorDemandContext(LetterBase):
     """担保责任履行通知书: the creditor calls on a guarantor of the borrower's loan.
 
+    The guarantor is shown only what it must know of the borrower: the name and the ID number with all
+    but its last four characters hidden (`borrower_id_masked`), never the full number or the address.
+
     `balance`/`total` are what the debtor owes; `amount_claimed` is what the guarantor is asked
     for (at most the total and the guarantor's cap). `main_debt_due_on` is when the main debt
     fell due (maturity, or acceleration); `guarantee_period_ends_on` must be what Civil Code
@@ -208,6 +219,9 @@ class GuarantorDemandContext(LetterBase):
     kind: ClassVar[str] = "guarantor_demand"
 
     guarantor: Guarantor
+    borrower_id_masked: str = Field(default="", max_length=64,
+                                    description="the borrower's ID with all but its last four characters hidden: "
+                                                "a guarantor is shown only what it must know (filled from borrower)")
     guarantee_contract_number: PlainText = Field(min_length=1, max_length=128)
     guarantee_signed_on: date
     overdue_since: date
@@ -218,6 +232,16 @@ class GuarantorDemandContext(LetterBase):
     amount_claimed: Money
     debtor_proceedings: PlainText | None = Field(default=None, min_length=1, max_length=500)
     pay_by: date
+
+    @model_validator(mode="before")
+    @classmethod
+    def _mask(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("borrower_id_masked"):
+            borrower = data.get("borrower")
+            number = borrower.get("id_number") if isinstance(borrower, dict) else getattr(borrower, "id_number", None)
+            if isinstance(number, str):
+                data = {**data, "borrower_id_masked": mask_id(number)}
+        return data
 
     @model_validator(mode="after")
     def _claim(self) -> GuarantorDemandContext:

@@ -241,6 +241,15 @@ def test_joint_guarantor_is_asked_to_pay_within_the_period(locale: str) -> None:
 
 
 @pytest.mark.parametrize("locale", LOCALES)
+def test_the_guarantor_is_never_shown_the_borrower_s_full_id_or_address(locale: str) -> None:
+    context = sample_context("guarantor_demand", locale)
+    text = _text(context)
+    borrower = context.borrower  # type: ignore[attr-defined]
+    assert borrower.id_number not in text and ("*" * (len(borrower.id_number) - 4) + borrower.id_number[-4:]) in text
+    assert borrower.address and borrower.address not in text
+
+
+@pytest.mark.parametrize("locale", LOCALES)
 def test_general_guarantor_keeps_the_right_of_prior_defence(locale: str) -> None:
     context = _guarantor_demand(locale, guarantee_type="general", cap=None)
     text = _text(context)
