@@ -13,6 +13,7 @@ from temporalio.api.history.v1 import HistoryEvent
 from domain.money import Money
 from workflows.contracts import (
     UPDATE_DECISION,
+    UPDATE_DEMAND_GUARANTOR,
     UPDATE_DRAFT_FILING,
     UPDATE_DRAFT_PRESERVATION,
     UPDATE_LAWYERS_LETTER,
@@ -77,6 +78,8 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
                 f"by {actor}")
     if name == UPDATE_OPEN_CLAIMS:
         return f"Claims {cmd.get('open_id')} against the guarantors ordered by {actor}"
+    if name == UPDATE_DEMAND_GUARANTOR:
+        return f"Demand {cmd.get('demand_id')} to guarantor {cmd.get('number')} ordered by {actor}"
     return f"Command '{name}' accepted"
 
 
@@ -129,6 +132,10 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
         dup = " (already applied)" if result.get("duplicate") else ""
         firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")
         return f"Referral {result.get('number')} recalled from {firm}{dup}; stage now {result.get('stage')}"
+    if name == UPDATE_DEMAND_GUARANTOR:
+        dup = " (already ordered)" if result.get("duplicate") else ""
+        return (f"The demand for performance to guarantor {result.get('number')} queued{dup}: document "
+                f"{result.get('document_id')}")
     if name == UPDATE_OPEN_CLAIMS:
         dup = " (already ordered)" if result.get("duplicate") else ""
         opened = ", ".join(str(n) for n in result.get("opened") or []) or "none (each has its claim)"

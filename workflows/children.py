@@ -353,6 +353,25 @@ class OpenClaimsCommand(_Model):
     actor: str = "system"
 
 
+class DemandGuarantorCommand(_Model):
+    """Send guarantor `number` the demand for performance (担保责任履行通知书) from the record."""
+
+    demand_id: str = Field(min_length=1, max_length=128)
+    number: int = Field(ge=1)
+    guarantee_contract_number: PlainText = Field(min_length=1, max_length=128)
+    guarantee_signed_on: date
+    amount_claimed: Money | None = None
+    pay_within_days: int = Field(default=10, ge=1, le=60)
+    actor: str = "system"
+
+
+class DemandGuarantorResult(_Model):
+    demand_id: str
+    duplicate: bool
+    number: int
+    document_id: str
+
+
 class OpenClaimsResult(_Model):
     open_id: str
     duplicate: bool
@@ -362,6 +381,8 @@ class OpenClaimsResult(_Model):
 
 __all__ = [
     "ChildReport",
+    "DemandGuarantorCommand",
+    "DemandGuarantorResult",
     "GuarantorClaimInput",
     "GuarantorClaimSnapshot",
     "GuarantorEventCommand",

@@ -46,6 +46,12 @@ from workflows.children import (
     CounselChange as CounselChange,
 )
 from workflows.children import (
+    DemandGuarantorCommand as DemandGuarantorCommand,
+)
+from workflows.children import (
+    DemandGuarantorResult as DemandGuarantorResult,
+)
+from workflows.children import (
     DraftFilingCommand as DraftFilingCommand,
 )
 from workflows.children import (
@@ -147,6 +153,7 @@ UPDATE_DRAFT_FILING = "draft_filing"  # the complaint or arbitration application
 UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
 QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child
 UPDATE_OPEN_CLAIMS = "open_guarantor_claims"  # a claim (its own child) against each guarantor on record
+UPDATE_DEMAND_GUARANTOR = "demand_guarantor"  # the demand letter to one guarantor, from the record
 UPDATE_GUARANTOR_EVENT = "guarantor_event"  # on the guarantor claim child: demanded, refused, released
 QUERY_GUARANTOR = "guarantor_snapshot"  # on the guarantor claim child
 SIGNAL_GUARANTOR_FACTS = "guarantor_facts"  # parent -> guarantor claim child: the due date, the suit filed

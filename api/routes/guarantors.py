@@ -10,6 +10,7 @@ another firm gets 404. A guarantor is its number on the matter's record: no pers
 from __future__ import annotations
 
 import uuid
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Path, Response, status
@@ -22,11 +23,15 @@ from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
 from api.workflow import answer_command, live_snapshot
 from domain.guarantor_claims import ClaimEvent
+from domain.money import Money
 from domain.text import PlainText
 from workflows.contracts import (
     QUERY_GUARANTOR,
+    UPDATE_DEMAND_GUARANTOR,
     UPDATE_GUARANTOR_EVENT,
     UPDATE_OPEN_CLAIMS,
+    DemandGuarantorCommand,
+    DemandGuarantorResult,
     GuarantorClaimSnapshot,
     GuarantorEventCommand,
     GuarantorEventResult,
@@ -53,6 +58,18 @@ class ClaimsOpenCreate(BaseModel):
 
     note: PlainText = Field(default="", max_length=2000, description="why the claims are opened now (recorded; "
                                                                     "the history says a note was given)")
+
+
+class DemandLetterCreate(BaseModel):
+    """What the record does not hold: the guarantee contract; optionally how much and how soon."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    guarantee_contract_number: PlainText = Field(min_length=1, max_length=128)
+    guarantee_signed_on: date
+    amount_claimed: Money | None = Field(default=None, description="default: the whole debt, up to the "
+                                                                   "guarantor's cap")
+    pay_within_days: int = Field(default=10, ge=1, le=60)
 
 
 class GuarantorClaimsPublic(BaseModel):
@@ -116,6 +133,26 @@ async def get_claim(matter_id: MatterId, number: Number, key: CurrentKey, row: P
                     temporal: TemporalDep) -> GuarantorClaimSnapshot:
     """One claim: where it stands and why, its guarantee period, the events recorded."""
     return await _claim(temporal, matter_id, number)
+
+
+@router.post("/{matter_id}/guarantor-claims/{number}/demand-letter", response_model=DemandGuarantorResult,
+             status_code=201, responses={**COMMAND_RESPONSES,
+                                         409: {"description": "no due date of the main debt on record, the guarantor "
+                                                              "released, or the matter closed"},
+                                         422: {"description": "no claim against this guarantor; a field is wrong: "
+                                                              "`detail[].loc` names it"}})
+async def demand_letter(
+    matter_id: MatterId, number: Number, body: DemandLetterCreate, key: RecorderKey, row: ProjectedMatter,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> DemandGuarantorResult:
+    """The demand for performance to the guarantor (担保责任履行通知书), drafted from the record: the debt as of
+    its date, the guarantee's type, cap and period (Civil Code art. 692), the debtor shown by name and masked
+    ID only. Listed with the matter's documents; when it reaches the guarantor, record it as the claim's
+    `demanded` event."""
+    demand_id = idempotency_key or str(uuid.uuid4())
+    cmd = DemandGuarantorCommand(demand_id=demand_id, number=number, actor=key.actor, **body.model_dump())
+    return await answer_command(temporal, response, matter_id, UPDATE_DEMAND_GUARANTOR, cmd, command_id=demand_id,
+                                result_type=DemandGuarantorResult)
 
 
 @router.post("/{matter_id}/guarantor-claims/{number}/events", response_model=GuarantorEventResult,

@@ -401,11 +401,52 @@ def _lawyers_letter(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, 
     }
 
 
+def _guarantor_demand(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """Params: `guarantor` (its position on record, from 1), `guarantee_contract_number` and
+    `guarantee_signed_on` (the guarantee contract: not in the record), `main_debt_due_on` (the record's:
+    maturity, or the acceleration's delivery), optionally `amount_claimed` (default: the whole debt, up to
+    the guarantor's cap), `debtor_proceedings` (the case against the debtor, from the record) and
+    `pay_within_days` (default 10). The debt is the record's as of the letter's date; the guarantee period
+    is what Civil Code art. 692 gives."""
+    record = facts.intake.guarantors
+    n = params.get("guarantor")
+    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= len(record):
+        raise LetterInvalid(f"guarantor: not a guarantor on record (1 to {len(record)})")
+    g = record[n - 1]
+    due = params.get("main_debt_due_on")
+    if not due:
+        raise LetterInvalid("main_debt_due_on: the record gives no due date of the main debt (no maturity, no "
+                            "acceleration served): the guarantee period cannot be stated")
+    due_on = date.fromisoformat(str(due))
+    total = facts.balance.total
+    claimed = params.get("amount_claimed")
+    amount = Money.model_validate(claimed) if claimed else (
+        g.cap if g.cap is not None and g.cap.currency == total.currency and g.cap < total else total)
+    days = params.get("pay_within_days", 10)
+    if not isinstance(days, int) or isinstance(days, bool) or not 1 <= days <= 60:
+        raise LetterInvalid("pay_within_days: a whole number of days from 1 to 60")
+    return {
+        "guarantor": g,
+        "overdue_since": facts.intake.overdue.since,
+        "main_debt_due_on": due_on,
+        "guarantee_period_ends_on": guarantee_period_end(due_on, g.period_ends_on),
+        "balance": facts.balance,
+        "total": total,
+        "amount_claimed": amount,
+        "pay_by": facts.letter_date + timedelta(days=days),
+    }
+
+
 BUILDERS: dict[str, Callable[[LetterFacts, Mapping[str, Any]], dict[str, Any]]] = {
     "lawyers_letter": _lawyers_letter,
+    "guarantor_demand": _guarantor_demand,
 }
-INTERPRETS: dict[str, frozenset[str]] = {"lawyers_letter": frozenset({"respond_within_days"})}
-STEP_ONLY = frozenset({"lawyers_letter"})  # the firm's own step (its letterhead, its lawyer): never a ladder letter
+INTERPRETS: dict[str, frozenset[str]] = {
+    "lawyers_letter": frozenset({"respond_within_days"}),
+    "guarantor_demand": frozenset({"guarantor", "main_debt_due_on", "amount_claimed", "pay_within_days"}),
+}
+# The firm's own step (its letterhead, its lawyer) and a guarantor claim's: never ladder letters.
+STEP_ONLY = frozenset({"lawyers_letter", "guarantor_demand"})
 
 SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "final_demand": _sample_final_demand,

@@ -8,7 +8,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from documents.renderer import visible_text
 from tests.api.conftest import Stack, eventually
+from tests.factories import intake_data
 
 CONTRACT = {"number": "JK-GC", "signed_on": "2024-03-15", "annual_rate": "0.0435", "due_on": "2026-11-30",
             "principal": {"amount": "200000.00", "currency": "CNY"},
@@ -42,6 +44,23 @@ async def test_claims_against_the_guarantors_are_opened_listed_and_recorded(stac
     assert (joint["number"], joint["guarantee_type"], joint["standing"]) == (1, "joint_and_several", "open")
     assert joint["period"]["last_day"] == "2027-05-30" and "李娜" not in str(claims)  # no personal data
     assert general["guarantee_type"] == "general" and "against the debtor" in general["why"]
+
+    # The demand letter from the record; the guarantor sees the borrower's ID masked.
+    letter = {"guarantee_contract_number": "BZ-2024-001", "guarantee_signed_on": "2024-03-15"}
+    r = await stack.http.post(f"{path}/1/demand-letter", headers=team, json={**letter, "amount_claimed": {
+        "amount": "99999999.00", "currency": "CNY"}})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "amount_claimed"], r.text
+    r = await stack.http.post(f"{path}/1/demand-letter", headers=team, json=letter)
+    assert r.status_code == 201, r.text
+    document_id = r.json()["document_id"]
+
+    async def stored() -> Any:
+        got = await stack.http.get(f"/documents/{document_id}/content", headers=team)
+        return got.content if got.status_code == 200 else None
+
+    text = visible_text(await eventually(stored, timeout=60))
+    borrower_id = intake_data()["borrower"]["id_number"]
+    assert borrower_id not in text and borrower_id[-4:] in text and "连带责任保证" in text
 
     events = f"{path}/1/events"
     today = date.today().isoformat()

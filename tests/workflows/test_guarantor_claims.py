@@ -135,3 +135,34 @@ async def _claim_up(env: Any, h: Any, n: int) -> bool:
 
 async def _is(h: Any, n: int, wanted: str) -> bool:
     return await standing(h, n) == wanted
+
+
+async def test_the_demand_letter_needs_the_due_date_and_a_guarantor_not_released(env, matters):  # type: ignore[no-untyped-def]
+    from workflows.contracts import UPDATE_DEMAND_GUARANTOR, DemandGuarantorCommand, DemandGuarantorResult
+
+    h = await matters.start("standard", intake={"contract": CONTRACT, "guarantors": GUARANTORS})
+    await env.sleep(timedelta(hours=1))
+
+    def demand(demand_id: str, number: int = 1) -> DemandGuarantorCommand:
+        return DemandGuarantorCommand(demand_id=demand_id, number=number, guarantee_contract_number="BZ-1",
+                                      guarantee_signed_on=date(2024, 3, 15), actor="clerk")
+
+    async def refused(cmd: DemandGuarantorCommand) -> str:
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await h.execute_update(UPDATE_DEMAND_GUARANTOR, cmd, result_type=DemandGuarantorResult)
+        return str(err.value.cause)
+
+    assert "open the claims first" in await refused(demand("x0"))
+    await open_claims(h)
+    assert "no due date of the main debt" in await refused(demand("x1"))
+    due = await accelerated(env, h)
+    done = await h.execute_update(UPDATE_DEMAND_GUARANTOR, demand("d1"), result_type=DemandGuarantorResult)
+    assert done.document_id.endswith("-guarantor-1-demand-1-guarantor_demand") and not done.duplicate
+    await eventually(lambda: any(j.kind == "guarantor_demand" for j in matters.rec.jobs))
+    letter: Any = next(j for j in matters.rec.jobs if j.kind == "guarantor_demand").context
+    assert letter.main_debt_due_on == due and letter.guarantee_period_ends_on == add_period(due, months=6)
+    assert letter.borrower_id_masked.endswith(letter.borrower.id_number[-4:]) and "*" in letter.borrower_id_masked
+    # The joint guarantor never asked within its period: released; no demand then.
+    await env.sleep(timedelta(days=(add_period(due, months=6) - due).days + 2))
+    await eventually(lambda: _is(h, 1, "released"))
+    assert "is released" in await refused(demand("d2"))

@@ -19,14 +19,18 @@ from temporalio import workflow
 from temporalio.exceptions import ApplicationError, ChildWorkflowError, WorkflowAlreadyStartedError
 
 with workflow.unsafe.imports_passed_through():
-    from domain.guarantee import main_debt_due_on
+    from domain.guarantee import guarantee_period_end, main_debt_due_on
     from domain.status import GuarantorClaimView
     from workflows.contracts import (
         ERR_INVALID,
+        ERR_STAGE,
         GUARANTOR_WORKFLOW_NAME,
         SIGNAL_GUARANTOR_FACTS,
+        UPDATE_DEMAND_GUARANTOR,
         UPDATE_OPEN_CLAIMS,
         ChildReport,
+        DemandGuarantorCommand,
+        DemandGuarantorResult,
         GuarantorClaimInput,
         GuarantorFacts,
         OpenClaimsCommand,
@@ -35,7 +39,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.matter.failures import Failed as _Failed
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.state import ClaimFacts, ClaimOrder, Effect
+    from workflows.matter.state import ClaimFacts, ClaimOrder, Effect, digest
 
 
 class ClaimHandlers(MatterMixin):
@@ -79,6 +83,70 @@ class ClaimHandlers(MatterMixin):
         self._refuse_if_closed()
         if not self._intake.guarantors:
             raise ApplicationError("the matter has no guarantor on record", type=ERR_INVALID)
+
+    # ------------------------------------------------------------------ the demand letter
+    @workflow.update(name=UPDATE_DEMAND_GUARANTOR)
+    def demand_guarantor(self, cmd: DemandGuarantorCommand) -> DemandGuarantorResult:
+        claims = self._s.claims
+        known = claims.demands.get(cmd.demand_id)
+        if known is not None:
+            return known.model_copy(update={"duplicate": True})
+        n, due = cmd.number, self._main_due_on()
+        assert due is not None  # checked by the validator
+        k = 1 + sum(1 for d in claims.demands.values() if d.number == n)
+        step = f"guarantor-{n}-demand-{k}"
+        params: dict[str, Any] = {
+            "guarantor": n, "guarantee_contract_number": cmd.guarantee_contract_number,
+            "guarantee_signed_on": cmd.guarantee_signed_on.isoformat(),
+            "main_debt_due_on": due.isoformat(), "pay_within_days": cmd.pay_within_days}
+        if cmd.amount_claimed is not None:
+            params["amount_claimed"] = cmd.amount_claimed.model_dump(mode="json")
+        sued = next((p for p in self._s.proceedings.items if p.filed_on is not None), None)
+        if sued is not None:
+            params["debtor_proceedings"] = sued.case_number or f"proceeding {sued.number}"
+        now = workflow.now()
+        self._queue_letter("guarantor_demand", step, f"Demand for performance to guarantor {n}", now, params=params)
+        result = DemandGuarantorResult(demand_id=cmd.demand_id, duplicate=False, number=n,
+                                       document_id=f"{self._mid}-{step}-guarantor_demand")
+        claims.demands[cmd.demand_id] = result
+        self._s.bodies[f"demand_id:{cmd.demand_id}"] = _demand_body(cmd)
+        self._event(f"{step}-ordered", "guarantor_demand_ordered",
+                    f"Guarantor {n}: the demand for performance drafted from the record", actor=cmd.actor,
+                    data={"number": n, "document_id": result.document_id})
+        self._dirty = True
+        return result
+
+    @demand_guarantor.validator
+    def _validate_demand_guarantor(self, cmd: DemandGuarantorCommand) -> None:
+        if cmd.demand_id in self._s.claims.demands:
+            self._same_body("demand_id", cmd.demand_id, _demand_body(cmd))
+            return
+        self._refuse_if_closed()
+        claim = next((c for c in self._s.claims.items if c.number == cmd.number), None)
+        if claim is None:
+            raise ApplicationError(f"number: no claim against guarantor {cmd.number}: open the claims first",
+                                   type=ERR_INVALID)
+        if claim.standing == "released":
+            raise ApplicationError(f"number: guarantor {cmd.number} is released ({claim.why})", type=ERR_STAGE)
+        due = self._main_due_on()
+        if due is None:
+            raise ApplicationError("the record gives no due date of the main debt (no maturity, no acceleration "
+                                   "served): the guarantee period a demand must state cannot be said", type=ERR_STAGE)
+        g = self._intake.guarantors[cmd.number - 1]
+        today = self._s.clock.today(workflow.now())
+        if g.guarantee_type == "joint_and_several" and today > guarantee_period_end(due, g.period_ends_on):
+            raise ApplicationError("number: the guarantee period has ended: a joint-and-several guarantor not asked "
+                                   "within it is no longer liable (Civil Code art. 693 para 2)", type=ERR_STAGE)
+        if cmd.guarantee_signed_on > today:
+            raise ApplicationError(f"guarantee_signed_on: {cmd.guarantee_signed_on.isoformat()} is after today "
+                                   f"({today.isoformat()})", type=ERR_INVALID)
+        amount, total = cmd.amount_claimed, self._s.ledger.balance.total
+        if amount is not None:
+            if amount.currency != total.currency or not amount.is_positive() or amount > total:
+                raise ApplicationError(f"amount_claimed: between 0 and the debt ({total}), in {total.currency}",
+                                       type=ERR_INVALID)
+            if g.cap is not None and amount > g.cap:
+                raise ApplicationError(f"amount_claimed: more than the guarantor's cap ({g.cap})", type=ERR_INVALID)
 
     async def _start_claim_child(self, effect: Effect, order: ClaimOrder) -> None:
         n = order.number
@@ -149,6 +217,10 @@ class ClaimHandlers(MatterMixin):
         elif report.kind == "closed":
             self._child_gone(report.workflow_id)
         self._dirty = True
+
+
+def _demand_body(cmd: DemandGuarantorCommand) -> str:
+    return digest(cmd.model_dump_json(exclude={"demand_id", "actor"}))
 
 
 __all__ = ["ClaimHandlers"]

@@ -39,7 +39,7 @@ from domain.status import (
     ReferralView,
 )
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
-from workflows.children import DraftFilingResult, DraftPreservationResult
+from workflows.children import DemandGuarantorResult, DraftFilingResult, DraftPreservationResult
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
 
@@ -303,6 +303,7 @@ class ClaimFacts(_Part):
 class GuarantorClaims(_Part):
     items: list[GuarantorClaimView] = Field(default_factory=list)
     opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
+    demands: dict[str, DemandGuarantorResult] = Field(default_factory=dict)  # demand command id -> its letter
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
 
 
