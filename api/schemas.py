@@ -288,6 +288,9 @@ class PaymentCreate(_Input):
     amount: PositiveMoney
     received_on: PastDate = Field(description="the day the money was received; not in the future, nor before the "
                                           "contract was signed")
+    guarantor: int | None = Field(default=None, ge=1, le=99,
+                                  description="paid by the guarantor at this position on record (from 1): the same "
+                                              "ledger, up to its cap, never more than the debt still owes")
 
 
 class PaymentPublic(BaseModel):

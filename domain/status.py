@@ -95,6 +95,7 @@ class GuarantorClaimView(BaseModel):
     standing: Literal["starting", "open", "held", "refused", "released"] = "starting"
     why: str = ""
     since: datetime
+    paid: Money | None = None  # what the guarantor paid into the matter's ledger (the status adds it)
 
 
 class ReferralEnded(BaseModel):

@@ -337,6 +337,7 @@ class GuarantorClaimSnapshot(_Model):
     held_on: date | None = None
     events: tuple[ClaimEvent, ...] = ()
     closed: bool = False
+    paid: Money | None = None  # what the guarantor paid into the matter's ledger (the matter's record; the API adds it)
 
 
 class GuarantorEventResult(_Model):

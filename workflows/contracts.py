@@ -219,6 +219,8 @@ class PaymentCommand(_Model):
     amount: Money
     received_on: date
     actor: str = "system"
+    guarantor: int | None = Field(default=None, ge=1, le=99,
+                                  description="paid by the guarantor at this position on record (from 1)")
 
 
 class PaymentResult(_Model):

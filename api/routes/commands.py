@@ -162,7 +162,8 @@ async def record_payment(
     201 for a new payment, 200 (with `duplicate: true` and the original allocation) when this
     `payment_id` was already recorded.
     """
-    cmd = PaymentCommand(payment_id=body.payment_id, amount=body.amount, received_on=body.received_on, actor=key.actor)
+    cmd = PaymentCommand(payment_id=body.payment_id, amount=body.amount, received_on=body.received_on, actor=key.actor,
+                         guarantor=body.guarantor)
     outcome = await _run_command(
         session, temporal, response, matter_id, kind="payment", command_id=body.payment_id, update=UPDATE_PAYMENT,
         command=cmd, result_type=PaymentResult,

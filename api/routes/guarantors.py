@@ -109,7 +109,8 @@ async def open_claims(matter_id: MatterId, key: RecorderKey, row: ProjectedMatte
 async def list_claims(matter_id: MatterId, key: CurrentKey, row: ProjectedMatter,
                       temporal: TemporalDep) -> GuarantorClaimsPublic:
     """Every claim of the matter, by guarantor: where it stands (open, held, refused, released) and why, its
-    guarantee period, the day the guarantor was held, and the events recorded."""
+    guarantee period, the day the guarantor was held, the events recorded, and what the guarantor paid into
+    the matter's ledger (`POST /matters/{id}/payments` with `guarantor`)."""
     status_ = status_of(row)
     if status_ is None:
         _, snap = await live_snapshot(temporal, matter_id)
@@ -117,8 +118,9 @@ async def list_claims(matter_id: MatterId, key: CurrentKey, row: ProjectedMatter
     data = []
     for c in (status_.guarantor_claims or ()) if status_ is not None else ():
         try:
-            data.append(await temporal.get_workflow_handle(c.workflow_id).query(
-                QUERY_GUARANTOR, result_type=GuarantorClaimSnapshot))
+            snap_ = await temporal.get_workflow_handle(c.workflow_id).query(QUERY_GUARANTOR,
+                                                                            result_type=GuarantorClaimSnapshot)
+            data.append(snap_.model_copy(update={"paid": c.paid}))
         except RPCError:
             if c.standing == "starting":
                 continue  # (not started yet: listed once it is)

@@ -79,6 +79,18 @@ async def test_claims_against_the_guarantors_are_opened_listed_and_recorded(stac
         "kind": "demanded", "on": today, "method": "courier"}})).status_code == 404
     assert (await stack.http.get(f"{path}/1", headers=stack.auth("partner_b"))).status_code == 404
 
+    # The guarantor pays into the matter's ledger: the claim shows it.
+    r = await stack.http.post(f"/matters/{mid}/payments", headers=team, json={
+        "payment_id": f"{stack.prefix}-GP1", "amount": {"amount": "500.00", "currency": "CNY"}, "received_on": today,
+        "guarantor": 1})
+    assert r.status_code == 201, r.text
+
+    async def paid() -> Any:
+        got = (await stack.http.get(path, headers=team)).json()["data"]
+        return got[0]["paid"] == {"amount": "500.00", "currency": "CNY"}
+
+    await eventually(paid)
+
     async def only_the_general() -> Any:  # the joint guarantor is held: its period is no longer one to act within
         got = await stack.http.get(f"/matters/{mid}/deadlines", headers=team)
         names = [d["name"] for d in got.json()["data"] if d["name"].startswith("guarantee period")]

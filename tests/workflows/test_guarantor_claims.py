@@ -166,3 +166,36 @@ async def test_the_demand_letter_needs_the_due_date_and_a_guarantor_not_released
     await env.sleep(timedelta(days=(add_period(due, months=6) - due).days + 2))
     await eventually(lambda: _is(h, 1, "released"))
     assert "is released" in await refused(demand("d2"))
+
+
+async def test_a_guarantor_pays_into_the_same_ledger_up_to_its_cap(env, matters):  # type: ignore[no-untyped-def]
+    from domain.money import Money
+    from workflows.contracts import UPDATE_PAYMENT, PaymentCommand, PaymentResult
+
+    capped = [{**GUARANTORS[0], "cap": {"amount": "10000.00", "currency": "CNY"}}, GUARANTORS[1]]
+    h = await matters.start("standard", intake={"guarantors": capped})
+    await env.sleep(timedelta(hours=1))
+    await open_claims(h)
+    s, today = await status_today(env, h)
+    before = s.limitation
+
+    async def pay(pid: str, amount: str, guarantor: int) -> PaymentResult:
+        return await h.execute_update(UPDATE_PAYMENT, PaymentCommand(
+            payment_id=pid, amount=Money.of(amount, "CNY"), received_on=today, actor="clerk", guarantor=guarantor),
+            result_type=PaymentResult)
+
+    owed = s.statement(today).balance.total  # type: ignore[union-attr]
+    done = await pay("G1", "6000.00", 1)
+    assert done.outstanding == owed - Money.of("6000.00", "CNY")  # the same ledger: the debt owes that much less
+    for pid, amount, n, words in (("G2", "5000.00", 1, "cap of CNY 10,000.00 leaves (CNY 4,000.00)"),
+                                  ("G3", "1.00", 3, "the record has 2 guarantor(s)"),
+                                  ("G4", "99999.00", 2, "more than the outstanding")):
+        with pytest.raises(WorkflowUpdateFailedError) as err:
+            await pay(pid, amount, n)
+        assert words in str(err.value.cause), err.value.cause
+    s, _ = await status_today(env, h)
+    [first] = [c for c in s.guarantor_claims or () if c.number == 1]
+    assert first.paid == Money.of("6000.00", "CNY")
+    # A guarantor's payment is not the debtor's acknowledgement: limitation is not restarted by it.
+    assert s.limitation is not None and before is not None and s.limitation.runs_from == before.runs_from
+    assert any(e.summary.startswith("Payment of CNY 6,000.00 from guarantor 1") for e in matters.rec.events)

@@ -20,6 +20,7 @@ from temporalio.exceptions import ApplicationError, ChildWorkflowError, Workflow
 
 with workflow.unsafe.imports_passed_through():
     from domain.guarantee import guarantee_period_end, main_debt_due_on
+    from domain.money import Money
     from domain.status import GuarantorClaimView
     from workflows.contracts import (
         ERR_INVALID,
@@ -39,7 +40,25 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.matter.failures import Failed as _Failed
     from workflows.matter.mixin import MatterMixin
-    from workflows.matter.state import ClaimFacts, ClaimOrder, Effect, digest
+    from workflows.matter.state import ClaimFacts, ClaimOrder, Effect, MatterState, digest
+
+
+def paid_by(s: MatterState, number: int) -> Money:
+    """What guarantor `number` has paid into the matter's ledger (payments reversed since not counted)."""
+    ledger = s.ledger
+    reversed_ids = set(ledger.reversals.values())
+    total = Money.zero(ledger.currency)
+    for pid, n in s.claims.payers.items():
+        if n == number and pid not in reversed_ids and pid in ledger.payments:
+            total = total + ledger.payments[pid].payment
+    return total
+
+
+def claim_views(s: MatterState) -> tuple[GuarantorClaimView, ...] | None:
+    """The claims as the status shows them, each with what its guarantor paid."""
+    if not s.claims.items:
+        return None
+    return tuple(c.model_copy(update={"paid": paid_by(s, c.number)}) for c in s.claims.items)
 
 
 class ClaimHandlers(MatterMixin):
@@ -223,4 +242,4 @@ def _demand_body(cmd: DemandGuarantorCommand) -> str:
     return digest(cmd.model_dump_json(exclude={"demand_id", "actor"}))
 
 
-__all__ = ["ClaimHandlers"]
+__all__ = ["ClaimHandlers", "claim_views", "paid_by"]

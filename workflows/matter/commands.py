@@ -35,6 +35,7 @@ with workflow.unsafe.imports_passed_through():
         referral_workflow_id,
     )
     from workflows.matter import transitions as tr
+    from workflows.matter.claims import paid_by
     from workflows.matter.mixin import MatterMixin
     from workflows.matter.state import Effect, PromiseState, ReferralOrder, digest
 
@@ -45,6 +46,9 @@ _digest = digest
 
 
 def _payment_body(cmd: PaymentCommand) -> str:
+    if cmd.guarantor is not None:  # (payments before guarantors paid digest as they always did)
+        return _digest(cmd.amount.currency, cmd.amount.amount, cmd.received_on.isoformat(),
+                       f"guarantor {cmd.guarantor}")
     return _digest(cmd.amount.currency, cmd.amount.amount, cmd.received_on.isoformat())
 
 
@@ -77,10 +81,15 @@ class CommandHandlers(MatterMixin):
             PaymentRecord(matter_id=self._mid, payment_id=cmd.payment_id, amount=cmd.amount,
                           received_on=cmd.received_on, allocation=allocation, actor=cmd.actor, recorded_at=now)
         )
+        by = ""
+        if cmd.guarantor is not None:  # the same ledger: what a guarantor pays, the debt no longer owes
+            self._s.claims.payers[cmd.payment_id] = cmd.guarantor
+            by = f" from guarantor {cmd.guarantor}"
         self._event(
             f"payment-{cmd.payment_id}", "payment",
-            f"Payment of {cmd.amount} received on {cmd.received_on.isoformat()}; outstanding {balance.total}",
-            actor=cmd.actor, data={"payment_id": cmd.payment_id, "amount": cmd.amount.model_dump(mode="json")},
+            f"Payment of {cmd.amount}{by} received on {cmd.received_on.isoformat()}; outstanding {balance.total}",
+            actor=cmd.actor, data={"payment_id": cmd.payment_id, "amount": cmd.amount.model_dump(mode="json"),
+                                   **({"guarantor": cmd.guarantor} if cmd.guarantor is not None else {})},
         )
         promise = self._s.promises.pending()
         if promise is not None and self._s.ledger.paid_total - promise.paid_at_start >= promise.amount:
@@ -99,6 +108,23 @@ class CommandHandlers(MatterMixin):
         self._dirty = True
         return self._payment_result(cmd.payment_id, allocation, duplicate=False)
 
+    def _check_guarantor_payment(self, cmd: PaymentCommand) -> None:
+        """A guarantor on record, within its cap (what it already paid counted), never more than the debt."""
+        n, guarantors = cmd.guarantor, self._intake.guarantors
+        assert n is not None
+        if n > len(guarantors):
+            raise ApplicationError(f"guarantor: the record has {len(guarantors)} guarantor(s)", type=ERR_INVALID)
+        cap = guarantors[n - 1].cap
+        if cap is not None and cap.currency == cmd.amount.currency:
+            left = cap - paid_by(self._s, n)
+            if cmd.amount > left:
+                raise ApplicationError(f"amount: {cmd.amount} is more than guarantor {n}'s cap of {cap} leaves "
+                                       f"({left}): a guarantor is liable up to its cap", type=ERR_INVALID)
+        if cmd.amount > self._s.ledger.balance.total:
+            raise ApplicationError(f"amount: {cmd.amount} is more than the outstanding {self._s.ledger.balance.total}: "
+                                   "a guarantor pays what the debt still owes, once (no double recovery)",
+                                   type=ERR_INVALID)
+
     @record_payment.validator
     def _validate_payment(self, cmd: PaymentCommand) -> None:
         if cmd.payment_id in self._s.ledger.payments:
@@ -114,6 +140,8 @@ class CommandHandlers(MatterMixin):
                 f"({signed_on.isoformat()})",
                 type=ERR_INVALID,
             )
+        if cmd.guarantor is not None:
+            self._check_guarantor_payment(cmd)
         ledger, percent = self._s.ledger, self._policy.limits.overpayment_percent
         allowed = ledger.balance.total + Money.of(
             (ledger.original_total.amount * percent / 100).quantize(ledger.original_total.amount), ledger.currency)

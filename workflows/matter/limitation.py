@@ -1,17 +1,16 @@
 """The matter's limitation period, always known, and the team warned before it runs out (a mixin).
 
-`limitation_of(state, overdue_since)` is the period (3 years, Civil Code art. 188) from the day the
-loan fell overdue, started again by the latest interruption the record shows (art. 195): a payment
-on the day it was received (a reversed one never happened), a promise to pay, a contact in which the
-borrower promised to pay, a signed settlement or amendment agreement (each an acknowledgement of the
-debt), a served acceleration notice, a demand letter whose delivery the team recorded (update
-`letter_delivered`: a demand interrupts from the day it reached the borrower, never from the day it
-was sent, so a letter without a recorded delivery interrupts nothing), and a suit or an arbitration
-filed (art. 195(3)): the new period runs from the day the proceeding ends ("从有关程序终结时起"), so
-while it is pending the period is shown from the filing (the earliest it could end) and no warning
-is given; once the decision takes effect, from that day. Once the
-debt is discharged (closed paid, cured, settled or withdrawn) nothing runs; a written-off matter's
-period still does (recoveries).
+`limitation_of(state, overdue_since)` is the period (3 years, Civil Code art. 188) from the day the loan
+fell overdue, started again by the latest interruption the record shows (art. 195): a payment on the day
+it was received (a reversed one never happened; a guarantor's is not the debtor's), a promise to pay, a
+contact in which the borrower promised to pay, a signed settlement or amendment agreement (each an
+acknowledgement of the debt), a served acceleration notice, a demand letter whose delivery the team
+recorded (update `letter_delivered`: a demand interrupts from the day it reached the borrower, never
+from the day it was sent, so a letter without a recorded delivery interrupts nothing), and a suit or an
+arbitration filed (art. 195(3)): the new period runs from the day the proceeding ends ("从有关程序终结时起"), so
+while it is pending the period is shown from the filing (the earliest it could end) and no warning is
+given; once the decision takes effect, from that day. Once the debt is discharged (closed paid, cured,
+settled or withdrawn) nothing runs; a written-off matter's period still does (recoveries).
 
 Matters opened since the patch `limitation` track it: their status carries it, and at each of the
 policy's `limitation_warn_days` before its last day the history warns the team (once per last day:
@@ -42,8 +41,9 @@ def interruptions(s: MatterState) -> list[Interruption]:
     """What the matter's record shows interrupted limitation, oldest first."""
     found: list[Interruption] = []
     reversed_ids = set(s.ledger.reversals.values())
+    # (a guarantor's payment is not the debtor's acknowledgement of the debt)
     found += [Interruption(kind="partial_payment", on=on, note=f"payment {pid}"[:200])
-              for pid, on in s.ledger.received_on.items() if pid not in reversed_ids]
+              for pid, on in s.ledger.received_on.items() if pid not in reversed_ids and pid not in s.claims.payers]
     found += [Interruption(kind="acknowledgement", on=s.clock.today(p.created_at),
                            note=f"promise to pay {p.promise_id}"[:200]) for p in s.promises.items]
     found += [Interruption(kind="acknowledgement", on=s.clock.today(c.at), note=f"promised to pay ({c.channel})")

@@ -304,6 +304,7 @@ class GuarantorClaims(_Part):
     items: list[GuarantorClaimView] = Field(default_factory=list)
     opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
     demands: dict[str, DemandGuarantorResult] = Field(default_factory=dict)  # demand command id -> its letter
+    payers: dict[str, int] = Field(default_factory=dict)  # payment id -> the guarantor who paid it
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
 
 

@@ -18,6 +18,7 @@ from domain.policy import EscalationPolicy
 from domain.status import Attention, MatterStatus, NextStep
 from workflows.contracts import MatterSnapshot
 from workflows.matter.arrangements import view
+from workflows.matter.claims import claim_views
 from workflows.matter.guarantees import guarantee_periods_of
 from workflows.matter.limitation import limitation_of
 from workflows.matter.state import MatterState
@@ -142,7 +143,7 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, intake: 
         limitation=limitation_of(s, overdue_since),
         proceedings=tuple(s.proceedings.items) or None,
         guarantees=guarantee_periods_of(s, intake, s.clock.today(now)),
-        guarantor_claims=tuple(s.claims.items) or None,
+        guarantor_claims=claim_views(s),
     )
 
 
