@@ -199,3 +199,22 @@ async def test_a_guarantor_pays_into_the_same_ledger_up_to_its_cap(env, matters)
     # A guarantor's payment is not the debtor's acknowledgement: limitation is not restarted by it.
     assert s.limitation is not None and before is not None and s.limitation.runs_from == before.runs_from
     assert any(e.summary.startswith("Payment of CNY 6,000.00 from guarantor 1") for e in matters.rec.events)
+
+
+async def test_the_claims_close_with_the_matter(env, matters):  # type: ignore[no-untyped-def]
+    from tests.workflows.harness import pay
+
+    h = await matters.start("standard", intake={"guarantors": GUARANTORS})
+    await env.sleep(timedelta(hours=1))
+    await open_claims(h)
+    await eventually(lambda: _claim_up(env, h, 2))
+    s, today = await status_today(env, h)
+    done = await pay(h, "ALL", str(s.statement(today).balance.total.amount), received_on=today)  # type: ignore[union-attr]
+    assert done.closed
+
+    async def both_closed() -> bool:
+        return all([(await claim_of(env, h, n)).closed for n in (1, 2)])
+
+    await eventually(both_closed)
+    with pytest.raises(Exception):  # noqa: B017  the claim's record has closed: nothing more is recorded
+        await claim_event(env, h, 1, "late", Demanded(on=today, method="courier"))
