@@ -24,6 +24,7 @@ from api import errors
 from api.keepalive import RecycleConnections
 from api.routes import (
     arrangements,
+    assets,
     bundles,
     commands,
     conduct,
@@ -115,6 +116,7 @@ def create_app(
     app.include_router(firms.router)
     app.include_router(proceedings.router)
     app.include_router(guarantors.router)
+    app.include_router(assets.router)
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)

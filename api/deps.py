@@ -122,6 +122,9 @@ def require_roles(*roles: Role) -> Any:
 StaffKey = Annotated[Principal, require_roles("legal_team", "manager")]
 ManagerKey = Annotated[Principal, require_roles("manager")]
 PartnerKey = Annotated[Principal, require_roles("partner")]
+# Who records what happens in a matter's case, claims and assets: the staff, or the firm's partners (the
+# matter's firm scoping, `ProjectedMatter`, keeps other firms out).
+RecorderKey = Annotated[Principal, require_roles("partner", "manager", "legal_team")]
 
 
 async def get_projected_matter(matter_id: str, key: CurrentKey, session: SessionDep) -> Matter:

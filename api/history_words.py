@@ -12,6 +12,8 @@ from temporalio.api.history.v1 import HistoryEvent
 
 from domain.money import Money
 from workflows.contracts import (
+    UPDATE_ADD_ASSET,
+    UPDATE_ASSET_EVENT,
     UPDATE_DECISION,
     UPDATE_DEMAND_GUARANTOR,
     UPDATE_DRAFT_FILING,
@@ -78,6 +80,12 @@ def _command_words(name: str, cmd: dict[str, Any], actor: str) -> str:
                 f"by {actor}")
     if name == UPDATE_OPEN_CLAIMS:
         return f"Claims {cmd.get('open_id')} against the guarantors ordered by {actor}"
+    if name == UPDATE_ADD_ASSET:
+        kind = str((cmd.get("asset") or {}).get("kind", "asset")).replace("_", " ")
+        return f"Asset {cmd.get('asset_id')} ({kind}) added to the register by {actor}"
+    if name == UPDATE_ASSET_EVENT:
+        what = (cmd.get("event") or {}).get("kind")
+        return f"Asset {cmd.get('number')}: '{what}' recorded by {actor}"
     if name == UPDATE_DEMAND_GUARANTOR:
         return f"Demand {cmd.get('demand_id')} to guarantor {cmd.get('number')} ordered by {actor}"
     return f"Command '{name}' accepted"
@@ -132,6 +140,14 @@ def _outcome_words(name: str, result: dict[str, Any]) -> str:
         dup = " (already applied)" if result.get("duplicate") else ""
         firm = f"{result['firm_name']} ({result.get('firm')})" if result.get("firm_name") else result.get("firm")
         return f"Referral {result.get('number')} recalled from {firm}{dup}; stage now {result.get('stage')}"
+    if name == UPDATE_ADD_ASSET:
+        dup = " (already added)" if result.get("duplicate") else ""
+        return f"Asset {result.get('number')} in the register{dup}"
+    if name == UPDATE_ASSET_EVENT:
+        dup = " (already recorded)" if result.get("duplicate") else ""
+        asset = result.get("asset") or {}
+        ends = f", its measure to {asset['measure_ends_on']}" if asset.get("measure_ends_on") else ""
+        return f"Asset {asset.get('number')} now {asset.get('standing')}{ends}{dup}"
     if name == UPDATE_DEMAND_GUARANTOR:
         dup = " (already ordered)" if result.get("duplicate") else ""
         return (f"The demand for performance to guarantor {result.get('number')} queued{dup}: document "

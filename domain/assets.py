@@ -26,7 +26,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from domain.deadlines import add_period
+from domain.deadlines import Deadline, add_period
 from domain.money import BoundedMoney
 from domain.parties import Asset
 from domain.text import FieldError, PlainText
@@ -103,6 +103,10 @@ def max_end(kind: str, start: date) -> date:
     return add_period(start, years=MAX_TERM_YEARS[kind])
 
 
+def _years_words(years: int) -> str:
+    return f"{years} year" + ("s" if years > 1 else "")
+
+
 class AssetRecord(BaseModel):
     """Asset `number` of the matter (1-based: those known at intake first, then those discovered)."""
 
@@ -172,11 +176,28 @@ class AssetRecord(BaseModel):
             self._check_term(event.ends_on, ends, "ends_on")
         elif isinstance(event, Auctioned):
             self._check_auction(event)
+        elif isinstance(event, Released):
+            if self.measure_ends_on() is None or state == "lapsed":
+                raise AssetError("kind", "no measure holds on the asset: there is nothing to release")
         elif isinstance(event, Transferred):
             auction = self._last(Auctioned)
             if not isinstance(auction, Auctioned) or auction.outcome != "unsold":
                 raise AssetError("kind", "an asset is taken in lieu of payment after an auction that did not sell it")
         return self.model_copy(update={"events": (*self.events, event)})
+
+    def measure_deadline(self, today: date) -> Deadline | None:
+        """The running measure's end as a deadline (None: no measure holds on `today`)."""
+        ends = self.measure_ends_on()
+        if ends is None or today > ends or self.standing(today) in ("sold", "transferred", "released"):
+            return None
+        started = next(e for e in reversed(self.events) if isinstance(e, Preserved | Renewed))
+        years = MAX_TERM_YEARS[self.asset.kind]
+        return Deadline(
+            name=f"measure on asset {self.number} ({self.asset.kind.replace('_', ' ')})",
+            rule=f"as the ruling orders, at most {_years_words(years)} (SPC Interpretation of the Civil Procedure "
+                 "Law art. 485); renew it before it ends or the asset is free again",
+            source=f"ruling {started.ruling_number} of {started.on.isoformat()}", runs_from=started.on,
+            last_day=ends, ends_on=ends)
 
     def _check_term(self, ends_on: date, start: date, field: str) -> None:
         longest = max_end(self.asset.kind, start)

@@ -198,6 +198,9 @@ class EscalationPolicy(BaseModel):
     limitation_warn_days: tuple[int, ...] = Field(
         default=(90, 30, 7), max_length=10,
         description="policy days before the limitation period's last day at which the team is warned")
+    measure_warn_days: tuple[int, ...] = Field(
+        default=(30, 7), max_length=10,
+        description="policy days before a freeze, seizure or sealing-up ends at which the team is warned to renew it")
     guarantee_warn_days: tuple[int, ...] = Field(
         default=(60, 30, 7), max_length=10,
         description="policy days before a guarantee period's last day at which the team is warned (Civil Code "

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict
 
 from domain.accrual import Book, Statement
 from domain.allocation import Balance
+from domain.assets import AssetEvent, AssetStanding
 from domain.dates import OverdueClock, PolicyClock
 from domain.deadlines import Deadline
 from domain.matter import ClosureReason, Stage
@@ -96,6 +97,22 @@ class GuarantorClaimView(BaseModel):
     why: str = ""
     since: datetime
     paid: Money | None = None  # what the guarantor paid into the matter's ledger (the status adds it)
+
+
+class AssetView(BaseModel):
+    """One asset of the register: what it is, where it stands, until when its measure holds, what happened."""
+
+    model_config = ConfigDict(frozen=True)
+
+    number: int
+    kind: str
+    description: str
+    estimated_value: Money | None = None
+    pledged: bool = False
+    discovered_on: date | None = None  # None: known at intake
+    standing: AssetStanding
+    measure_ends_on: date | None = None
+    events: tuple[AssetEvent, ...] = ()
 
 
 class ReferralEnded(BaseModel):
@@ -191,6 +208,7 @@ class MatterStatus(BaseModel):
     # a reader drops those whose last day its own today has passed).
     guarantees: tuple[Deadline, ...] | None = None
     guarantor_claims: tuple[GuarantorClaimView, ...] | None = None  # one per guarantor claimed against; None: none
+    assets: tuple[AssetView, ...] | None = None  # the asset register (matters that keep it), as of the last task
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

@@ -26,16 +26,17 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.allocation import Allocation, Balance
 from domain.arrangements import Decision, Role
+from domain.assets import AssetEvent
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.deadlines import Deadline
 from domain.evidence import DocumentRef
 from domain.holds import HoldKind
 from domain.matter import MatterIntake
 from domain.money import Money
-from domain.parties import LawFirm
+from domain.parties import Asset, LawFirm
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
-from domain.status import AccelerationView, ArrangementView, MatterStatus, NextStep
+from domain.status import AccelerationView, ArrangementView, AssetView, MatterStatus, NextStep
 from domain.text import PlainText
 
 # The children's commands, inputs, snapshots and reports live in workflows/children.py (re-exported here).
@@ -153,6 +154,8 @@ UPDATE_DRAFT_FILING = "draft_filing"  # the complaint or arbitration application
 UPDATE_PROCEEDING_EVENT = "proceeding_event"  # on the proceeding child: filing, hearing, decision, service, appeal
 QUERY_PROCEEDING = "proceeding_snapshot"  # on the proceeding child
 UPDATE_OPEN_CLAIMS = "open_guarantor_claims"  # a claim (its own child) against each guarantor on record
+UPDATE_ADD_ASSET = "add_asset"  # an asset of the debtor discovered after intake
+UPDATE_ASSET_EVENT = "asset_event"  # preserved, renewed, valued, auctioned, transferred, released
 UPDATE_DEMAND_GUARANTOR = "demand_guarantor"  # the demand letter to one guarantor, from the record
 UPDATE_GUARANTOR_EVENT = "guarantor_event"  # on the guarantor claim child: demanded, refused, released
 QUERY_GUARANTOR = "guarantor_snapshot"  # on the guarantor claim child
@@ -230,6 +233,32 @@ class PaymentResult(_Model):
     outstanding: Money
     stage: str
     closed: bool
+
+
+class AddAssetCommand(_Model):
+    asset_id: str = Field(min_length=1, max_length=128)
+    asset: Asset
+    discovered_on: date
+    actor: str = "system"
+
+
+class AddAssetResult(_Model):
+    asset_id: str
+    duplicate: bool
+    number: int
+
+
+class AssetEventCommand(_Model):
+    event_id: str = Field(min_length=1, max_length=128)
+    number: int = Field(ge=1, le=999)
+    event: AssetEvent
+    actor: str = "system"
+
+
+class AssetEventResult(_Model):
+    event_id: str
+    duplicate: bool
+    asset: AssetView
 
 
 class ReversalCommand(_Model):

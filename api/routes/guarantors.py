@@ -17,7 +17,7 @@ from fastapi import APIRouter, Body, HTTPException, Path, Response, status
 from pydantic import BaseModel, ConfigDict, Field
 from temporalio.service import RPCError
 
-from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
+from api.deps import AuthorisedRoute, CurrentKey, ProjectedMatter, RecorderKey, TemporalDep
 from api.mapping import status_of
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
@@ -42,7 +42,6 @@ from workflows.contracts import (
 
 router = APIRouter(prefix="/matters", tags=["guarantor claims"], route_class=AuthorisedRoute)
 
-RecorderKey = Annotated[Principal, require_roles("partner", "manager", "legal_team")]
 Number = Annotated[int, Path(ge=1, le=99, description="the guarantor's position on the matter's record, from 1")]
 
 

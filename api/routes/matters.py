@@ -56,10 +56,12 @@ from api.schemas import (
 from api.schemas_evidence import HistoryPublic
 from api.workflow import live_snapshot, not_found, workflow_state
 from domain.allocation import Balance
+from domain.assets import AssetRecord
 from domain.dates import days_past_due
 from domain.deadlines import limitation
 from domain.matter import MatterIntake, Stage
 from domain.money import Money
+from domain.parties import Asset
 from store import queries
 from store.models import Document, Matter
 from store.policies import UnknownPolicy, get_policy
@@ -393,7 +395,8 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
     matter's still runs. The workflow states it for the matters it tracks it for; older ones are
     computed here from the projection. Then each guarantor's guarantee period (Civil Code art. 692, from
     the main debt's due date: maturity, or a served acceleration; what must be done within it by the
-    guarantee's type, art. 693) while it runs, for matters that track them. Then each open proceeding's:
+    guarantee's type, art. 693) while it runs, for matters that track them; each court measure on an asset
+    while it holds (art. 485 of the SPC Interpretation of the Civil Procedure Law). Then each open proceeding's:
     its appeal window while it runs, then the performance period and the enforcement window (CPL art.
     250) once its decision is effective."""
     status_ = status_of(row) if row is not None else None
@@ -422,6 +425,12 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
     for d in status_.guarantees or ():  # each guarantor's guarantee period still running (matters that track them)
         if d.last_day >= today:
             data.append(DeadlinePublic(**d.model_dump(), moved=d.moved))
+    for view in status_.assets or ():  # each court measure holding on an asset
+        record = AssetRecord(number=view.number, asset=Asset(kind=view.kind, description=view.description),  # type: ignore[arg-type]
+                             events=view.events)
+        measure = record.measure_deadline(today)
+        if measure is not None:
+            data.append(DeadlinePublic(**measure.model_dump(), moved=measure.moved))
     for proceeding in status_.proceedings or ():
         if proceeding.status in ("closed", "starting"):
             continue

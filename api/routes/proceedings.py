@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, HTTPException, Path, Response, status
 from temporalio.service import RPCError
 
-from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, TemporalDep, require_roles
+from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, RecorderKey, TemporalDep, require_roles
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import FilingDraftCreate, PreservationDraftCreate, ProceedingCreate, ProceedingEventCreate
@@ -44,7 +44,6 @@ from workflows.contracts import (
 router = APIRouter(prefix="/matters", tags=["proceedings"], route_class=AuthorisedRoute)
 
 FirmOrManager = Annotated[Principal, require_roles("partner", "manager")]
-RecorderKey = Annotated[Principal, require_roles("partner", "manager", "legal_team")]
 Number = Annotated[int, Path(ge=1, le=1000, description="the proceeding's number in the matter")]
 
 

@@ -104,6 +104,11 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
                                                                          "reason": "auth test"}}, everyone, True),
         ("POST", f"/matters/{mid}/guarantor-claims/1/demand-letter", {  # (no due date on record: a 409 for firm A)
             "guarantee_contract_number": "B-1", "guarantee_signed_on": "2024-01-01"}, everyone, True),
+        ("GET", f"/matters/{mid}/assets", None, everyone, True),
+        ("POST", f"/matters/{mid}/assets", {"asset": {"kind": "other", "description": "auth test"},
+                                            "discovered_on": "2026-11-20"}, everyone, True),
+        ("POST", f"/matters/{mid}/assets/1/events", {"event": {"kind": "released", "on": "2026-12-01",
+                                                               "reason": "auth test"}}, everyone, True),
         ("GET", "/firms", None, everyone, False),
         ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
         ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
@@ -171,8 +176,8 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         # one case at a time, a service needs a decision)
         ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422, "drafts": 422,
               "preservation-drafts": 422, "demand-letter": 409}.get(path.rsplit("/", 1)[-1], ok)
-        if method == "POST" and path.endswith("/guarantor-claims"):
-            ok = 201  # (every guarantor already has its claim: none opened, and said so)
+        if method == "POST" and path.endswith(("/guarantor-claims", "/assets")):
+            ok = 201  # (every guarantor already has its claim: none opened, and said so; an asset added)
         assert r.status_code == ok, (method, path, r.text)
     # Lists: each partner sees only its firm's matters.
     a = (await stack.http.get("/matters", params={"limit": 200}, headers=stack.auth("partner_a"))).json()

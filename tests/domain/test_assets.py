@@ -89,6 +89,7 @@ def test_taken_in_lieu_of_payment_only_after_an_unsold_auction() -> None:
 
 @pytest.mark.parametrize(("event", "field", "words"), [
     (Released(on=date(2026, 3, 3), reason="paid"), "on", "after today"),
+    (Released(on=D, reason="paid"), "kind", "nothing to release"),
     (Auctioned(on=D, round=2, reserve=cny("1.00"), outcome="unsold"), "round", "the next round is 1"),
     (Auctioned(on=D, round=1, reserve=cny("1.00"), outcome="sold"), "price", "a sale has its price"),
     (Preserved(on=D, measure="freeze", court="C", ruling_number="R"), "ends_on", "give the ruling's last day"),

@@ -708,6 +708,38 @@ async def v2_claims(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_guarantor_claim_child_released", general.id)
 
 
+async def v2_assets(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """The asset register (patch `asset-register`): a deposit discovered and frozen, warned before the measure
+    ends, renewed; the vehicle seized and auctioned (`python -m tests.histories.record assets`)."""
+    from domain.assets import Auctioned, Preserved, Renewed
+    from domain.parties import Asset
+    from workflows.contracts import UPDATE_ADD_ASSET, UPDATE_ASSET_EVENT, AddAssetCommand, AssetEventCommand
+
+    client = env.client
+    h = await start(client, QUEUE, matter_input("standard", matter_id="hist-v2-assets"))
+    await env.sleep(timedelta(hours=1))
+    status = (await snap(h)).status
+    assert status is not None
+    today = status.policy_today(await env.get_current_time())
+    await h.execute_update(UPDATE_ADD_ASSET, AddAssetCommand(asset_id="a1", asset=Asset(
+        kind="deposit", description="an account", estimated_value=Money.of("30000.00", "CNY")), discovered_on=today,
+        actor="clerk"))
+    ends = today + timedelta(days=40)
+    for event_id, number, event in (
+            ("e1", 2, Preserved(on=today, measure="freeze", court="C", ruling_number="R1", ends_on=ends)),
+            ("e2", 1, Preserved(on=today, measure="seize", court="C", ruling_number="R2")),
+            ("e3", 1, Auctioned(on=today, round=1, reserve=Money.of("50000.00", "CNY"), outcome="unsold"))):
+        await h.execute_update(UPDATE_ASSET_EVENT, AssetEventCommand(event_id=event_id, number=number, event=event,
+                                                                     actor="clerk"))
+    await env.sleep(timedelta(days=12))
+    await eventually(lambda: "measure_warning" in rec.kinds())
+    await h.execute_update(UPDATE_ASSET_EVENT, AssetEventCommand(event_id="e4", number=2, event=Renewed(
+        on=today + timedelta(days=12), ruling_number="R3", ends_on=ends + timedelta(days=300)), actor="clerk"))
+    await env.sleep(timedelta(hours=1))
+    await h.terminate("recorded")
+    await save(client, "v2_asset_register_warned_and_renewed", h.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -784,6 +816,8 @@ async def main() -> None:
                 await v2_guarantees(env, rec)
             if only in (None, "claims"):
                 await v2_claims(env, rec)
+            if only in (None, "assets"):
+                await v2_assets(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

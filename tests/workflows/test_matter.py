@@ -436,8 +436,9 @@ async def test_an_open_matter_wakes_only_for_real_steps(env, matters):  # type: 
     assert all(b"DaysPastDue" not in e.SerializeToString() for e in upserts)
     # (80 before the accrual patch's marker and the two reminders sent as activities, SMS and e-mail;
     # 100 before each of them asked the borrower's contact budget first: 113; then the limitation
-    # patch's marker and the timer of its first warning, years ahead: 116)
-    assert len(events) <= 118, len(events)
+    # patch's marker and the timer of its first warning, years ahead: 116; the markers of the patches
+    # "guarantee-periods" and "asset-register": 118)
+    assert len(events) <= 120, len(events)
 
 
 async def test_referral_declined_goes_back_to_the_manager_and_the_firm_loses_the_matter(env, matters):  # type: ignore[no-untyped-def]

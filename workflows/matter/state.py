@@ -21,6 +21,7 @@ from activities.inputs import BundleRef, EmailJob, FirmEmailJob, LetterJob, SmsJ
 from domain.accrual import Book, Payment, Reversal, Statement, Waiver
 from domain.allocation import WATERFALL, Allocation, Balance, allocate
 from domain.arrangements import AmendmentProposal, Approval, Proposal, SettlementProposal
+from domain.assets import AssetRecord
 from domain.contact import ContactAttempt
 from domain.contract import Overdue
 from domain.dates import PolicyClock
@@ -300,6 +301,16 @@ class ClaimFacts(_Part):
     debtor_sued_on: date | None = None
 
 
+class AssetRegister(_Part):
+    """The asset register: `records` once anything was recorded (before: the intake's assets, untouched)."""
+
+    tracked: bool = False  # opened since the patch "asset-register": the status lists the assets
+    records: list[AssetRecord] = Field(default_factory=list)
+    adds: dict[str, int] = Field(default_factory=dict)  # add command id -> the asset's number
+    events: dict[str, int] = Field(default_factory=dict)  # event id -> the asset's number
+    warned: list[str] = Field(default_factory=list)  # "<asset>:<measure end>:<days before>" warnings given
+
+
 class GuarantorClaims(_Part):
     items: list[GuarantorClaimView] = Field(default_factory=list)
     opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
@@ -486,6 +497,7 @@ class MatterState(_Part):
     guarantees_tracked: bool = False  # opened since the patch "guarantee-periods" (workflows/matter/guarantees.py)
     guarantees_warned: list[str] = Field(default_factory=list)  # "<period>:<last day>:<days before>" given
     claims: GuarantorClaims = Field(default_factory=GuarantorClaims)  # one child per guarantor claimed against
+    assets: AssetRegister = Field(default_factory=AssetRegister)  # the debtor's assets and the courts' measures
     deliveries: dict[str, date] = Field(default_factory=dict)  # letter document id -> the day it reached the borrower
     held_since: datetime | None = None  # the clocks stopped at this instant (a hold became active)
     held_seconds: float = 0.0  # time held so far, added to every clock of the process

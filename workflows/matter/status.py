@@ -18,6 +18,7 @@ from domain.policy import EscalationPolicy
 from domain.status import Attention, MatterStatus, NextStep
 from workflows.contracts import MatterSnapshot
 from workflows.matter.arrangements import view
+from workflows.matter.assets import asset_views
 from workflows.matter.claims import claim_views
 from workflows.matter.guarantees import guarantee_periods_of
 from workflows.matter.limitation import limitation_of
@@ -144,11 +145,12 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, intake: 
         proceedings=tuple(s.proceedings.items) or None,
         guarantees=guarantee_periods_of(s, intake, s.clock.today(now)),
         guarantor_claims=claim_views(s),
+        assets=asset_views(s, intake, s.clock.today(now)),
     )
 
 
 _LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
-                 "acceleration", "limitation", "guarantees", "guarantor_claims")
+                 "acceleration", "limitation", "guarantees", "guarantor_claims", "assets")
 
 
 def status_digest(status: MatterStatus) -> str:

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter import transitions as tr
     from workflows.matter.acceleration import AccelerationHandlers
     from workflows.matter.arrangements import ArrangementHandlers
+    from workflows.matter.assets import PATCH_ASSET_REGISTER, AssetHandlers
     from workflows.matter.claims import ClaimHandlers
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
@@ -93,7 +94,8 @@ def _sentence(text: str) -> str:
 @workflow.defn(name=WORKFLOW_NAME)
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
-                     FilingHandlers, LimitationHandlers, GuaranteeHandlers, ClaimHandlers, ProjectionHandlers):
+                     FilingHandlers, LimitationHandlers, GuaranteeHandlers, ClaimHandlers, AssetHandlers,
+                     ProjectionHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -162,6 +164,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             summary = "limitation period warning"
         elif due is not None and due == self._guarantee_wake(now):
             summary = "guarantee period warning"
+        elif due is not None and due == self._measure_wake(now):
+            summary = "measure expiry warning"
         try:
             await workflow.wait_condition(
                 lambda: self._dirty,
@@ -183,7 +187,7 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         if self._s.published.retry_at is not None:
             candidates.append(self._s.published.retry_at)
         now = workflow.now()
-        for warning in (self._limitation_wake(now), self._guarantee_wake(now)):
+        for warning in (self._limitation_wake(now), self._guarantee_wake(now), self._measure_wake(now)):
             if warning is not None:
                 candidates.append(warning)
         if self._held(now):  # every clock of the process is stopped: only the hold's own end wakes it
@@ -232,6 +236,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             self._s.limitation_tracked = True
         if workflow.patched(PATCH_GUARANTEE_PERIODS):
             self._s.guarantees_tracked = True
+        if workflow.patched(PATCH_ASSET_REGISTER):
+            self._s.assets.tracked = True
         self._ensure_book()
         self._event(
             "opened", "opened", f"Matter opened on policy {self._policy.name} v{self._policy.version}",
@@ -253,6 +259,7 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             self._s.published.retry_at = None
         self._warn_limitation(now)  # (the law's clock: holds do not stop it)
         self._warn_guarantees(now)  # (nor the guarantee periods)
+        self._warn_measures(now)  # (nor a court's measure)
         if self._update_holds(now):
             return  # held: nothing moves until the last hold ends
         self._check_instalments(now)
