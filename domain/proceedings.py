@@ -15,7 +15,14 @@ The events, in the order the law allows them (`Proceeding.add` refuses any other
   requires it, the matter makes that settlement effective when the agreement is);
 - `served`: the day the decision was served (a mediation agreement: signed for);
 - `appealed`: an appeal against a first-instance judgment or ruling, within its window (a second
-  instance is then a proceeding of its own).
+  instance is then a proceeding of its own);
+- `enforcement_filed`: the application for compulsory enforcement of the decision in effect, accepted
+  (court, case number); one made after the enforcement window ended is recorded (the court may still
+  accept it; the debtor may object) and said to be late (`enforcement_late`);
+- `round_terminated`: this round of enforcement terminated (no property found): a new application may be
+  made when property turns up;
+- `proceeds`: what the court distributed from what enforcement fetched: its costs first, what the creditor
+  receives (the matter applies it through its waterfall), the rest back to the debtor or other creditors.
 
 When a decision takes effect (`effective_on`):
 
@@ -46,7 +53,7 @@ from domain.deadlines import (
     enforcement_window,
     suit_after_preservation,
 )
-from domain.money import BoundedMoney
+from domain.money import BoundedMoney, Money
 from domain.text import FieldError, PlainText
 
 Forum = Literal["court", "arbitration"]
@@ -122,8 +129,44 @@ class Appealed(_Event):
     by: Literal["creditor", "debtor"]
 
 
-Event = Annotated[Preserved | Filed | Hearing | Decided | Served | Appealed, Field(discriminator="kind")]
-AnyEvent = Preserved | Filed | Hearing | Decided | Served | Appealed
+class EnforcementFiled(_Event):
+    """The application for compulsory enforcement of the effective decision, accepted by the court."""
+
+    kind: Literal["enforcement_filed"] = "enforcement_filed"
+    on: date
+    court: PlainText = Field(min_length=1, max_length=500)
+    case_number: PlainText = Field(min_length=1, max_length=100)
+
+
+class RoundTerminated(_Event):
+    """终结本次执行程序: no property found; the enforcement may be applied for again when property turns up."""
+
+    kind: Literal["round_terminated"] = "round_terminated"
+    on: date
+    ruling_number: PlainText = Field(min_length=1, max_length=100)
+
+
+class ProceedsDistributed(_Event):
+    """What the court distributed from what enforcement fetched: its costs come first, then what the creditor
+    receives; the rest (`returned`) goes back to the debtor or to other creditors."""
+
+    kind: Literal["proceeds"] = "proceeds"
+    on: date
+    gross: BoundedMoney = Field(description="what enforcement fetched (a sale, a freeze, a garnishment)")
+    costs: BoundedMoney = Field(description="the enforcement costs taken from it first")
+    to_creditor: BoundedMoney = Field(description="what the creditor receives")
+
+    @property
+    def returned(self) -> Money:
+        """What goes back to the debtor or to other creditors."""
+        return self.gross - self.costs - self.to_creditor
+
+
+Event = Annotated[Preserved | Filed | Hearing | Decided | Served | Appealed | EnforcementFiled | RoundTerminated
+                  | ProceedsDistributed, Field(discriminator="kind")]
+AnyEvent = (Preserved | Filed | Hearing | Decided | Served | Appealed | EnforcementFiled | RoundTerminated
+            | ProceedsDistributed)
+_ENFORCEMENT = (EnforcementFiled, RoundTerminated, ProceedsDistributed)
 
 
 class Proceeding(BaseModel):
@@ -193,6 +236,8 @@ class Proceeding(BaseModel):
             if event.on < self.decided.on:
                 raise ProceedingError("on", f"{event.on.isoformat()} is before the decision "
                                             f"({self.decided.on.isoformat()})")
+        if isinstance(event, _ENFORCEMENT):
+            self._check_enforcement(event, rest)
         if isinstance(event, Appealed):
             self._check_appeal(event, rest)
         if not isinstance(event, Hearing) and event.on < last:
@@ -225,6 +270,44 @@ class Proceeding(BaseModel):
             raise ProceedingError("performance_due_on", "give the days to perform or the day, not both")
         if event.performance_due_on is not None and event.performance_due_on < event.on:
             raise ProceedingError("performance_due_on", "is before the decision")
+
+    def enforcing(self) -> EnforcementFiled | None:
+        """The enforcement applied for and not terminated since (None: none running)."""
+        current: EnforcementFiled | None = None
+        for e in self.events:
+            if isinstance(e, EnforcementFiled):
+                current = e
+            elif isinstance(e, RoundTerminated):
+                current = None
+        return current
+
+    def _check_enforcement(self, event: AnyEvent, rest: RestDays) -> None:
+        effective = self.effective_on(rest)
+        if effective is None or event.on < effective:
+            raise ProceedingError("kind", "enforcement follows a decision in effect: record its service and let it "
+                                          "take effect first")
+        running = self.enforcing()
+        if isinstance(event, EnforcementFiled):
+            if running is not None:
+                raise ProceedingError("kind", f"enforcement is already applied for (case {running.case_number})")
+            return
+        if running is None:
+            raise ProceedingError("kind", "no enforcement is running: record the application (enforcement_filed)")
+        if isinstance(event, ProceedsDistributed):
+            if len({event.gross.currency, event.costs.currency, event.to_creditor.currency}) != 1:
+                raise ProceedingError("gross", "gross, costs and to_creditor are in one currency")
+            if event.costs + event.to_creditor > event.gross:
+                raise ProceedingError("to_creditor", f"the costs ({event.costs}) and what the creditor receives "
+                                                     f"({event.to_creditor}) are more than was fetched ({event.gross})")
+
+    def enforcement_late(self, rest: RestDays) -> bool:
+        """The application was made after the enforcement window ended (allowed: the debtor may object)."""
+        applied = next((e for e in self.events if isinstance(e, EnforcementFiled)), None)
+        performance = self.performance(rest)
+        if applied is None or performance is None:
+            return False
+        window = enforcement_window(performance.ends_on or performance.last_day, rest)
+        return applied.on > (window.ends_on or window.last_day)
 
     def _check_appeal(self, event: Appealed, rest: RestDays) -> None:
         decided, served = self.decided, self.served
@@ -308,8 +391,10 @@ class Proceeding(BaseModel):
         performance = self.performance(rest)
         if performance is None:
             return ()
+        if any(isinstance(e, EnforcementFiled) for e in self.events):
+            return ()  # applied for: the window is used
         return (performance, enforcement_window(performance.ends_on or performance.last_day, rest))
 
 
-__all__ = ["AnyEvent", "Appealed", "Decided", "DecisionKind", "Event", "Filed", "Forum", "Hearing", "Preserved",
-           "Proceeding", "ProceedingError", "Served"]
+__all__ = ["AnyEvent", "Appealed", "Decided", "DecisionKind", "EnforcementFiled", "Event", "Filed", "Forum", "Hearing",
+           "Preserved", "Proceeding", "ProceedingError", "ProceedsDistributed", "RoundTerminated", "Served"]

@@ -27,7 +27,18 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.deadlines import Deadline, RestDays
-    from domain.proceedings import Decided, Filed, Hearing, Preserved, Proceeding, ProceedingError, Served
+    from domain.proceedings import (
+        Decided,
+        EnforcementFiled,
+        Filed,
+        Hearing,
+        Preserved,
+        Proceeding,
+        ProceedingError,
+        ProceedsDistributed,
+        RoundTerminated,
+        Served,
+    )
     from workflows.calendars import china
     from workflows.child import ReportingChild
     from workflows.contracts import (
@@ -73,6 +84,15 @@ def _words(event: object, forum: str) -> str:
         return ", ".join(parts)
     if isinstance(event, Served):
         return f"Decision served on {event.on.isoformat()}"
+    if isinstance(event, EnforcementFiled):
+        return f"Enforcement applied for with {event.court} on {event.on.isoformat()}: case {event.case_number}"
+    if isinstance(event, RoundTerminated):
+        return (f"This round of enforcement terminated on {event.on.isoformat()} (ruling {event.ruling_number}): no "
+                "property found; apply again when property turns up")
+    if isinstance(event, ProceedsDistributed):
+        return (f"Proceeds distributed on {event.on.isoformat()}: {event.gross} fetched, enforcement costs "
+                f"{event.costs}, {event.to_creditor} to the creditor, {event.returned} to the debtor or other "
+                "creditors")
     on, by = getattr(event, "on", None), getattr(event, "by", "?")
     return f"Appeal lodged by the {by} on {on.isoformat() if on else '?'}"
 
@@ -195,9 +215,12 @@ class ProceedingWorkflow(ReportingChild):
             return known.model_copy(update={"duplicate": True})
         self._p = self._p.add(cmd.event, self._rest())
         result = ProceedingEventResult(event_id=cmd.event_id, duplicate=False, snapshot=self.snapshot())
-        return await self._recorded(cmd.event_id, cmd.event.model_dump_json(), result, "proceeding_event",
-                                    _words(cmd.event, self._inp.forum), cmd.actor,
-                                    {"event": cmd.event.model_dump(mode="json")})  # type: ignore[no-any-return]
+        words = _words(cmd.event, self._inp.forum)
+        if isinstance(cmd.event, EnforcementFiled) and self._p.enforcement_late(self._rest()):
+            words += ("; late: the two years to apply (CPL art. 250) had ended: the court may still accept it, and "
+                      "the debtor may object")
+        return await self._recorded(cmd.event_id, cmd.event.model_dump_json(), result, "proceeding_event", words,
+                                    cmd.actor, {"event": cmd.event.model_dump(mode="json")})  # type: ignore[no-any-return]
 
     @record_event.validator
     def _validate_event(self, cmd: ProceedingEventCommand) -> None:

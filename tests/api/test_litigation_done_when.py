@@ -230,6 +230,25 @@ async def test_an_arbitration_ends_in_an_award_effective_the_day_it_is_made_and_
     assert "CPL art. 250" in listed[f"enforcement application: proceeding 1 ({case})"]["rule"], listed
     await _history_has(stack, mid, f"proceeding 1: Decision effective on {opened_on.isoformat()}")
 
+    # Enforced: applied for (the window, used, leaves the deadlines), what the court distributes reaches the ledger.
+    day = (await _today(stack, mid)).isoformat()
+    r = await _record(stack, mid, {"kind": "enforcement_filed", "on": day, "court": "上海市第一中级人民法院",
+                                   "case_number": "(2026)沪01执9号"}, "partner_a")
+    assert r.status_code == 201 and r.json()["snapshot"]["deadlines"] == [], r.text
+    paid_before = Decimal((await stack.detail(mid))["paid_total"]["amount"])
+    bad = {"kind": "proceeds", "on": day, "gross": {"amount": "100.00", "currency": CNY},
+           "costs": {"amount": "10.00", "currency": CNY}, "to_creditor": {"amount": "95.00", "currency": CNY}}
+    r = await _record(stack, mid, bad, "partner_a")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "event", "to_creditor"], r.text
+    r = await _record(stack, mid, {**bad, "to_creditor": {"amount": "90.00", "currency": CNY}}, "partner_a")
+    assert r.status_code == 201, r.text
+
+    async def applied() -> Any:
+        got = await stack.detail(mid)
+        return Decimal(got["paid_total"]["amount"]) == paid_before + Decimal("90.00")
+
+    await eventually(applied)
+
 
 async def test_a_declined_referral_goes_to_the_other_firm_which_takes_the_matter_to_court(stack: Stack) -> None:
     m = await stack.open_fast("done-decline")

@@ -210,3 +210,42 @@ def test_preservation_rules_name_the_field() -> None:
     with pytest.raises(ProceedingError) as err:
         award.add(preserved(date(2026, 3, 3), pre_suit=False), CN)
     assert err.value.field == "kind" and "enforcement" in err.value.reason
+
+
+def _an_award(on: date = date(2026, 3, 2), days: int = 15) -> Proceeding:
+    p = Proceeding(forum="arbitration", started_on=on - timedelta(days=50))
+    p = p.add(Filed(on=on - timedelta(days=40), body="上海仲裁委员会", case_number="(2026)沪仲字第1号"), CN)
+    return p.add(Decided(on=on, decision="award", amount=cny("19518.00"), performance_days=days), CN)
+
+
+def test_enforcement_follows_the_effective_decision_in_rounds_and_distributes_what_it_fetches() -> None:
+    from domain.proceedings import EnforcementFiled, ProceedsDistributed, RoundTerminated
+
+    with pytest.raises(ProceedingError, match="^kind: enforcement follows a decision in effect"):
+        filed_suit().add(EnforcementFiled(on=date(2026, 2, 1), court="C", case_number="E1"), CN)
+    p = _an_award()
+    with pytest.raises(ProceedingError, match="^kind: no enforcement is running"):
+        p.add(RoundTerminated(on=date(2026, 4, 1), ruling_number="T1"), CN)
+    p = p.add(EnforcementFiled(on=date(2026, 4, 1), court="上海市第一中级人民法院", case_number="(2026)沪01执1号"), CN)
+    assert not p.enforcement_late(CN)
+    assert [d.name for d in p.deadlines(CN, date(2026, 4, 2))] == []  # the window is used: applied for
+    with pytest.raises(ProceedingError, match="^kind: enforcement is already applied for"):
+        p.add(EnforcementFiled(on=date(2026, 4, 2), court="C", case_number="E2"), CN)
+    with pytest.raises(ProceedingError, match="^to_creditor: the costs"):
+        p.add(ProceedsDistributed(on=date(2026, 5, 1), gross=cny("100.00"), costs=cny("10.00"),
+                                  to_creditor=cny("95.00")), CN)
+    got = ProceedsDistributed(on=date(2026, 5, 1), gross=cny("60000.00"), costs=cny("1200.00"),
+                              to_creditor=cny("19518.00"))
+    assert got.returned == cny("39282.00")
+    p = p.add(got, CN).add(RoundTerminated(on=date(2026, 6, 1), ruling_number="(2026)沪01执1号之一"), CN)
+    assert p.enforcing() is None
+    p = p.add(EnforcementFiled(on=date(2026, 9, 1), court="C", case_number="(2026)沪01执恢1号"), CN)  # property found
+    assert p.enforcing() is not None and p.enforcing().case_number == "(2026)沪01执恢1号"  # type: ignore[union-attr]
+
+
+def test_a_late_application_is_recorded_and_said_to_be_late() -> None:
+    from domain.proceedings import EnforcementFiled
+
+    p = _an_award(on=date(2023, 3, 2), days=15).add(  # performance by 2023-03-17: two years to 2025-03-17
+        EnforcementFiled(on=date(2025, 3, 18), court="C", case_number="E1"), CN)
+    assert p.enforcement_late(CN)

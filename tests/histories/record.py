@@ -740,6 +740,36 @@ async def v2_assets(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_asset_register_warned_and_renewed", h.id)
 
 
+async def v2_enforcement(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """An award enforced: applied for, proceeds applied through the waterfall, a round terminated
+    (`python -m tests.histories.record enforcement`)."""
+    from domain.proceedings import Decided, EnforcementFiled, Filed, ProceedsDistributed, RoundTerminated
+    from tests.factories import intake_data
+    from workflows.contracts import UPDATE_PROCEEDING_EVENT, ProceedingEventCommand
+
+    client = env.client
+    clause = {"forum": "arbitration", "institution": "上海仲裁委员会", "article": "第二十条",
+              "text": "因本合同引起的争议，提交上海仲裁委员会仲裁。"}
+    h, case, today = await in_court(env, rec, "hist-v2-enforcement",
+                                    intake={"contract": {**intake_data()["contract"], "dispute": clause}})
+    cny = lambda a: Money.of(a, "CNY")  # noqa: E731
+    for event_id, event in (
+            ("e1", Filed(on=today, body="上海仲裁委员会", case_number="A-1")),
+            ("e2", Decided(on=today, decision="award", amount=cny("19518.00"), performance_days=10)),
+            ("e3", EnforcementFiled(on=today, court="C", case_number="E-1")),
+            ("e4", ProceedsDistributed(on=today, gross=cny("6000.00"), costs=cny("500.00"),
+                                       to_creditor=cny("5000.00"))),
+            ("e5", RoundTerminated(on=today, ruling_number="E-1-1"))):
+        await case.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
+                                                                                  firm="firm-a", actor="partner-a"))
+    await eventually(lambda: any(e.kind == "payment" and "Proceeds" in e.summary for e in rec.events))
+    await env.sleep(timedelta(hours=1))
+    await case.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_proceeding_award_enforced", h.id)
+    await save(client, "v2_proceeding_child_enforced", case.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -818,6 +848,8 @@ async def main() -> None:
                 await v2_claims(env, rec)
             if only in (None, "assets"):
                 await v2_assets(env, rec)
+            if only in (None, "enforcement"):
+                await v2_enforcement(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

@@ -15,7 +15,9 @@ with workflow.unsafe.imports_passed_through():
     from datetime import date
 
     from activities.inputs import SEND_FIRM_EMAIL, FirmEmailJob, HearingFacts, MessageSent
+    from domain.money import Money
     from domain.status import ProceedingView
+    from store.records import PaymentRecord
     from workflows.contracts import (
         ERR_FORBIDDEN,
         ERR_INVALID,
@@ -222,6 +224,8 @@ class ProceedingHandlers(MatterMixin):
                 self._set_proceeding(n, status="decided", settlement=event.get("proposal_id"))
             elif kind == "appealed":
                 self._set_proceeding(n, status="appealed")
+            elif kind == "proceeds":
+                self._apply_proceeds(n, report, event)
             self._event(f"proceeding-{report.key}", "proceeding_event", f"Proceeding {n}: {report.summary}",
                         actor=report.actor, data=data)
         elif report.kind == "effective":
@@ -249,6 +253,38 @@ class ProceedingHandlers(MatterMixin):
             self._event(f"proceeding-{report.key}", "proceeding_closed", f"Proceeding {n}: {report.summary}",
                         data=data)
         self._dirty = True
+
+    # ------------------------------------------------------------------ what enforcement fetched
+    def _apply_proceeds(self, n: int, report: ChildReport, event: dict[str, Any]) -> None:
+        """What the court distributed to the creditor goes through the matter's waterfall, as a payment (id
+        `proceeds-<n>-<event id>`); what the debt no longer owes of it is recorded as returned, not kept."""
+        now = workflow.now()
+        today = self._s.clock.today(now)
+        received = Money.model_validate(event["to_creditor"])
+        on = date.fromisoformat(event["on"])
+        ledger = self._s.ledger
+        ledger.refresh(today)
+        owed = ledger.balance.total
+        if received.currency != owed.currency or not received.is_positive():
+            return
+        applied = received if received <= owed else owed
+        pid = f"proceeds-{n}-{report.key.rsplit(':', 1)[-1]}"
+        if applied.is_positive() and pid not in ledger.payments:
+            allocation = ledger.apply(pid, applied, on, today)
+            self._s.outbox.payments.append(PaymentRecord(matter_id=self._mid, payment_id=pid, amount=applied,
+                                                         received_on=on, allocation=allocation, actor="court",
+                                                         recorded_at=now))
+            self._event(f"{pid}-applied", "payment",
+                        f"Proceeds of enforcement (proceeding {n}) of {applied} applied on {on.isoformat()}; "
+                        f"outstanding {ledger.balance.total}", actor="court",
+                        data={"payment_id": pid, "amount": applied.model_dump(mode="json"), "number": n})
+        if received > applied:
+            self._event(f"{pid}-surplus", "proceeds_surplus",
+                        f"Proceeding {n}: {received - applied} of the proceeds is more than the debt owes: it goes "
+                        "back to the debtor or to other creditors (recorded, not kept)", data={"number": n})
+        if ledger.balance.is_settled() and self._s.stage != "closed":
+            self._fire(self._settled_trigger(now))
+        self._reassess("payment", now, quiet=True)
 
     # ------------------------------------------------------------------ the hearing reminder e-mail
     def _queue_hearing_email(self, report: ChildReport) -> None:
