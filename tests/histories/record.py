@@ -762,7 +762,7 @@ async def v2_enforcement(env: WorkflowEnvironment, rec: Recorder) -> None:
             ("e5", RoundTerminated(on=today, ruling_number="E-1-1"))):
         await case.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
                                                                                   firm="firm-a", actor="partner-a"))
-    await eventually(lambda: any(e.kind == "payment" and "Proceeds" in e.summary for e in rec.events))
+    await eventually(lambda: any(e.kind == "payment" and "proceeds of enforcement" in e.summary for e in rec.events))
     await env.sleep(timedelta(hours=1))
     await case.terminate("recorded")
     await h.terminate("recorded")

@@ -47,6 +47,11 @@ async def test_an_award_enforced_in_rounds_and_its_proceeds_applied_to_the_cent(
         return got if got is not None and got.paid_total == amount else None
 
     s = await eventually(lambda: applied(cny("5000.00")))
+    again = await record(env, r.workflow_id, "pr1", ProceedsDistributed(on=today, gross=cny("6000.00"),
+                                                                        costs=cny("500.00"),
+                                                                        to_creditor=cny("5000.00")))
+    assert again.duplicate  # the same distribution sent again: applied once
+    assert (await snap(h)).status.paid_total == cny("5000.00")  # type: ignore[union-attr]
     assert s.statement(today).balance.total == owed - cny("5000.00")  # type: ignore[union-attr]
     line = next(e.summary for e in matters.rec.events if e.kind == "proceeding_event" and "Proceeds" in e.summary)
     assert "CNY 500.00" in line and "CNY 500.00 to the debtor or other creditors" in line, line

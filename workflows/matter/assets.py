@@ -4,8 +4,8 @@ preserved, renewed, valued, auctioned, transferred, released; the rules are `dom
 
 Each measure (a freeze, a seizure, a sealing-up) holds to its last day: the team is warned at the policy's
 `measure_warn_days` before it (once per asset and last day: a renewal brings new warnings), and the
-running measures are deadlines (`GET /matters/{id}/deadlines`). Matters opened since the patch
-`asset-register` list their assets in the status; older ones once something was recorded.
+running measures are deadlines (`GET /matters/{id}/deadlines`, from `AssetRecord.measure_deadline`).
+Matters opened since the patch `asset-register` list their assets in the status; older ones once something was recorded.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from domain.assets import AssetError, AssetRecord
-    from domain.deadlines import Deadline
     from domain.matter import MatterIntake
     from domain.status import AssetView
     from workflows.contracts import (
@@ -55,11 +54,6 @@ def _view(r: AssetRecord, today: date) -> AssetView:
     return AssetView(number=r.number, kind=a.kind, description=a.description, estimated_value=a.estimated_value,
                      pledged=a.pledged, discovered_on=r.discovered_on, standing=r.standing(today),
                      measure_ends_on=r.measure_ends_on(), events=r.events)
-
-
-def measure_deadlines(s: MatterState, intake: MatterIntake, today: date) -> list[Deadline]:
-    """Each measure holding on `today`: until when, and what started it."""
-    return [d for r in records_of(s, intake) if (d := r.measure_deadline(today)) is not None]
 
 
 class AssetHandlers(MatterMixin):
@@ -193,4 +187,4 @@ def _event_body(cmd: AssetEventCommand) -> str:
     return digest(str(cmd.number), cmd.event.model_dump_json())
 
 
-__all__ = ["PATCH_ASSET_REGISTER", "AssetHandlers", "asset_views", "measure_deadlines", "records_of"]
+__all__ = ["PATCH_ASSET_REGISTER", "AssetHandlers", "asset_views", "records_of"]

@@ -75,21 +75,28 @@ class CommandHandlers(MatterMixin):
         now = workflow.now()
         if self._s.stage == "intake" and workflow.patched(PATCH_EARLY_BOOK):
             self._ensure_book()  # (a payment in the first task, before the matter opened)
-        allocation = self._s.ledger.apply(cmd.payment_id, cmd.amount, cmd.received_on, self._s.clock.today(now))
-        balance = self._s.ledger.balance
-        self._s.outbox.payments.append(
-            PaymentRecord(matter_id=self._mid, payment_id=cmd.payment_id, amount=cmd.amount,
-                          received_on=cmd.received_on, allocation=allocation, actor=cmd.actor, recorded_at=now)
-        )
         by = ""
         if cmd.guarantor is not None:  # the same ledger: what a guarantor pays, the debt no longer owes
             self._s.claims.payers[cmd.payment_id] = cmd.guarantor
             by = f" from guarantor {cmd.guarantor}"
+        allocation = self._book_payment(cmd.payment_id, cmd.amount, cmd.received_on, cmd.actor, now, by=by,
+                                        data={"guarantor": cmd.guarantor} if cmd.guarantor is not None else {})
+        return self._payment_result(cmd.payment_id, allocation, duplicate=False)
+
+    def _book_payment(self, pid: str, amount: Money, received_on: Any, actor: str, now: Any, *, by: str = "",
+                      data: dict[str, Any] | None = None) -> Any:
+        """Apply money received through the ledger's waterfall and do what follows: the projection's record,
+        the history line, a promise kept, a recovery after write-off, an arrangement kept, the matter paid."""
+        allocation = self._s.ledger.apply(pid, amount, received_on, self._s.clock.today(now))
+        balance = self._s.ledger.balance
+        self._s.outbox.payments.append(
+            PaymentRecord(matter_id=self._mid, payment_id=pid, amount=amount, received_on=received_on,
+                          allocation=allocation, actor=actor, recorded_at=now)
+        )
         self._event(
-            f"payment-{cmd.payment_id}", "payment",
-            f"Payment of {cmd.amount}{by} received on {cmd.received_on.isoformat()}; outstanding {balance.total}",
-            actor=cmd.actor, data={"payment_id": cmd.payment_id, "amount": cmd.amount.model_dump(mode="json"),
-                                   **({"guarantor": cmd.guarantor} if cmd.guarantor is not None else {})},
+            f"payment-{pid}", "payment",
+            f"Payment of {amount}{by} received on {received_on.isoformat()}; outstanding {balance.total}",
+            actor=actor, data={"payment_id": pid, "amount": amount.model_dump(mode="json"), **(data or {})},
         )
         promise = self._s.promises.pending()
         if promise is not None and self._s.ledger.paid_total - promise.paid_at_start >= promise.amount:
@@ -97,16 +104,16 @@ class CommandHandlers(MatterMixin):
         if self._s.stage == "closed":  # a recovery after write-off
             self._s.recovered_after_write_off = (self._s.recovered_after_write_off
                                                  or Money.zero(self._s.ledger.currency)) + allocation.applied
-            self._event(f"recovery-{cmd.payment_id}", "recovery_after_write_off",
-                        f"Recovery after write-off: {allocation.applied}", actor=cmd.actor,
-                        data={"payment_id": cmd.payment_id})
+            self._event(f"recovery-{pid}", "recovery_after_write_off",
+                        f"Recovery after write-off: {allocation.applied}", actor=actor,
+                        data={"payment_id": pid})
         elif self._arrangement_paid(now):
             pass  # every instalment paid: kept, the rest waived, closed settled
         elif balance.is_settled():
             self._fire(self._settled_trigger(now))
         self._reassess("payment", now, quiet=True)
         self._dirty = True
-        return self._payment_result(cmd.payment_id, allocation, duplicate=False)
+        return allocation
 
     def _check_guarantor_payment(self, cmd: PaymentCommand) -> None:
         """A guarantor on record, within its cap (what it already paid counted), never more than the debt."""

@@ -17,7 +17,6 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import SEND_FIRM_EMAIL, FirmEmailJob, HearingFacts, MessageSent
     from domain.money import Money
     from domain.status import ProceedingView
-    from store.records import PaymentRecord
     from workflows.contracts import (
         ERR_FORBIDDEN,
         ERR_INVALID,
@@ -256,7 +255,7 @@ class ProceedingHandlers(MatterMixin):
 
     # ------------------------------------------------------------------ what enforcement fetched
     def _apply_proceeds(self, n: int, report: ChildReport, event: dict[str, Any]) -> None:
-        """What the court distributed to the creditor goes through the matter's waterfall, as a payment (id
+        """What the court distributed to the creditor is booked like any payment (`_book_payment`, id
         `proceeds-<n>-<event id>`); what the debt no longer owes of it is recorded as returned, not kept."""
         now = workflow.now()
         today = self._s.clock.today(now)
@@ -270,21 +269,13 @@ class ProceedingHandlers(MatterMixin):
         applied = received if received <= owed else owed
         pid = f"proceeds-{n}-{report.key.rsplit(':', 1)[-1]}"
         if applied.is_positive() and pid not in ledger.payments:
-            allocation = ledger.apply(pid, applied, on, today)
-            self._s.outbox.payments.append(PaymentRecord(matter_id=self._mid, payment_id=pid, amount=applied,
-                                                         received_on=on, allocation=allocation, actor="court",
-                                                         recorded_at=now))
-            self._event(f"{pid}-applied", "payment",
-                        f"Proceeds of enforcement (proceeding {n}) of {applied} applied on {on.isoformat()}; "
-                        f"outstanding {ledger.balance.total}", actor="court",
-                        data={"payment_id": pid, "amount": applied.model_dump(mode="json"), "number": n})
+            self._book_payment(pid, applied, on, "court", now, by=f" from the proceeds of enforcement (proceeding {n})",
+                               data={"number": n})
         if received > applied:
             self._event(f"{pid}-surplus", "proceeds_surplus",
                         f"Proceeding {n}: {received - applied} of the proceeds is more than the debt owes: it goes "
                         "back to the debtor or to other creditors (recorded, not kept)", data={"number": n})
-        if ledger.balance.is_settled() and self._s.stage != "closed":
-            self._fire(self._settled_trigger(now))
-        self._reassess("payment", now, quiet=True)
+        self._dirty = True
 
     # ------------------------------------------------------------------ the hearing reminder e-mail
     def _queue_hearing_email(self, report: ChildReport) -> None:
