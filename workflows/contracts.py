@@ -26,17 +26,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.allocation import Allocation, Balance
 from domain.arrangements import Decision, Role
-from domain.assets import AssetEvent
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.deadlines import Deadline
 from domain.evidence import DocumentRef
 from domain.holds import HoldKind
 from domain.matter import MatterIntake
 from domain.money import Money
-from domain.parties import Asset, LawFirm
+from domain.parties import LawFirm
 from domain.policy import EscalationPolicy
 from domain.risk import RiskAssessment
-from domain.status import AccelerationView, ArrangementView, AssetView, MatterStatus, NextStep
+from domain.status import AccelerationView, ArrangementView, MatterStatus, NextStep
 from domain.text import PlainText
 
 # The children's commands, inputs, snapshots and reports live in workflows/children.py (re-exported here).
@@ -121,9 +120,23 @@ from workflows.children import (
 from workflows.children import (
     StartProceedingResult as StartProceedingResult,
 )
+
+# The commands of the court side (the firm, the register of assets) live in workflows/contracts_court.py.
+from workflows.contracts_court import (  # noqa: E402
+    AddAssetCommand,
+    AddAssetResult,
+    AssetEventCommand,
+    AssetEventResult,
+    LawyersLetterCommand,
+    LawyersLetterResult,
+    RecallCommand,
+    RecallResult,
+)
 from workflows.matter.state import MatterState, PromiseState
 
-__all__ = ["AccelerationView", "ArrangementView", "MatterState", "NextStep", "PromiseState"]
+__all__ = ["AccelerationView", "AddAssetCommand", "AddAssetResult", "ArrangementView", "AssetEventCommand",
+           "AssetEventResult", "LawyersLetterCommand", "LawyersLetterResult", "MatterState", "NextStep",
+           "PromiseState", "RecallCommand", "RecallResult"]
 
 WORKFLOW_NAME = "MatterWorkflowV2"
 LEGACY_WORKFLOW_NAME = "MatterWorkflow"
@@ -233,32 +246,6 @@ class PaymentResult(_Model):
     outstanding: Money
     stage: str
     closed: bool
-
-
-class AddAssetCommand(_Model):
-    asset_id: str = Field(min_length=1, max_length=128)
-    asset: Asset
-    discovered_on: date
-    actor: str = "system"
-
-
-class AddAssetResult(_Model):
-    asset_id: str
-    duplicate: bool
-    number: int
-
-
-class AssetEventCommand(_Model):
-    event_id: str = Field(min_length=1, max_length=128)
-    number: int = Field(ge=1, le=999)
-    event: AssetEvent
-    actor: str = "system"
-
-
-class AssetEventResult(_Model):
-    event_id: str
-    duplicate: bool
-    asset: AssetView
 
 
 class ReversalCommand(_Model):
@@ -461,46 +448,6 @@ class DecisionResult(_Model):
     stage: str
     negotiation_ends_on: date | None = None
     referred_firm: str | None = None
-
-
-class RecallCommand(_Model):
-    """A manager takes the matter back from the firm it is referred to (the firm loses it at once)."""
-
-    recall_id: str = Field(min_length=1, max_length=128)
-    reason: PlainText = Field(min_length=1, max_length=2000)
-    actor: str = "system"
-
-
-class RecallResult(_Model):
-    recall_id: str
-    duplicate: bool
-    number: int
-    firm: str
-    stage: str
-    firm_name: str = ""
-    # The status after the recall, for the API to write to the projection at once (so the firm's
-    # partners lose the matter before the workflow's own write lands); None on a replay.
-    seq: int | None = None
-    status: MatterStatus | None = None
-
-
-class LawyersLetterCommand(_Model):
-    """A partner of the firm the matter is referred to orders the firm's lawyer's letter (律师函)."""
-
-    letter_id: str = Field(min_length=1, max_length=128)
-    firm: str = Field(description="the firm of the partner ordering it (from the API key)")
-    lawyer_name: PlainText = Field(min_length=1, max_length=200)
-    licence_number: PlainText = Field(min_length=1, max_length=64)
-    respond_within_days: int = Field(ge=1, le=60)
-    actor: str = "system"
-
-
-class LawyersLetterResult(_Model):
-    letter_id: str
-    duplicate: bool
-    number: int  # the referral
-    document_id: str  # the letter, once stored
-    respond_by: date  # the last day to pay it states
 
 
 class MatterSnapshot(_Model):

@@ -11,7 +11,6 @@ ignored, so states recorded by older code keep decoding.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date, datetime
 from typing import Any, Literal
 
@@ -21,7 +20,6 @@ from activities.inputs import BundleRef, EmailJob, FirmEmailJob, LetterJob, SmsJ
 from domain.accrual import Book, Payment, Reversal, Statement, Waiver
 from domain.allocation import WATERFALL, Allocation, Balance, allocate
 from domain.arrangements import AmendmentProposal, Approval, Proposal, SettlementProposal
-from domain.assets import AssetRecord
 from domain.contact import ContactAttempt
 from domain.contract import Overdue
 from domain.dates import PolicyClock
@@ -34,24 +32,24 @@ from domain.risk import RiskAssessment
 from domain.status import (
     AccelerationView,
     Attention,
-    GuarantorClaimView,
-    ProceedingView,
     ReferralEnded,
     ReferralView,
 )
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
-from workflows.children import DemandGuarantorResult, DraftFilingResult, DraftPreservationResult
+from workflows.matter.parts import _Part
+from workflows.matter.parts import digest as digest  # (re-exported: the handlers digest bodies)
+
+# (the courts' parts live in state_court.py; re-exported for the handlers)
+from workflows.matter.state_court import AssetRegister as AssetRegister
+from workflows.matter.state_court import ClaimFacts as ClaimFacts
+from workflows.matter.state_court import ClaimOrder as ClaimOrder
+from workflows.matter.state_court import FilingOrder as FilingOrder
+from workflows.matter.state_court import GuarantorClaims as GuarantorClaims
+from workflows.matter.state_court import HandOver as HandOver
+from workflows.matter.state_court import ProceedingOrder as ProceedingOrder
+from workflows.matter.state_court import Proceedings as Proceedings
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
-
-
-def digest(*parts: object) -> str:
-    """A stable digest of a command's body (its meaning, not who sent it)."""
-    return hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
-
-
-class _Part(BaseModel):
-    model_config = ConfigDict(extra="ignore")
 
 
 class PromiseState(BaseModel):
@@ -241,82 +239,6 @@ class Referral(_Part):
     lawyers_letters: list[LawyersLetter] = Field(default_factory=list)  # in the order the firms sent them
     firms: dict[int, LawFirm] = Field(default_factory=dict)  # referral number -> the firm's record when referred
     instructed: dict[int, FirmEmailJob] = Field(default_factory=dict)  # referral number -> its instruction e-mail
-
-
-class ProceedingOrder(_Part):
-    number: int
-    forum: Literal["court", "arbitration"]
-    instance: Literal[1, 2] = 1
-    firm: str
-    firm_name: str = ""
-    actor: str
-    started_on: date
-
-
-class Proceedings(_Part):
-    count: int = 0
-    items: list[ProceedingView] = Field(default_factory=list)
-    starts: dict[str, int] = Field(default_factory=dict)  # start command id -> the proceeding it started
-    reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
-    drafts: dict[str, DraftFilingResult] = Field(default_factory=dict)  # draft command id -> what it ordered
-    preservations: dict[str, DraftPreservationResult] = Field(default_factory=dict)  # likewise, preservation
-
-
-class FilingOrder(_Part):
-    """Draft a proceeding's filing: the evidence bundle first (its catalogue is what the filing encloses),
-    then the complaint or application, and the power of attorney for a suit."""
-
-    number: int  # the proceeding
-    step: str  # "filing-<proceeding>-<draft>": the letters' steps
-    kind: Literal["civil_complaint", "arbitration_application"]
-    reference: str  # the bundle's reference, as the filing cites it
-    params: dict[str, Any]
-    power_of_attorney: bool
-    bundle: BundleRef | None = None  # once made: a retry does not make another
-
-
-class HandOver(_Part):
-    """Tell proceeding `number`'s child that `firm` now acts in it ("": none, after a recall)."""
-
-    number: int
-    workflow_id: str
-    firm: str = ""
-    firm_name: str = ""
-    actor: str = "system"
-
-
-class ClaimOrder(_Part):
-    """Start the claim against guarantor `number` (its child workflow)."""
-
-    number: int
-    actor: str = "system"
-
-
-class ClaimFacts(_Part):
-    """Tell claim `number`'s child the main debt's due date and the day the debtor was sued."""
-
-    number: int
-    workflow_id: str
-    main_due_on: date | None = None
-    debtor_sued_on: date | None = None
-
-
-class AssetRegister(_Part):
-    """The asset register: `records` once anything was recorded (before: the intake's assets, untouched)."""
-
-    tracked: bool = False  # opened since the patch "asset-register": the status lists the assets
-    records: list[AssetRecord] = Field(default_factory=list)
-    adds: dict[str, int] = Field(default_factory=dict)  # add command id -> the asset's number
-    events: dict[str, int] = Field(default_factory=dict)  # event id -> the asset's number
-    warned: list[str] = Field(default_factory=list)  # "<asset>:<measure end>:<days before>" warnings given
-
-
-class GuarantorClaims(_Part):
-    items: list[GuarantorClaimView] = Field(default_factory=list)
-    opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
-    demands: dict[str, DemandGuarantorResult] = Field(default_factory=dict)  # demand command id -> its letter
-    payers: dict[str, int] = Field(default_factory=dict)  # payment id -> the guarantor who paid it
-    reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
 
 
 class Arrangement(_Part):
