@@ -309,6 +309,27 @@ class HearingFacts(BaseModel):
     body: str | None = None  # the court or the commission, once filed
 
 
+class UnwoundDocument(BaseModel):
+    """One application of a closed matter's unwinding, as the firm's e-mail lists it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    words: str  # what it asks, of which court
+    document_id: str
+    sha256: str
+
+
+class UnwindingFacts(BaseModel):
+    """The matter closed with proceedings or measures running: why, on which day, and the applications the
+    firm is to file (each stored in the matter's record). Nothing about the borrower."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ground: Literal["paid", "settled", "cured", "withdrawn"]
+    closed_on: date
+    documents: tuple[UnwoundDocument, ...] = ()
+
+
 class FirmEmailJob(BaseModel):
     """The e-mail telling a law firm it is instructed (activity `send_firm_email`): which matter,
     the instruction letter and the evidence bundle with their SHA-256, and where its partners fetch
@@ -337,3 +358,4 @@ class FirmEmailJob(BaseModel):
     dated: AwareDatetime
     answer_by: AwareDatetime | None = None  # a reminder: the firm has not answered; it must by then
     hearing: HearingFacts | None = None  # a hearing reminder (since patch "hearing-reminder-email")
+    unwinding: UnwindingFacts | None = None  # the matter closed: the applications that undo its steps

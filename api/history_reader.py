@@ -323,7 +323,9 @@ class Reader(ChildLines):
                 ref = await self._first(attrs.result)
                 message_id = str(ref.get("message_id", ""))
                 which = ("Hearing reminder" if "-hearing-" in message_id
-                         else "Reminder" if message_id.endswith("-reminder") else "Instruction")
+                         else "Reminder" if message_id.endswith("-reminder")
+                         else "The matter's closing, with the applications that undo it," if message_id.endswith(
+                             "-unwinding") else "Instruction")
                 what = (f"{which} e-mailed to the law firm (message {ref.get('message_id')}, kept as evidence, "
                         f"sha256 {ref.get('sha256') or 'unknown'})")
                 return "instruction_sent", what, "system", None

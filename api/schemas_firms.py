@@ -12,6 +12,7 @@ from domain.money import Money
 from domain.proceedings import Event as ProceedingEvent
 from domain.text import PlainText
 from workflows.children import (
+    EnforcedAsset,
     FilingAgent,
     FilingParticulars,
     PreservationSecurity,
@@ -149,14 +150,19 @@ class FilingDraftCreate(_Input):
                                                                    "(CPL art. 62)")
 
 
-class PreservationDraftCreate(_Input):
-    """What the record does not hold: who signs and is contacted, the borrower's particulars, the court, which
-    of the record's assets and where they are, the security (or, in the case, the request to be excused from it)."""
+class _ByFiler(_Input):
+    """Who signs for the creditor and is contacted, and the borrower's particulars: what no record holds."""
 
     representative: PlainText = Field(min_length=1, max_length=200)
     contact_person: PlainText = Field(min_length=1, max_length=200)
     contact_phone: PlainText = Field(min_length=1, max_length=64)
     borrower: FilingParticulars
+
+
+class PreservationDraftCreate(_ByFiler):
+    """What the record does not hold: who signs and is contacted, the borrower's particulars, the court, which
+    of the record's assets and where they are, the security (or, in the case, the request to be excused from it)."""
+
     court: PlainText = Field(min_length=1, max_length=200)
     assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
     preserve_amount: Money | None = Field(default=None, description="omitted: the whole claim")
@@ -167,7 +173,17 @@ class PreservationDraftCreate(_Input):
                                                                      "and the fact that shows it")
 
 
+class EnforcementDraftCreate(_ByFiler):
+    """What the record does not hold: who signs and is contacted, the borrower's particulars, the court applied
+    to, and which of the register's assets are known and where they are."""
+
+    court: PlainText = Field(min_length=1, max_length=200, description="the court applied to for enforcement")
+    assets: list[EnforcedAsset] = Field(default_factory=list, max_length=20,
+                                        description="the register's assets (by number) and where each is")
+
+
 __all__ = [
+    "EnforcementDraftCreate",
     "PreservationDraftCreate",
     "FilingDraftCreate",
     "ReferralAcceptCreate",

@@ -66,7 +66,7 @@ NOT_PRINTED: dict[str, dict[str, str]] = {
     },
     **{kind: {"creditor.phone": "a pleading has no letterhead: the filer gives its contact person's number"}
        for kind in ("civil_complaint", "arbitration_application", "preservation_application",
-                    "enforcement_application")},
+                    "enforcement_application", "unwinding_application")},
 }
 
 # Derived variables of `renderer.template_variables` that print a field in another form.

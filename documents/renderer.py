@@ -78,7 +78,9 @@ TEMPLATE_VERSIONS: dict[str, str] = {
     "arbitration_application": "2",
     "power_of_attorney": "2",  # v2: before an arbitration commission too (no appeal, no CPL article)
     "preservation_application": "3",  # v3: in the case, the request to be excused from security (SPC art. 9)
-    "guarantor_demand": "3",  # v3: the borrower's ID masked, no address: a guarantor is shown only what it must know
+    "enforcement_application": "2",  # v2: a late application (CPL art. 250) is not said to be in time
+    "guarantor_demand": "4",  # v3: the borrower's ID masked, no address: a guarantor is shown only what it must know;
+    # v4: a general guarantor asked for what enforcement left unpaid once it ended (art. 687)
     "closure_letter": "1",
     "evidence_catalog": "1",
     "settlement_agreement": "3",  # legal basis: Civil Code arts. 4-7, 543 and 575; v3: what is waived by

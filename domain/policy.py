@@ -198,6 +198,10 @@ class EscalationPolicy(BaseModel):
     limitation_warn_days: tuple[int, ...] = Field(
         default=(90, 30, 7), max_length=10,
         description="policy days before the limitation period's last day at which the team is warned")
+    reinvestigate_days: int = Field(
+        default=90, ge=1, le=3650,
+        description="policy days between the tasks to investigate the debtor's property again after a round of "
+                    "enforcement was terminated with nothing found (until enforcement is applied for again)")
     measure_warn_days: tuple[int, ...] = Field(
         default=(30, 7), max_length=10,
         description="policy days before a freeze, seizure or sealing-up ends at which the team is warned to renew it")

@@ -40,6 +40,7 @@ day.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Annotated, Literal
 
@@ -47,6 +48,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from domain.deadlines import (
     Deadline,
+    Interruption,
     RestDays,
     appeal_window,
     deadline,
@@ -300,13 +302,15 @@ class Proceeding(BaseModel):
                 raise ProceedingError("to_creditor", f"the costs ({event.costs}) and what the creditor receives "
                                                      f"({event.to_creditor}) are more than was fetched ({event.gross})")
 
-    def enforcement_late(self, rest: RestDays) -> bool:
-        """The application was made after the enforcement window ended (allowed: the debtor may object)."""
+    def enforcement_late(self, rest: RestDays, paid_on: Sequence[date] = ()) -> bool:
+        """The application was made after the enforcement window ended (allowed: the debtor may object);
+        `paid_on`: the days the debtor paid part, which interrupt the window."""
         applied = next((e for e in self.events if isinstance(e, EnforcementFiled)), None)
         performance = self.performance(rest)
         if applied is None or performance is None:
             return False
-        window = enforcement_window(performance.ends_on or performance.last_day, rest)
+        window = enforcement_window(performance.ends_on or performance.last_day, rest,
+                                    _part_payments(paid_on, applied.on))
         return applied.on > (window.ends_on or window.last_day)
 
     def _check_appeal(self, event: Appealed, rest: RestDays) -> None:
@@ -374,7 +378,7 @@ class Proceeding(BaseModel):
         first = min((p.on for p in self.preservations if p.pre_suit), default=None)
         return suit_after_preservation(first, rest) if first is not None else None
 
-    def deadlines(self, rest: RestDays, today: date) -> tuple[Deadline, ...]:
+    def deadlines(self, rest: RestDays, today: date, paid_on: Sequence[date] = ()) -> tuple[Deadline, ...]:
         """The proceeding's running deadlines on `today`: the time to file after a pre-suit preservation;
         the appeal window while it runs (or while the calendar cannot say when it ends), then, once the
         decision is effective, performance and the enforcement window (from performance's last day, CPL
@@ -393,7 +397,15 @@ class Proceeding(BaseModel):
             return ()
         if any(isinstance(e, EnforcementFiled) for e in self.events):
             return ()  # applied for: the window is used
-        return (performance, enforcement_window(performance.ends_on or performance.last_day, rest))
+        return (performance, enforcement_window(performance.ends_on or performance.last_day, rest,
+                                                _part_payments(paid_on, today)))
+
+
+def _part_payments(paid_on: Sequence[date], until: date) -> tuple[Interruption, ...]:
+    """The debtor's part payments up to `until` as interruptions of the enforcement window (CPL art. 250
+    follows the rules of limitation: performance of part of the debt interrupts it)."""
+    return tuple(Interruption(kind="partial_payment", on=d, note="the debtor paid part") for d in paid_on
+                 if d <= until)
 
 
 __all__ = ["AnyEvent", "Appealed", "Decided", "DecisionKind", "EnforcementFiled", "Event", "Filed", "Forum", "Hearing",

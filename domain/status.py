@@ -20,6 +20,7 @@ from domain.dates import OverdueClock, PolicyClock
 from domain.deadlines import Deadline
 from domain.matter import ClosureReason, Stage
 from domain.money import Money
+from domain.unwinding import UnwindStep
 
 ReferralStatus = Literal["instructing", "instructed", "accepted"]
 
@@ -113,6 +114,20 @@ class AssetView(BaseModel):
     standing: AssetStanding
     measure_ends_on: date | None = None
     events: tuple[AssetEvent, ...] = ()
+    lift_applied_on: date | None = None  # the matter closed: the day the lift of its measure was applied for
+
+
+class UnwindingView(BaseModel):
+    """A closed matter's unwinding: why it closed, each step in order (with its document once made), and the
+    assets a measure still holds although their lift was applied for (until the court's release is recorded)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    ground: Literal["paid", "settled", "cured", "withdrawn"]
+    closed_on: date
+    steps: tuple[UnwindStep, ...]
+    done: bool  # every step done
+    still_held: tuple[int, ...] = ()
 
 
 class ReferralEnded(BaseModel):
@@ -209,6 +224,7 @@ class MatterStatus(BaseModel):
     guarantees: tuple[Deadline, ...] | None = None
     guarantor_claims: tuple[GuarantorClaimView, ...] | None = None  # one per guarantor claimed against; None: none
     assets: tuple[AssetView, ...] | None = None  # the asset register (matters that keep it), as of the last task
+    unwinding: UnwindingView | None = None  # closed with proceedings or measures running: what undoes them
 
     def statement(self, as_of: date) -> Statement | None:
         """The exact statement on `as_of` (None for matters opened before accrual)."""

@@ -161,10 +161,11 @@ def test_the_demo_portfolio_is_valid_and_varied() -> None:
 
 
 LITIGATION_REF = "DEMO-CN-0004"  # the demo's matter that goes to court
+ENFORCEMENT_REF = "DEMO-CN-0005"  # the demo's matter whose award is enforced
 DEMO_FIRM = "firm-demo-shenheng"
 ID_OF = {"payment": "payment_id", "promise": "promise_id", "hold": "hold_id", "settlement": "proposal_id",
          "escalate": "decision_id", "accept_referral": "answer_id", "start_proceeding": "proceeding_id",
-         "proceeding_event": "event_id"}
+         "proceeding_event": "event_id", "asset_event": "event_id"}
 
 
 def test_the_demo_events_each_carry_their_own_id_and_one_matter_goes_to_court() -> None:
@@ -183,6 +184,13 @@ def test_the_demo_events_each_carry_their_own_id_and_one_matter_goes_to_court() 
     policy = yaml.safe_load((ROOT / "policies" / "demo.yaml").read_text(encoding="utf-8"))
     review = max(step["day"] for step in policy["ladder"]) + policy["negotiation_days"] + 1
     assert policy["day_seconds"] == 1 and court[0]["after_seconds"] >= review
+    # One matter shows an enforcement: an award enforced, a freeze, a seizure, two auctions, the proceeds.
+    enforced = sorted((e for e in events if e["external_ref"] == ENFORCEMENT_REF), key=lambda e: e["after_seconds"])
+    kinds = [e["proceeding_event"]["event"]["kind"] if e["action"] == "proceeding_event" else
+             e["asset_event"]["event"]["kind"] if e["action"] == "asset_event" else e["action"] for e in enforced]
+    assert kinds == ["escalate", "accept_referral", "start_proceeding", "filed", "decided", "enforcement_filed",
+                     "preserved", "preserved", "valued", "auctioned", "auctioned", "proceeds"], kinds
+    assert enforced[0]["after_seconds"] >= review
 
 
 # ---- import and demo against a real Temporal server -------------------------------------------------

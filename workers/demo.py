@@ -41,6 +41,7 @@ from temporalio.client import (
 )
 from temporalio.service import RPCError, RPCStatusCode
 
+from domain.assets import AssetEvent
 from domain.money import Money
 from domain.parties import LawFirm
 from domain.proceedings import Event
@@ -50,6 +51,7 @@ from workflows.contracts import (
     QUERY_PROCEEDING,
     QUERY_SNAPSHOT,
     UPDATE_APPROVAL,
+    UPDATE_ASSET_EVENT,
     UPDATE_DECISION,
     UPDATE_HOLD,
     UPDATE_PAYMENT,
@@ -59,6 +61,8 @@ from workflows.contracts import (
     UPDATE_REFERRAL_ANSWER,
     UPDATE_START_PROCEEDING,
     ApprovalCommand,
+    AssetEventCommand,
+    AssetEventResult,
     DecisionCommand,
     DecisionResult,
     HoldCommand,
@@ -88,6 +92,7 @@ QUERY_TIMEOUT = timedelta(seconds=5)
 UPDATE_TIMEOUT = timedelta(seconds=30)
 BEFORE_REVIEW = ("intake", "notice", "reminders", "negotiation")  # stages that reach legal review in time
 _EVENT: TypeAdapter[Any] = TypeAdapter(Event)
+_ASSET_EVENT: TypeAdapter[Any] = TypeAdapter(AssetEvent)
 
 
 class Skipped(Exception):
@@ -179,6 +184,8 @@ class _Player:
             return await self._start_proceeding(handle, spec)
         if action == "proceeding_event":
             return await self._proceeding_event(matter_id, handle, spec)
+        if action == "asset_event":
+            return await self._asset_event(handle, spec)
         raise Skipped(f"unknown action {action!r}")
 
     # ------------------------------------------------------------ money, promises, holds
@@ -269,6 +276,15 @@ class _Player:
         cmd = ProceedingEventCommand(event_id=spec["event_id"], event=event, firm=spec["firm"], actor=PARTNER)
         result = await _update(child, UPDATE_PROCEEDING_EVENT, cmd, spec["event_id"], ProceedingEventResult)
         return f"proceeding {number}: {_words(event)}{_again(result.duplicate)}"
+
+    async def _asset_event(self, handle: WorkflowHandle[Any, Any], spec: dict[str, Any]) -> str:
+        """What a court did with an asset of the register (`number`), recorded on the matter's policy day."""
+        snap = await handle.query(QUERY_SNAPSHOT, result_type=MatterSnapshot, rpc_timeout=QUERY_TIMEOUT)
+        today = snap.status.policy_today(datetime.now(UTC)) if snap.status else snap.policy_today
+        event = _ASSET_EVENT.validate_python({**spec["event"], "on": today.isoformat()})
+        cmd = AssetEventCommand(event_id=spec["event_id"], number=int(spec["number"]), event=event, actor=PARTNER)
+        result = await _update(handle, UPDATE_ASSET_EVENT, cmd, spec["event_id"], AssetEventResult)
+        return f"asset {result.asset.number}: {event.kind}, now {result.asset.standing}{_again(result.duplicate)}"
 
     async def _until(self, handle: WorkflowHandle[Any, Any], ready: Callable[[MatterSnapshot], bool]
                      ) -> MatterSnapshot | None:

@@ -193,9 +193,9 @@ class SecurityExcuse(_Given):
                                                  "(e.g. the borrower acknowledged the debt in writing)")
 
 
-class DraftPreservationCommand(_Model):
-    """Draft the application for property preservation of proceeding `number` from the record: pre-suit
-    while the case is not filed (CPL art. 104: security of the full amount), else in the case (art. 103)."""
+class _DraftByFiler(_Model):
+    """What a filing drafted from the record needs of the filer: the command's id, the proceeding, who signs
+    for the creditor and is contacted, and the borrower's particulars."""
 
     draft_id: str = Field(min_length=1, max_length=128)
     number: int = Field(ge=1)
@@ -203,6 +203,12 @@ class DraftPreservationCommand(_Model):
     contact_person: PlainText = Field(min_length=1, max_length=200)
     contact_phone: PlainText = Field(min_length=1, max_length=64)
     borrower: FilingParticulars
+
+
+class DraftPreservationCommand(_DraftByFiler):
+    """Draft the application for property preservation of proceeding `number` from the record: pre-suit
+    while the case is not filed (CPL art. 104: security of the full amount), else in the case (art. 103)."""
+
     court: PlainText = Field(min_length=1, max_length=200)
     assets: list[PreservedAsset] = Field(min_length=1, max_length=20)
     preserve_amount: Money | None = None
@@ -218,6 +224,39 @@ class DraftPreservationResult(_Model):
     number: int
     pre_suit: bool
     document_id: str
+
+
+class EnforcedAsset(_Given):
+    asset: int = Field(ge=1, le=999, description="the asset's number in the matter's register (from 1)")
+    location: PlainText = Field(min_length=1, max_length=2000,
+                                description="where it is: the bank and account, the registry and number, the address")
+
+
+class DraftEnforcementCommand(_DraftByFiler):
+    """Draft the application for compulsory enforcement (强制执行申请书) of proceeding `number`'s effective
+    decision from the record: the decision's court or commission, case, dates and amounts, the time to perform,
+    the doubled interest for the delay (CPL art. 264) to the day, what was paid since the decision."""
+
+    court: PlainText = Field(min_length=1, max_length=200, description="the court applied to for enforcement")
+    assets: list[EnforcedAsset] = Field(default_factory=list, max_length=20)
+    firm: str | None = None
+    actor: str = "system"
+
+
+class DraftEnforcementResult(_Model):
+    draft_id: str
+    duplicate: bool
+    number: int
+    document_id: str
+    late: bool  # after the two years of CPL art. 250: the court may still accept it, the debtor may object
+
+
+class DebtorPaid(_Model):
+    """The debtor paid part of what it owes (signal `proceeding_paid`, parent -> child): partial performance
+    interrupts the time to apply for enforcement (CPL art. 250, which follows the rules of limitation)."""
+
+    payment_id: str
+    on: date
 
 
 class CounselChange(_Model):

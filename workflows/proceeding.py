@@ -41,12 +41,14 @@ with workflow.unsafe.imports_passed_through():
     )
     from workflows.calendars import china
     from workflows.child import ReportingChild
+    from workflows.children import DebtorPaid
     from workflows.contracts import (
         ERR_INVALID,
         ERR_NOT_YOURS,
         PROCEEDING_WORKFLOW_NAME,
         QUERY_PROCEEDING,
         SIGNAL_PROCEEDING_COUNSEL,
+        SIGNAL_PROCEEDING_PAID,
         UPDATE_PROCEEDING_EVENT,
         CounselChange,
         ProceedingEventCommand,
@@ -124,6 +126,7 @@ class ProceedingWorkflow(ReportingChild):
         self._firm, self._firm_name = inp.firm, inp.firm_name  # who acts now (a recall hands the case over)
         self._closed = False
         self._reports: list[asyncio.Task[None]] = []  # reports sent from the timers' side
+        self._paid_on: list[date] = []  # the days the debtor paid part (interrupting the enforcement window)
 
     def _rest(self) -> RestDays:
         return self._inp.rest_days or china()
@@ -216,7 +219,7 @@ class ProceedingWorkflow(ReportingChild):
         self._p = self._p.add(cmd.event, self._rest())
         result = ProceedingEventResult(event_id=cmd.event_id, duplicate=False, snapshot=self.snapshot())
         words = _words(cmd.event, self._inp.forum)
-        if isinstance(cmd.event, EnforcementFiled) and self._p.enforcement_late(self._rest()):
+        if isinstance(cmd.event, EnforcementFiled) and self._p.enforcement_late(self._rest(), self._paid_on):
             words += ("; late: the two years to apply (CPL art. 250) had ended: the court may still accept it, and "
                       "the debtor may object")
         return await self._recorded(cmd.event_id, cmd.event.model_dump_json(), result, "proceeding_event", words,
@@ -238,6 +241,13 @@ class ProceedingWorkflow(ReportingChild):
             self._p.add(cmd.event, self._rest())
         except ProceedingError as exc:
             raise ApplicationError(f"event.{exc.field}: {exc.reason}", type=ERR_INVALID) from None
+
+    @workflow.signal(name=SIGNAL_PROCEEDING_PAID)
+    def debtor_paid(self, paid: DebtorPaid) -> None:
+        """The debtor paid part: the time to apply for enforcement starts again from that day (CPL art. 250)."""
+        if paid.on not in self._paid_on:
+            self._paid_on.append(paid.on)
+            self._paid_on.sort()
 
     @workflow.signal(name=SIGNAL_PROCEEDING_COUNSEL)
     def counsel_changed(self, change: CounselChange) -> None:
@@ -263,5 +273,5 @@ class ProceedingWorkflow(ReportingChild):
         return ProceedingSnapshot(
             matter_id=self._inp.matter_id, number=self._inp.number, workflow_id=workflow.info().workflow_id,
             forum=self._inp.forum, instance=self._inp.instance, firm=self._firm, status=status, proceeding=p,
-            effective_on=effective, deadlines=p.deadlines(rest, today), calendar=rest.source,
+            effective_on=effective, deadlines=p.deadlines(rest, today, self._paid_on), calendar=rest.source,
         )

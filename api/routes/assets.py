@@ -2,7 +2,8 @@
 did with each. `GET /matters/{id}/assets` lists them (where each stands, until when its measure holds, its
 events); `POST /matters/{id}/assets` adds one discovered; `POST /matters/{id}/assets/{n}/events` records
 `preserved`, `renewed`, `valued`, `auctioned`, `transferred` or `released`, each refused by name (422)
-when the law or the record does not allow it. Firm-scoped like the rest.
+when the law or the record does not allow it; `GET /matters/{id}/unwinding` shows how a matter that closed
+with measures running undoes them. Firm-scoped like the rest.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from api.routes.matters import IdempotencyKey, MatterId
 from api.workflow import answer_command, live_snapshot
 from domain.assets import AssetEvent
 from domain.parties import Asset
-from domain.status import AssetView
+from domain.status import AssetView, UnwindingView
 from workflows.contracts import (
     UPDATE_ADD_ASSET,
     UPDATE_ASSET_EVENT,
@@ -75,6 +76,27 @@ async def list_assets(matter_id: MatterId, key: CurrentKey, row: ProjectedMatter
         data = [AssetView(number=i, standing="known", **Asset.model_validate(a).model_dump())
                 for i, a in enumerate(details.get("assets") or (), start=1)]
     return AssetsPublic(data=data, count=len(data))
+
+
+@router.get("/{matter_id}/unwinding", response_model=UnwindingView,
+            responses={404: {"description": "no such matter, or it has no unwinding"},
+                       503: {"description": "the matter cannot be read now; retry"}})
+async def get_unwinding(matter_id: MatterId, key: CurrentKey, row: ProjectedMatter,
+                        temporal: TemporalDep) -> UnwindingView:
+    """A matter that closed (paid, settled, cured, withdrawn) with a case or a measure running: each step
+    that undoes it, in order (withdraw the enforcement or the case, apply to lift each preservation ruling,
+    release the security, tell the firm, close the children), with its document once made, and the assets a
+    measure still holds until the court's release is recorded (`POST .../assets/{n}/events`, `released`)."""
+    status_ = status_of(row)
+    if status_ is None or (status_.stage == "closed" and status_.unwinding is None):
+        _, snap = await live_snapshot(temporal, matter_id)
+        if snap is None or snap.status is None:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail=f"matter {matter_id} cannot be read now")
+        status_ = snap.status
+    if status_.unwinding is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            detail="the matter has no unwinding: it has not closed with a case or a measure running")
+    return status_.unwinding
 
 
 @router.post("/{matter_id}/assets", response_model=AddAssetResult, status_code=201, responses=COMMAND_RESPONSES)

@@ -429,6 +429,10 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
         record = AssetRecord(number=view.number, asset=Asset(kind=view.kind, description=view.description),  # type: ignore[arg-type]
                              events=view.events)
         measure = record.measure_deadline(today)
+        if measure is not None and view.lift_applied_on is not None:  # closed: the lift is applied for, not renewal
+            measure = measure.model_copy(update={"rule": f"its lift was applied for on {view.lift_applied_on} (the "
+                                                         "matter closed): it holds until the court releases it, at "
+                                                         "the latest to this day; record the release"})
         if measure is not None:
             data.append(DeadlinePublic(**measure.model_dump(), moved=measure.moved))
     for proceeding in status_.proceedings or ():

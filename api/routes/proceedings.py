@@ -20,11 +20,14 @@ from api.deps import AuthorisedRoute, CurrentKey, Principal, ProjectedMatter, Re
 from api.routes.commands import COMMAND_RESPONSES
 from api.routes.matters import IdempotencyKey, MatterId
 from api.schemas import FilingDraftCreate, PreservationDraftCreate, ProceedingCreate, ProceedingEventCreate
+from api.schemas_firms import EnforcementDraftCreate
 from api.workflow import answer_command, invalid_command, live_snapshot
 from domain.money import Money
 from domain.proceedings import Decided
+from workflows.children import DraftEnforcementCommand, DraftEnforcementResult
 from workflows.contracts import (
     QUERY_PROCEEDING,
+    UPDATE_DRAFT_ENFORCEMENT,
     UPDATE_DRAFT_FILING,
     UPDATE_DRAFT_PRESERVATION,
     UPDATE_PROCEEDING_EVENT,
@@ -202,3 +205,29 @@ async def draft_preservation(
         "firm": key.firm if key.role == "partner" else None, "actor": key.actor})
     return await answer_command(temporal, response, matter_id, UPDATE_DRAFT_PRESERVATION, cmd, command_id=draft_id,
                                 result_type=DraftPreservationResult)
+
+
+@router.post("/{matter_id}/proceedings/{number}/enforcement-drafts", response_model=DraftEnforcementResult,
+             status_code=201,
+             responses={**COMMAND_RESPONSES,
+                        404: {"description": "no such matter or proceeding (or not the caller's firm's)"},
+                        409: {"description": "the decision is not in effect, the time to perform has not run out, "
+                                             "nothing remains to enforce; closed"},
+                        422: {"description": "an asset not in the register or without a value: `detail[].loc` "
+                                             "names it"}})
+async def draft_enforcement(
+    matter_id: MatterId, number: Number, body: EnforcementDraftCreate, key: FirmOrManager, row: ProjectedMatter,
+    temporal: TemporalDep, response: Response, idempotency_key: IdempotencyKey = None,
+) -> DraftEnforcementResult:
+    """Draft the application for compulsory enforcement (强制执行申请书) of the proceeding's effective decision from
+    the record: the decision's court, case, day and amounts, the day it took effect and the time to perform, what
+    was paid since, and the doubled interest for the delay to today (CPL art. 264; 0.0175% a day on what was
+    unpaid each day). After the two years of CPL art. 250 (from the end of performance, started again by the
+    debtor's part payment) it is drafted and said `late`, not refused. Recorded like any letter
+    (`GET /matters/{id}/documents`); file it, then record `enforcement_filed` on the proceeding."""
+    draft_id = idempotency_key or str(uuid.uuid4())
+    cmd = DraftEnforcementCommand.model_validate({
+        **body.model_dump(mode="json"), "draft_id": draft_id, "number": number,
+        "firm": key.firm if key.role == "partner" else None, "actor": key.actor})
+    return await answer_command(temporal, response, matter_id, UPDATE_DRAFT_ENFORCEMENT, cmd, command_id=draft_id,
+                                result_type=DraftEnforcementResult)

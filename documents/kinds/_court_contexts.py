@@ -265,6 +265,12 @@ class EnforcementApplicationContext(_Filing):
     total_to_enforce: Money
     assets: tuple[AssetItem, ...] = Field(default=(), max_length=99)
     court: PlainText = Field(min_length=1, max_length=200)
+    late: bool = Field(default=False, description="made after the two years of art. 250: allowed (the court may "
+                                                  "still accept it, the debtor may object), and not said in time")
+    interrupted_on: date | None = Field(default=None, description="the debtor's last part payment since the "
+                                                                  "deadline: the two years run again from it")
+    window_ends_on: date | None = Field(default=None, description="the last day to apply, the rest-day rule "
+                                                                  "applied (default: two years on)")
 
     @model_validator(mode="after")
     def _enforcement(self) -> EnforcementApplicationContext:
@@ -284,10 +290,16 @@ class EnforcementApplicationContext(_Filing):
                 <= self.calculated_to <= self.letter_date):
             raise ValueError("dates out of order: need contract_signed_on <= judgment_date <= effective_date <= "
                              "performance_deadline <= calculated_to <= letter_date")
-        last_day = two_years_after(self.performance_deadline)
-        if self.letter_date > last_day:
-            raise ValueError(f"the two-year period for applying for enforcement ended on {last_day.isoformat()} "
-                             "(Civil Procedure Law art. 250)")
+        if self.interrupted_on is not None and not (self.performance_deadline < self.interrupted_on
+                                                    <= self.letter_date):
+            raise ValueError("interrupted_on: a part payment after the performance deadline, by the letter's date")
+        last_day = two_years_after(self.interrupted_on or self.performance_deadline)
+        ends = self.window_ends_on or last_day
+        if ends < last_day:
+            raise ValueError(f"window_ends_on: the two years of art. 250 run to {last_day.isoformat()} at least")
+        if (self.letter_date > ends) != self.late:
+            raise ValueError(f"late: the two-year period for applying for enforcement ends on {ends.isoformat()} "
+                             "(Civil Procedure Law art. 250): the application says whether it is made within it")
         return self
 
 

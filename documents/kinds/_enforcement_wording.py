@@ -48,7 +48,11 @@ def _zh_enforcement_application(letter: _Letter) -> None:
     letter.body("依照《中华人民共和国民事诉讼法》第二百六十四条的规定，被执行人未按判决、裁定和其他法律文书指定的期间"
                 "履行给付金钱义务的，应当加倍支付迟延履行期间的债务利息；依照《最高人民法院关于执行程序中计算迟延履行"
                 "期间的债务利息适用法律若干问题的解释》，加倍部分债务利息按日万分之一点七五计算。")
-    letter.body("本申请在《中华人民共和国民事诉讼法》第二百五十条规定的二年申请执行期间内提出。依照该法"
+    letter.body("{% if interrupted_on %}被执行人于{{ interrupted_on }}履行了部分义务，申请执行期间自该日起重新计算。"
+                "{% endif %}"
+                "{% if late %}依照《中华人民共和国民事诉讼法》{% else %}本申请在《中华人民共和国民事诉讼法》"
+                "第二百五十条规定的二年申请执行期间{% if window_ends_on %}（至{{ window_ends_on }}届满）{% endif %}"
+                "内提出。依照该法{% endif %}"
                 "{% if arbitral_award %}第二百四十八条{% else %}第二百三十五条、第二百四十七条{% endif %}的规定，"
                 "特向贵院申请强制执行，请求依法执行被执行人的财产。"
                 "{% if assets %}申请执行人已知的被执行人财产线索如下：{% else %}"
@@ -96,10 +100,15 @@ def _en_enforcement_application(letter: _Letter) -> None:
                 "instrument must pay double interest on the debt for the period of delay; under the Interpretation "
                 "of the Supreme People’s Court on the Calculation of Interest on Debts during the Period of Delayed "
                 "Performance in Enforcement Proceedings, the additional interest is calculated at 0.0175% per day.")
-    letter.body("This application is made within the two-year period for applying for enforcement under Article "
-                "250 of the Civil Procedure Law. The Applicant therefore applies to the Court for compulsory "
+    letter.body("{% if interrupted_on %}The Respondent performed part of its obligations on {{ interrupted_on }}, "
+                "from which the period for applying for enforcement runs again. {% endif %}"
+                "{% if late %}The Applicant applies to the Court for compulsory enforcement under Article"
+                "{% if arbitral_award %} 248{% else %}s 235 and 247{% endif %} of the Civil Procedure Law"
+                "{% else %}This application is made within the two-year period for applying for enforcement under "
+                "Article 250 of the Civil Procedure Law{% if window_ends_on %}, which ends on {{ window_ends_on }}"
+                "{% endif %}. The Applicant therefore applies to the Court for compulsory "
                 "enforcement under Article{% if arbitral_award %} 248{% else %}s 235 and 247{% endif %} of that "
-                "Law and asks the Court to enforce against the Respondent’s property. {% if assets %}The "
+                "Law{% endif %} and asks the Court to enforce against the Respondent’s property. {% if assets %}The "
                 "Respondent’s property known to the Applicant is as follows:{% else %}The Applicant does not yet "
                 "know of any property of the Respondent and asks the Court to investigate it.{% endif %}")
     _asset_table(letter)

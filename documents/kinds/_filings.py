@@ -200,8 +200,17 @@ def preservation_application(facts: LetterFacts, params: Mapping[str, Any]) -> d
     }
 
 
+def enforcement_application(facts: LetterFacts, params: Mapping[str, Any]) -> dict[str, Any]:
+    """强制执行申请书: the filer's particulars here; the decision's facts and amounts come from the workflow's
+    record as params (workflows/matter/enforcement.py), each a field of the context."""
+    return {**_filer(facts, params), "court": _required(params, "court", "the court applied to"),
+            "case_number": _required(params, "case_number", "the decision's case number"),
+            "assets": tuple(params.get("assets") or ())}
+
+
 BUILDERS = {
     "civil_complaint": civil_complaint,
+    "enforcement_application": enforcement_application,
     "arbitration_application": arbitration_application,
     "power_of_attorney": power_of_attorney,
     "preservation_application": preservation_application,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from documents.kinds._demands_wording import _EN_COSTS, _ZH_COSTS, _replace_signature
 
@@ -66,10 +66,15 @@ def _zh_guarantor_demand(letter: _Letter) -> None:
                 "{% else %}依照《中华人民共和国民法典》第六百八十八条的规定，连带责任保证的债务人不履行到期债务时，"
                 "债权人可以请求债务人履行债务，也可以请求保证人在其保证范围内承担保证责任。{% endif %}")
     letter.body([("履行要求：", True),
-                 (_GENERAL + "现我方通知您：债务人财产经依法强制执行仍不能履行债务的，您应当在保证范围内承担保证责任，"
+                 (_GENERAL + "{% if enforcement_ended_on %}债务人的财产在{{ enforcement_case }}执行案件中经依法强制执行"
+                  "仍不能履行债务，人民法院已于{{ enforcement_ended_on }}裁定终结本次执行程序。"
+                  "现我方要求您于{{ pay_by }}"
+                  "（含当日）前在保证范围内向我方支付债务人未能履行的部分{{ amount_claimed }}"
+                  "{% if amount_claimed_in_words %}（大写：{{ amount_claimed_in_words }}）{% endif %}，履行保证责任。"
+                  "{% else %}现我方通知您：债务人财产经依法强制执行仍不能履行债务的，您应当在保证范围内承担保证责任，"
                   "我方将要求您支付{{ amount_claimed }}"
                   "{% if amount_claimed_in_words %}（大写：{{ amount_claimed_in_words }}）{% endif %}。"
-                  "如存在上述除外情形之一，请您于{{ pay_by }}（含当日）前将该款项支付至我方指定账户。"
+                  "如存在上述除外情形之一，请您于{{ pay_by }}（含当日）前将该款项支付至我方指定账户。{% endif %}"
                   "您在应当承担保证责任时拒不履行的，我方将依法向人民法院提起诉讼或者向保证合同约定的仲裁机构申请仲裁，"
                   "并申请财产保全和强制执行。"
                   "{% else %}现我方在保证期间内正式通知并要求您于{{ pay_by }}（含当日）前向我方支付{{ amount_claimed }}"
@@ -131,12 +136,19 @@ def _en_guarantor_demand(letter: _Letter) -> None:
                 "fails to pay a debt when due, the creditor may require either the debtor or the guarantor to "
                 "perform within the scope of the guarantee.{% endif %}")
     letter.body([("Our demand. ", True),
-                 (_GENERAL + "We hereby notify you that, to the extent the Debtor’s property after enforcement cannot "
+                 (_GENERAL + "{% if enforcement_ended_on %}Compulsory enforcement against the Debtor’s property "
+                  "({{ enforcement_case }}) has not satisfied the debt, and on {{ enforcement_ended_on }} the court "
+                  "terminated this round of enforcement. We therefore demand that you pay us the part the Debtor has "
+                  "not paid, {{ amount_claimed }}"
+                  "{% if amount_claimed_in_words %} (in words: {{ amount_claimed_in_words }}){% endif %}, within the "
+                  "scope of your guarantee no later than {{ pay_by }}."
+                  "{% else %}We hereby notify you that, to the extent the Debtor’s property after enforcement cannot "
                   "satisfy the debt, you must perform your guarantee, and we will require you to pay us "
                   "{{ amount_claimed }}"
                   "{% if amount_claimed_in_words %} (in words: {{ amount_claimed_in_words }}){% endif %}"
                   ". Where any of the exceptions above applies, we demand that you pay that "
-                  "amount into the account we designate no later than {{ pay_by }}. If you fail to perform when you "
+                  "amount into the account we designate no later than {{ pay_by }}.{% endif %} If you fail to "
+                  "perform when you "
                   "are bound to, we will bring proceedings against you before a competent people’s court or the "
                   "arbitration institution named in the Guarantee and apply for preservation of your property and "
                   "for compulsory enforcement."
@@ -160,3 +172,15 @@ GUARANTOR_BODIES: dict[tuple[str, str], Callable[[_Letter], None]] = {
     ("zh-CN", "guarantor_demand"): _zh_guarantor_demand,
     ("en", "guarantor_demand"): _en_guarantor_demand,
 }
+
+
+# ---- a variant with golden texts of its own (documents/kinds/demands.py VARIANTS)
+def general_after_enforcement(sample: Any) -> Any:
+    """A general guarantor asked for what enforcement against the debtor left unpaid (Civil Code art. 687)."""
+    zh = sample.locale == "zh-CN"
+    data = sample.model_dump()
+    return type(sample).model_validate({
+        **data, "guarantor": {**data["guarantor"], "guarantee_type": "general"},
+        "debtor_proceedings": "（2024）沪0105民初18733号" if zh else "(2024) Hu 0105 Min Chu No. 18733",
+        "enforcement_case": "（2024）沪0105执5120号" if zh else "(2024) Hu 0105 Zhi No. 5120",
+        "enforcement_ended_on": data["letter_date"]})

@@ -218,8 +218,23 @@ SAMPLES: dict[str, Callable[[dict[str, Any], str], LetterBase]] = {
     "preservation_application": _sample_preservation,
     "enforcement_application": _sample_enforcement,
 }
+def _enforcement_late(sample: LetterBase) -> LetterBase:
+    """Applied for after the two years of CPL art. 250: allowed, and not said to be in time."""
+    return EnforcementApplicationContext.model_validate({
+        **sample.model_dump(), "letter_date": date(2026, 11, 20), "calculated_to": date(2026, 11, 18), "late": True})
+
+
+def _enforcement_interrupted(sample: LetterBase) -> LetterBase:
+    """The debtor paid part after the deadline: the two years run again from that day (the rest-day rule: the
+    last day, a Sunday, moves to the Monday)."""
+    return EnforcementApplicationContext.model_validate({
+        **sample.model_dump(), "interrupted_on": date(2024, 11, 1), "window_ends_on": date(2026, 11, 2)})
+
+
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
     "preservation_application.excused": _preservation_excused,
+    "enforcement_application.interrupted": _enforcement_interrupted,
+    "enforcement_application.late": _enforcement_late,
 }
 PREFIXES: dict[str, str] = {
     "civil_complaint": "LS",

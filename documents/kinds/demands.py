@@ -29,7 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from documents.base import LetterBase, LetterInvalid
 from documents.kinds._demands_wording import BODIES as _BODIES
-from documents.kinds._guarantor_wording import GUARANTOR_BODIES
+from documents.kinds._guarantor_wording import GUARANTOR_BODIES, general_after_enforcement
 from documents.kinds._samples import cny as _cny
 from documents.kinds._samples import sample_balance as _balance
 from domain.allocation import Balance
@@ -231,6 +231,10 @@ class GuarantorDemandContext(LetterBase):
     total: Money
     amount_claimed: Money
     debtor_proceedings: PlainText | None = Field(default=None, min_length=1, max_length=500)
+    # A general guarantor, once enforcement against the debtor ended without satisfying the debt (Civil Code art.
+    # 687): the enforcement's case and the day this round was terminated; the guarantor is asked for what is left.
+    enforcement_case: PlainText | None = Field(default=None, min_length=1, max_length=128)
+    enforcement_ended_on: date | None = None
     pay_by: date
 
     @model_validator(mode="before")
@@ -269,6 +273,12 @@ class GuarantorDemandContext(LetterBase):
                                  "was sued within it (Civil Code art. 693); name the proceedings in debtor_proceedings")
         if self.pay_by < self.letter_date:
             raise ValueError("pay_by is before letter_date")
+        if (self.enforcement_case is None) != (self.enforcement_ended_on is None):
+            raise ValueError("enforcement_case and enforcement_ended_on: both or neither")
+        if self.enforcement_ended_on is not None:
+            if self.guarantor.guarantee_type != "general":
+                raise ValueError("enforcement_ended_on: only a general guarantor waits for enforcement (art. 687)")
+            _not_after(self.enforcement_ended_on, "enforcement_ended_on", self.letter_date, "letter_date")
         return self
 
 
@@ -379,6 +389,7 @@ def _accelerated_final_demand(sample: LetterBase) -> LetterBase:
 # Variants with golden texts of their own (documents.contexts.VARIANTS).
 VARIANTS: dict[str, Callable[[LetterBase], LetterBase]] = {
     "final_demand.accelerated": _accelerated_final_demand,
+    "guarantor_demand.general_after_enforcement": general_after_enforcement,
 }
 
 

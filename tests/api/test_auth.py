@@ -97,6 +97,9 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
             "court": "C", "assets": [{"asset": 9, "location": "L"}],
             "security": {"provider": "P", "instrument": "I", "reference": "R", "amount": cny("1.00")}},
          ("manager", "partner_a", "partner_b"), True),
+        ("POST", f"/matters/{mid}/proceedings/1/enforcement-drafts", {  # (no decision in effect: a 409 for firm A)
+            "representative": "A", "contact_person": "B", "contact_phone": "1", "borrower": {"ethnicity": "汉族"},
+            "court": "C"}, ("manager", "partner_a", "partner_b"), True),
         ("POST", f"/matters/{mid}/guarantor-claims", None, everyone, True),
         ("GET", f"/matters/{mid}/guarantor-claims", None, everyone, True),
         ("GET", f"/matters/{mid}/guarantor-claims/1", None, everyone, True),
@@ -109,6 +112,7 @@ def routes(ref: Referred) -> list[tuple[str, str, dict[str, Any] | None, tuple[s
                                             "discovered_on": "2026-11-20"}, everyone, True),
         ("POST", f"/matters/{mid}/assets/1/events", {"event": {"kind": "released", "on": "2026-12-01",
                                                                "reason": "auth test"}}, everyone, True),
+        ("GET", f"/matters/{mid}/unwinding", None, everyone, True),  # (open: none, said so by firm A's 404)
         ("GET", "/firms", None, everyone, False),
         ("GET", f"/firms/{FIRM_A}", None, everyone, True),  # a firm's record: another firm's partner gets 404
         ("POST", "/firms", {"name": "Auth LLP"}, ("manager",), False),
@@ -160,7 +164,7 @@ async def test_wrong_role_is_403(stack: Stack, referred: Referred) -> None:
     # intake, payments, promises: partners; legal review: all but manager; a letter's delivery: partners;
     # a recall, a new firm, a firm's change: all but manager; a lawyer's letter: staff; a proceeding and its
     # filing's draft: legal team
-    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 1 + 1 + 1 + 3 + 3
+    assert checked == 2 + 2 + 2 + 3 + 2 + 3 + 2 + 1 + 1 + 1 + 3 + 3 + 1
 
 
 async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred) -> None:
@@ -175,7 +179,10 @@ async def test_partner_of_another_firm_sees_404(stack: Stack, referred: Referred
         # (POSTs: the firm's own answers show it reached the matter: a lawyer's letter comes before a suit,
         # one case at a time, a service needs a decision)
         ok = {"lawyers-letter": 409, "proceedings": 409, "events": 422, "drafts": 422,
-              "preservation-drafts": 422, "demand-letter": 409}.get(path.rsplit("/", 1)[-1], ok)
+              "preservation-drafts": 422, "demand-letter": 409, "unwinding": 404,
+              "enforcement-drafts": 409}.get(path.rsplit("/", 1)[-1], ok)
+        if path.endswith("/unwinding"):
+            assert "has no unwinding" in r.text, r.text  # (firm A reached the matter: it has none yet)
         if method == "POST" and path.endswith(("/guarantor-claims", "/assets")):
             ok = 201  # (every guarantor already has its claim: none opened, and said so; an asset added)
         assert r.status_code == ok, (method, path, r.text)

@@ -770,6 +770,96 @@ async def v2_enforcement(env: WorkflowEnvironment, rec: Recorder) -> None:
     await save(client, "v2_proceeding_child_enforced", case.id)
 
 
+async def v2_unwinding(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """Paid mid-enforcement: the enforcement withdrawn, the measure lifted, the security released, the firm told,
+    the children closed; then the court's release recorded (`python -m tests.histories.record unwinding`)."""
+    from domain.assets import Preserved as AssetPreserved
+    from domain.assets import Released
+    from domain.proceedings import Decided, EnforcementFiled, Filed, Preserved
+    from tests.factories import intake_data
+    from workflows.contracts import (
+        UPDATE_ASSET_EVENT,
+        UPDATE_PAYMENT,
+        UPDATE_PROCEEDING_EVENT,
+        AssetEventCommand,
+        PaymentCommand,
+        ProceedingEventCommand,
+    )
+
+    client = env.client
+    clause = {"forum": "arbitration", "institution": "上海仲裁委员会", "article": "第二十条",
+              "text": "因本合同引起的争议，提交上海仲裁委员会仲裁。"}
+    h, case, today = await in_court(env, rec, "hist-v2-unwinding",
+                                    intake={"contract": {**intake_data()["contract"], "dispute": clause}})
+    cny = lambda a: Money.of(a, "CNY")  # noqa: E731
+    for event_id, event in (
+            ("e1", Filed(on=today, body="上海仲裁委员会", case_number="A-1")),
+            ("e2", Preserved(on=today, pre_suit=False, court="C", ruling_number="R-1", amount=cny("19518.00"),
+                             measures="vehicle seized", security="given", security_detail="insurer's letter")),
+            ("e3", Decided(on=today, decision="award", amount=cny("19518.00"), performance_days=10)),
+            ("e4", EnforcementFiled(on=today, court="C", case_number="E-1"))):
+        await case.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(event_id=event_id, event=event,
+                                                                                  firm="firm-a", actor="partner-a"))
+    await h.execute_update(UPDATE_ASSET_EVENT, AssetEventCommand(event_id="a1", number=1, event=AssetPreserved(
+        on=today, measure="seize", court="C", ruling_number="R-1"), actor="clerk"))
+    status = (await snap(h)).status
+    assert status is not None
+    owed = status.statement(today).balance.total  # type: ignore[union-attr]
+    await h.execute_update(UPDATE_PAYMENT, PaymentCommand(payment_id="all", amount=owed, received_on=today,
+                                                          actor="clerk"))
+    await eventually(lambda: "unwinding_done" in rec.kinds())
+    await h.execute_update(UPDATE_ASSET_EVENT, AssetEventCommand(event_id="r1", number=1, event=Released(
+        on=today, reason="debt paid: the court lifted the seizure"), actor="partner-a"))
+    await env.sleep(timedelta(hours=1))
+    await h.terminate("recorded")
+    await save(client, "v2_unwinding_paid_mid_enforcement", h.id)
+
+
+async def v2_enforcement_followups(env: WorkflowEnvironment, rec: Recorder) -> None:
+    """An award: the debtor's part payment told to the case (the window starts again), enforcement applied for and
+    terminated, the task to look for property again, the application drafted from the record
+    (`python -m tests.histories.record followups`)."""
+    from datetime import date
+
+    from domain.proceedings import Decided, EnforcementFiled, Filed, RoundTerminated
+    from tests.factories import intake_data
+    from workflows.children import DraftEnforcementCommand, FilingParticulars
+    from workflows.contracts import UPDATE_DRAFT_ENFORCEMENT, UPDATE_PAYMENT, UPDATE_PROCEEDING_EVENT, PaymentCommand
+    from workflows.contracts import ProceedingEventCommand as Cmd
+
+    client = env.client
+    clause = {"forum": "arbitration", "institution": "上海仲裁委员会", "article": "第二十条",
+              "text": "因本合同引起的争议，提交上海仲裁委员会仲裁。"}
+    h, case, today = await in_court(env, rec, "hist-v2-followups",
+                                    intake={"contract": {**intake_data()["contract"], "dispute": clause}})
+    cny = lambda a: Money.of(a, "CNY")  # noqa: E731
+    for event_id, event in (("e1", Filed(on=today, body="上海仲裁委员会", case_number="A-1")),
+                            ("e2", Decided(on=today, decision="award", amount=cny("19518.00"), performance_days=10))):
+        await case.execute_update(UPDATE_PROCEEDING_EVENT, Cmd(event_id=event_id, event=event, firm="firm-a",
+                                                               actor="partner-a"))
+    await env.sleep(timedelta(days=15))
+    status = (await snap(h)).status
+    assert status is not None
+    now = status.policy_today(await env.get_current_time())
+    await h.execute_update(UPDATE_PAYMENT, PaymentCommand(payment_id="part", amount=cny("500.00"), received_on=now,
+                                                          actor="clerk"))
+    for event_id, event in (("e3", EnforcementFiled(on=now, court="C", case_number="E-1")),
+                            ("e4", RoundTerminated(on=now, ruling_number="E-1-1"))):
+        await case.execute_update(UPDATE_PROCEEDING_EVENT, Cmd(event_id=event_id, event=event, firm="firm-a",
+                                                               actor="partner-a"))
+    await env.sleep(timedelta(days=91))
+    await eventually(lambda: "asset_investigation_due" in rec.kinds())
+    await h.execute_update(UPDATE_DRAFT_ENFORCEMENT, DraftEnforcementCommand(
+        draft_id="ea1", number=1, representative="R", contact_person="P", contact_phone="1", court="C",
+        borrower=FilingParticulars(gender="male", born_on=date(1980, 1, 1), ethnicity="汉族"), actor="partner-a"))
+    await eventually(lambda: any(j.kind == "enforcement_application" for j in rec.jobs))
+    await env.sleep(timedelta(hours=1))
+    await case.terminate("recorded")
+    await h.terminate("recorded")
+    await save(client, "v2_enforcement_followups", h.id)
+    await save(client, "v2_proceeding_child_followups", case.id)
+
+
 async def v2_early_payment(env: WorkflowEnvironment) -> None:
     """A payment that reaches the workflow in its first task, with the start (`python -m
     tests.histories.record early`): booked as an entry of the ledger's book."""
@@ -850,6 +940,10 @@ async def main() -> None:
                 await v2_assets(env, rec)
             if only in (None, "enforcement"):
                 await v2_enforcement(env, rec)
+            if only in (None, "unwinding"):
+                await v2_unwinding(env, rec)
+            if only in (None, "followups"):
+                await v2_enforcement_followups(env, rec)
         if only is None:
             await v1_migrated(env)
         if only in (None, "early"):

@@ -818,7 +818,16 @@ def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_complete
                      "stage litigation", "proceeding 1: filed with", "proceeding 1: hearing set for"):
             assert any(step in line for line in court), (step, stack.output()[-3000:])
         assert not [line for line in court if "skipped" in line], stack.output()[-3000:]
-        assert _api_json(ports, "/matters?stage=litigation", key)["count"] == 1
+        # And one enforces its award: a freeze, a seizure, two auctions, the proceeds distributed.
+        deadline = time.monotonic() + 60
+        while "proceeding 1: proceeds on" not in stack.output() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        enforced = [line for line in stack.output().splitlines() if line.startswith("DEMO-CN-0005 ")]
+        for step in ("proceeding 1: enforcement_filed on", "asset 1: preserved, now preserved",
+                     "asset 2: auctioned, now sold", "proceeding 1: proceeds on"):
+            assert any(step in line for line in enforced), (step, stack.output()[-3000:])
+        assert not [line for line in enforced if "skipped" in line], stack.output()[-3000:]
+        assert _api_json(ports, "/matters?stage=litigation", key)["count"] == 2  # (and DEMO-CN-0005, enforced)
         assert stack.children()["worker-1"] != killed["worker-1"]
         assert stack.children()["letters-1"] != killed["letters-1"]
         for m in _api_json(ports, "/matters?limit=200", key)["data"]:

@@ -46,14 +46,15 @@ def asset_views(s: MatterState, intake: MatterIntake, today: date) -> tuple[Asse
     """The register as the status shows it (None: a matter that does not keep it, nothing recorded)."""
     if not s.assets.tracked and not s.assets.records:
         return None
-    return tuple(_view(r, today) for r in records_of(s, intake))
+    lifted = s.unwinding.lifted if s.unwinding is not None else {}
+    return tuple(_view(r, today, lifted.get(r.number)) for r in records_of(s, intake))
 
 
-def _view(r: AssetRecord, today: date) -> AssetView:
+def _view(r: AssetRecord, today: date, lifted: date | None = None) -> AssetView:
     a = r.asset
     return AssetView(number=r.number, kind=a.kind, description=a.description, estimated_value=a.estimated_value,
                      pledged=a.pledged, discovered_on=r.discovered_on, standing=r.standing(today),
-                     measure_ends_on=r.measure_ends_on(), events=r.events)
+                     measure_ends_on=r.measure_ends_on(), events=r.events, lift_applied_on=lifted)
 
 
 class AssetHandlers(MatterMixin):
@@ -101,7 +102,7 @@ class AssetHandlers(MatterMixin):
         records = self._records()
         if cmd.event_id in reg.events:
             r = records[reg.events[cmd.event_id] - 1]
-            return AssetEventResult(event_id=cmd.event_id, duplicate=True, asset=_view(r, today))
+            return AssetEventResult(event_id=cmd.event_id, duplicate=True, asset=self._asset_view(r, today))
         r = records[cmd.number - 1].add(cmd.event, today)
         records[cmd.number - 1] = r
         reg.records, reg.events[cmd.event_id] = records, cmd.number
@@ -109,14 +110,20 @@ class AssetHandlers(MatterMixin):
         self._event(f"asset-event-{cmd.event_id}", "asset_event", f"Asset {cmd.number}: {_words(cmd)}",
                     actor=cmd.actor, data={"number": cmd.number, "kind": cmd.event.kind})
         self._dirty = True
-        return AssetEventResult(event_id=cmd.event_id, duplicate=False, asset=_view(r, today))
+        return AssetEventResult(event_id=cmd.event_id, duplicate=False, asset=self._asset_view(r, today))
+
+    def _asset_view(self, r: AssetRecord, today: date) -> AssetView:
+        u = self._s.unwinding
+        return _view(r, today, u.lifted.get(r.number) if u is not None else None)
 
     @asset_event.validator
     def _validate_asset_event(self, cmd: AssetEventCommand) -> None:
         if cmd.event_id in self._s.assets.events:
             self._same_body("asset_event", cmd.event_id, _event_body(cmd))
             return
-        self._refuse_if_closed()
+        u = self._s.unwinding
+        if not (cmd.event.kind == "released" and u is not None and cmd.number in u.lifted):
+            self._refuse_if_closed()  # (closed: only the court's release of a measure the unwinding applied to lift)
         records = self._records()
         if cmd.number > len(records):
             raise ApplicationError(f"number: the register holds {len(records)} asset(s)", type=ERR_INVALID)
@@ -133,7 +140,9 @@ class AssetHandlers(MatterMixin):
     # ------------------------------------------------------------------ the measures' clock
     def _measure_warnings(self, today: date) -> list[tuple[int, date, AssetRecord, date]]:
         """(days before, the warning's policy date, the asset, its measure's end) not given yet, soonest first."""
-        found = []
+        found: list[tuple[int, date, AssetRecord, date]] = []
+        if self._s.unwinding is not None:
+            return found  # closed: the lifts applied for are chased instead (workflows/matter/unwinding.py)
         for r in self._s.assets.records:
             ends = r.measure_ends_on()
             if ends is None or r.standing(today) in ("sold", "transferred", "released", "lapsed"):

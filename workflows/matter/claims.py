@@ -123,6 +123,9 @@ class ClaimHandlers(MatterMixin):
         sued = next((p for p in self._s.proceedings.items if p.filed_on is not None), None)
         if sued is not None:
             params["debtor_proceedings"] = sued.case_number or f"proceeding {sued.number}"
+        ended = self._enforcement_ended()
+        if ended is not None and self._intake.guarantors[n - 1].guarantee_type == "general":
+            params["enforcement_case"], params["enforcement_ended_on"] = ended  # what is left, asked for now
         now = workflow.now()
         self._queue_letter("guarantor_demand", step, f"Demand for performance to guarantor {n}", now, params=params)
         result = DemandGuarantorResult(demand_id=cmd.demand_id, duplicate=False, number=n,
@@ -134,6 +137,15 @@ class ClaimHandlers(MatterMixin):
                     data={"number": n, "document_id": result.document_id})
         self._dirty = True
         return result
+
+    def _enforcement_ended(self) -> tuple[str, str] | None:
+        """The last enforcement against the debtor that ended without satisfying the debt (this round
+        terminated), while none runs: a general guarantor's defence of art. 687 is spent."""
+        ps = self._s.proceedings
+        if ps.enforcing or not ps.ended:
+            return None
+        case, on = ps.ended[max(ps.ended)]
+        return case, on
 
     @demand_guarantor.validator
     def _validate_demand_guarantor(self, cmd: DemandGuarantorCommand) -> None:

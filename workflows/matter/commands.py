@@ -88,6 +88,7 @@ class CommandHandlers(MatterMixin):
         """Apply money received through the ledger's waterfall and do what follows: the projection's record,
         the history line, a promise kept, a recovery after write-off, an arrangement kept, the matter paid."""
         allocation = self._s.ledger.apply(pid, amount, received_on, self._s.clock.today(now))
+        self._tell_proceedings_paid(pid, received_on, now)
         balance = self._s.ledger.balance
         self._s.outbox.payments.append(
             PaymentRecord(matter_id=self._mid, payment_id=pid, amount=amount, received_on=received_on,

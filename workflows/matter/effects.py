@@ -99,6 +99,10 @@ class EffectHandlers(MatterMixin):
                     await self._start_claim_child(effect, effect.claim)
                 elif effect.claim_facts is not None:
                     await self._send_claim_facts(effect.claim_facts)
+                elif effect.unwind is not None:
+                    await self._run_unwind(effect.unwind)
+                elif effect.paid_to is not None and effect.paid is not None:
+                    await self._tell_paid(effect.paid_to, effect.paid)
             except _Failed as failure:
                 self._in_flight = None
                 if any(e.key == effect.key for e in self._s.effects):
@@ -174,6 +178,8 @@ class EffectHandlers(MatterMixin):
         if order.due_at is not None:
             data["lag_seconds"] = (now - order.due_at).total_seconds()
         self._event(f"letter-{ref.document_id}", "letter", f"{order.summary} sent", data=data)
+        if order.kind == "unwinding_application":
+            self._unwinding_document_stored(order, ref)
         if order.kind == "lawyers_letter":
             self._lawyers_letter_stored(ref.document_id, job.context.pay_by)  # type: ignore[attr-defined]
         if order.step == "acceleration" and self._s.acceleration is not None:

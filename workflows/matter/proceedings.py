@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.inputs import SEND_FIRM_EMAIL, FirmEmailJob, HearingFacts, MessageSent
     from domain.money import Money
     from domain.status import ProceedingView
+    from domain.unwinding import Ruling
     from workflows.contracts import (
         ERR_FORBIDDEN,
         ERR_INVALID,
@@ -41,6 +42,9 @@ with workflow.unsafe.imports_passed_through():
 
 # The filing's day recorded on the matter's view of the proceeding: it interrupts limitation.
 PATCH_FILING_LIMITATION = "filing-limitation"
+# Since: a round of enforcement terminated with nothing found brings tasks to look for property again, every
+# policy `reinvestigate_days` until enforcement is applied for again (workflows/matter/reinvestigation.py).
+PATCH_REINVESTIGATION = "reinvestigation"
 # Hearings reminded before it were a history line only; since, the firm acting in the case (on record,
 # instructed by e-mail) is e-mailed too.
 PATCH_HEARING_EMAIL = "hearing-reminder-email"
@@ -220,11 +224,15 @@ class ProceedingHandlers(MatterMixin):
                 self._tell_claims(f"filed-{n}")  # the debtor sued: a general guarantor is held if within its period
             elif kind == "decided":
                 # (a mediation agreement names the settlement it records: in effect when the agreement is)
-                self._set_proceeding(n, status="decided", settlement=event.get("proposal_id"))
+                # (an award is effective when made: the child's report of it may come first, and stands)
+                view = next((p for p in ps.items if p.number == n), None)
+                status = "effective" if view is not None and view.status == "effective" else "decided"
+                self._set_proceeding(n, status=status, settlement=event.get("proposal_id"))
             elif kind == "appealed":
                 self._set_proceeding(n, status="appealed")
             elif kind == "proceeds":
                 self._apply_proceeds(n, report, event)
+            self._note_for_unwinding(n, event)
             self._event(f"proceeding-{report.key}", "proceeding_event", f"Proceeding {n}: {report.summary}",
                         actor=report.actor, data=data)
         elif report.kind == "effective":
@@ -276,6 +284,29 @@ class ProceedingHandlers(MatterMixin):
                         f"Proceeding {n}: {received - applied} of the proceeds is more than the debt owes: it goes "
                         "back to the debtor or to other creditors (recorded, not kept)", data={"number": n})
         self._dirty = True
+
+    def _note_for_unwinding(self, n: int, event: dict[str, Any]) -> None:
+        """Keep what undoing the case would need: its preservation rulings and the enforcement running."""
+        ps, kind = self._s.proceedings, event.get("kind")
+        if kind == "preserved":
+            amount = event.get("amount")
+            ps.rulings.setdefault(n, []).append(Ruling(
+                court=event["court"], ruling_number=event["ruling_number"], on=date.fromisoformat(event["on"]),
+                amount=Money.model_validate(amount) if amount else None,
+                security_given=event.get("security") == "given"))
+        elif kind == "enforcement_filed":
+            ps.enforcing[n] = [event["court"], event["case_number"]]
+            ps.reinvestigate.pop(n, None)  # applied for again: no more tasks
+        elif kind == "round_terminated":
+            running = ps.enforcing.pop(n, None)
+            if running is not None:  # enforcement did not satisfy the debt: a general guarantor may be asked now
+                ps.ended[n] = [running[1], event["on"]]
+                if workflow.patched(PATCH_REINVESTIGATION):
+                    ps.reinvestigate[n] = date.fromisoformat(event["on"])
+        elif kind == "appealed":
+            ps.appeals[n] = str(event.get("by"))
+        elif kind == "decided":
+            ps.decisions[n] = dict(event)  # (what an enforcement application states of it)
 
     # ------------------------------------------------------------------ the hearing reminder e-mail
     def _queue_hearing_email(self, report: ChildReport) -> None:

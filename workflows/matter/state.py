@@ -36,6 +36,7 @@ from domain.status import (
     ReferralView,
 )
 from store.records import MatterOpened, PaymentRecord, PromiseRecord, TimelineEvent
+from workflows.children import DebtorPaid
 from workflows.matter.parts import _Part
 from workflows.matter.parts import digest as digest  # (re-exported: the handlers digest bodies)
 
@@ -48,6 +49,7 @@ from workflows.matter.state_court import GuarantorClaims as GuarantorClaims
 from workflows.matter.state_court import HandOver as HandOver
 from workflows.matter.state_court import ProceedingOrder as ProceedingOrder
 from workflows.matter.state_court import Proceedings as Proceedings
+from workflows.matter.state_court import Unwinding as Unwinding
 
 PromiseStatus = Literal["pending", "kept", "broken", "superseded"]
 
@@ -342,6 +344,9 @@ class Effect(_Part):
     hand_over: HandOver | None = None  # tell a proceeding's child which firm now acts in it
     claim: ClaimOrder | None = None  # start a guarantor claim (its child)
     claim_facts: ClaimFacts | None = None  # tell a guarantor claim's child the matter's news
+    unwind: int | None = None  # run the unwinding's step n (the firm told, the children closed)
+    paid_to: str | None = None  # tell this proceeding's child the debtor paid part (`paid`: its id and day)
+    paid: DebtorPaid | None = None
     firm_email: FirmEmailJob | None = None  # another e-mail to the firm (a reminder to answer)
     job: LetterJob | None = None  # the letter as built: frozen once built, so retries store the same bytes
     message_job: EmailJob | SmsJob | None = None  # the message as built (frozen likewise)
@@ -420,6 +425,7 @@ class MatterState(_Part):
     guarantees_warned: list[str] = Field(default_factory=list)  # "<period>:<last day>:<days before>" given
     claims: GuarantorClaims = Field(default_factory=GuarantorClaims)  # one child per guarantor claimed against
     assets: AssetRegister = Field(default_factory=AssetRegister)  # the debtor's assets and the courts' measures
+    unwinding: Unwinding | None = None  # closed with proceedings or measures running: what undoes them
     deliveries: dict[str, date] = Field(default_factory=dict)  # letter document id -> the day it reached the borrower
     held_since: datetime | None = None  # the clocks stopped at this instant (a hold became active)
     held_seconds: float = 0.0  # time held so far, added to every clock of the process

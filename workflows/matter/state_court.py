@@ -12,7 +12,13 @@ from pydantic import Field
 from activities.inputs import BundleRef
 from domain.assets import AssetRecord
 from domain.status import GuarantorClaimView, ProceedingView
-from workflows.children import DemandGuarantorResult, DraftFilingResult, DraftPreservationResult
+from domain.unwinding import Ruling, UnwindStep
+from workflows.children import (
+    DemandGuarantorResult,
+    DraftEnforcementResult,
+    DraftFilingResult,
+    DraftPreservationResult,
+)
 from workflows.matter.parts import _Part
 
 
@@ -33,6 +39,18 @@ class Proceedings(_Part):
     reports: list[str] = Field(default_factory=list)  # child report keys applied (idempotency)
     drafts: dict[str, DraftFilingResult] = Field(default_factory=dict)  # draft command id -> what it ordered
     preservations: dict[str, DraftPreservationResult] = Field(default_factory=dict)  # likewise, preservation
+    # What the unwinding needs of each proceeding (from its reports): the enforcement running (court, case
+    # number) and the preservation rulings.
+    enforcing: dict[int, list[str]] = Field(default_factory=dict)
+    rulings: dict[int, list[Ruling]] = Field(default_factory=dict)
+    appeals: dict[int, str] = Field(default_factory=dict)  # proceeding -> who appealed its decision
+    ended: dict[int, list[str]] = Field(default_factory=dict)  # proceeding -> [enforcement case, day terminated]
+    # Since patch "reinvestigation": proceeding -> the day its round was terminated, while none runs again; and
+    # the tasks to look for property again given ("<proceeding>:<day>:<k>").
+    reinvestigate: dict[int, date] = Field(default_factory=dict)
+    decisions: dict[int, dict[str, Any]] = Field(default_factory=dict)  # proceeding -> its decision (the event)
+    enforcement_drafts: dict[str, DraftEnforcementResult] = Field(default_factory=dict)
+    reinvestigated: list[str] = Field(default_factory=list)
 
 
 class FilingOrder(_Part):
@@ -84,6 +102,17 @@ class AssetRegister(_Part):
     warned: list[str] = Field(default_factory=list)  # "<asset>:<measure end>:<days before>" warnings given
 
 
+class Unwinding(_Part):
+    """A closed matter's unwinding (domain/unwinding.py): its steps in order, and the assets whose lift was
+    applied for (the day), chased until the court's release is recorded or the measure runs out."""
+
+    ground: Literal["paid", "settled", "cured", "withdrawn"]
+    closed_on: date
+    steps: list[UnwindStep] = Field(default_factory=list)
+    lifted: dict[int, date] = Field(default_factory=dict)  # asset number -> the day its lift was applied for
+    chased: list[str] = Field(default_factory=list)  # "<asset>:<n>" reminders given
+
+
 class GuarantorClaims(_Part):
     items: list[GuarantorClaimView] = Field(default_factory=list)
     opens: dict[str, list[int]] = Field(default_factory=dict)  # open command id -> the claims it opened
@@ -93,4 +122,4 @@ class GuarantorClaims(_Part):
 
 
 __all__ = ["AssetRegister", "ClaimFacts", "ClaimOrder", "FilingOrder", "GuarantorClaims", "HandOver",
-           "ProceedingOrder", "Proceedings"]
+           "ProceedingOrder", "Proceedings", "Unwinding"]

@@ -23,6 +23,7 @@ from workflows.matter.claims import claim_views
 from workflows.matter.guarantees import guarantee_periods_of
 from workflows.matter.limitation import limitation_of
 from workflows.matter.state import MatterState
+from workflows.matter.unwinding import unwinding_view
 
 # Search attribute names and types (registered on the Temporal namespace; see infra/services.py).
 SA_STAGE = "MatterStage"  # Keyword
@@ -146,11 +147,13 @@ def status_of(s: MatterState, matter_id: str, policy: EscalationPolicy, intake: 
         guarantees=guarantee_periods_of(s, intake, s.clock.today(now)),
         guarantor_claims=claim_views(s),
         assets=asset_views(s, intake, s.clock.today(now)),
+        unwinding=unwinding_view(s, intake, s.clock.today(now)),
     )
 
 
 _LATER_FIELDS = ("ledger", "balance_as_of", "arrangement", "recovered_after_write_off", "holds", "held",
-                 "acceleration", "limitation", "guarantees", "guarantor_claims", "assets")
+                 "acceleration", "limitation", "guarantees", "guarantor_claims", "assets",
+                 "unwinding")
 
 
 def status_digest(status: MatterStatus) -> str:

@@ -55,6 +55,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.commands import CommandHandlers
     from workflows.matter.contacts import ContactHandlers
     from workflows.matter.effects import EffectHandlers
+    from workflows.matter.enforcement import EnforcementDraftHandlers
     from workflows.matter.filings import FilingHandlers
     from workflows.matter.guarantees import PATCH_GUARANTEE_PERIODS, GuaranteeHandlers
     from workflows.matter.holds import HoldHandlers
@@ -63,6 +64,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.matter.proceedings import ProceedingHandlers
     from workflows.matter.projection import ProjectionHandlers
     from workflows.matter.referrals import ReferralHandlers
+    from workflows.matter.reinvestigation import ReinvestigationHandlers
     from workflows.matter.reversals import ReversalHandlers
     from workflows.matter.state import (
         Effect,
@@ -72,6 +74,7 @@ with workflow.unsafe.imports_passed_through():
         PromiseState,
         digest,
     )
+    from workflows.matter.unwinding import UnwindingHandlers
 
 
 
@@ -95,7 +98,7 @@ def _sentence(text: str) -> str:
 class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldHandlers, ContactHandlers,
                      AccelerationHandlers, ReversalHandlers, MessageHandlers, ReferralHandlers, ProceedingHandlers,
                      FilingHandlers, LimitationHandlers, GuaranteeHandlers, ClaimHandlers, AssetHandlers,
-                     ProjectionHandlers):
+                     UnwindingHandlers, ReinvestigationHandlers, EnforcementDraftHandlers, ProjectionHandlers):
     @workflow.init
     def __init__(self, inp: MatterInput) -> None:
         self._inp = inp
@@ -141,7 +144,7 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
                     await workflow.wait_condition(workflow.all_handlers_finished)
                     if not self._s.outbox.is_empty():
                         continue  # a last command added records: write them first
-                    if not self._reversal_window_open(workflow.now()):
+                    if not self._reversal_window_open(workflow.now()) and not self._lifts_pending(workflow.now()):
                         return self.snapshot()
             else:
                 await self._publish(settled=True)
@@ -166,6 +169,10 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
             summary = "guarantee period warning"
         elif due is not None and due == self._measure_wake(now):
             summary = "measure expiry warning"
+        elif due is not None and due == self._chase_wake(now):
+            summary = "lift not yet released"
+        elif due is not None and due == self._reinvestigation_wake(now):
+            summary = "investigate the debtor's property again"
         try:
             await workflow.wait_condition(
                 lambda: self._dirty,
@@ -180,14 +187,17 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
     def _next_wake(self) -> datetime | None:
         """The next instant at which `_advance` has something to do (it mirrors `_advance`)."""
         candidates: list[datetime] = []
+        now = workflow.now()
         if self._s.stage == "closed" and self._s.closed_at is not None and self._s.closure_reason != "written_off":
-            candidates.append(self._reversal_window_ends())
+            # (An unwinding keeps the workflow open past the window, for the courts' releases: then not a wake.)
+            if self._s.unwinding is None or self._reversal_window_ends() > now:
+                candidates.append(self._reversal_window_ends())
         if self._s.attention is not None and self._s.attention.retry_at is not None:
             candidates.append(self._s.attention.retry_at)
         if self._s.published.retry_at is not None:
             candidates.append(self._s.published.retry_at)
-        now = workflow.now()
-        for warning in (self._limitation_wake(now), self._guarantee_wake(now), self._measure_wake(now)):
+        for warning in (self._limitation_wake(now), self._guarantee_wake(now), self._measure_wake(now),
+                        self._chase_wake(now), self._reinvestigation_wake(now)):
             if warning is not None:
                 candidates.append(warning)
         if self._held(now):  # every clock of the process is stopped: only the hold's own end wakes it
@@ -260,6 +270,8 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         self._warn_limitation(now)  # (the law's clock: holds do not stop it)
         self._warn_guarantees(now)  # (nor the guarantee periods)
         self._warn_measures(now)  # (nor a court's measure)
+        self._chase_lifts(now)  # (closed: a lift applied for and not yet released)
+        self._remind_reinvestigation(now)  # (a round of enforcement terminated: look for property again)
         if self._update_holds(now):
             return  # held: nothing moves until the last hold ends
         self._check_instalments(now)
@@ -395,27 +407,6 @@ class MatterWorkflow(EffectHandlers, CommandHandlers, ArrangementHandlers, HoldH
         if workflow.patched(PATCH_ARREARS_CURED) and self._intake.loan_continues(self._s.clock.today(now)):
             return "arrears_cleared"
         return "paid_in_full"
-
-    def _begin_closing(self, now: datetime) -> None:
-        """Closing: drop queued work (the one in flight finishes), cancel children newest first, closure letter."""
-        dropped = [e for e in self._s.effects if e.key != self._in_flight]
-        self._s.effects = [e for e in self._s.effects if e.key == self._in_flight]
-        for effect in dropped:
-            if effect.message is not None:
-                self._message_dropped(effect, effect.message, "the matter closed before it could be sent", now)
-        if self._s.attention is not None and not self._s.effects:
-            self._s.attention = None  # what was failing is no longer needed
-        for child in reversed(self._s.referral.children):
-            self._queue(Effect(key=f"cancel:{child}", cancel=child, queued_at=now))
-        if self._s.referral.current is not None and self._s.referral.current.status == "instructing":
-            self._s.referral.current = None  # never started
-        step = "closure" if not self._s.reopened else f"closure{self._s.reopened + 1}"
-        if self._s.closure_reason == "written_off":
-            return  # an internal decision: the borrower still owes, so no letter says otherwise
-        if self._s.closure_reason == "cured":
-            self._queue_letter("arrears_cleared", step, "Arrears cleared letter", now, params={})
-        else:
-            self._queue_letter("closure_letter", step, "Closure letter", now, params={})
 
     # ------------------------------------------------------------- children
 
