@@ -157,6 +157,8 @@ class ProceedsDistributed(_Event):
     gross: BoundedMoney = Field(description="what enforcement fetched (a sale, a freeze, a garnishment)")
     costs: BoundedMoney = Field(description="the enforcement costs taken from it first")
     to_creditor: BoundedMoney = Field(description="what the creditor receives")
+    asset: int | None = Field(default=None, ge=1, le=999, description="the asset of the matter's register whose "
+                                                                      "sale (or deduction) fetched it")
 
     @property
     def returned(self) -> Money:

@@ -115,6 +115,7 @@ class AssetView(BaseModel):
     measure_ends_on: date | None = None
     events: tuple[AssetEvent, ...] = ()
     lift_applied_on: date | None = None  # the matter closed: the day the lift of its measure was applied for
+    proceeds: Money | None = None  # what the court's distributions from it brought the creditor (when recorded)
 
 
 class UnwindingView(BaseModel):

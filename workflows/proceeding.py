@@ -92,7 +92,8 @@ def _words(event: object, forum: str) -> str:
         return (f"This round of enforcement terminated on {event.on.isoformat()} (ruling {event.ruling_number}): no "
                 "property found; apply again when property turns up")
     if isinstance(event, ProceedsDistributed):
-        return (f"Proceeds distributed on {event.on.isoformat()}: {event.gross} fetched, enforcement costs "
+        source = f" from asset {event.asset}" if event.asset is not None else ""
+        return (f"Proceeds distributed on {event.on.isoformat()}: {event.gross} fetched{source}, enforcement costs "
                 f"{event.costs}, {event.to_creditor} to the creditor, {event.returned} to the debtor or other "
                 "creditors")
     on, by = getattr(event, "on", None), getattr(event, "by", "?")

@@ -23,7 +23,7 @@ from api.schemas import FilingDraftCreate, PreservationDraftCreate, ProceedingCr
 from api.schemas_firms import EnforcementDraftCreate
 from api.workflow import answer_command, invalid_command, live_snapshot
 from domain.money import Money
-from domain.proceedings import Decided
+from domain.proceedings import Decided, ProceedsDistributed
 from workflows.children import DraftEnforcementCommand, DraftEnforcementResult
 from workflows.contracts import (
     QUERY_PROCEEDING,
@@ -119,11 +119,24 @@ async def record_proceeding_event(
     event_id = idempotency_key or str(uuid.uuid4())
     if isinstance(body.event, Decided) and body.event.decision == "mediation":
         await _check_mediation(temporal, matter_id, number, body.event)
+    if isinstance(body.event, ProceedsDistributed) and body.event.asset is not None:
+        await _check_asset(temporal, matter_id, body.event.asset)
     cmd = ProceedingEventCommand(event_id=event_id, event=body.event,
                                  firm=key.firm if key.role == "partner" else None, actor=key.actor)
     return await answer_command(temporal, response, matter_id, UPDATE_PROCEEDING_EVENT, cmd, command_id=event_id,
                                 result_type=ProceedingEventResult, target=proceeding_workflow_id(matter_id, number),
                                 gone=_not_found(matter_id, number))
+
+
+async def _check_asset(temporal: TemporalDep, matter_id: str, number: int) -> None:
+    """The asset a distribution names is one of the matter's register (422 naming `event.asset` otherwise)."""
+    _, snap = await live_snapshot(temporal, matter_id)
+    if snap is None or snap.status is None:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
+                            detail=f"matter {matter_id} cannot be read now to check the asset; retry")
+    known = [a.number for a in snap.status.assets or ()]
+    if number not in known:
+        raise invalid_command(f"event.asset: the register holds {len(known)} asset(s): asset {number} is not one")
 
 
 async def _check_mediation(temporal: TemporalDep, matter_id: str, number: int, event: Decided) -> None:

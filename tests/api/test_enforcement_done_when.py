@@ -87,14 +87,23 @@ async def test_an_award_enforced_by_freeze_and_second_auction_then_paid_and_ever
 
     # The court's distribution of the sale: its costs first, what reaches the creditor applied to the cent.
     before = await _paid(stack, mid)
-    r = await _record(stack, mid, {"kind": "proceeds", "on": day, "gross": money("28350.00"),
-                                   "costs": money("412.37"), "to_creditor": money("15000.00")}, "partner_a")
+    sale = {"kind": "proceeds", "on": day, "gross": money("28350.00"), "costs": money("412.37"),
+            "to_creditor": money("15000.00"), "asset": 9}
+    r = await _record(stack, mid, sale, "partner_a")
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "event", "asset"], r.text
+    r = await _record(stack, mid, {**sale, "asset": 1}, "partner_a")
     assert r.status_code == 201, r.text
 
     async def applied() -> Any:
         return await _paid(stack, mid) == before + Decimal("15000.00")
 
     await eventually(applied)
+
+    async def linked() -> Any:  # the register shows what the car's sale brought the creditor
+        got = (await stack.http.get(assets, headers=team)).json()["data"]
+        return got[0]["proceeds"] == money("15000.00") and got[1]["proceeds"] is None
+
+    await eventually(linked)
     await _history_has(stack, mid, "CNY 12,937.63 to the debtor or other creditors")
 
     # No more property: this round terminated; the deposit turns up frozen: applied for again.

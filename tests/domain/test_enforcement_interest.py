@@ -58,3 +58,15 @@ def test_a_part_payment_starts_the_two_years_again_and_a_late_application_is_sai
         EnforcementFiled(on=date(2026, 12, 1), court="C", case_number="E-1")))
     assert award.enforcement_late(rest)  # two years from 22 October 2024 have run
     assert not award.enforcement_late(rest, [date(2025, 3, 3)])  # the part payment started them again
+
+
+def test_an_enforcement_window_ending_in_the_national_day_holiday_runs_to_the_next_working_day() -> None:
+    # Performance due by 1 October 2024: two years on is 1 October 2026, the first day of the National Day
+    # holiday (1-7 October 2026 off by the State Council's notice): the last day is the 8th, the first working day.
+    window = enforcement_window(date(2024, 10, 1), china())
+    assert (window.last_day, window.ends_on, window.calendar_gap) == (date(2026, 10, 1), date(2026, 10, 8), None)
+    award = Proceeding(forum="arbitration", started_on=date(2024, 9, 1), events=(
+        Filed(on=date(2024, 9, 2), body="上海仲裁委员会", case_number="A-1"),
+        Decided(on=date(2024, 9, 20), decision="award", amount=cny("19518.00"), performance_due_on=date(2024, 10, 1)),
+        EnforcementFiled(on=date(2026, 10, 8), court="C", case_number="E-1")))
+    assert not award.enforcement_late(china())  # applied for on the 8th: in time

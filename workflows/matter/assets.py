@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 with workflow.unsafe.imports_passed_through():
     from domain.assets import AssetError, AssetRecord
     from domain.matter import MatterIntake
+    from domain.money import Money
     from domain.status import AssetView
     from workflows.contracts import (
         ERR_INVALID,
@@ -47,14 +48,24 @@ def asset_views(s: MatterState, intake: MatterIntake, today: date) -> tuple[Asse
     if not s.assets.tracked and not s.assets.records:
         return None
     lifted = s.unwinding.lifted if s.unwinding is not None else {}
-    return tuple(_view(r, today, lifted.get(r.number)) for r in records_of(s, intake))
+    return tuple(_view(r, today, lifted.get(r.number), _fetched(s, r.number)) for r in records_of(s, intake))
 
 
-def _view(r: AssetRecord, today: date, lifted: date | None = None) -> AssetView:
+def _fetched(s: MatterState, number: int) -> Money | None:
+    """What the court's distributions recorded as from asset `number` brought the creditor (None: none)."""
+    ids = s.assets.proceeds.get(number)
+    if not ids:
+        return None
+    paid = [s.ledger.payments[i].applied for i in ids if i in s.ledger.payments]
+    return sum(paid[1:], paid[0]) if paid else None
+
+
+def _view(r: AssetRecord, today: date, lifted: date | None = None, proceeds: Money | None = None) -> AssetView:
     a = r.asset
     return AssetView(number=r.number, kind=a.kind, description=a.description, estimated_value=a.estimated_value,
                      pledged=a.pledged, discovered_on=r.discovered_on, standing=r.standing(today),
-                     measure_ends_on=r.measure_ends_on(), events=r.events, lift_applied_on=lifted)
+                     measure_ends_on=r.measure_ends_on(), events=r.events, lift_applied_on=lifted,
+                     proceeds=proceeds)
 
 
 class AssetHandlers(MatterMixin):
@@ -114,7 +125,7 @@ class AssetHandlers(MatterMixin):
 
     def _asset_view(self, r: AssetRecord, today: date) -> AssetView:
         u = self._s.unwinding
-        return _view(r, today, u.lifted.get(r.number) if u is not None else None)
+        return _view(r, today, u.lifted.get(r.number) if u is not None else None, _fetched(self._s, r.number))
 
     @asset_event.validator
     def _validate_asset_event(self, cmd: AssetEventCommand) -> None:

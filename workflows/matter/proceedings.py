@@ -276,6 +276,9 @@ class ProceedingHandlers(MatterMixin):
             return
         applied = received if received <= owed else owed
         pid = f"proceeds-{n}-{report.key.rsplit(':', 1)[-1]}"
+        asset = event.get("asset")
+        if isinstance(asset, int) and pid not in self._s.assets.proceeds.get(asset, []):
+            self._s.assets.proceeds.setdefault(asset, []).append(pid)  # (the register shows what it fetched)
         if applied.is_positive() and pid not in ledger.payments:
             self._book_payment(pid, applied, on, "court", now, by=f" from the proceeds of enforcement (proceeding {n})",
                                data={"number": n})

@@ -100,6 +100,7 @@ class AssetRegister(_Part):
     adds: dict[str, int] = Field(default_factory=dict)  # add command id -> the asset's number
     events: dict[str, int] = Field(default_factory=dict)  # event id -> the asset's number
     warned: list[str] = Field(default_factory=list)  # "<asset>:<measure end>:<days before>" warnings given
+    proceeds: dict[int, list[str]] = Field(default_factory=dict)  # asset -> the distributions it fetched (their ids)
 
 
 class Unwinding(_Part):
