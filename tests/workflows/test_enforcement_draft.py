@@ -107,3 +107,89 @@ async def test_the_debtor_s_part_payment_starts_the_two_years_to_apply_again(env
     assert late.late and (await snap(h)).stage == "litigation"
     await eventually(lambda: len([j for j in matters.rec.jobs if j.kind == "enforcement_application"]) == 2)
     assert [j.context.late for j in matters.rec.jobs if j.kind == "enforcement_application"] == [False, True]
+
+
+async def test_the_enforcement_window_ending_on_a_holiday_runs_to_the_next_working_day_then_is_late(
+        env: Any) -> None:
+    import uuid
+
+    from temporalio.worker import UnsandboxedWorkflowRunner, Worker
+
+    from domain.dates import PolicyClock
+    from domain.deadlines import RestDays
+    from tests.workflows.test_proceedings import ReportSink
+    from workflows.children import (
+        ChildReport,
+        DebtorPaid,
+        ProceedingEventCommand,
+        ProceedingEventResult,
+        ProceedingInput,
+    )
+    from workflows.contracts import SIGNAL_PROCEEDING_PAID, UPDATE_PROCEEDING_EVENT
+    from workflows.proceeding import ProceedingWorkflow
+
+    queue = f"q-{uuid.uuid4()}"
+    now = await env.get_current_time()
+    clock = PolicyClock.start(now, "Asia/Shanghai", 86400)
+    today = clock.today(now)
+    due = today + timedelta(days=5)
+    last = add_period(due, years=2)
+    holidays = frozenset({last, last + timedelta(days=1)})  # the window's last day falls in a festival
+    calendar = RestDays(jurisdiction="T", first_year=2020, last_year=2035, holidays=holidays,
+                        source="weekends and a festival (test)")
+    expected = last + timedelta(days=2)
+    while expected.weekday() >= 5:
+        expected += timedelta(days=1)
+
+    async def case(n: int) -> Any:
+        child = await env.client.start_workflow(
+            ProceedingWorkflow.run, ProceedingInput(matter_id="m", number=n, forum="arbitration", firm="firm-a",
+                                                    parent_workflow_id=sink.id, clock=clock, started_on=today,
+                                                    rest_days=calendar),
+            id=f"matter-m-{uuid.uuid4().hex[:6]}/proceeding-{n}", task_queue=queue)
+        for event_id, event in (("f", Filed(on=today, body="上海仲裁委员会", case_number=f"A-{n}")),
+                                ("d", Decided(on=today, decision="award", amount=cny("100.00"),
+                                              performance_due_on=due))):
+            done = await child.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+                event_id=event_id, event=event, actor="partner-a"), result_type=ProceedingEventResult)
+        return child, done.snapshot
+
+    async def file(child: Any, on: Any) -> str:
+        done = await child.execute_update(UPDATE_PROCEEDING_EVENT, ProceedingEventCommand(
+            event_id="e", event=EnforcementFiled(on=on, court="C", case_number="E"), actor="partner-a"),
+            result_type=ProceedingEventResult)
+        assert done.snapshot.deadlines == ()  # applied for: the window is used
+
+        async def said() -> Any:
+            got = await sink.query("reports", result_type=list[ChildReport])
+            return next((r.summary for r in got if r.workflow_id == child.id and "Enforcement applied" in r.summary),
+                        None)
+
+        return str(await eventually(said))
+
+    async with Worker(env.client, task_queue=queue, workflows=[ReportSink, ProceedingWorkflow],
+                      workflow_runner=UnsandboxedWorkflowRunner()):
+        sink = await env.client.start_workflow("ReportSink", id=f"sink-{uuid.uuid4()}", task_queue=queue)
+        in_time, snap1 = await case(1)
+        late, _ = await case(2)
+        paid, _ = await case(3)
+        window = next(d for d in snap1.deadlines if d.name == "enforcement application")
+        assert (window.last_day, window.ends_on, window.moved) == (last, expected, True)
+        # The third: the debtor paid part a year in; its window runs from that day.
+        await env.sleep(timedelta(days=365))
+        paid_on = clock.today(await env.get_current_time())
+        await paid.signal(SIGNAL_PROCEEDING_PAID, DebtorPaid(payment_id="p", on=paid_on))
+        await env.sleep(timedelta(days=(expected - paid_on).days))
+        on = clock.today(await env.get_current_time())
+        assert on == expected
+        assert "late" not in await file(in_time, on)  # the moved last day: in time
+        await env.sleep(timedelta(days=1))
+        after = clock.today(await env.get_current_time())
+        assert "late: the two years to apply (CPL art. 250) had ended" in await file(late, after)
+        assert "late" not in await file(paid, after)  # started again by the part payment
+        for child in (in_time, late, paid):
+            await child.cancel()
+        try:
+            await sink.terminate("test over")
+        except Exception:  # (the test server may already have ended it)
+            pass
