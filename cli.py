@@ -19,10 +19,11 @@ import getpass
 import json
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from domain.matter import MatterIntake
     from domain.parties import LawFirm
 
+T = TypeVar("T")
 DEMO_PORTFOLIO = ROOT / "infra" / "demo_portfolio.json"
 IMPORT_CONCURRENCY = 16
 
@@ -48,6 +50,8 @@ keys_app = typer.Typer(help="API keys for the HTTP API.", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 firms_app = typer.Typer(help="The law firms matters are referred to.", no_args_is_help=True)
 app.add_typer(firms_app, name="firms")
+users_app = typer.Typer(help="People who log in to the web application.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
 
 
 class Role(StrEnum):
@@ -325,6 +329,48 @@ def keys_create(
     typer.echo(key)
 
 
+def _written(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Run `work(session)` in one write transaction on the configured (migrated) database."""
+    from store.db import make_engine, make_sessionmaker, migrate, write_session
+
+    settings = _settings()
+    migrate(settings.db_url)
+
+    async def main() -> T:
+        engine = make_engine(settings.db_url)
+        try:
+            async with write_session(make_sessionmaker(engine)) as session:
+                return await work(session)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(main())
+
+
+@users_app.command("create")
+def users_create(
+    username: Annotated[str, typer.Option(help="What they log in with (lower-case letters, digits, . _ -).")],
+    name: Annotated[str, typer.Option(help="The person's name, as pages show it.")],
+    role: Annotated[Role, typer.Option(help="What they may do.", case_sensitive=False)],
+    firm: Annotated[str | None, typer.Option(help="The law firm a partner works for (`recovery firms list`).")] = None,
+    language: Annotated[str, typer.Option(help="zh-CN or en: the pages' default language.")] = "zh-CN",
+) -> None:
+    """Add a person and print their one-time password once (only its argon2id hash is stored)."""
+    from store.users import UserError, create_user
+
+    async def add(session: Any) -> str:
+        password, _ = await create_user(session, username=username, display_name=name, role=role.value, firm=firm,
+                                        language=language)
+        return password
+
+    try:
+        password = _written(add)
+    except UserError as exc:
+        raise typer.BadParameter(exc.reason, param_hint=f"--{exc.field.replace('_', '-')}") from None
+    typer.echo(f"Created {role.value} {username.strip().lower()}. One-time password (shown only now):")
+    typer.echo(password)
+
+
 @firms_app.command("create")
 def firms_create(
     name: Annotated[str, typer.Option(help="The firm's name as its letters carry it.")],
@@ -335,24 +381,15 @@ def firms_create(
         help="The fee terms agreed with it, as instruction letters state them (needed to refer matters).")] = "",
 ) -> None:
     """Add a law firm (managers can also use POST /firms) and print its id."""
-    from store.db import make_engine, make_sessionmaker, migrate, write_session
     from store.firms import FirmError, create_firm
 
-    settings = _settings()
-    migrate(settings.db_url)
-
-    async def main() -> str:
-        engine = make_engine(settings.db_url)
-        try:
-            async with write_session(make_sessionmaker(engine)) as session:
-                row = await create_firm(session, name=name, address=address, email=email, phone=phone,
-                                        fee_arrangement=fee_arrangement)
-                return row.id
-        finally:
-            await engine.dispose()
+    async def add(session: Any) -> str:
+        row = await create_firm(session, name=name, address=address, email=email, phone=phone,
+                                fee_arrangement=fee_arrangement)
+        return row.id
 
     try:
-        firm_id = asyncio.run(main())
+        firm_id = _written(add)
     except FirmError as exc:
         raise typer.BadParameter(exc.reason, param_hint=f"--{exc.field}") from None
     typer.echo(f"Created firm {firm_id}: {name.strip()}")

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from temporalio.client import Client
 from temporalio.service import RPCError, RPCStatusCode
 
-from api import errors
+from api import errors, web
 from api.keepalive import RecycleConnections
 from api.routes import (
     arrangements,
@@ -120,4 +120,5 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)
+    app.include_router(web.router)
     return app

@@ -16,6 +16,7 @@ malformed JSON body back until they have run.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -29,7 +30,7 @@ from temporalio.client import Client
 
 from api.errors import BODY_RESPONSES, COMMON_RESPONSES, has_lone_surrogate, lone_surrogate_position, parse_failure
 from settings import Settings
-from store import apikeys, queries
+from store import apikeys, queries, users
 from store.evidence import EvidenceStore
 from store.models import Matter
 
@@ -86,11 +87,37 @@ def _unauthorized(detail: str, error: str | None = None) -> HTTPException:
     return HTTPException(status.HTTP_401_UNAUTHORIZED, detail=detail, headers={"WWW-Authenticate": challenge})
 
 
+SESSION_COOKIE = "rc_session"  # a person's session in the web application (store/users.py)
+CSRF_HEADER = "X-CSRF-Token"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+async def _session_principal(request: Request, session: AsyncSession, token: str) -> Principal:
+    """A person logged in to the web application, by the session cookie; a request that changes anything must
+    carry the session's CSRF token in `X-CSRF-Token` (a cookie alone never authorises a change)."""
+    found = await users.current(session, token)
+    if found is None:
+        raise _unauthorized("the session has ended: log in again", error="invalid_token")
+    user, web = found
+    if request.method not in _SAFE_METHODS and not secrets.compare_digest(
+            request.headers.get(CSRF_HEADER, ""), web.csrf_token):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or wrong CSRF token: a change made with the "
+                                                              "session cookie sends the session's token in "
+                                                              "X-CSRF-Token")
+    principal = Principal(key_id=f"user-{user.id}", name=user.display_name, role=user.role, firm=user.firm)
+    await session.commit()
+    return principal
+
+
 async def get_current_key(
+    request: Request,
     session: SessionDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
+        token = request.cookies.get(SESSION_COOKIE)
+        if token:
+            return await _session_principal(request, session, token)
         raise _unauthorized("missing API key: send 'Authorization: Bearer <key>'")
     row = await apikeys.authenticate(session, credentials.credentials)
     if row is None:

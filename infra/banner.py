@@ -36,6 +36,7 @@ def banner_lines(plan: StackPlan, settings: Settings, pid_file: Path) -> list[st
     lines = [
         "",
         "The recovery stack is up. Ctrl-C stops everything it started.",
+        f"  Web application  {urls['api_docs'].removesuffix('/docs')}/app/",
         f"  API docs         {urls['api_docs']}",
         f"  Temporal Web UI  {temporal}",
         f"  S3 endpoint      {s3}{s3_note}",
@@ -44,6 +45,7 @@ def banner_lines(plan: StackPlan, settings: Settings, pid_file: Path) -> list[st
         f"  Database         {masked_url(settings.db_url)}",
         f"  Logs             {plan.log_dir}{os.sep}",
         f"  PIDs             {pid_file}",
+        "  Add a person:       recovery users create --username NAME --name 'Your Name' --role manager",
         "  Create an API key:  recovery keys create --role manager --name 'Your Name'",
         "                      (roles: legal_team, manager, partner --firm FIRM_ID: `recovery firms list`)",
         "  Demo matters:       recovery demo     Bulk intake:  recovery import FILE.csv",

@@ -79,6 +79,29 @@ def test_keys_create_partner_refuses_an_unknown_firm(env: Path) -> None:
     assert "no firm with id 'firm-nobody'" in result.output
 
 
+def test_users_create_prints_a_one_time_password_that_logs_in(env: Path) -> None:
+    from store.db import make_engine, make_sessionmaker, write_session
+    from store.users import log_in
+
+    result = runner.invoke(app, ["users", "create", "--username", "Amy.Li", "--name", "Amy Li", "--role", "manager"])
+    assert result.exit_code == 0, result.output
+    password = result.stdout.strip().splitlines()[-1]
+
+    async def check() -> bool:
+        engine = make_engine(f"sqlite:///{env / 'keys.db'}")
+        try:
+            async with write_session(make_sessionmaker(engine)) as session:
+                return await log_in(session, "amy.li", password, "127.0.0.1") is not None
+        finally:
+            await engine.dispose()
+
+    assert asyncio.run(check())
+    again = runner.invoke(app, ["users", "create", "--username", "amy.li", "--name", "Amy", "--role", "manager"])
+    assert again.exit_code != 0 and "--username" in again.output and "taken" in again.output
+    partner = runner.invoke(app, ["users", "create", "--username", "bo", "--name", "Bo", "--role", "partner"])
+    assert partner.exit_code != 0 and "--firm" in partner.output
+
+
 def test_firms_create_names_the_bad_field(env: Path) -> None:
     assert runner.invoke(app, ["firms", "create", "--name", "A LLP"]).exit_code == 0
     again = runner.invoke(app, ["firms", "create", "--name", "a llp"])

@@ -1,0 +1,48 @@
+"""The web application's words, in both languages (every key in each: tests/api/test_web.py checks it)."""
+
+from __future__ import annotations
+
+LANGUAGES = ("zh-CN", "en")
+
+WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "app": "Recovery", "login": "Log in", "logout": "Log out", "username": "Username", "password": "Password",
+        "bad_login": "Wrong username or password.", "too_many": "Too many failed logins: try again in 15 minutes.",
+        "worklist": "Worklist", "inbox": "Referred matters", "users": "Users", "language": "中文",
+        "stage": "Stage", "any": "Any", "dpd": "Days past due", "attention": "Needs attention", "filter": "Filter",
+        "reference": "Reference", "outstanding": "Outstanding", "risk": "Risk", "next_step": "Next step",
+        "none": "None", "yes": "Yes", "no": "No", "previous": "Previous", "next": "Next", "count": "matters",
+        "add_user": "Add a user", "display_name": "Name", "role": "Role", "firm": "Firm (partners)",
+        "add": "Add", "disable": "Disable", "disabled": "Disabled", "active": "Active", "status": "Status",
+        "one_time": "One-time password for {user}: {password} — shown once; give it to them privately.",
+        "role_legal_team": "Legal team", "role_manager": "Manager", "role_partner": "Partner",
+        "not_found": "Not found.", "forbidden": "You may not do this.", "session_ended": "Your session has ended.",
+        "unavailable": "The matters cannot be read now; retry in a moment.", "skip": "Skip to the content",
+        "matter": "Matter", "balance": "Balance", "bucket": "Item", "amount": "Amount", "documents": "Documents",
+        "kind": "Kind", "created": "Made", "download": "Download", "overdue_since": "Overdue since",
+        "referral": "Referral", "paid": "Paid", "costs": "Costs", "fees": "Fees", "penalty": "Penalty interest",
+        "interest": "Interest", "principal": "Principal", "total": "Total", "as_of": "as of",
+    },
+    "zh-CN": {
+        "app": "不良资产清收", "login": "登录", "logout": "退出", "username": "用户名", "password": "密码",
+        "bad_login": "用户名或密码错误。", "too_many": "登录失败次数过多，请15分钟后再试。",
+        "worklist": "工作清单", "inbox": "委托案件", "users": "用户管理", "language": "English",
+        "stage": "阶段", "any": "全部", "dpd": "逾期天数", "attention": "需要处理", "filter": "筛选",
+        "reference": "编号", "outstanding": "未偿金额", "risk": "风险等级", "next_step": "下一步",
+        "none": "无", "yes": "是", "no": "否", "previous": "上一页", "next": "下一页", "count": "件",
+        "add_user": "新增用户", "display_name": "姓名", "role": "角色", "firm": "律师事务所（合伙人）",
+        "add": "新增", "disable": "停用", "disabled": "已停用", "active": "在用", "status": "状态",
+        "one_time": "{user}的一次性密码：{password}（仅显示一次，请私下转交本人）",
+        "role_legal_team": "法务团队", "role_manager": "管理人员", "role_partner": "律所合伙人",
+        "not_found": "未找到。", "forbidden": "您无权进行此操作。", "session_ended": "您的会话已结束。",
+        "unavailable": "暂时无法读取案件，请稍后重试。", "skip": "跳至正文",
+        "matter": "案件", "balance": "欠款明细", "bucket": "项目", "amount": "金额", "documents": "文书",
+        "kind": "类型", "created": "生成时间", "download": "下载", "overdue_since": "逾期起始日",
+        "referral": "委托", "paid": "已还款", "costs": "费用", "fees": "手续费", "penalty": "罚息",
+        "interest": "利息", "principal": "本金", "total": "合计", "as_of": "截至",
+    },
+}
+
+
+def words(language: str) -> dict[str, str]:
+    return WORDS.get(language, WORDS["zh-CN"])
