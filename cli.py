@@ -371,6 +371,25 @@ def users_create(
     typer.echo(password)
 
 
+@users_app.command("first-manager")
+def users_first_manager() -> None:
+    """On a database with nobody on record, add the manager `admin` and print its one-time password (what
+    `recovery up` does on a fresh var/); otherwise say how many people there are."""
+    from store.users import count_users, create_user
+
+    async def first(session: Any) -> str | None:
+        if await count_users(session):
+            return None
+        password, _ = await create_user(session, username="admin", display_name="Administrator", role="manager")
+        return password
+
+    password = _written(first)
+    if password is None:
+        typer.echo("Web application: people are on record (`recovery users create` adds more)")
+    else:
+        typer.echo(f"Web application: first manager 'admin', one-time password {password} (shown only now)")
+
+
 @firms_app.command("create")
 def firms_create(
     name: Annotated[str, typer.Option(help="The firm's name as its letters carry it.")],

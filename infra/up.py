@@ -72,6 +72,8 @@ def _run(settings: Settings | None, *, demo: bool, health_timeout: float, out: T
         stack.lock()
         plan.check_ports()
         _start_everything(stack, settings, health_timeout)
+        # A fresh var/ gets its first manager, whose one-time password is printed once.
+        stack.run_in_background("first-manager", "cli users first-manager", ready="Web application:", timeout=60)
         if demo:
             # Its matters open in a few seconds (the banner waits for that); its scripted events (payments, a
             # settlement, a matter taken to court) play on for about a minute after, in the background.

@@ -102,6 +102,13 @@ def test_users_create_prints_a_one_time_password_that_logs_in(env: Path) -> None
     assert partner.exit_code != 0 and "--firm" in partner.output
 
 
+def test_the_first_manager_is_made_once_on_an_empty_database(env: Path) -> None:
+    first = runner.invoke(app, ["users", "first-manager"])
+    assert first.exit_code == 0 and "first manager 'admin', one-time password " in first.stdout, first.output
+    again = runner.invoke(app, ["users", "first-manager"])
+    assert again.exit_code == 0 and "people are on record" in again.stdout
+
+
 def test_firms_create_names_the_bad_field(env: Path) -> None:
     assert runner.invoke(app, ["firms", "create", "--name", "A LLP"]).exit_code == 0
     again = runner.invoke(app, ["firms", "create", "--name", "a llp"])

@@ -803,6 +803,8 @@ def test_a_worker_killed_while_matters_move_comes_back_and_every_matter_complete
         deadline = time.monotonic() + 120
         while "The recovery stack is up" not in stack.output() and time.monotonic() < deadline:
             time.sleep(0.25)
+        # A fresh var/: the web application's first manager, its one-time password printed once.
+        assert "Web application: first manager 'admin', one-time password " in stack.output(), stack.output()
         killed = stack.children()
         os.kill(killed["worker-1"], signal.SIGKILL)  # the demo's matters are mid-ladder
         os.kill(killed["letters-1"], signal.SIGKILL)
