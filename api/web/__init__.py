@@ -68,11 +68,19 @@ def _to_login() -> RedirectResponse:
 async def _api(request: Request, method: str, path: str, web: WebSession | None = None,
                **kw: Any) -> httpx.Response:
     """The JSON API, in-process, as the logged-in person (a change carries the session's CSRF token)."""
-    headers = {CSRF_HEADER: web.csrf_token} if web is not None else {}
+    headers = {**kw.pop("headers", {}), **({CSRF_HEADER: web.csrf_token} if web is not None else {})}
     transport = httpx.ASGITransport(app=request.app)
     async with httpx.AsyncClient(transport=transport, base_url="http://web.internal",
                                  cookies={SESSION_COOKIE: request.cookies.get(SESSION_COOKIE, "")}) as client:
         return await client.request(method, path, headers=headers, **kw)
+
+
+def _problems(r: httpx.Response) -> list[str]:
+    """What the API refused, as lines: each field (its path in the body) and the reason."""
+    detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else None
+    if isinstance(detail, list):
+        return [f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg', '')}" for d in detail]
+    return [str(detail or r.status_code)]
 
 
 def _csrf_ok(form: dict[str, str], web: WebSession) -> bool:
@@ -192,22 +200,109 @@ async def worklist(request: Request, stage: str = "", dpd: str = "", attention: 
 
 # ---------------------------------------------------------------- a matter
 @router.get("/matters/{matter_id}", response_class=HTMLResponse)
-async def matter_page(request: Request, matter_id: str) -> Response:
+async def matter_page(request: Request, matter_id: str, done: str = "") -> Response:
     """The matter as the API gives it to this person (404 when the API says so: not theirs, or none)."""
     found = await _me(request)
     if found is None:
         return _to_login()
-    me, web = found
+    return await _matter(request, *found, matter_id, done=done if done in ACTIONS else "")
+
+
+async def _matter(request: Request, me: User, web: WebSession, matter_id: str, code: int = 200,
+                  problems: list[str] | None = None, done: str = "") -> Response:
     w = words(web.language)
     safe = quote(matter_id[:100], safe="")
     r = await _api(request, "GET", f"/matters/{safe}")
     if r.status_code != 200:
-        code = r.status_code if r.status_code in (404, 503) else 502
-        return _page(request, "matter.html", me, web, code, matter=None,
-                     error=w["not_found"] if code == 404 else w["unavailable"], documents=[])
+        status_code = r.status_code if r.status_code in (404, 503) else 502
+        return _page(request, "matter.html", me, web, status_code, matter=None,
+                     error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
     docs = await _api(request, "GET", f"/matters/{safe}/documents")
-    documents = docs.json().get("data", []) if docs.status_code == 200 else []
-    return _page(request, "matter.html", me, web, matter=r.json(), error=None, documents=documents)
+    history = await _api(request, "GET", f"/matters/{safe}/history", params={"limit": 200})
+    lines = history.json().get("data", []) if history.status_code == 200 else []
+    return _page(request, "matter.html", me, web, code, matter=r.json(), error=None,
+                 documents=docs.json().get("data", []) if docs.status_code == 200 else [],
+                 history=list(reversed(lines))[:50], problems=problems or [], done=done,
+                 command=secrets.token_urlsafe(12))
+
+
+# What a matter page's forms do: the API call each makes (its path under the matter, its body from the form).
+ACTIONS = ("payment", "promise", "accept", "decline")
+
+
+def _action_call(action: str, form: dict[str, str], currency: str) -> tuple[str, dict[str, Any]]:
+    if action == "payment":
+        return "/payments", {"payment_id": form.get("command", ""), "received_on": form.get("received_on", ""),
+                             "amount": {"amount": form.get("amount", ""), "currency": currency}}
+    if action == "promise":
+        body: dict[str, Any] = {"amount": {"amount": form.get("amount", ""), "currency": currency},
+                                "due_on": form.get("due_on", "")}
+        if form.get("note", "").strip():
+            body["note"] = form["note"]
+        return "/promises", body
+    if action == "accept":
+        return "/referral/accept", {"note": form.get("note", "")}
+    return "/referral/decline", {"reason": form.get("reason", "")}
+
+
+@router.post("/matters/{matter_id}/actions/{action}", response_class=HTMLResponse)
+async def matter_action(request: Request, matter_id: str, action: str) -> Response:
+    """One of the page's forms: checked for the session's token, then sent to the API as the person; its
+    refusals (the field and the reason) are shown on the page, nothing else changes."""
+    found = await _me(request)
+    if found is None:
+        return _to_login()
+    me, web = found
+    form = await _form(request)
+    if action not in ACTIONS or not _csrf_ok(form, web):
+        return await _matter(request, me, web, matter_id, 403, [words(web.language)["forbidden"]])
+    safe = quote(matter_id[:100], safe="")
+    path, body = _action_call(action, form, form.get("currency", "CNY")[:3])
+    headers = {"Idempotency-Key": form["command"][:100]} if action == "promise" and form.get("command") else {}
+    r = await _api(request, "POST", f"/matters/{safe}{path}", web, json=body, headers=headers)
+    if r.status_code in (200, 201):
+        return RedirectResponse(f"/app/matters/{safe}?done={action}", status_code=303)
+    return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502, _problems(r))
+
+
+# ---------------------------------------------------------------- the approvals queue
+_PATHS = {"settlement": "settlements", "amendment": "amendments", "write_off": "write-off"}
+
+
+async def _approvals(request: Request, me: User, web: WebSession, code: int = 200, **context: Any) -> Response:
+    r = await _api(request, "GET", "/approvals", params={"limit": 200})
+    items = r.json().get("data", []) if r.status_code == 200 else []
+    error = None if r.status_code == 200 else words(web.language)["unavailable"]
+    return _page(request, "approvals.html", me, web, code, items=items,
+                 **{"error": error, "problems": [], "done": False, **context})
+
+
+@router.get("/approvals", response_class=HTMLResponse)
+async def approvals(request: Request) -> Response:
+    """What awaits a decision, oldest first, with its facts: a manager sees all, the legal team its own level."""
+    found = await _me(request)
+    if found is None:
+        return _to_login()
+    if found[0].role == "partner":
+        return _page(request, "approvals.html", found[0], found[1], 403, items=[], problems=[], done=False,
+                     error=words(found[1].language)["forbidden"])
+    return await _approvals(request, *found)
+
+
+@router.post("/approvals/{matter_id}/{kind}/{proposal_id}", response_class=HTMLResponse)
+async def decide(request: Request, matter_id: str, kind: str, proposal_id: str) -> Response:
+    found = await _me(request)
+    if found is None:
+        return _to_login()
+    me, web = found
+    form = await _form(request)
+    if kind not in _PATHS or not _csrf_ok(form, web) or form.get("decision") not in ("approve", "reject"):
+        return await _approvals(request, me, web, 403, error=words(web.language)["forbidden"])
+    path = f"/matters/{quote(matter_id[:100], safe='')}/{_PATHS[kind]}/{quote(proposal_id[:128], safe='')}/approvals"
+    r = await _api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")})
+    if r.status_code in (200, 201):
+        return await _approvals(request, me, web, done=True)
+    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502, problems=_problems(r))
 
 
 # ---------------------------------------------------------------- the manager's users page

@@ -22,6 +22,15 @@ WORDS: dict[str, dict[str, str]] = {
         "kind": "Kind", "created": "Made", "download": "Download", "overdue_since": "Overdue since",
         "referral": "Referral", "paid": "Paid", "costs": "Costs", "fees": "Fees", "penalty": "Penalty interest",
         "interest": "Interest", "principal": "Principal", "total": "Total", "as_of": "as of",
+        "history": "Timeline", "when": "When", "what": "What", "who": "Who", "record_payment": "Record a payment",
+        "record_promise": "Record a promise to pay", "received_on": "Received on", "due_on": "Due on",
+        "note": "Note", "save": "Save", "accept_referral": "Accept the referral", "decline_referral":
+        "Decline the referral", "reason": "Reason", "refused": "Not done:", "done_payment": "Payment recorded.",
+        "done_promise": "Promise recorded.", "done_accept": "Referral accepted.", "done_decline": "Referral declined.",
+        "approvals": "Approvals", "proposal": "Proposal", "proposed_by": "Proposed by", "waived": "Waived",
+        "needs": "Needs", "instalments": "Instalments", "warnings": "Warnings", "approve": "Approve",
+        "reject": "Reject", "decided": "Decision recorded.", "nothing_waiting": "Nothing awaits a decision.",
+        "kind_settlement": "Settlement", "kind_amendment": "Amendment", "kind_write_off": "Write-off",
     },
     "zh-CN": {
         "app": "不良资产清收", "login": "登录", "logout": "退出", "username": "用户名", "password": "密码",
@@ -40,6 +49,15 @@ WORDS: dict[str, dict[str, str]] = {
         "kind": "类型", "created": "生成时间", "download": "下载", "overdue_since": "逾期起始日",
         "referral": "委托", "paid": "已还款", "costs": "费用", "fees": "手续费", "penalty": "罚息",
         "interest": "利息", "principal": "本金", "total": "合计", "as_of": "截至",
+        "history": "案件进程", "when": "时间", "what": "事项", "who": "操作人", "record_payment": "登记还款",
+        "record_promise": "登记还款承诺", "received_on": "收款日期", "due_on": "承诺还款日",
+        "note": "备注", "save": "保存", "accept_referral": "接受委托", "decline_referral": "拒绝委托",
+        "reason": "理由", "refused": "未完成：", "done_payment": "还款已登记。", "done_promise": "还款承诺已登记。",
+        "done_accept": "已接受委托。", "done_decline": "已拒绝委托。",
+        "approvals": "审批", "proposal": "方案", "proposed_by": "提出人", "waived": "减免金额",
+        "needs": "审批权限", "instalments": "分期", "warnings": "提示", "approve": "批准",
+        "reject": "驳回", "decided": "审批意见已登记。", "nothing_waiting": "暂无待审批事项。",
+        "kind_settlement": "和解", "kind_amendment": "变更协议", "kind_write_off": "核销",
     },
 }
 

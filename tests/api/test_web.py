@@ -16,7 +16,7 @@ import pytest
 from api.web.i18n import WORDS
 from store import users
 from store.db import write_session
-from tests.api.conftest import FIRM_A, Stack
+from tests.api.conftest import FIRM_A, Stack, eventually
 
 
 def test_every_word_is_in_both_languages() -> None:
@@ -140,3 +140,85 @@ async def _user_id(stack: Stack, username: str) -> Any:
     async with stack.sessions() as session:
         rows = await users.list_users(session)
     return next(u.id for u in rows if u.username == username)
+
+
+async def test_the_team_records_a_payment_and_a_promise_from_the_matter_page(stack: Stack) -> None:
+    from datetime import date, timedelta
+
+    username, password = await person(stack, "legal_team")
+    m = await stack.open("web-actions")
+    async with browser(stack) as web:
+        assert (await log_in(web, username, password)).status_code == 303
+        page = await web.get(f"/app/matters/{m['id']}")
+        assert page.status_code == 200 and "Record a payment" in page.text
+        csrf, command = csrf_of(page.text), re.search(r'name="command" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        forged = await web.post(f"/app/matters/{m['id']}/actions/payment",
+                                data={"csrf_token": "x", "command": command, "amount": "1", "currency": "CNY"})
+        assert forged.status_code == 403
+        bad = await web.post(f"/app/matters/{m['id']}/actions/payment", data={
+            "csrf_token": csrf, "command": command, "amount": "abc", "currency": "CNY",
+            "received_on": date.today().isoformat()})
+        assert bad.status_code == 422 and "amount.amount" in bad.text, bad.text
+        paid = await web.post(f"/app/matters/{m['id']}/actions/payment", data={
+            "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
+            "received_on": date.today().isoformat()}, follow_redirects=True)
+        assert paid.status_code == 200 and "Payment recorded." in paid.text
+        again = await web.post(f"/app/matters/{m['id']}/actions/payment", data={  # the same form sent twice
+            "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
+            "received_on": date.today().isoformat()}, follow_redirects=True)
+        assert again.status_code == 200
+        detail = await stack.detail(m["id"])
+        assert detail["paid_total"] == {"amount": "250.00", "currency": "CNY"}  # once
+        promised = await web.post(f"/app/matters/{m['id']}/actions/promise", data={
+            "csrf_token": csrf, "command": command, "amount": "500.00", "currency": "CNY",
+            "due_on": (date.fromisoformat(detail["policy_today"]) + timedelta(days=7)).isoformat(), "note": "salary"},
+            follow_redirects=True)
+        assert promised.status_code == 200 and "Promise recorded." in promised.text, promised.text
+
+
+async def test_a_partner_accepts_a_referral_from_the_matter_page(stack: Stack) -> None:
+    m = await stack.open_fast("web-referral")
+    await stack.refer(m["id"], FIRM_A)
+    username, password = await person(stack, "partner", firm=FIRM_A)
+    async with browser(stack) as web:
+        assert (await log_in(web, username, password)).status_code == 303
+        page = await web.get(f"/app/matters/{m['id']}")
+        assert page.status_code == 200 and "Accept the referral" in page.text
+        done = await web.post(f"/app/matters/{m['id']}/actions/accept",
+                              data={"csrf_token": csrf_of(page.text), "note": "we take it"}, follow_redirects=True)
+        assert done.status_code == 200 and "Referral accepted." in done.text
+        assert (await stack.detail(m["id"]))["referral"]["status"] in ("accepted", "instructed")
+
+
+async def test_a_manager_approves_a_settlement_from_the_approvals_queue(stack: Stack) -> None:
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from tests.api.test_money_api import ZERO_RATE, cny
+
+    m = await stack.open("web-settle", contract=ZERO_RATE)
+    d = await stack.detail(m["id"])
+    payable = Decimal(d["outstanding"]["amount"]) - Decimal("218.00")
+    terms = {"waivers": {"penalty": cny("218.00")}, "instalments": [{
+        "number": 1, "due_on": (date.fromisoformat(d["policy_today"]) + timedelta(days=400)).isoformat(),
+        "amount": cny(str(payable))}]}
+    r = await stack.http.post(f"/matters/{m['id']}/settlements", json=terms,
+                              headers={**stack.auth("legal_team"), "Idempotency-Key": f"{stack.prefix}-WS"})
+    assert r.status_code == 201, r.text
+    proposal = r.json()["arrangement"]["proposal_id"]
+    username, password = await person(stack, "manager")
+    async with browser(stack) as web:
+        assert (await log_in(web, username, password)).status_code == 303
+        async def queued() -> Any:  # (the queue reads the projection: the proposal is listed once it is written)
+            got = await web.get("/app/approvals")
+            return got if got.status_code == 200 and m["external_ref"] in got.text else None
+
+        page = await eventually(queued)
+        assert "Settlement" in page.text
+        assert "art. 695" in page.text  # its warnings, with the facts
+        action = f"/app/approvals/{m['id']}/settlement/{proposal}"
+        assert (await web.post(action, data={"csrf_token": "x", "decision": "approve"})).status_code == 403
+        done = await web.post(action, data={"csrf_token": csrf_of(page.text), "decision": "approve", "note": "ok"})
+        assert done.status_code == 200 and "Decision recorded." in done.text, done.text
+    status = (await stack.http.get(f"/matters/{m['id']}", headers=stack.auth("manager"))).json()
+    assert status["stage"] in ("negotiation", "amendment", "reminders", "notice", "legal_review"), status
