@@ -733,6 +733,10 @@ def test_several_workers_and_api_processes_share_the_load_and_survive_the_loss_o
         refs = [f"SHARE-{i:02d}" for i in range(24)]
         for ref in refs:
             assert _api_post(ports, "/matters", key, intake_data(external_ref=ref, policy="demo")) == 201
+        # (a matter is listed once its workflow's first write is in: on a busy machine, a moment after its POST)
+        deadline = time.monotonic() + 120
+        while _api_json(ports, "/matters?limit=200", key)["count"] < len(refs) and time.monotonic() < deadline:
+            time.sleep(0.5)
 
         # The API: requests from ten clients at once, each on a new connection, answered by both processes.
         def burst(_: int) -> list[int]:
