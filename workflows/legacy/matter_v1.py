@@ -8,6 +8,9 @@ replay) a v1 matter writes its pending projection records and continues as new i
 iteration, so a history replayed from the start takes the old path in every iteration it
 recorded and the new path only where its own marker says so.
 
+Its state, input and constants are in `v1_state.py`, its command handlers (a mixin) in `v1_commands.py`:
+moved as they were, by concern; the code is v1's, so v1 histories replay on it (tests/workflows/test_replay.py).
+
 The original description of v1 follows.
 
 MatterWorkflow: one overdue matter, from intake to closure, as one durable workflow.
@@ -28,19 +31,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from pydantic import BaseModel, ConfigDict, Field
 
     from activities.inputs import PROJECT, RENDER_LETTER, LetterRequest
-    from domain.allocation import Allocation, Balance, allocate
+    from domain.allocation import Balance
     from domain.dates import PolicyClock
     from domain.evidence import DocumentRef
-    from domain.matter import MatterIntake
     from domain.money import Money, total
-    from domain.policy import EscalationPolicy
     from domain.risk import RiskAssessment, RiskInputs, assess
     from store.records import (
         LegacyMatterStatus as MatterStatus,
@@ -53,92 +51,34 @@ with workflow.unsafe.imports_passed_through():
         TimelineEvent,
     )
     from workflows.contracts import (
-        ERR_CLOSED,
-        ERR_INVALID,
-        ERR_STAGE,
         LEGACY_WORKFLOW_NAME,
         QUERY_SNAPSHOT,
-        UPDATE_DECISION,
-        UPDATE_PAYMENT,
-        UPDATE_PROMISE,
         WORKFLOW_NAME,
-        DecisionCommand,
-        DecisionResult,
         MatterSnapshot,
         NextStep,
-        PaymentCommand,
-        PaymentResult,
-        PromiseCommand,
-        PromiseResult,
-        PromiseState,
         workflow_id,
     )
     from workflows.contracts import MatterInput as MatterInputV2
     from workflows.legacy.migrate import to_v2_state
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-
-class MatterState(_Model):
-    """Everything the v1 workflow carries across continue-as-new (v1's shape, unchanged)."""
-
-    stage: str
-    closure_reason: str | None = None
-    balance: Balance
-    original_total: Money
-    paid_total: Money
-    started_at: datetime
-    start_date: date
-    intake_days_past_due: int
-    payments: dict[str, Allocation] = Field(default_factory=dict)
-    promises: tuple[PromiseState, ...] = ()
-    documents: tuple[DocumentRef, ...] = ()
-    risk: RiskAssessment | None = None
-    ladder_index: int = 0  # next ladder step to run
-    ladder_shift_seconds: float = 0  # pauses (promises) push the remaining ladder later
-    negotiation_ends_on: date | None = None
-    decisions: tuple[str, ...] = ()  # decision ids applied (idempotency)
-    referred_firm: str | None = None  # the law firm a referral goes to
-    seq: int = 0  # projection sequence
-    notice_sent: bool = False
-
-
-class MatterInput(_Model):
-    """v1's workflow input (v1's shape, unchanged)."""
-
-    matter_id: str
-    intake: MatterIntake
-    policy: EscalationPolicy
-    opened_by: str = "system"
-    state: MatterState | None = None  # set when continuing as new
-    continue_as_new_after_events: int | None = None
-
-
-STAGE = SearchAttributeKey.for_keyword("MatterStage")
-DPD = SearchAttributeKey.for_int("DaysPastDue")
-OUTSTANDING = SearchAttributeKey.for_float("OutstandingAmount")
-
-NOTICE_PAY_WITHIN_DAYS = 7
-REMINDER_PAY_WITHIN_DAYS = 7
-
-LETTER_TIMEOUT = timedelta(minutes=2)
-LETTER_RETRY = RetryPolicy(
-    maximum_interval=timedelta(minutes=1),
-    non_retryable_error_types=["EvidenceConflict", "TemplateError"],
-)
-PROJECT_TIMEOUT = timedelta(seconds=30)
-PROJECT_RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
-
-
-def _sentence(text: str) -> str:
-    """First letter upper case, the rest as written (keeps 'SMS')."""
-    return text[:1].upper() + text[1:]
+    from workflows.legacy.v1_commands import V1CommandHandlers
+    from workflows.legacy.v1_state import (  # (re-exported: v1 histories and tests import them from here)
+        DPD,
+        LETTER_RETRY,
+        LETTER_TIMEOUT,
+        NOTICE_PAY_WITHIN_DAYS,
+        OUTSTANDING,
+        PROJECT_RETRY,
+        PROJECT_TIMEOUT,
+        REMINDER_PAY_WITHIN_DAYS,
+        STAGE,
+        MatterInput,
+        MatterState,
+        _sentence,
+    )
 
 
 @workflow.defn(name=LEGACY_WORKFLOW_NAME)
-class MatterWorkflowV1:
+class MatterWorkflowV1(V1CommandHandlers):
     # False only in tests that need v1 exactly as it was (to record a v1 history).
     migrate_to_v2 = True
 
@@ -380,191 +320,6 @@ class MatterWorkflowV1:
         return {"document_id": ref.document_id, "kind": ref.kind, "sha256": ref.sha256}
 
     # ------------------------------------------------------------- commands
-    @workflow.update(name=UPDATE_PAYMENT)
-    def record_payment(self, cmd: PaymentCommand) -> PaymentResult:
-        previous = self._s.payments.get(cmd.payment_id)
-        if previous is not None:
-            return self._payment_result(cmd.payment_id, previous, duplicate=True)
-        allocation, balance = allocate(self._s.balance, cmd.amount)
-        now = workflow.now()
-        self._set(
-            balance=balance,
-            paid_total=self._s.paid_total + allocation.applied,
-            payments={**self._s.payments, cmd.payment_id: allocation},
-        )
-        self._payments.append(
-            PaymentRecord(
-                matter_id=self._mid,
-                payment_id=cmd.payment_id,
-                amount=cmd.amount,
-                received_on=cmd.received_on,
-                allocation=allocation,
-                actor=cmd.actor,
-                recorded_at=now,
-            )
-        )
-        self._event(
-            f"payment-{cmd.payment_id}",
-            "payment",
-            f"Payment of {cmd.amount} received on {cmd.received_on.isoformat()}; outstanding {balance.total}",
-            actor=cmd.actor,
-            data={"payment_id": cmd.payment_id, "amount": cmd.amount.model_dump(mode="json")},
-        )
-        promise = self._pending_promise()
-        if promise is not None and self._s.paid_total - promise.paid_at_start >= promise.amount:
-            self._resolve_promise(promise, "kept", now)
-        if balance.is_settled():
-            self._set(stage="closed", closure_reason="paid")
-        self._reassess("payment", quiet=True)
-        self._dirty = True
-        return self._payment_result(cmd.payment_id, allocation, duplicate=False)
-
-    @record_payment.validator
-    def _validate_payment(self, cmd: PaymentCommand) -> None:
-        if cmd.payment_id in self._s.payments:
-            return  # a replayed command: answered with the original result
-        self._refuse_if_closed()
-        if cmd.amount.currency != self._s.balance.currency:
-            raise ApplicationError(
-                f"amount.currency: the matter is in {self._s.balance.currency}, not {cmd.amount.currency}",
-                type=ERR_INVALID,
-            )
-        if not cmd.amount.is_positive():
-            raise ApplicationError("amount: must be greater than zero", type=ERR_INVALID)
-
-    def _payment_result(self, payment_id: str, allocation, duplicate: bool) -> PaymentResult:  # type: ignore[no-untyped-def]
-        return PaymentResult(
-            payment_id=payment_id,
-            duplicate=duplicate,
-            allocation=allocation,
-            outstanding=self._s.balance.total,
-            stage=self._s.stage,
-            closed=self._s.stage == "closed",
-        )
-
-    @workflow.update(name=UPDATE_PROMISE)
-    def record_promise(self, cmd: PromiseCommand) -> PromiseResult:
-        existing = next((p for p in self._s.promises if p.promise_id == cmd.promise_id), None)
-        if existing is not None:
-            return PromiseResult(
-                promise_id=existing.promise_id, duplicate=True, deadline=existing.deadline, status=existing.status
-            )
-        now = workflow.now()
-        current = self._pending_promise()
-        if current is not None:
-            self._resolve_promise(current, "superseded", now)
-        deadline = self._clock.day_ends(cmd.due_on + timedelta(days=self._policy.promise_grace_days))
-        promise = PromiseState(
-            promise_id=cmd.promise_id,
-            amount=cmd.amount,
-            due_on=cmd.due_on,
-            deadline=deadline,
-            paid_at_start=self._s.paid_total,
-            note=cmd.note,
-            actor=cmd.actor,
-            created_at=now,
-        )
-        self._set(promises=(*self._s.promises, promise))
-        self._promise_paused_at = now
-        self._promises.append(self._promise_record(promise))
-        self._event(
-            f"promise-{cmd.promise_id}",
-            "promise",
-            f"Promise to pay {cmd.amount} by {cmd.due_on.isoformat()} recorded; reminders paused",
-            actor=cmd.actor,
-            data={"promise_id": cmd.promise_id, "due_on": cmd.due_on.isoformat()},
-        )
-        self._dirty = True
-        return PromiseResult(promise_id=cmd.promise_id, duplicate=False, deadline=deadline, status="pending")
-
-    @record_promise.validator
-    def _validate_promise(self, cmd: PromiseCommand) -> None:
-        if any(p.promise_id == cmd.promise_id for p in self._s.promises):
-            return
-        self._refuse_if_closed()
-        if cmd.amount.currency != self._s.balance.currency:
-            raise ApplicationError(
-                f"amount.currency: the matter is in {self._s.balance.currency}, not {cmd.amount.currency}",
-                type=ERR_INVALID,
-            )
-        if not cmd.amount.is_positive():
-            raise ApplicationError("amount: must be greater than zero", type=ERR_INVALID)
-        today = self._clock.today(workflow.now())
-        if cmd.due_on < today:
-            raise ApplicationError(
-                f"due_on: {cmd.due_on.isoformat()} is before the matter's current date {today.isoformat()}",
-                type=ERR_INVALID,
-            )
-
-    @workflow.update(name=UPDATE_DECISION)
-    def legal_review_decision(self, cmd: DecisionCommand) -> DecisionResult:
-        if cmd.decision_id in self._s.decisions:
-            return DecisionResult(
-                decision_id=cmd.decision_id,
-                duplicate=True,
-                stage=self._s.stage,
-                negotiation_ends_on=self._s.negotiation_ends_on,
-                referred_firm=self._s.referred_firm,
-            )
-        self._set(decisions=(*self._s.decisions, cmd.decision_id))
-        if cmd.decision == "escalate":
-            self._set(stage="referral", referred_firm=cmd.firm)
-            summary = "Manager decided to escalate: matter moves to referral" + (
-                f" (firm {cmd.firm})" if cmd.firm else ""
-            )
-        else:
-            assert cmd.new_end_on is not None  # checked by the validator
-            self._set(stage="negotiation", negotiation_ends_on=cmd.new_end_on)
-            summary = f"Manager extended negotiation until {cmd.new_end_on.isoformat()}"
-        if cmd.reason:
-            summary += " (reason given)"
-        self._event(
-            f"decision-{cmd.decision_id}",
-            "decision",
-            summary,
-            actor=cmd.actor,
-            data={
-                "decision": cmd.decision,
-                "new_end_on": cmd.new_end_on.isoformat() if cmd.new_end_on else None,
-                "firm": cmd.firm,
-            },
-        )
-        self._dirty = True
-        return DecisionResult(
-            decision_id=cmd.decision_id,
-            duplicate=False,
-            stage=self._s.stage,
-            negotiation_ends_on=self._s.negotiation_ends_on,
-            referred_firm=self._s.referred_firm,
-        )
-
-    @legal_review_decision.validator
-    def _validate_decision(self, cmd: DecisionCommand) -> None:
-        if cmd.decision_id in self._s.decisions:
-            return
-        self._refuse_if_closed()
-        if self._s.stage != "legal_review":
-            raise ApplicationError(
-                f"decision: a legal review decision is not allowed in stage {self._s.stage!r}", type=ERR_STAGE
-            )
-        if cmd.decision == "extend_negotiation":
-            today = self._clock.today(workflow.now())
-            if cmd.new_end_on is None:
-                raise ApplicationError("new_end_on: required to extend negotiation", type=ERR_INVALID)
-            if cmd.new_end_on <= today:
-                raise ApplicationError(
-                    f"new_end_on: must be after the matter's current date {today.isoformat()}", type=ERR_INVALID
-                )
-        elif cmd.new_end_on is not None:
-            raise ApplicationError("new_end_on: only allowed with extend_negotiation", type=ERR_INVALID)
-        if cmd.firm is not None and cmd.decision != "escalate":
-            raise ApplicationError("firm: only allowed with escalate", type=ERR_INVALID)
-
-    def _refuse_if_closed(self) -> None:
-        if self._s.stage == "closed":
-            raise ApplicationError("the matter is closed", type=ERR_CLOSED)
-
-    # --------------------------------------------------------------- queries
     @workflow.query(name=QUERY_SNAPSHOT)
     def snapshot(self) -> MatterSnapshot:
         now = workflow.now()
@@ -634,42 +389,6 @@ class MatterWorkflowV1:
         return info.is_continue_as_new_suggested()
 
     # --------------------------------------------------------------- helpers
-    def _pending_promise(self) -> PromiseState | None:
-        return next((p for p in self._s.promises if p.status == "pending"), None)
-
-    def _resolve_promise(self, promise: PromiseState, status: str, now: datetime) -> None:
-        resolved = promise.model_copy(update={"status": status, "resolved_at": now})
-        self._set(
-            promises=tuple(resolved if p.promise_id == promise.promise_id else p for p in self._s.promises)
-        )
-        paused_at = self._promise_paused_at or promise.created_at
-        self._set(ladder_shift_seconds=self._s.ladder_shift_seconds + max(0.0, (now - paused_at).total_seconds()))
-        self._promise_paused_at = None
-        self._promises.append(self._promise_record(resolved))
-        words = {"kept": "kept", "broken": "broken; reminders resume", "superseded": "superseded by a new promise"}
-        self._event(
-            f"promise-{promise.promise_id}-{status}",
-            f"promise_{status}",
-            f"Promise to pay {promise.amount} by {promise.due_on.isoformat()} {words[status]}",
-            data={"promise_id": promise.promise_id},
-        )
-        if status == "broken":
-            self._reassess("broken_promise")
-
-    def _promise_record(self, p: PromiseState) -> PromiseRecord:
-        return PromiseRecord(
-            matter_id=self._mid,
-            promise_id=p.promise_id,
-            amount=p.amount,
-            due_on=p.due_on,
-            deadline=p.deadline,
-            status=p.status,
-            note=p.note,
-            actor=p.actor,
-            created_at=p.created_at,
-            resolved_at=p.resolved_at,
-        )
-
     def _reassess(self, why: str, quiet: bool = False) -> None:
         now = workflow.now()
         collateral = total(
