@@ -53,6 +53,7 @@ class CaseFacts(BaseModel):
     case_number: str | None = None
     enforcement_court: str | None = None  # an enforcement applied for and not terminated
     enforcement_case: str | None = None
+    creditor_appealed: bool = True  # an appeal (instance 2) the creditor brought: the creditor's to withdraw
     preservations: tuple[Ruling, ...] = ()
 
 
@@ -132,7 +133,7 @@ def plan(cases: Sequence[CaseFacts], assets: Sequence[AssetRecord], today: date,
                 f"{c.enforcement_case}) with {c.enforcement_court}", proceeding=c.number, forum=c.forum,
                 instance=c.instance, court=c.enforcement_court, case_number=c.enforcement_case)
     for c in open_cases:
-        if c.status == "filed" and c.case_number and c.body:
+        if c.status == "filed" and c.case_number and c.body and (c.instance == 1 or c.creditor_appealed):
             what = ("the appeal" if c.instance == 2 else "the suit" if c.forum == "court" else "the arbitration")
             add("withdraw_case", f"Withdraw {what} (proceeding {c.number}, case {c.case_number}) before {c.body}",
                 proceeding=c.number, forum=c.forum, instance=c.instance, court=c.body, case_number=c.case_number)

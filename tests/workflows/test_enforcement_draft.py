@@ -21,7 +21,14 @@ from tests.workflows.test_enforcement import CLAUSE
 from tests.workflows.test_guarantee_periods import status_today
 from tests.workflows.test_proceedings import _child_up, record, referred_and_accepted, start_proceeding
 from workflows.children import DraftEnforcementCommand, DraftEnforcementResult, EnforcedAsset, FilingParticulars
-from workflows.contracts import ERR_STAGE, QUERY_PROCEEDING, UPDATE_DRAFT_ENFORCEMENT, ProceedingSnapshot
+from workflows.contracts import (
+    ERR_INVALID,
+    ERR_KEY_REUSED,
+    ERR_STAGE,
+    QUERY_PROCEEDING,
+    UPDATE_DRAFT_ENFORCEMENT,
+    ProceedingSnapshot,
+)
 
 
 def cny(amount: str) -> Money:
@@ -30,9 +37,10 @@ def cny(amount: str) -> Money:
 
 def draft(draft_id: str, **kw: Any) -> DraftEnforcementCommand:
     borrower = FilingParticulars(gender="male", born_on=date(1980, 1, 1), ethnicity="汉族")
+    fields: dict[str, Any] = {"court": "上海市第一中级人民法院", **kw}
     return DraftEnforcementCommand(draft_id=draft_id, number=1, representative="陈立新", contact_person="王敏",
-                                   contact_phone="021-6328 8126", borrower=borrower,
-                                   court="上海市第一中级人民法院", firm="firm-a", actor="partner-a", **kw)
+                                   contact_phone="021-6328 8126", borrower=borrower, firm="firm-a",
+                                   actor="partner-a", **fields)
 
 
 async def test_the_application_is_drafted_from_the_effective_award_with_the_delay_interest(env, matters):  # type: ignore[no-untyped-def]
@@ -59,6 +67,15 @@ async def test_the_application_is_drafted_from_the_effective_award_with_the_dela
     done = await h.execute_update(UPDATE_DRAFT_ENFORCEMENT, draft("d1", assets=[EnforcedAsset(
         asset=1, location="上海市车辆管理所登记")]), result_type=DraftEnforcementResult)
     assert not done.late and done.document_id.endswith("-enforcement-1-1-enforcement_application")
+    again = await h.execute_update(UPDATE_DRAFT_ENFORCEMENT, draft("d1", assets=[EnforcedAsset(
+        asset=1, location="上海市车辆管理所登记")]), result_type=DraftEnforcementResult)
+    assert again.duplicate and again.document_id == done.document_id  # the same command: one application
+    for cmd, kind, words in ((draft("d1", court="另一法院"), ERR_KEY_REUSED, "draft_id"),
+                             (draft("d9", assets=[EnforcedAsset(asset=9, location="L")]), ERR_INVALID,
+                              "assets.0.asset: the register holds")):
+        with pytest.raises(WorkflowUpdateFailedError) as bad:
+            await h.execute_update(UPDATE_DRAFT_ENFORCEMENT, cmd, result_type=DraftEnforcementResult)
+        assert bad.value.cause.type == kind and words in str(bad.value.cause), bad.value.cause  # type: ignore[union-attr]
     job = await eventually(lambda: next((j for j in matters.rec.jobs if j.kind == "enforcement_application"), None))
     c: Any = job.context
     deadline = c.performance_deadline

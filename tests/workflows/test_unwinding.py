@@ -189,3 +189,30 @@ async def test_a_terminated_round_brings_tasks_to_look_for_property_until_enforc
     await env.sleep(timedelta(days=200))
     assert len(tasks()) == 1  # applied for again: no more tasks
     assert (await snap(h)).stage == "litigation"
+
+
+async def test_an_unwinding_step_that_fails_needs_attention_and_is_retried_and_a_refused_e_mail_is_skipped(
+        env, matters):  # type: ignore[no-untyped-def]
+    h, _ = await enforcing(env, matters)
+    matters.rec.fail_letters = "transient"  # the evidence store is down when the matter closes
+    matters.rec.refuse_messages = "EmailRejected"  # and the firm's server refuses the closing e-mail
+    await pay_off(env, h, "all")
+    await env.sleep(timedelta(minutes=30))  # the activity's own attempts, then the matter needs attention
+    await eventually(lambda: "needs_attention" in matters.rec.kinds())
+    s = (await snap(h)).status
+    assert s.unwinding is not None and not s.unwinding.done and s.attention is not None
+    assert all(st.status == "pending" for st in s.unwinding.steps)  # nothing said done that is not
+    matters.rec.fail_letters = None  # the store is back: the retry makes every application, in order
+    await env.sleep(timedelta(days=2))
+
+    async def done() -> Any:
+        got = (await snap(h)).status
+        return got if got is not None and got.unwinding is not None and got.unwinding.done else None
+
+    s = await eventually(done, seconds=30)
+    by_kind = {st.kind: st for st in s.unwinding.steps}
+    assert all(st.status == "done" for st in s.unwinding.steps if st.documented)
+    told = by_kind["tell_firm"]
+    assert told.status == "skipped" and "refused the e-mail (EmailRejected)" in (told.done_at_step or ""), told
+    jobs = [j.document_id for j in matters.rec.jobs if j.kind == "unwinding_application"]
+    assert len(jobs) == len(set(jobs)) == 4  # each application stored once

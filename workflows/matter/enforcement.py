@@ -66,19 +66,23 @@ class EnforcementDraftHandlers(MatterMixin):
         d = deadline("performance", "as the decision orders", "", effective, china(), days=decided.performance_days)
         return d.ends_on or d.last_day
 
-    def _paid_since(self, since: date) -> list[tuple[date, Money]]:
-        """Each payment of the ledger received from `since` on, not reversed (its day, what it paid)."""
+    def _received_since(self, since: date) -> list[tuple[str, date, Money]]:
+        """Each payment of the ledger received from `since` on and not reversed: its id, day, what it paid."""
         ledger = self._s.ledger
         reversed_ = set(ledger.reversals.values())
-        return sorted(((on, ledger.payments[pid].applied) for pid, on in ledger.received_on.items()
-                       if on >= since and pid in ledger.payments and pid not in reversed_), key=lambda p: p[0])
+        return sorted(((pid, on, ledger.payments[pid].applied) for pid, on in ledger.received_on.items()
+                       if on >= since and pid in ledger.payments and pid not in reversed_), key=lambda p: p[1])
+
+    def _by_debtor(self, pid: str) -> bool:
+        """Paid by the debtor itself: not a guarantor's payment, not the court's distribution."""
+        return pid not in self._s.claims.payers and not pid.startswith("proceeds-")
+
+    def _paid_since(self, since: date) -> list[tuple[date, Money]]:
+        return [(on, amount) for _, on, amount in self._received_since(since)]
 
     def _debtor_paid_on(self, since: date) -> list[date]:
-        """The days the debtor itself paid from `since` on (not a guarantor, not the court's distribution)."""
-        ledger, payers = self._s.ledger, self._s.claims.payers
-        return sorted(on for pid, on in ledger.received_on.items()
-                      if on >= since and pid not in payers and not pid.startswith("proceeds-")
-                      and pid not in set(ledger.reversals.values()))
+        """The days the debtor itself paid from `since` on: part performance (interrupting CPL art. 250's window)."""
+        return [on for pid, on, _ in self._received_since(since) if self._by_debtor(pid)]
 
     def _enforcement_facts(self, cmd: DraftEnforcementCommand) -> tuple[ProceedingView, dict[str, Any], bool]:
         """The proceeding, the application's params from the record, and whether it is late; refusals named."""
@@ -144,7 +148,7 @@ class EnforcementDraftHandlers(MatterMixin):
     def _tell_proceedings_paid(self, pid: str, received_on: date, now: Any) -> None:
         """The debtor's own payment (not a guarantor's, not the court's distribution) is partial performance:
         each proceeding with a decision in effect is told (since patch `enforcement-interruption`)."""
-        if pid in self._s.claims.payers or pid.startswith("proceeds-") or self._s.stage == "closed":
+        if not self._by_debtor(pid) or self._s.stage == "closed":
             return
         effective = [p for p in self._s.proceedings.items if p.status == "effective"]
         if not effective or not workflow.patched(PATCH_ENFORCEMENT_INTERRUPTION):

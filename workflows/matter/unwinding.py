@@ -95,10 +95,8 @@ class UnwindingHandlers(MatterMixin):
         cases = []
         for p in ps.items:
             enforcing = ps.enforcing.get(p.number)
-            status: str = p.status
-            if p.instance == 2 and not creditor_appealed:
-                status = "debtor_appeal"  # the debtor's appeal: not the creditor's to withdraw
-            cases.append(CaseFacts(number=p.number, forum=p.forum, instance=p.instance, status=status, body=p.body,
+            cases.append(CaseFacts(number=p.number, forum=p.forum, instance=p.instance, status=p.status, body=p.body,
+                                   creditor_appealed=creditor_appealed,
                                    case_number=p.case_number,
                                    enforcement_court=enforcing[0] if enforcing else None,
                                    enforcement_case=enforcing[1] if enforcing else None,
