@@ -31,6 +31,7 @@ WORDS: dict[str, dict[str, str]] = {
         "needs": "Needs", "instalments": "Instalments", "warnings": "Warnings", "approve": "Approve",
         "reject": "Reject", "decided": "Decision recorded.", "nothing_waiting": "Nothing awaits a decision.",
         "kind_settlement": "Settlement", "kind_amendment": "Amendment", "kind_write_off": "Write-off",
+        "dashboard": "Dashboard", "deadlines": "Deadlines", "import": "Import",
     },
     "zh-CN": {
         "app": "不良资产清收", "login": "登录", "logout": "退出", "username": "用户名", "password": "密码",
@@ -58,8 +59,17 @@ WORDS: dict[str, dict[str, str]] = {
         "needs": "审批权限", "instalments": "分期", "warnings": "提示", "approve": "批准",
         "reject": "驳回", "decided": "审批意见已登记。", "nothing_waiting": "暂无待审批事项。",
         "kind_settlement": "和解", "kind_amendment": "变更协议", "kind_write_off": "核销",
+        "dashboard": "统计看板", "deadlines": "期限预警", "import": "批量导入",
     },
 }
+
+
+# Each area's words live beside it (api/web/words_*.py, the same two languages) and join these.
+from api.web import words_dashboard, words_forms, words_import  # noqa: E402
+
+for _area in (words_dashboard, words_forms, words_import):
+    for _language in LANGUAGES:
+        WORDS[_language].update(_area.WORDS[_language])
 
 
 def words(language: str) -> dict[str, str]:

@@ -153,6 +153,7 @@ async def test_the_team_records_a_payment_and_a_promise_from_the_matter_page(sta
         page = await web.get(f"/app/matters/{m['id']}")
         assert page.status_code == 200 and "Record a payment" in page.text
         csrf, command = csrf_of(page.text), re.search(r'name="command" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._:/-]*", command), command  # an id the API takes, every time
         forged = await web.post(f"/app/matters/{m['id']}/actions/payment",
                                 data={"csrf_token": "x", "command": command, "amount": "1", "currency": "CNY"})
         assert forged.status_code == 403
@@ -163,7 +164,7 @@ async def test_the_team_records_a_payment_and_a_promise_from_the_matter_page(sta
         paid = await web.post(f"/app/matters/{m['id']}/actions/payment", data={
             "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
             "received_on": date.today().isoformat()}, follow_redirects=True)
-        assert paid.status_code == 200 and "Payment recorded." in paid.text
+        assert paid.status_code == 200 and "Payment recorded." in paid.text, paid.text
         again = await web.post(f"/app/matters/{m['id']}/actions/payment", data={  # the same form sent twice
             "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
             "received_on": date.today().isoformat()}, follow_redirects=True)

@@ -1,0 +1,89 @@
+"""What every page of the web application shares: the person signed in, the page, the API call as them,
+the form, its CSRF token, and the API's refusals as lines."""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+import httpx
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from api.deps import CSRF_HEADER, SESSION_COOKIE
+from api.web.i18n import LANGUAGES, words
+from domain.matter import STAGES
+from store import users
+from store.models import User, WebSession
+
+LOGIN_COOKIE = "rc_login"  # the login form's double-submit token
+BUCKETS = {"1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, None)}
+PAGE = 25
+
+templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+async def read_form(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (the only kind these forms send), one value per field."""
+    body = (await request.body())[:65536].decode("utf-8", errors="replace")
+    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+
+
+def is_secure(request: Request) -> bool:
+    return str(request.app.state.settings.api_url()).startswith("https://")
+
+
+async def signed_in(request: Request) -> tuple[User, WebSession] | None:
+    async with request.app.state.sessionmaker() as session:
+        found = await users.current(session, request.cookies.get(SESSION_COOKIE))
+        await session.commit()
+        return found
+
+
+def render(request: Request, name: str, me: User | None, web: WebSession | None, status_code: int = 200,
+          language: str | None = None, **context: Any) -> HTMLResponse:
+    lang = web.language if web is not None else language or request.cookies.get("rc_lang", "zh-CN")
+    lang = lang if lang in LANGUAGES else "zh-CN"
+    return templates.TemplateResponse(request, name, {"me": me, "csrf": web.csrf_token if web else "", "lang": lang,
+                                                      "w": words(lang), **context}, status_code=status_code)
+
+
+def to_login() -> RedirectResponse:
+    return RedirectResponse("/app/login", status_code=303)
+
+
+async def call_api(request: Request, method: str, path: str, web: WebSession | None = None,
+               **kw: Any) -> httpx.Response:
+    """The JSON API, in-process, as the logged-in person (a change carries the session's CSRF token)."""
+    headers = {**kw.pop("headers", {}), **({CSRF_HEADER: web.csrf_token} if web is not None else {})}
+    transport = httpx.ASGITransport(app=request.app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://web.internal",
+                                 cookies={SESSION_COOKIE: request.cookies.get(SESSION_COOKIE, "")}) as client:
+        return await client.request(method, path, headers=headers, **kw)
+
+
+def refusals(r: httpx.Response) -> list[str]:
+    """What the API refused, as lines: each field (its path in the body) and the reason."""
+    detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else None
+    if isinstance(detail, list):
+        return [f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg', '')}" for d in detail]
+    return [str(detail or r.status_code)]
+
+
+def csrf_ok(form: dict[str, str], web: WebSession) -> bool:
+    return secrets.compare_digest(form.get("csrf_token", ""), web.csrf_token)
+
+
+
+async def manager_only(request: Request) -> tuple[User, WebSession] | Response:
+    found = await signed_in(request)
+    if found is None:
+        return to_login()
+    if found[0].role != "manager":
+        return render(request, "worklist.html", found[0], found[1], 403, matters=[], count=0,
+                     error=words(found[1].language)["forbidden"], stages=STAGES, buckets=list(BUCKETS),
+                     q={"stage": "", "dpd": "", "attention": ""}, page_query="", prev_offset=None, next_offset=None)
+    return found
