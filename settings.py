@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     temporal_tls_client_key: Path | None = None
     temporal_api_key: str | None = None
     temporal_ui_port: int = 8233
+    # Where people open Temporal's Web UI (a matter page links there; its origin is the only one the API's
+    # codec endpoint, `/codec`, answers across origins). Default http://127.0.0.1:<temporal_ui_port>.
+    temporal_ui_url: str | None = None
 
     # S3 (endpoint None = AWS)
     s3_endpoint_url: str | None = "http://127.0.0.1:8333"
@@ -94,6 +97,10 @@ class Settings(BaseSettings):
     def api_url(self) -> str:
         return (self.public_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
+    def temporal_ui(self) -> str:
+        """Temporal's Web UI, as a manager's browser reaches it."""
+        return (self.temporal_ui_url or f"http://127.0.0.1:{self.temporal_ui_port}").rstrip("/")
+
     # The local stack (`recovery up`): how many processes of each kind it runs and supervises. The API
     # processes share one listening socket (the launcher's), so any of them answers and the loss of
     # one loses nothing queued; worker processes share their task queues through Temporal.
@@ -126,7 +133,8 @@ class Settings(BaseSettings):
 
     @field_validator(
         "s3_endpoint_url", "database_url", "encryption_key", "encryption_old_keys", "temporal_api_key",
-        "s3_access_key_id", "s3_secret_access_key", "smtp_username", "smtp_password", "sms_outbox", mode="before",
+        "s3_access_key_id", "s3_secret_access_key", "smtp_username", "smtp_password", "sms_outbox",
+        "temporal_ui_url", mode="before",
     )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:

@@ -26,6 +26,7 @@ from api.routes import (
     arrangements,
     assets,
     bundles,
+    codec,
     commands,
     conduct,
     documents,
@@ -35,6 +36,7 @@ from api.routes import (
     matters,
     proceedings,
     referrals,
+    reports,
 )
 from api.routes import evidence as uploads
 from documents.policy_check import policy_document_problems
@@ -120,5 +122,7 @@ def create_app(
     app.include_router(documents.router)
     app.include_router(bundles.router)
     app.include_router(uploads.router)
+    app.include_router(reports.router)
+    app.include_router(codec.router)  # Temporal's Web UI decodes histories here, for managers
     app.include_router(web.router)
     return app

@@ -67,7 +67,7 @@ from domain.allocation import Allocation, Balance
 from domain.contract import EARLIEST_DATE
 from domain.matter import MatterIntake, Stage
 from domain.money import Money, within_limit
-from domain.status import ProceedingView
+from domain.status import ArrangementView, ProceedingView
 from domain.text import PlainText
 from workflows.contracts import NextStep
 
@@ -265,6 +265,19 @@ class StatementPublic(BaseModel):
     accrual_stopped_on: date | None = Field(default=None, description="the matter closed: nothing accrues after")
 
 
+class HoldStatePublic(BaseModel):
+    """One hold on the matter (a dispute, hardship, bankruptcy stay or death) as placed and perhaps released."""
+
+    hold_id: str
+    kind: str
+    reason: str
+    placed_at: datetime
+    ends_on: date | None = None
+    released_at: datetime | None = None
+    placed_by: str
+    released_by: str | None = None
+
+
 class MatterDetailPublic(MatterPublic):
     """One matter: the projection merged with the workflow's live snapshot when it answers."""
 
@@ -280,6 +293,11 @@ class MatterDetailPublic(MatterPublic):
     promises: list[PromiseStatePublic] = []
     proceedings: list[ProceedingView] = Field(
         default=[], description="the matter's suits and arbitrations (GET .../proceedings/{number} for each)")
+    holds: list[HoldStatePublic] = Field(default=[], description="every hold placed on the matter, oldest first "
+                                                                 "(active: `released_at` null and not ended)")
+    held: bool = Field(default=False, description="a hold is active now: the matter's clocks are stopped")
+    arrangement: ArrangementView | None = Field(default=None, description="the latest settlement, amendment or "
+                                                                          "write-off proposal and where it stands")
 
 
 # -------------------------------------------------------------- commands

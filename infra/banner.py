@@ -14,6 +14,8 @@ def stack_urls(plan: StackPlan, settings: Settings) -> dict[str, str]:
     urls = {"api": plan.api_url, "api_docs": plan.api_url + "/docs"}
     if plan.temporal_ui_port is not None:
         urls["temporal_ui"] = f"http://127.0.0.1:{plan.temporal_ui_port}"
+    if plan.codec_endpoint is not None:
+        urls["temporal_codec"] = plan.codec_endpoint
     if settings.s3_endpoint_url:
         urls["s3"] = settings.s3_endpoint_url
     host = f"[{settings.smtp_host}]" if ":" in settings.smtp_host else settings.smtp_host
@@ -39,6 +41,7 @@ def banner_lines(plan: StackPlan, settings: Settings, pid_file: Path) -> list[st
         f"  Web application  {urls['api_docs'].removesuffix('/docs')}/app/",
         f"  API docs         {urls['api_docs']}",
         f"  Temporal Web UI  {temporal}",
+        *codec_lines(plan),
         f"  S3 endpoint      {s3}{s3_note}",
         f"  E-mail (SMTP)    {mail}",
         f"  SMS              {settings.sms_gateway} gateway: recorded in {settings.sms_outbox_path} (nothing is sent)",
@@ -52,3 +55,19 @@ def banner_lines(plan: StackPlan, settings: Settings, pid_file: Path) -> list[st
         "",
     ]
     return lines
+
+
+def codec_lines(plan: StackPlan) -> list[str]:
+    """How a manager reads decrypted payloads in the local Temporal Web UI (api/routes/codec.py).
+
+    The dev server sends the UI its codec endpoint but cannot tell it to include credentials, so the browser
+    does not send the web application's login cookie until the UI's own Codec Server setting says so.
+    """
+    if plan.codec_endpoint is None:
+        return []
+    pad = " " * 19
+    return [
+        f"{pad}payloads decrypted for managers logged in to the web application, by {plan.codec_endpoint}:",
+        f"{pad}once per browser, in the UI's Codec Server settings (top bar) choose to use the browser's",
+        f"{pad}setting, endpoint {plan.codec_endpoint}, and turn on 'Include cross-origin credentials'",
+    ]

@@ -139,6 +139,12 @@ class StackPlan:
             host = f"[{host}]"
         return f"http://{host}:{self.api_port}"
 
+    @property
+    def codec_endpoint(self) -> str | None:
+        """Where the local Temporal Web UI decodes payloads: the API's codec (managers only); None when
+        Temporal is not started here."""
+        return None if self.temporal_ui_port is None else self.api_url + "/codec"
+
     def local_ports(self) -> dict[str, int]:
         """Ports on 127.0.0.1, by a name a user recognises in an error message."""
         return {label: port for label, port, _ in self._ports_on_loopback()}

@@ -213,8 +213,13 @@ def temporal_service(
     namespace: str = "default",
     db_file: Path | None = None,
     log_path: Path | None = None,
+    codec_endpoint: str | None = None,
 ) -> Service:
-    """The Temporal dev server, file-backed (SQLite with WAL) so matters survive restarts."""
+    """The Temporal dev server, file-backed (SQLite with WAL) so matters survive restarts.
+
+    `codec_endpoint`: where its Web UI sends payloads to decode (the API's `/codec`, for managers; see
+    api/routes/codec.py and the banner for the one browser setting the UI needs to send the login cookie).
+    """
     db = db_file or (var_dir / "temporal.db")
     db.parent.mkdir(parents=True, exist_ok=True)
     argv = [
@@ -230,6 +235,8 @@ def temporal_service(
         "--namespace", namespace,
         "--log-level", "warn",
     ]
+    if codec_endpoint:
+        argv += ["--ui-codec-endpoint", codec_endpoint]
     for name, kind in SEARCH_ATTRIBUTES.items():
         argv += ["--search-attribute", f"{name}={kind}"]
     return Service(

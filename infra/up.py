@@ -136,6 +136,7 @@ def _start_everything(stack: Stack, settings: Settings, health_timeout: float) -
             port=plan.temporal_port,
             ui_port=plan.temporal_ui_port,
             namespace=settings.temporal_namespace,
+            codec_endpoint=plan.codec_endpoint,
         )
         stack.start(svc, svc.ready, timeout=60)
     if plan.smtp_port is not None:

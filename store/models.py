@@ -427,59 +427,18 @@ class Firm(Base):
         return f"Firm(id={self.id!r}, name={self.name!r})"
 
 
-USER_LANGUAGES: tuple[str, ...] = ("zh-CN", "en")
+# The web application's tables (kept in their own module for size), registered on the same Base.
+from store.models_people import (  # noqa: E402
+    IMPORT_STATUSES,
+    USER_LANGUAGES,
+    ImportJob,
+    LoginFailure,
+    User,
+    WebSession,
+)
 
-
-class User(Base):
-    """A person who logs in to the web application: a name, a role (`API_ROLES`; a partner is bound to one
-    firm), the language pages default to, and the password's argon2id hash (`store.users`), never the password.
-    `disabled_at`: the person may no longer log in (their sessions end at once)."""
-
-    __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint(_in("role", API_ROLES), name="role"),
-        CheckConstraint(_in("language", USER_LANGUAGES), name="language"),
-        CheckConstraint(
-            "(role = 'partner' AND firm IS NOT NULL) OR (role <> 'partner' AND firm IS NULL)",
-            name="partner_firm",
-        ),
-    )
-
-    id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    username: Mapped[str] = mapped_column(String(64), unique=True)  # stored lower-case
-    display_name: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(16))
-    firm: Mapped[str | None] = mapped_column(String(200))
-    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
-    password_hash: Mapped[str] = mapped_column(String(200))
-    created_at: Mapped[datetime]
-    disabled_at: Mapped[datetime | None]
-    last_login_at: Mapped[datetime | None]
-
-    def __repr__(self) -> str:
-        return f"User(id={self.id!r}, username={self.username!r}, role={self.role!r})"
-
-
-class WebSession(Base):
-    """A logged-in browser: only the SHA-256 of its cookie's token is kept, with the CSRF token its forms carry."""
-
-    __tablename__ = "web_sessions"
-
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's token
-    user_id: Mapped[str] = mapped_column(String(32), ForeignKey("users.id"), index=True)
-    csrf_token: Mapped[str] = mapped_column(String(64))
-    language: Mapped[str] = mapped_column(String(8), default="zh-CN")
-    created_at: Mapped[datetime]
-    expires_at: Mapped[datetime]
-    ended_at: Mapped[datetime | None]
-
-
-class LoginFailure(Base):
-    """A failed login (the username tried, lower-case, and the client's address): what rate-limits the next."""
-
-    __tablename__ = "login_failures"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    username: Mapped[str] = mapped_column(String(64), index=True)
-    address: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(index=True)
+__all__ = [
+    "API_ROLES", "IMPORT_STATUSES", "USER_LANGUAGES", "Amount", "ApiKey", "Base", "Document", "EvidenceBundle", "Firm",
+    "ImportJob", "LoginFailure", "Matter", "OverdueGroup", "Party", "Payment", "Promise", "TimelineEvent", "Upload",
+    "User", "UtcDateTime", "WebSession",
+]

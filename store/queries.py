@@ -90,6 +90,10 @@ class PageQuery(TypedDict, total=False):
     needs_attention: bool | None
     referral_status: str | None
     limitation_before: date | None
+    risk_grade: str | None
+    next_step_due_before: datetime | None  # the next step falls due before this instant (overdue: now)
+    next_step_due_after: datetime | None  # ... at or after this one
+    order: str  # "newest" (the default) or "next_step_due": the next step's due time, soonest first, none last
     with_referral: bool
     firm: str | None
     now: datetime | None
@@ -106,9 +110,18 @@ async def list_matters(session: AsyncSession, **query: Unpack[PageQuery]) -> tup
     rows = await session.scalars(
         select(Matter)
         .options(defer(Matter.details, raiseload=True))  # contract and assets: no list shows them
-        .where(*where).order_by(Matter.created_at.desc(), Matter.id.desc()).limit(limit).offset(offset)
+        .where(*where).order_by(*_order(query)).limit(limit).offset(offset)
     )
     return list(rows), int(total or 0)
+
+
+def _order(q: PageQuery) -> tuple[Any, ...]:
+    """A page's order: newest first (keyset-paged), or what is due first (soonest next step, matters
+    without one last, then newest)."""
+    newest = (Matter.created_at.desc(), Matter.id.desc())
+    if q.get("order", "newest") == "next_step_due":
+        return (Matter.next_step_at.is_(None), Matter.next_step_at, *newest)
+    return newest
 
 
 class ListedMatter(Protocol):
@@ -133,7 +146,7 @@ async def list_matter_rows(
     c = Matter.__table__.c
     result = await session.execute(  # the count rides along (evaluated once): one round trip, not two
         select(c.id, c.external_ref, c.created_at, c.status, counting.scalar_subquery().label("total"))
-        .where(*where).order_by(c.created_at.desc(), c.id.desc()).limit(limit).offset(offset)
+        .where(*where).order_by(*_order(query)).limit(limit).offset(offset)
     )
     rows: list[ListedMatter] = list(result.all())  # type: ignore[arg-type]
     total = rows[0].total if rows else await session.scalar(counting)  # type: ignore[attr-defined]
@@ -166,6 +179,12 @@ async def _page(session: AsyncSession, q: PageQuery) -> tuple[list[ColumnElement
         where.append(Matter.referral_status == referral_status)
     if (before := q.get("limitation_before")) is not None:
         where.append(Matter.limitation_last_day <= before)
+    if (grade := q.get("risk_grade")) is not None:
+        where.append(Matter.risk_grade == grade)
+    if (due_before := q.get("next_step_due_before")) is not None:
+        where.append(Matter.next_step_at < due_before)
+    if (due_after := q.get("next_step_due_after")) is not None:
+        where.append(Matter.next_step_at >= due_after)
     if q.get("with_referral"):
         where.append(Matter.referral_status.is_not(None))
     if (firm := q.get("firm")) is not None:

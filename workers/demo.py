@@ -175,6 +175,8 @@ class _Player:
             return await self._hold(handle, spec)
         if action == "settlement":
             await demo_settlement(handle, spec, self.actor)
+            if spec.get("approve", True) is False:
+                return f"settlement {spec['proposal_id']} proposed; it awaits a manager's approval"
             return f"settlement {spec['proposal_id']} proposed and approved"
         if action == "escalate":
             return await self._escalate(handle, spec)
@@ -338,7 +340,8 @@ def _words(event: Any) -> str:
 # ---------------------------------------------------------------- a settlement
 async def demo_settlement(handle: Any, spec: dict[str, Any], actor: str) -> None:
     """Propose a settlement on the matter's balance of the day (the penalty waived, the rest in equal
-    instalments `every_days` apart) and approve it as a manager: its agreement is rendered for signing.
+    instalments `every_days` apart) and approve it as a manager: its agreement is rendered for signing
+    (with `"approve": false` it is left in the approvals queue for a manager to decide).
     On the demo's compressed calendar a day passes each second, so a proposal that missed its day is
     made again on the next one."""
     for attempt in range(3):
@@ -364,6 +367,8 @@ async def demo_settlement(handle: Any, spec: dict[str, Any], actor: str) -> None
         except WorkflowUpdateFailedError:
             if attempt == 2:
                 raise
+    if spec.get("approve", True) is False:
+        return
     await handle.execute_update(UPDATE_APPROVAL, ApprovalCommand(
         approval_id=f"{spec['proposal_id']}-approval", proposal_id=spec["proposal_id"], decision="approve",
         role="manager", actor=MANAGER))

@@ -32,6 +32,7 @@ from api.deps import (
     TemporalDep,
 )
 from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
+from api.list_filters import ListOrder, list_order
 from api.mapping import (
     StatementUnavailable,
     limitation_interruptions,
@@ -45,6 +46,7 @@ from api.mapping import (
 from api.schemas import (
     DocumentPublic,
     DocumentsPublic,
+    HoldStatePublic,
     MatterCreate,
     MatterDetailPublic,
     MatterLinks,
@@ -109,6 +111,9 @@ def _detail(row: Matter | None, snap: MatterSnapshot | None, matter_id: str, now
         status_of(row) if row is not None else None)
     if status_ is not None and status_.proceedings:
         detail = detail.model_copy(update={"proceedings": list(status_.proceedings)})
+    if status_ is not None:  # its holds (the page shows the active ones) and the latest proposal
+        detail = detail.model_copy(update={"holds": [HoldStatePublic.model_validate(h) for h in status_.holds or ()],
+                                           "held": bool(status_.held), "arrangement": status_.arrangement})
     try:
         if status_ is None:
             if as_of is not None:
@@ -267,6 +272,7 @@ async def create_matter(
 async def list_matters(
     key: CurrentKey,
     session: SessionDep,
+    order: Annotated[ListOrder, Depends(list_order)],
     stage: Stage | None = None,
     min_days_past_due: Annotated[int | None, Query(ge=0, le=queries.MAX_DAYS_PAST_DUE)] = None,
     max_days_past_due: Annotated[int | None, Query(ge=0, le=queries.MAX_DAYS_PAST_DUE)] = None,
@@ -285,7 +291,7 @@ async def list_matters(
               description="`next_cursor` of the previous page: the next page, read from an index however deep"),
     ] = None,
 ) -> Response:
-    """Matters, newest first. Partners see only the matters referred to their firm.
+    """Matters, newest first (`sort=next_step_due`: what is due first). Partners see only their firm's referrals.
 
     Days past due are computed at the time of the request (in each borrower's time zone, or on
     the policy's compressed calendar), so `min_days_past_due`/`max_days_past_due` filter exactly.
@@ -293,15 +299,16 @@ async def list_matters(
     `count` is exact up to 10,000; beyond, it is 10,000 and `count_capped` is true.
     """
     now = _now()
+    order.check_cursor(cursor)
     after = _decode_list_cursor(cursor) if cursor else None
     rows, legacy, count = await queries.list_matter_rows(
         session, stage=stage, min_days_past_due=min_days_past_due, max_days_past_due=max_days_past_due,
         needs_attention=needs_attention, referral_status=referral_status, limitation_before=limitation_before,
-        firm=key.firm_scope, now=now,
+        firm=key.firm_scope, now=now, **order.query(),  # type: ignore[misc]
         limit=limit + 1, offset=offset, after=after, count_limit=COUNT_LIMIT,
     )  # one more than asked: whether a next page exists
     rows, more = rows[:limit], len(rows) > limit
-    next_cursor = _encode_list_cursor(rows[-1]) if more else None
+    next_cursor = _encode_list_cursor(rows[-1]) if more and order.keyset else None
     # Written directly (`MattersPublic` is the documented shape; `api.mapping.list_item` says why).
     today_in: dict[str, date] = {}
     page = {"data": [list_item(legacy.get(r.id, r), now, today_in) for r in rows], "count": min(count, COUNT_LIMIT),

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.web import auth, pages
+from api.web import auth, dashboard, forms, imports, pages
 from api.web.common import LOGIN_COOKIE
 
 router = APIRouter()
-for _module in (auth, pages):
+for _module in (auth, pages, forms, imports, dashboard):
     router.include_router(_module.router)
 
 __all__ = ["LOGIN_COOKIE", "router"]

@@ -1,13 +1,13 @@
-"""The worklist (or a partner's referred matters), a matter's page and its forms, the approvals queue."""
+"""The worklist (or a partner's referred matters) and the approvals queue (a matter's page and its forms: forms.py)."""
 
 from __future__ import annotations
 
-import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from api.web.common import (
     BUCKETS,
@@ -28,13 +28,23 @@ router = APIRouter(prefix="/app", include_in_schema=False)
 
 
 # ---------------------------------------------------------------- the worklist
+GRADES = ("A", "B", "C", "D", "E")
+# When the next step falls due, from now: (at or after, before); overdue: before now; this week: in the next 7 days.
+DUE: dict[str, tuple[timedelta | None, timedelta]] = {"overdue": (None, timedelta(0)),
+                                                      "week": (timedelta(0), timedelta(days=7))}
+SORTS = {"due": "next_step_due", "newest": "newest"}
+
+
 @router.get("/", response_class=HTMLResponse)
-async def worklist(request: Request, stage: str = "", dpd: str = "", attention: str = "", offset: int = 0) -> Response:
+async def worklist(request: Request, stage: str = "", dpd: str = "", attention: str = "", risk: str = "",
+                   due: str = "", sort: str = "due", offset: int = 0) -> Response:
+    """The matters this person may see, filtered, what is due first (or newest first), a page at a time."""
     found = await signed_in(request)
     if found is None:
         return to_login()
     me, web = found
-    query: dict[str, Any] = {"limit": PAGE, "offset": max(0, min(offset, 1_000_000))}
+    sort = sort if sort in SORTS else "due"
+    query: dict[str, Any] = {"limit": PAGE, "offset": max(0, min(offset, 1_000_000)), "sort": SORTS[sort]}
     if stage in STAGES:
         query["stage"] = stage
     if dpd in BUCKETS:
@@ -44,85 +54,26 @@ async def worklist(request: Request, stage: str = "", dpd: str = "", attention: 
             query["max_days_past_due"] = high
     if attention in ("true", "false"):
         query["needs_attention"] = attention
+    if risk in GRADES:
+        query["risk_grade"] = risk
+    if due in DUE:
+        now, (after, before) = datetime.now(UTC), DUE[due]
+        query["next_step_due_before"] = (now + before).isoformat()
+        if after is not None:
+            query["next_step_due_after"] = (now + after).isoformat()
     r = await call_api(request, "GET", "/matters", params=query)
     error, matters, count = None, [], 0
     if r.status_code == 200:
         matters, count = r.json()["data"], r.json().get("count") or 0
     else:
         error = words(web.language)["unavailable"]
-    kept = {k: v for k, v in (("stage", stage), ("dpd", dpd), ("attention", attention)) if v}
+    q = {"stage": stage, "dpd": dpd, "attention": attention, "risk": risk, "due": due, "sort": sort}
     start = query["offset"]
     return render(request, "worklist.html", me, web, matters=matters, count=count, error=error, stages=STAGES,
-                 buckets=list(BUCKETS), q={"stage": stage, "dpd": dpd, "attention": attention},
-                 page_query=urlencode(kept), prev_offset=max(0, start - PAGE) if start > 0 else None,
+                 buckets=list(BUCKETS), grades=GRADES, dues=list(DUE), q=q,
+                 page_query=urlencode({k: v for k, v in q.items() if v}),
+                 prev_offset=max(0, start - PAGE) if start > 0 else None,
                  next_offset=start + PAGE if start + PAGE < count else None)
-
-
-# ---------------------------------------------------------------- a matter
-@router.get("/matters/{matter_id}", response_class=HTMLResponse)
-async def matter_page(request: Request, matter_id: str, done: str = "") -> Response:
-    """The matter as the API gives it to this person (404 when the API says so: not theirs, or none)."""
-    found = await signed_in(request)
-    if found is None:
-        return to_login()
-    return await _matter(request, *found, matter_id, done=done if done in ACTIONS else "")
-
-
-async def _matter(request: Request, me: User, web: WebSession, matter_id: str, code: int = 200,
-                  problems: list[str] | None = None, done: str = "") -> Response:
-    w = words(web.language)
-    safe = quote(matter_id[:100], safe="")
-    r = await call_api(request, "GET", f"/matters/{safe}")
-    if r.status_code != 200:
-        status_code = r.status_code if r.status_code in (404, 503) else 502
-        return render(request, "matter.html", me, web, status_code, matter=None,
-                     error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
-    docs = await call_api(request, "GET", f"/matters/{safe}/documents")
-    history = await call_api(request, "GET", f"/matters/{safe}/history", params={"limit": 200})
-    lines = history.json().get("data", []) if history.status_code == 200 else []
-    return render(request, "matter.html", me, web, code, matter=r.json(), error=None,
-                 documents=docs.json().get("data", []) if docs.status_code == 200 else [],
-                 history=list(reversed(lines))[:50], problems=problems or [], done=done,
-                 command=f"web-{secrets.token_hex(12)}")  # a command id the API takes (letters, digits, '-')
-
-
-# What a matter page's forms do: the API call each makes (its path under the matter, its body from the form).
-ACTIONS = ("payment", "promise", "accept", "decline")
-
-
-def _action_call(action: str, form: dict[str, str], currency: str) -> tuple[str, dict[str, Any]]:
-    if action == "payment":
-        return "/payments", {"payment_id": form.get("command", ""), "received_on": form.get("received_on", ""),
-                             "amount": {"amount": form.get("amount", ""), "currency": currency}}
-    if action == "promise":
-        body: dict[str, Any] = {"amount": {"amount": form.get("amount", ""), "currency": currency},
-                                "due_on": form.get("due_on", "")}
-        if form.get("note", "").strip():
-            body["note"] = form["note"]
-        return "/promises", body
-    if action == "accept":
-        return "/referral/accept", {"note": form.get("note", "")}
-    return "/referral/decline", {"reason": form.get("reason", "")}
-
-
-@router.post("/matters/{matter_id}/actions/{action}", response_class=HTMLResponse)
-async def matter_action(request: Request, matter_id: str, action: str) -> Response:
-    """One of the page's forms: checked for the session's token, then sent to the API as the person; its
-    refusals (the field and the reason) are shown on the page, nothing else changes."""
-    found = await signed_in(request)
-    if found is None:
-        return to_login()
-    me, web = found
-    form = await read_form(request)
-    if action not in ACTIONS or not csrf_ok(form, web):
-        return await _matter(request, me, web, matter_id, 403, [words(web.language)["forbidden"]])
-    safe = quote(matter_id[:100], safe="")
-    path, body = _action_call(action, form, form.get("currency", "CNY")[:3])
-    headers = {"Idempotency-Key": form["command"][:100]} if action == "promise" and form.get("command") else {}
-    r = await call_api(request, "POST", f"/matters/{safe}{path}", web, json=body, headers=headers)
-    if r.status_code in (200, 201):
-        return RedirectResponse(f"/app/matters/{safe}?done={action}", status_code=303)
-    return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502, refusals(r))
 
 
 # ---------------------------------------------------------------- the approvals queue

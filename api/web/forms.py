@@ -1,0 +1,279 @@
+"""A matter's page and its forms: what the current stage allows, each sent to the JSON API as the person.
+
+Staff (the legal team, managers): payment, promise, contact log, settlement proposal, hold place / release.
+A partner on its firm's referred matter: accept / decline the referral, start a suit or an arbitration, and
+record its events (filing, hearing, decision, service, appeal, preservation, enforcement). Everyone who sees
+the matter uploads evidence (a little JavaScript sends the file's bytes to the API with the session's CSRF
+header: no multipart here) and previews or downloads its letters.
+
+A form is shown only when the matter's state allows it (the workflow's own rules, `workflows.matter.
+transitions`); the API decides all the same, and what it refuses is shown by field. Each command form carries
+a fresh id (`web-<hex>`, sent as the Idempotency-Key), so a form sent twice records once.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from api.web.common import call_api, csrf_ok, read_form, refusals, render, signed_in, to_login
+from api.web.i18n import words
+from store.models import User, WebSession
+from workflows.matter import transitions as tr
+
+router = APIRouter(prefix="/app", include_in_schema=False)
+
+STAFF = ("payment", "promise", "contact", "settlement", "hold", "release")
+PARTNER = ("accept", "decline", "proceeding", "event")
+ACTIONS = (*STAFF, *PARTNER)
+DONE = (*ACTIONS, "evidence")
+OPEN_ARRANGEMENT = ("proposed", "approved", "effective")  # one arrangement at a time (workflows/matter/arrangements)
+RUNNING = ("starting", "started", "filed", "decided")  # a proceeding still open: one case at a time
+BUCKETS = ("costs", "fees", "penalty", "interest")
+INSTALMENT_ROWS = 4
+CHANNELS = ("phone", "visit", "sms", "email", "letter")
+OUTCOMES = ("reached", "no_answer", "wrong_number", "refused_to_pay", "promised", "disputed")
+CAUSES = ("job_loss", "illness", "business_downturn", "dispute", "fraud", "over_indebtedness", "unwilling", "unknown",
+          "other")
+HOLD_KINDS = ("dispute", "hardship", "bankruptcy_stay", "death")
+
+# The events of a proceeding (`domain.proceedings`): each kind's fields as (name, type, required); a type
+# "select:a,b" offers those values. The page shows the kinds a proceeding's status admits (EVENTS_NOW).
+EVENTS: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "preserved": (("on", "date", True), ("pre_suit", "bool", False), ("court", "text", True),
+                  ("ruling_number", "text", True), ("amount", "money", True), ("measures", "text", True),
+                  ("security", "select:given,excused", True), ("security_detail", "text", True)),
+    "filed": (("on", "date", True), ("body", "text", True), ("case_number", "text", True),
+              ("fees_paid", "money", False)),
+    "hearing": (("on", "date", True), ("place", "text", False)),
+    "decided": (("on", "date", True), ("decision", "select:judgment,ruling,award,mediation", True),
+                ("amount", "money", False), ("costs", "money", False), ("performance_days", "int", False),
+                ("performance_due_on", "date", False), ("proposal_id", "text", False)),
+    "served": (("on", "date", True),),
+    "appealed": (("on", "date", True), ("by", "select:creditor,debtor", True)),
+    "enforcement_filed": (("on", "date", True), ("court", "text", True), ("case_number", "text", True)),
+    "round_terminated": (("on", "date", True), ("ruling_number", "text", True)),
+    "proceeds": (("on", "date", True), ("gross", "money", True), ("costs", "money", True),
+                 ("to_creditor", "money", True), ("asset", "int", False)),
+}
+EVENTS_NOW: dict[str, tuple[str, ...]] = {
+    "started": ("preserved", "filed"),
+    "filed": ("preserved", "hearing", "decided"),
+    "decided": ("served", "appealed", "preserved"),
+    "effective": ("enforcement_filed", "round_terminated", "proceeds"),
+}
+_DECIDES = {"court": ("judgment", "ruling", "mediation"), "arbitration": ("award", "mediation")}
+_OFFSET = re.compile(r"^[+-]\d\d:\d\d$")
+
+
+def fresh() -> str:
+    """A command id the API takes (letters, digits, '-'), new for each form rendered."""
+    return f"web-{secrets.token_hex(12)}"
+
+
+def _safe(matter_id: str) -> str:
+    return quote(matter_id[:100], safe="")
+
+
+# ---------------------------------------------------------------- what the page offers
+def offered(me: User, matter: dict[str, Any]) -> dict[str, bool]:
+    """The forms the matter's state admits for this person (the API checks again)."""
+    stage, staff = matter.get("stage"), me.role != "partner"
+    live = stage != "closed"
+    arrangement = matter.get("arrangement") or {}
+    referral = matter.get("referral") or {}
+    mine = referral.get("firm") == me.firm and me.firm is not None
+    running = [p for p in matter.get("proceedings") or () if p.get("status") in RUNNING]
+    return {
+        "contact": staff and live,
+        "hold": staff and live,
+        "settlement": staff and stage in tr.ARRANGEABLE and arrangement.get("status") not in OPEN_ARRANGEMENT,
+        "proceeding": (not staff and live and mine and referral.get("status") == "accepted" and not running
+                       and not matter.get("held") and tr.allowed(str(stage), "proceeding_started")),
+        "evidence": True,
+    }
+
+
+def event_kinds(p: dict[str, Any]) -> list[str]:
+    """The events a proceeding's status admits next (the proceeding's workflow has the last word)."""
+    return list(EVENTS_NOW.get(p.get("status", ""), ()))
+
+
+def options(kind: str, name: str, spec: str, forum: str) -> list[str]:
+    values = spec.split(":", 1)[1].split(",")
+    return [v for v in values if v in _DECIDES.get(forum, values)] if (kind, name) == ("decided", "decision") \
+        else values
+
+
+# ---------------------------------------------------------------- a matter
+@router.get("/matters/{matter_id}", response_class=HTMLResponse)
+async def matter_page(request: Request, matter_id: str, done: str = "") -> Response:
+    """The matter as the API gives it to this person (404 when the API says so: not theirs, or none)."""
+    found = await signed_in(request)
+    if found is None:
+        return to_login()
+    return await _matter(request, *found, matter_id, done=done if done in DONE else "")
+
+
+async def _matter(request: Request, me: User, web: WebSession, matter_id: str, code: int = 200,
+                  problems: list[str] | None = None, done: str = "") -> Response:
+    w = words(web.language)
+    safe = _safe(matter_id)
+    r = await call_api(request, "GET", f"/matters/{safe}")
+    if r.status_code != 200:
+        status_code = r.status_code if r.status_code in (404, 503) else 502
+        return render(request, "matter.html", me, web, status_code, matter=None,
+                     error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
+    matter = r.json()
+    docs = await call_api(request, "GET", f"/matters/{safe}/documents")
+    history = await call_api(request, "GET", f"/matters/{safe}/history", params={"limit": 200})
+    evidence = await call_api(request, "GET", f"/matters/{safe}/evidence")
+    lines = history.json().get("data", []) if history.status_code == 200 else []
+    return render(request, "matter.html", me, web, code, matter=matter, error=None,
+                 documents=docs.json().get("data", []) if docs.status_code == 200 else [],
+                 history=list(reversed(lines))[:50], problems=problems or [], done=done,
+                 command=fresh(), fresh=fresh, can=offered(me, matter),
+                 uploads=evidence.json().get("data", []) if evidence.status_code == 200 else [],
+                 proceedings=await _proceedings(request, me, safe, matter),
+                 holds=[h for h in matter.get("holds") or () if h.get("released_at") is None],
+                 events=EVENTS, event_kinds=event_kinds, options=options, buckets=BUCKETS,
+                 rows=range(1, INSTALMENT_ROWS + 1), channels=CHANNELS, outcomes=OUTCOMES, causes=CAUSES,
+                 hold_kinds=[k for k in HOLD_KINDS if k != "bankruptcy_stay" or me.role == "manager"])
+
+
+async def _proceedings(request: Request, me: User, safe: str, matter: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each proceeding this person may see, with its events and running deadlines (as its workflow holds them)."""
+    shown = []
+    for p in matter.get("proceedings") or ():
+        if me.role == "partner" and p.get("firm") != me.firm:
+            continue
+        snap = await call_api(request, "GET", f"/matters/{safe}/proceedings/{int(p['number'])}")
+        shown.append({**p, "snapshot": snap.json() if snap.status_code == 200 else None})
+    return shown
+
+
+# ---------------------------------------------------------------- the forms' API calls
+def _money(value: str, currency: str) -> dict[str, str]:
+    return {"amount": value.strip(), "currency": currency}
+
+
+def _contact(form: dict[str, str]) -> dict[str, Any]:
+    body: dict[str, Any] = {"channel": form.get("channel", ""), "outcome": form.get("outcome", ""),
+                            "cease_contact": form.get("cease_contact") in ("on", "true"), "note": form.get("note", "")}
+    if form.get("at", "").strip():  # a datetime-local, in the offset the browser reports (else China's)
+        offset = form.get("tz", "")
+        at = form["at"].strip()
+        body["at"] = f"{at}{':00' if len(at) == 16 else ''}{offset if _OFFSET.match(offset) else '+08:00'}"
+    if form.get("cause"):
+        body["cause"] = form["cause"]
+    return body
+
+
+def _settlement(form: dict[str, str], currency: str) -> dict[str, Any]:
+    waivers = {b: _money(form[f"waive_{b}"], currency) for b in BUCKETS if form.get(f"waive_{b}", "").strip()}
+    instalments: list[dict[str, Any]] = []
+    for i in range(1, INSTALMENT_ROWS + 1):
+        amount, due = form.get(f"amount_{i}", "").strip(), form.get(f"due_on_{i}", "").strip()
+        if amount or due:
+            instalments.append({"number": len(instalments) + 1, "due_on": due, "amount": _money(amount, currency)})
+    body: dict[str, Any] = {"waivers": waivers, "instalments": instalments, "note": form.get("note", "")}
+    if form.get("principal_discount", "").strip():
+        body["principal_discount"] = _money(form["principal_discount"], currency)
+    return body
+
+
+def _event(kind: str, form: dict[str, str], currency: str) -> dict[str, Any]:
+    event: dict[str, Any] = {"kind": kind}
+    for name, typ, _ in EVENTS.get(kind, ()):
+        raw = form.get(name, "").strip()
+        if typ == "bool":
+            event[name] = raw in ("on", "true")
+        elif raw:
+            event[name] = (_money(raw, currency) if typ == "money" else
+                           int(raw) if typ == "int" and raw.isdigit() else raw)
+    return {"event": event}
+
+
+def _action_call(action: str, form: dict[str, str], currency: str) -> tuple[str, dict[str, Any]]:
+    """The API path under the matter and the JSON body a form makes."""
+    if action == "payment":
+        return "/payments", {"payment_id": form.get("command", ""), "received_on": form.get("received_on", ""),
+                             "amount": _money(form.get("amount", ""), currency)}
+    if action == "promise":
+        body: dict[str, Any] = {"amount": _money(form.get("amount", ""), currency), "due_on": form.get("due_on", "")}
+        if form.get("note", "").strip():
+            body["note"] = form["note"]
+        return "/promises", body
+    if action == "contact":
+        return "/contacts", _contact(form)
+    if action == "settlement":
+        return "/settlements", _settlement(form, currency)
+    if action == "hold":
+        hold = {"kind": form.get("kind", ""), "reason": form.get("reason", "")}
+        return "/holds", {**hold, **({"ends_on": form["ends_on"]} if form.get("ends_on", "").strip() else {})}
+    if action == "release":
+        return f"/holds/{quote(form.get('hold_id', '')[:128], safe='')}/release", {"note": form.get("note", "")}
+    if action == "proceeding":
+        start: dict[str, Any] = {"forum": form["forum"]} if form.get("forum") in ("court", "arbitration") else {}
+        if form.get("appeal_of", "").strip():
+            start["appeal_of"] = form["appeal_of"].strip()
+        return "/proceedings", start
+    if action == "event":
+        number = form.get("number", "")
+        return f"/proceedings/{int(number) if number.isdigit() else 0}/events", _event(form.get("kind", ""), form,
+                                                                                       currency)
+    if action == "accept":
+        return "/referral/accept", {"note": form.get("note", "")}
+    return "/referral/decline", {"reason": form.get("reason", "")}
+
+
+@router.post("/matters/{matter_id}/actions/{action}", response_class=HTMLResponse)
+async def matter_action(request: Request, matter_id: str, action: str) -> Response:
+    """One of the page's forms: checked for the session's token and the person's side (staff forms for staff,
+    the firm's for partners), then sent to the API as the person; its refusals (the field and the reason) are
+    shown on the page, nothing else changes."""
+    found = await signed_in(request)
+    if found is None:
+        return to_login()
+    me, web = found
+    form = await read_form(request)
+    side = PARTNER if me.role == "partner" else STAFF
+    if action not in side or not csrf_ok(form, web):
+        return await _matter(request, me, web, matter_id, 403, [words(web.language)["forbidden"]])
+    path, body = _action_call(action, form, form.get("currency", "CNY")[:3])
+    command = form.get("command", "")[:100]
+    keyed = action not in ("payment", "release", "accept", "decline") and command
+    headers = {"Idempotency-Key": command} if keyed else {}
+    r = await call_api(request, "POST", f"/matters/{_safe(matter_id)}{path}", web, json=body, headers=headers)
+    if r.status_code in (200, 201):
+        return RedirectResponse(f"/app/matters/{_safe(matter_id)}?done={action}", status_code=303)
+    return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502, refusals(r))
+
+
+# ---------------------------------------------------------------- a letter's preview
+@router.get("/documents/{document_id}/preview.pdf", response_class=HTMLResponse)
+async def document_preview(request: Request, document_id: str) -> Response:
+    """The API's PDF preview of a letter, or a page saying why there is none (no LibreOffice on this server: 503;
+    not this person's: 404) with the download link."""
+    found = await signed_in(request)
+    if found is None:
+        return to_login()
+    me, web = found
+    safe = quote(document_id[:300], safe="")
+    r = await call_api(request, "GET", f"/documents/{safe}/preview.pdf", timeout=120)
+    if r.status_code == 200:
+        return Response(r.content, media_type="application/pdf",
+                        headers={"Content-Disposition": r.headers.get("content-disposition", "inline"),
+                                 "Cache-Control": "private, no-store"})
+    code = r.status_code if r.status_code in (404, 409, 415, 503) else 502
+    reason = words(web.language)["not_found"] if code == 404 else "; ".join(refusals(r))
+    headers = {"Retry-After": r.headers["retry-after"]} if "retry-after" in r.headers else {}
+    page = render(request, "preview.html", me, web, code, reason=reason, document_id=document_id,
+                  download=f"/documents/{safe}/content" if code != 404 else None)
+    page.headers.update(headers)
+    return page
