@@ -34,6 +34,7 @@ from api.routes import (
     guarantors,
     health,
     matters,
+    parties,
     proceedings,
     referrals,
     reports,
@@ -109,6 +110,7 @@ def create_app(
     app.add_middleware(RecycleConnections)  # outermost: several API processes share the load
     app.include_router(health.router)
     app.include_router(matters.router)
+    app.include_router(parties.router)
     app.include_router(commands.router)
     app.include_router(arrangements.router)
     app.include_router(arrangements.queue_router)

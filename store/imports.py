@@ -51,6 +51,8 @@ async def record_row(session: AsyncSession, job_id: str, outcome: str, now: date
         job.done += 1
         job.already += outcome == "already"
     job.updated_at = now
+    if job.done + job.failed >= job.total:  # the last row: finished with it, in the same transaction
+        job.status, job.finished_at = "finished", now
     await session.flush()
 
 

@@ -124,7 +124,9 @@ async def _matter(request: Request, me: User, web: WebSession, matter_id: str, c
                   problems: list[str] | None = None, done: str = "") -> Response:
     w = words(web.language)
     safe = _safe(matter_id)
-    r = await call_api(request, "GET", f"/matters/{safe}")
+    # Just after a form was saved, the matter is read from its running workflow (the projection's copy follows
+    # a moment later): the page shows the payment it confirms.
+    r = await call_api(request, "GET", f"/matters/{safe}", params={"live": "true"} if done else None)
     if r.status_code != 200:
         status_code = r.status_code if r.status_code in (404, 503) else 502
         return render(request, "matter.html", me, web, status_code, matter=None,
@@ -133,12 +135,14 @@ async def _matter(request: Request, me: User, web: WebSession, matter_id: str, c
     docs = await call_api(request, "GET", f"/matters/{safe}/documents")
     history = await call_api(request, "GET", f"/matters/{safe}/history", params={"limit": 200})
     evidence = await call_api(request, "GET", f"/matters/{safe}/evidence")
+    parties = await call_api(request, "GET", f"/matters/{safe}/parties")
     lines = history.json().get("data", []) if history.status_code == 200 else []
     return render(request, "matter.html", me, web, code, matter=matter, error=None,
                  documents=docs.json().get("data", []) if docs.status_code == 200 else [],
                  history=list(reversed(lines))[:50], problems=problems or [], done=done,
                  command=fresh(), fresh=fresh, can=offered(me, matter),
                  uploads=evidence.json().get("data", []) if evidence.status_code == 200 else [],
+                 parties=parties.json().get("data", []) if parties.status_code == 200 else [],
                  proceedings=await _proceedings(request, me, safe, matter),
                  holds=[h for h in matter.get("holds") or () if h.get("released_at") is None],
                  events=EVENTS, event_kinds=event_kinds, options=options, buckets=BUCKETS,

@@ -190,8 +190,8 @@ async def _open_one(client: httpx.AsyncClient, line: int, intake: MatterIntake
                     ) -> tuple[str, tuple[int, str, str] | None]:
     try:
         r = await client.post("/matters", json=intake.model_dump(mode="json"))
-    except httpx.HTTPError as exc:
-        return "failed", (line, "row", f"could not open the matter ({type(exc).__name__})")
+    except Exception as exc:  # (the API's own failure, raised through the in-process transport): this row only
+        return "failed", (line, "row", f"could not open the matter ({type(exc).__name__}); upload the file again")
     if r.status_code == 201:
         return "opened", None
     if r.status_code == 200:

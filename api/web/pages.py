@@ -80,9 +80,12 @@ async def worklist(request: Request, stage: str = "", dpd: str = "", attention: 
 _PATHS = {"settlement": "settlements", "amendment": "amendments", "write_off": "write-off"}
 
 
-async def _approvals(request: Request, me: User, web: WebSession, code: int = 200, **context: Any) -> Response:
+async def _approvals(request: Request, me: User, web: WebSession, code: int = 200,
+                     decided: tuple[str, str] | None = None, **context: Any) -> Response:
     r = await call_api(request, "GET", "/approvals", params={"limit": 200})
     items = r.json().get("data", []) if r.status_code == 200 else []
+    # The queue is the projection's, a moment behind the workflow: the proposal just decided is not offered again.
+    items = [it for it in items if (it.get("matter_id"), (it.get("arrangement") or {}).get("proposal_id")) != decided]
     error = None if r.status_code == 200 else words(web.language)["unavailable"]
     return render(request, "approvals.html", me, web, code, items=items,
                  **{"error": error, "problems": [], "done": False, **context})
@@ -112,7 +115,7 @@ async def decide(request: Request, matter_id: str, kind: str, proposal_id: str) 
     path = f"/matters/{quote(matter_id[:100], safe='')}/{_PATHS[kind]}/{quote(proposal_id[:128], safe='')}/approvals"
     r = await call_api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")})
     if r.status_code in (200, 201):
-        return await _approvals(request, me, web, done=True)
+        return await _approvals(request, me, web, done=True, decided=(matter_id, proposal_id))
     return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502, problems=refusals(r))
 
 

@@ -5,6 +5,11 @@ from __future__ import annotations
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
+        "parties": "Parties", "party_role": "Role", "id_number": "ID number", "contact": "Contact",
+        "address": "Address", "party_details": "Guarantee / registration", "party_borrower": "Borrower",
+        "party_guarantor": "Guarantor", "party_creditor": "Creditor", "guarantee_general": "General guarantee",
+        "guarantee_joint_and_several": "Joint and several guarantee", "guarantee_cap": "Cap",
+        "guarantee_period_ends": "Guarantee period ends", "registration_number": "Registration no.",
         "log_contact": "Log a contact", "channel": "Channel", "channel_phone": "Phone call", "channel_visit": "Visit",
         "channel_sms": "SMS", "channel_email": "E-mail", "channel_letter": "Letter", "outcome": "Outcome",
         "outcome_reached": "Reached", "outcome_no_answer": "No answer", "outcome_wrong_number": "Wrong number",
@@ -59,6 +64,11 @@ WORDS: dict[str, dict[str, str]] = {
         "sort_due": "What is due first", "sort_newest": "Newest first",
     },
     "zh-CN": {
+        "parties": "当事人", "party_role": "身份", "id_number": "证件号码", "contact": "联系方式",
+        "address": "地址", "party_details": "保证方式 / 登记信息", "party_borrower": "借款人",
+        "party_guarantor": "保证人", "party_creditor": "债权人", "guarantee_general": "一般保证",
+        "guarantee_joint_and_several": "连带责任保证", "guarantee_cap": "保证限额",
+        "guarantee_period_ends": "保证期间届满日", "registration_number": "注册登记号",
         "log_contact": "登记催收联系", "channel": "联系方式", "channel_phone": "电话", "channel_visit": "上门拜访",
         "channel_sms": "短信", "channel_email": "电子邮件", "channel_letter": "信函", "outcome": "联系结果",
         "outcome_reached": "已联系上", "outcome_no_answer": "无人接听", "outcome_wrong_number": "号码错误",

@@ -20,15 +20,20 @@ import pytest
 import uvicorn
 
 from infra.services import free_port
+from store import firms
+from store.db import write_session
 from tests.api.conftest import FIRM_A, Stack
 
 MAX_EXAMPLES = int(os.environ.get("FUZZ_MAX_EXAMPLES", "6"))  # 12, then 8 as operations were added (CI time)
 # No 5xx; every status code documented in the OpenAPI, every body and content type as documented.
 CHECKS = "not_a_server_error,status_code_conformance,response_schema_conformance,content_type_conformance"
 ST = Path(sys.executable).with_name("st")
+# Path parameters point at the test's own matter and its own law firm: a generated PATCH /firms/{id} changes
+# the fuzz's firm, never the stack's firm-a / firm-b the other tests refer matters to.
 CONFIG = """
 [parameters]
 "path.matter_id" = "${FUZZ_MATTER_ID}"
+"path.firm_id" = "${FUZZ_FIRM_ID}"
 """
 
 
@@ -53,6 +58,10 @@ async def test_the_fuzzer_finds_no_server_error_and_no_undocumented_answer(stack
         await stack.refer(m["id"], FIRM_A)
     else:
         m = await stack.open(f"fuzz-{role}")
+    async with write_session(stack.sessions) as session:
+        fuzz_firm = (await firms.create_firm(session, name=f"Fuzz LLP {stack.prefix} {role}",
+                                             address="1 Fuzz Road, Shanghai", email="intake@fuzz.example",
+                                             fee_arrangement="as agreed")).id
     (tmp_path / "schemathesis.toml").write_text(CONFIG)
     args = [str(ST), "--no-color", "--config-file", str(tmp_path / "schemathesis.toml"), "run",
             f"{served}/openapi.json", "--checks", os.environ.get("FUZZ_CHECKS", CHECKS),
@@ -62,7 +71,7 @@ async def test_the_fuzzer_finds_no_server_error_and_no_undocumented_answer(stack
     if role is not None:
         args += ["--header", f"Authorization: Bearer {stack.keys[role]}"]
     proc = await asyncio.create_subprocess_exec(
-        *args, cwd=tmp_path, env={**os.environ, "FUZZ_MATTER_ID": m["id"]},
+        *args, cwd=tmp_path, env={**os.environ, "FUZZ_MATTER_ID": m["id"], "FUZZ_FIRM_ID": fuzz_firm},
         stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
     )
     out, _ = await proc.communicate()

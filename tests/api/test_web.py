@@ -165,6 +165,7 @@ async def test_the_team_records_a_payment_and_a_promise_from_the_matter_page(sta
             "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
             "received_on": date.today().isoformat()}, follow_redirects=True)
         assert paid.status_code == 200 and "Payment recorded." in paid.text, paid.text
+        assert "CNY 250.00" in paid.text  # read from the workflow just after: the payment it confirms is there
         again = await web.post(f"/app/matters/{m['id']}/actions/payment", data={  # the same form sent twice
             "csrf_token": csrf, "command": command, "amount": "250.00", "currency": "CNY",
             "received_on": date.today().isoformat()}, follow_redirects=True)
@@ -222,5 +223,6 @@ async def test_a_manager_approves_a_settlement_from_the_approvals_queue(stack: S
         assert (await web.post(action, data={"csrf_token": "x", "decision": "approve"})).status_code == 403
         done = await web.post(action, data={"csrf_token": csrf_of(page.text), "decision": "approve", "note": "ok"})
         assert done.status_code == 200 and "Decision recorded." in done.text, done.text
+        assert action not in done.text  # the proposal just decided is not offered again (the queue lags a moment)
     status = (await stack.http.get(f"/matters/{m['id']}", headers=stack.auth("manager"))).json()
     assert status["stage"] in ("negotiation", "amendment", "reminders", "notice", "legal_review"), status

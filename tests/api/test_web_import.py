@@ -146,7 +146,7 @@ async def test_partners_forged_and_oversized_uploads_are_refused(stack: Stack) -
         assert page.status_code == 403 and "You may not do this" in page.text
         assert (await send(partner, token, csv_bytes())).status_code == 403
     async with signed_in(stack, "legal_team") as (web, csrf):
-        ref = stack.ref("forged")
+        ref = stack.ref()  # a reference no other test uses (test_documents opens "forged")
         assert (await send(web, None, csv_bytes(row(ref)))).status_code == 403
         assert (await send(web, "not-the-token", csv_bytes(row(ref)))).status_code == 403
         form = await web.post("/app/import", data={"csv": csv_bytes(row(ref)).decode()})

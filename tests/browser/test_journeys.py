@@ -97,7 +97,7 @@ def test_the_legal_team_works_a_matter(live: Live, tabs: Any) -> None:
     rows = page.locator("main table tbody tr")
     assert rows.count() >= 1
     for n in range(rows.count()):
-        assert rows.nth(n).locator("td").nth(1).inner_text().strip() == target["stage"]
+        assert rows.nth(n).locator("td").nth(1).inner_text().strip() == EN["stage_" + target["stage"]]
 
     # Open the matter; record a payment (the amount paid grows by it) and a promise.
     page.get_by_role("link", name=ref, exact=True).click()
