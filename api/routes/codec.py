@@ -37,6 +37,7 @@ from google.protobuf.message import DecodeError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from temporalio.api.common.v1 import Payload
 
+from api.bodies import read_capped
 from api.deps import SESSION_COOKIE, Principal, SessionDep, SettingsDep, get_temporal
 from api.errors import safe_text, validation_errors
 from settings import Settings
@@ -159,18 +160,11 @@ async def _body(request: Request, cors: dict[str, str]) -> Any:
     """The JSON body, at most MAX_BODY bytes (413 beyond, 415 for another media type, 422 if not JSON)."""
     if request.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
         raise _refuse(415, "the body must be application/json: {\"payloads\": [...]}", cors)
-    declared = request.headers.get("content-length", "")
-    too_big = _refuse(413, f"the body is over {MAX_BODY} bytes: send fewer payloads at a time", cors)
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY:
-            raise too_big
-        chunks.append(chunk)
+    body = await read_capped(request, MAX_BODY)
+    if body is None:
+        raise _refuse(413, f"the body is over {MAX_BODY} bytes: send fewer payloads at a time", cors)
     try:
-        return json.loads(b"".join(chunks))
+        return json.loads(body)
     except (ValueError, RecursionError) as exc:  # RecursionError: nested deeper than the parser goes
         where = exc.pos if isinstance(exc, json.JSONDecodeError) else 0
         raise _refuse(422, [{"type": "json_invalid", "loc": ["body", where], "msg": "JSON decode error"}],

@@ -22,6 +22,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 
+from api.bodies import read_capped
 from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
 from documents.bundle import safe_file_name
 from domain.text import no_control_characters
@@ -93,19 +94,12 @@ async def _read_capped(request: Request, limit: int) -> bytes:
     """The body, refused (413) by its declared `Content-Length` or as soon as it passes `limit`."""
     too_large = HTTPException(status.HTTP_413_CONTENT_TOO_LARGE, detail=f"the file is larger than {limit // 2**20} MiB")
     declared = request.headers.get("content-length")
-    if declared is not None:
-        if not declared.isdigit():
-            raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="Content-Length: not a number of bytes")
-        if int(declared) > limit:
-            raise too_large
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise too_large
-        chunks.append(chunk)
-    return b"".join(chunks)
+    if declared is not None and not declared.isdigit():
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, detail="Content-Length: not a number of bytes")
+    body = await read_capped(request, limit)
+    if body is None:
+        raise too_large
+    return body
 
 
 @router.post(

@@ -31,6 +31,7 @@ import httpx
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
+from api.bodies import read_capped
 from api.deps import CSRF_HEADER, SESSION_COOKIE
 from api.schemas import latest_today
 from api.web.common import refusals, render, signed_in, to_login
@@ -65,8 +66,11 @@ async def _person(request: Request) -> tuple[User, WebSession] | Response:
     return found
 
 
-def _status(job: ImportJob) -> str:
-    return imports.status_of(job, RUNNER, job.id in _RUNNING, _now())
+def _status(job: ImportJob, running: set[str]) -> str:
+    """`running`: the jobs this process ran when the row was read, taken BEFORE the read. A job leaves
+    `_RUNNING` only after its end is committed, so one read as running while absent from that set is truly
+    interrupted (taken after the read, a job ending in between would look interrupted)."""
+    return imports.status_of(job, RUNNER, job.id in running, _now())
 
 
 def _lines(w: dict[str, str], problems: list[tuple[int, str, str]]) -> list[str]:
@@ -74,13 +78,14 @@ def _lines(w: dict[str, str], problems: list[tuple[int, str, str]]) -> list[str]
 
 
 async def _page(request: Request, me: User, web: WebSession, code: int = 200, job: ImportJob | None = None,
-                problems: list[str] | None = None) -> Response:
+                problems: list[str] | None = None, running: set[str] | None = None) -> Response:
+    running = set(_RUNNING) if running is None else running
     async with request.app.state.sessionmaker() as session:
         jobs = await imports.recent_jobs(session, None if me.role == "manager" else me.id)
         await session.commit()
     w = words(web.language)
     return render(request, "import.html", me, web, code, error=None, problems=problems or [],
-                  jobs=[(j, _status(j)) for j in jobs], job=job, status=_status(job) if job else "",
+                  jobs=[(j, _status(j, running)) for j in jobs], job=job, status=_status(job, running) if job else "",
                   job_problems=_lines(w, imports.problems_of(job)) if job else [],
                   required=REQUIRED_COLUMNS, optional=OPTIONAL_COLUMNS,
                   file_label=w["imp_file"].format(mb=MAX_BYTES // (1024 * 1024), rows=MAX_ROWS))
@@ -96,20 +101,6 @@ async def import_page(request: Request) -> Response:
 async def import_script() -> Response:
     """The page's script, served by the app itself (no inline script, nothing from elsewhere)."""
     return Response(_SCRIPT, media_type="text/javascript", headers={"Cache-Control": "no-cache"})
-
-
-async def _body(request: Request, limit: int) -> bytes | None:
-    """The request's body, or None as soon as it passes `limit` bytes (never read whole into memory)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 @router.post("/import", response_class=HTMLResponse)
@@ -129,7 +120,7 @@ async def upload(request: Request) -> Response:
         return JSONResponse({"problems": problems}, status_code=code)
 
     # Pasted text is percent-encoded in the form: up to 3 bytes for each byte of text (and 9 for CJK text).
-    raw = await _body(request, MAX_BYTES * 3 if is_form else MAX_BYTES)
+    raw = await read_capped(request, MAX_BYTES * 3 if is_form else MAX_BYTES)
     if is_form:
         form = {k: v[0] for k, v in parse_qs((raw or b"").decode("utf-8", errors="replace"),
                                              keep_blank_values=True).items()}
@@ -201,12 +192,14 @@ async def _open_one(client: httpx.AsyncClient, line: int, intake: MatterIntake
     return "failed", (line, "row", f"could not open the matter (HTTP {r.status_code}); upload the file again")
 
 
-async def _job(request: Request, me: User, job_id: str) -> ImportJob | None:
-    """The job if it is this person's (a manager may see everyone's); None (a 404) otherwise."""
+async def _job(request: Request, me: User, job_id: str) -> tuple[ImportJob, set[str]] | None:
+    """The job if it is this person's (a manager may see everyone's), with the jobs this process ran just
+    before it was read (see `_status`); None (a 404) otherwise."""
+    running = set(_RUNNING)
     async with request.app.state.sessionmaker() as session:
         job = await imports.get_job(session, job_id)
         await session.commit()
-    return job if job is not None and (job.user_id == me.id or me.role == "manager") else None
+    return (job, running) if job is not None and (job.user_id == me.id or me.role == "manager") else None
 
 
 @router.get("/import/{job_id}", response_class=HTMLResponse)
@@ -215,11 +208,11 @@ async def job_page(request: Request, job_id: str) -> Response:
     if isinstance(found, Response):
         return found
     me, web = found
-    job = await _job(request, me, job_id)
-    if job is None:
+    found_job = await _job(request, me, job_id)
+    if found_job is None:
         return render(request, "import.html", me, web, 404, error=words(web.language)["not_found"], jobs=[],
                       job=None, problems=[])
-    return await _page(request, me, web, job=job)
+    return await _page(request, me, web, job=found_job[0], running=found_job[1])
 
 
 @router.get("/import/{job_id}/status")
@@ -231,10 +224,11 @@ async def job_status(request: Request, job_id: str) -> Response:
     me, web = found
     if me.role == "partner":
         return JSONResponse({"detail": "forbidden"}, status_code=403)
-    job = await _job(request, me, job_id)
-    if job is None:
+    found_job = await _job(request, me, job_id)
+    if found_job is None:
         return JSONResponse({"detail": "not found"}, status_code=404)
-    status = _status(job)
+    job, running = found_job
+    status = _status(job, running)
     w = words(web.language)
     body: dict[str, Any] = {"id": job.id, "status": status, "label": w[f"imp_status_{status}"], "total": job.total,
                             "done": job.done, "already": job.already, "failed": job.failed,

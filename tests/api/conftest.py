@@ -15,6 +15,7 @@ import asyncio
 import base64
 import time
 import uuid
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -44,6 +45,13 @@ TEST_ENCRYPTION_KEY = base64.b64encode(bytes(range(32))).decode()
 FIRM_A, FIRM_B = "firm-a", "firm-b"  # the ids of the stack's two law firms
 FIRM_NAMES = {FIRM_A: "Firm A LLP", FIRM_B: "Firm B LLP"}
 ROLES = ("legal_team", "manager", "partner_a", "partner_b")
+
+
+def firm_particulars(firm_id: str) -> dict[str, str]:
+    """What the stack's law firm's record holds besides its name: what an instruction needs."""
+    name = FIRM_NAMES[firm_id]
+    return {"address": f"{name}, 1 Lujiazui Ring Road, Shanghai", "email": f"intake@{firm_id}.example",
+            "fee_arrangement": "CNY 3,000.00 per matter plus 8% of the amount actually recovered"}
 
 
 @dataclass
@@ -85,13 +93,31 @@ class Stack:
         assert r.status_code == 201, r.text
         return r.json()
 
+    async def _firm_as_created(self, firm: str) -> None:
+        """The stack's firm as the fixture made it (another test may have changed its record through the API,
+        e.g. the fuzzer): put back, with a warning naming what had changed, so tests do not depend on order."""
+        async with write_session(self.sessions) as session:
+            row = await firms.get_firm(session, firm)
+            if row is None or row.name not in FIRM_NAMES.values():
+                return
+            wanted = firm_particulars(firm)
+            changed = {f: getattr(row, f) for f, v in wanted.items() if getattr(row, f) != v}
+            if changed or row.disabled_at is not None:
+                warnings.warn(f"firm {firm} had been changed by an earlier test ({changed}, disabled_at="
+                              f"{row.disabled_at}, updated_at={row.updated_at}); put back", stacklevel=2)
+                await firms.update_firm(session, firm, address=wanted["address"], email=wanted["email"],
+                                        fee_arrangement=wanted["fee_arrangement"], disabled=False)
+
     async def refer(self, matter_id: str, firm: str, accept: bool = False) -> dict[str, Any]:
         """Take a `fast` matter to legal review, escalate it to `firm` (the real referral child), and
         wait until the firm's partners can see it (and, with `accept`, until its partner accepted)."""
         await eventually(lambda: self._stage_is(matter_id, "legal_review"), timeout=60)
+        await self._firm_as_created(firm)
         r = await self.http.post(f"/matters/{matter_id}/legal-review", headers=self.auth("manager"),
                                  json={"decision": "escalate", "firm": firm, "reason": "no answer"})
-        assert r.status_code == 201, r.text
+        if r.status_code != 201:  # say what the firm's record was, and which request last changed it
+            record = await self.http.get(f"/firms/{firm}", headers=self.auth("manager"))
+            raise AssertionError(f"{r.text}\nthe firm's record: {record.text}")
         partner = "partner_a" if firm == FIRM_A else "partner_b"
 
         async def visible() -> Any:
@@ -196,11 +222,10 @@ async def running_stack(backend: str, settings: Settings, mail: LocalMail) -> As
                     stack = Stack(backend, settings, http, client, sessions, evidence, mail, app=app)
                     async with write_session(sessions) as session:
                         for firm_id, firm_name in FIRM_NAMES.items():
+                            on_record = firm_particulars(firm_id)
                             await firms.create_firm(session, firm_id=firm_id, name=firm_name,
-                                                    address=f"{firm_name}, 1 Lujiazui Ring Road, Shanghai",
-                                                    email=f"intake@{firm_id}.example",
-                                                    fee_arrangement="CNY 3,000.00 per matter plus 8% of the "
-                                                                    "amount actually recovered")
+                                                    address=on_record["address"], email=on_record["email"],
+                                                    fee_arrangement=on_record["fee_arrangement"])
                         for role, firm in (("legal_team", None), ("manager", None),
                                            ("partner_a", FIRM_A), ("partner_b", FIRM_B)):  # fmt: skip
                             name = f"{role}-{stack.prefix}"
