@@ -32,6 +32,12 @@ WORDS: dict[str, dict[str, str]] = {
         "reject": "Reject", "decided": "Decision recorded.", "nothing_waiting": "Nothing awaits a decision.",
         "kind_settlement": "Settlement", "kind_amendment": "Amendment", "kind_write_off": "Write-off",
         "dashboard": "Dashboard", "deadlines": "Deadlines", "import": "Import",
+        "legal_review_queue": "Legal review: escalate or negotiate on", "kind_escalation": "Escalation",
+        "legal_review_help": "Matters awaiting a manager's legal-review decision: refer each to a law firm (its "
+                             "instruction letter goes out), or extend the negotiation to a new last day.",
+        "negotiation_ended": "Negotiation ended", "refer_to_firm": "Law firm", "attention_of": "For the attention of",
+        "extend_until": "New last day of negotiation (to extend)", "escalate": "Refer to the firm",
+        "extend_negotiation": "Extend the negotiation",
     },
     "zh-CN": {
         "app": "不良资产清收", "login": "登录", "logout": "退出", "username": "用户名", "password": "密码",
@@ -60,6 +66,12 @@ WORDS: dict[str, dict[str, str]] = {
         "reject": "驳回", "decided": "审批意见已登记。", "nothing_waiting": "暂无待审批事项。",
         "kind_settlement": "和解", "kind_amendment": "变更协议", "kind_write_off": "核销",
         "dashboard": "统计看板", "deadlines": "期限预警", "import": "批量导入",
+        "legal_review_queue": "法务审查：委托律所或继续协商", "kind_escalation": "委托律所",
+        "legal_review_help": "待管理人员作出法务审查决定的案件：委托律师事务所办理（发出委托函），"
+                             "或将协商期延长至新的截止日。",
+        "negotiation_ended": "协商期届满日", "refer_to_firm": "律师事务所", "attention_of": "经办律师",
+        "extend_until": "协商期新截止日（延长时填写）", "escalate": "委托该律所",
+        "extend_negotiation": "延长协商期",
     },
 }
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -84,11 +85,47 @@ async def _approvals(request: Request, me: User, web: WebSession, code: int = 20
                      decided: tuple[str, str] | None = None, **context: Any) -> Response:
     r = await call_api(request, "GET", "/approvals", params={"limit": 200})
     items = r.json().get("data", []) if r.status_code == 200 else []
-    # The queue is the projection's, a moment behind the workflow: the proposal just decided is not offered again.
+    # The queue is the projection's, a moment behind the workflow: what was just decided is not offered again.
     items = [it for it in items if (it.get("matter_id"), (it.get("arrangement") or {}).get("proposal_id")) != decided]
     error = None if r.status_code == 200 else words(web.language)["unavailable"]
-    return render(request, "approvals.html", me, web, code, items=items,
+    reviews: list[dict[str, Any]] = []
+    firms: list[dict[str, Any]] = []
+    if me.role == "manager":  # escalations: a manager's legal-review decision (refer to a firm, or negotiate on)
+        listed = await call_api(request, "GET", "/matters", params={"stage": "legal_review", "limit": 100,
+                                                                    "sort": "next_step_due"})
+        reviews = [m for m in (listed.json().get("data", []) if listed.status_code == 200 else [])
+                   if (m.get("id"), "legal_review") != decided]
+        on_record = await call_api(request, "GET", "/firms", params={"include_disabled": "false"})
+        firms = on_record.json().get("data", []) if on_record.status_code == 200 else []
+    return render(request, "approvals.html", me, web, code, items=items, reviews=reviews, firms=firms,
+                 command=f"web-{secrets.token_hex(12)}",
                  **{"error": error, "problems": [], "done": False, **context})
+
+
+@router.post("/approvals/legal-review/{matter_id}", response_class=HTMLResponse)
+async def legal_review(request: Request, matter_id: str) -> Response:
+    """A manager's legal-review decision from the queue: escalate to a firm, or extend the negotiation."""
+    found = await signed_in(request)
+    if found is None:
+        return to_login()
+    me, web = found
+    form = await read_form(request)
+    decision = form.get("decision")
+    if me.role != "manager" or not csrf_ok(form, web) or decision not in ("escalate", "extend_negotiation"):
+        return await _approvals(request, me, web, 403, error=words(web.language)["forbidden"])
+    body: dict[str, Any] = {"decision": decision, "reason": form.get("reason", "")}
+    if decision == "escalate":
+        body["firm"] = form.get("firm", "")
+        if form.get("attention", "").strip():
+            body["attention"] = form["attention"]
+    else:
+        body["new_end_on"] = form.get("new_end_on", "")
+    headers = {"Idempotency-Key": form["command"][:100]} if form.get("command") else {}
+    r = await call_api(request, "POST", f"/matters/{quote(matter_id[:100], safe='')}/legal-review", web,
+                       json=body, headers=headers)
+    if r.status_code in (200, 201):
+        return await _approvals(request, me, web, done=True, decided=(matter_id, "legal_review"))
+    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502, problems=refusals(r))
 
 
 @router.get("/approvals", response_class=HTMLResponse)
