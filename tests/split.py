@@ -21,7 +21,7 @@ import tempfile
 import time
 from pathlib import Path
 
-SIDE = ("tests/infra/test_stack.py", "tests/browser")
+SIDE = ("tests/infra/test_stack.py", "tests/browser", "tests/api/test_burst.py")  # (balanced: ~13 min each)
 
 
 def main(argv: list[str]) -> int:
