@@ -56,13 +56,6 @@ async def record_row(session: AsyncSession, job_id: str, outcome: str, now: date
     await session.flush()
 
 
-async def finish(session: AsyncSession, job_id: str, now: datetime) -> None:
-    job = await session.get(ImportJob, job_id, with_for_update=True)
-    if job is not None:
-        job.status, job.updated_at, job.finished_at = "finished", now, now
-        await session.flush()
-
-
 async def get_job(session: AsyncSession, job_id: str) -> ImportJob | None:
     return await session.get(ImportJob, job_id[:32])
 

@@ -12,6 +12,7 @@ from api.deps import SESSION_COOKIE
 from api.web.common import (
     LOGIN_COOKIE,
     csrf_ok,
+    forbidden_page,
     is_secure,
     manager_only,
     read_form,
@@ -80,8 +81,7 @@ async def logout(request: Request) -> Response:
     if found is None:
         return to_login()
     if not csrf_ok(await read_form(request), found[1]):
-        return render(request, "login.html", None, None, 403, login_token="", username="",
-                     error=words(found[1].language)["forbidden"])
+        return forbidden_page(request, found[1])
     async with write_session(request.app.state.sessionmaker) as session:
         await users.log_out(session, request.cookies.get(SESSION_COOKIE))
     response = to_login()
@@ -96,8 +96,7 @@ async def language(request: Request) -> Response:
         return to_login()
     form = await read_form(request)
     if not csrf_ok(form, found[1]) or form.get("to") not in LANGUAGES:
-        return render(request, "login.html", None, None, 403, login_token="", username="",
-                     error=words(found[1].language)["forbidden"])
+        return forbidden_page(request, found[1])
     async with write_session(request.app.state.sessionmaker) as session:
         web = await session.get(WebSession, found[1].id)
         if web is not None:

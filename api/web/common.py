@@ -6,7 +6,7 @@ from __future__ import annotations
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, quote
 
 import httpx
 from fastapi import Request
@@ -49,6 +49,17 @@ def render(request: Request, name: str, me: User | None, web: WebSession | None,
     lang = lang if lang in LANGUAGES else "zh-CN"
     return templates.TemplateResponse(request, name, {"me": me, "csrf": web.csrf_token if web else "", "lang": lang,
                                                       "w": words(lang), **context}, status_code=status_code)
+
+
+def matter_path(matter_id: str) -> str:
+    """The API path of a matter named in a page's URL (quoted, and cut to the longest id the API takes)."""
+    return "/matters/" + quote(matter_id[:100], safe="")
+
+
+def forbidden_page(request: Request, web: WebSession) -> HTMLResponse:
+    """A form refused (no session token, or not this person's to send): the login page's frame, 403."""
+    return render(request, "login.html", None, None, 403, login_token="", username="",
+                  error=words(web.language)["forbidden"])
 
 
 def to_login() -> RedirectResponse:

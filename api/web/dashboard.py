@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from api.web.charts import bar_chart, column_chart
-from api.web.common import call_api, manager_only, render, signed_in, to_login
+from api.web.common import call_api, manager_only, matter_path, render, signed_in, to_login
 from api.web.i18n import words
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -155,11 +154,10 @@ async def history(request: Request, matter_id: str, cursor: str = "", page: int 
                                "runs": None}
     if me.role == "partner":
         return render(request, "history.html", me, web, 403, error=w["forbidden"], **context)
-    safe = quote(matter_id[:100], safe="")
     params: dict[str, Any] = {"limit": HISTORY_PAGE}
     if cursor:
         params["cursor"] = cursor[:2000]
-    r = await call_api(request, "GET", f"/matters/{safe}/history", params=params)
+    r = await call_api(request, "GET", f"{matter_path(matter_id)}/history", params=params)
     if r.status_code != 200:
         code = r.status_code if r.status_code in (403, 404, 422) else 502
         error = {403: w["forbidden"], 404: w["not_found"], 422: w["hist_bad_cursor"]}.get(code, w["dash_unavailable"])

@@ -21,7 +21,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.web.common import call_api, csrf_ok, read_form, refusals, render, signed_in, to_login
+from api.web.common import call_api, csrf_ok, matter_path, read_form, refusals, render, signed_in, to_login
 from api.web.i18n import words
 from store.models import User, WebSession
 from workflows.matter import transitions as tr
@@ -76,10 +76,6 @@ def fresh() -> str:
     return f"web-{secrets.token_hex(12)}"
 
 
-def _safe(matter_id: str) -> str:
-    return quote(matter_id[:100], safe="")
-
-
 # ---------------------------------------------------------------- what the page offers
 def offered(me: User, matter: dict[str, Any]) -> dict[str, bool]:
     """The forms the matter's state admits for this person (the API checks again)."""
@@ -123,19 +119,19 @@ async def matter_page(request: Request, matter_id: str, done: str = "") -> Respo
 async def _matter(request: Request, me: User, web: WebSession, matter_id: str, code: int = 200,
                   problems: list[str] | None = None, done: str = "") -> Response:
     w = words(web.language)
-    safe = _safe(matter_id)
+    base = matter_path(matter_id)
     # Just after a form was saved, the matter is read from its running workflow (the projection's copy follows
     # a moment later): the page shows the payment it confirms.
-    r = await call_api(request, "GET", f"/matters/{safe}", params={"live": "true"} if done else None)
+    r = await call_api(request, "GET", f"{base}", params={"live": "true"} if done else None)
     if r.status_code != 200:
         status_code = r.status_code if r.status_code in (404, 503) else 502
         return render(request, "matter.html", me, web, status_code, matter=None,
                      error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
     matter = r.json()
-    docs = await call_api(request, "GET", f"/matters/{safe}/documents")
-    history = await call_api(request, "GET", f"/matters/{safe}/history", params={"limit": 200})
-    evidence = await call_api(request, "GET", f"/matters/{safe}/evidence")
-    parties = await call_api(request, "GET", f"/matters/{safe}/parties")
+    docs = await call_api(request, "GET", f"{base}/documents")
+    history = await call_api(request, "GET", f"{base}/history", params={"limit": 200})
+    evidence = await call_api(request, "GET", f"{base}/evidence")
+    parties = await call_api(request, "GET", f"{base}/parties")
     lines = history.json().get("data", []) if history.status_code == 200 else []
     return render(request, "matter.html", me, web, code, matter=matter, error=None,
                  documents=docs.json().get("data", []) if docs.status_code == 200 else [],
@@ -143,20 +139,20 @@ async def _matter(request: Request, me: User, web: WebSession, matter_id: str, c
                  command=fresh(), fresh=fresh, can=offered(me, matter),
                  uploads=evidence.json().get("data", []) if evidence.status_code == 200 else [],
                  parties=parties.json().get("data", []) if parties.status_code == 200 else [],
-                 proceedings=await _proceedings(request, me, safe, matter),
+                 proceedings=await _proceedings(request, me, base, matter),
                  holds=[h for h in matter.get("holds") or () if h.get("released_at") is None],
                  events=EVENTS, event_kinds=event_kinds, options=options, buckets=BUCKETS,
                  rows=range(1, INSTALMENT_ROWS + 1), channels=CHANNELS, outcomes=OUTCOMES, causes=CAUSES,
                  hold_kinds=[k for k in HOLD_KINDS if k != "bankruptcy_stay" or me.role == "manager"])
 
 
-async def _proceedings(request: Request, me: User, safe: str, matter: dict[str, Any]) -> list[dict[str, Any]]:
+async def _proceedings(request: Request, me: User, base: str, matter: dict[str, Any]) -> list[dict[str, Any]]:
     """Each proceeding this person may see, with its events and running deadlines (as its workflow holds them)."""
     shown = []
     for p in matter.get("proceedings") or ():
         if me.role == "partner" and p.get("firm") != me.firm:
             continue
-        snap = await call_api(request, "GET", f"/matters/{safe}/proceedings/{int(p['number'])}")
+        snap = await call_api(request, "GET", f"{base}/proceedings/{int(p['number'])}")
         shown.append({**p, "snapshot": snap.json() if snap.status_code == 200 else None})
     return shown
 
@@ -253,9 +249,9 @@ async def matter_action(request: Request, matter_id: str, action: str) -> Respon
     command = form.get("command", "")[:100]
     keyed = action not in ("payment", "release", "accept", "decline") and command
     headers = {"Idempotency-Key": command} if keyed else {}
-    r = await call_api(request, "POST", f"/matters/{_safe(matter_id)}{path}", web, json=body, headers=headers)
+    r = await call_api(request, "POST", f"{matter_path(matter_id)}{path}", web, json=body, headers=headers)
     if r.status_code in (200, 201):
-        return RedirectResponse(f"/app/matters/{_safe(matter_id)}?done={action}", status_code=303)
+        return RedirectResponse(f"/app{matter_path(matter_id)}?done={action}", status_code=303)
     return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502, refusals(r))
 
 

@@ -161,7 +161,8 @@ def start(app: FastAPI, job_id: str, rows: list[tuple[int, MatterIntake]], cooki
 
 
 async def _run(app: FastAPI, job_id: str, rows: list[tuple[int, MatterIntake]], cookie: str, csrf: str) -> None:
-    """Open the rows one by one as the person, through the JSON API; count each; then mark the job finished.
+    """Open the rows one by one as the person, through the JSON API; count each (the last row's count finishes the
+    job, in the same transaction: store.imports.record_row).
     Should this fail half-way, the job is left running by a runner that no longer has it: interrupted."""
     try:
         transport = httpx.ASGITransport(app=app)
@@ -171,8 +172,6 @@ async def _run(app: FastAPI, job_id: str, rows: list[tuple[int, MatterIntake]], 
                 outcome, problem = await _open_one(client, line, intake)
                 async with write_session(app.state.sessionmaker) as session:
                     await imports.record_row(session, job_id, outcome, _now(), problem)
-        async with write_session(app.state.sessionmaker) as session:
-            await imports.finish(session, job_id, _now())
     except Exception:
         log.exception("import job %s stopped", job_id)
 

@@ -15,6 +15,7 @@ from api.web.common import (
     PAGE,
     call_api,
     csrf_ok,
+    matter_path,
     read_form,
     refusals,
     render,
@@ -121,7 +122,7 @@ async def legal_review(request: Request, matter_id: str) -> Response:
     else:
         body["new_end_on"] = form.get("new_end_on", "")
     headers = {"Idempotency-Key": form["command"][:100]} if form.get("command") else {}
-    r = await call_api(request, "POST", f"/matters/{quote(matter_id[:100], safe='')}/legal-review", web,
+    r = await call_api(request, "POST", f"{matter_path(matter_id)}/legal-review", web,
                        json=body, headers=headers)
     if r.status_code in (200, 201):
         return await _approvals(request, me, web, done=True, decided=(matter_id, "legal_review"))
@@ -149,7 +150,7 @@ async def decide(request: Request, matter_id: str, kind: str, proposal_id: str) 
     form = await read_form(request)
     if kind not in _PATHS or not csrf_ok(form, web) or form.get("decision") not in ("approve", "reject"):
         return await _approvals(request, me, web, 403, error=words(web.language)["forbidden"])
-    path = f"/matters/{quote(matter_id[:100], safe='')}/{_PATHS[kind]}/{quote(proposal_id[:128], safe='')}/approvals"
+    path = f"{matter_path(matter_id)}/{_PATHS[kind]}/{quote(proposal_id[:128], safe='')}/approvals"
     r = await call_api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")})
     if r.status_code in (200, 201):
         return await _approvals(request, me, web, done=True, decided=(matter_id, proposal_id))

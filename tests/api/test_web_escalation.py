@@ -47,6 +47,8 @@ async def test_a_manager_refers_a_matter_from_the_queue_and_the_team_cannot(stac
         done = await web.post(action, data={**form, "decision": "escalate", "reason": "no answer to the notice"})
         assert done.status_code == 200 and "Decision recorded." in done.text, done.text
         assert f'action="{action}"' not in done.text  # not offered again while the list catches up
+        again = await web.post(action, data={**form, "decision": "escalate", "reason": "no answer to the notice"})
+        assert again.status_code == 200 and "Decision recorded." in again.text, again.text  # the same form: once
     detail = await stack.detail(m["id"])
     assert detail["stage"] == "referral" and detail["referred_firm"] == FIRM_A
 
