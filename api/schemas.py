@@ -104,6 +104,10 @@ def _not_future(value: date) -> date:
 
 # A date that has happened somewhere on Earth already (received, reversed, signed, delivered on).
 PastDate = Annotated[date, Field(ge=EARLIEST_DATE), AfterValidator(_not_future)]
+# A date on the matter's own calendar that must not be before an event the matter dated (a letter sent, a notice
+# made, an approval): its workflow refuses it, naming the field, when it is after the matter's date. Not bounded by
+# the real date here, which a compressed policy clock (the demo's, one day a second) runs ahead of.
+MatterDate = Annotated[date, Field(ge=EARLIEST_DATE)]
 
 
 class MatterCreate(MatterIntake):

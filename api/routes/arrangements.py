@@ -20,7 +20,7 @@ from api.deps import AuthorisedRoute, ManagerKey, SessionDep, StaffKey, Temporal
 from api.mapping import status_of
 from api.routes.commands import COMMAND_RESPONSES, _run_command, require_upload
 from api.routes.matters import IdempotencyKey, MatterId
-from api.schemas import PastDate, PositiveMoney, _Input
+from api.schemas import MatterDate, PositiveMoney, _Input
 from domain.arrangements import Decision, Instalment, InterestClause, ScheduleRow, Waivers
 from domain.money import Money
 from domain.status import ArrangementView
@@ -102,7 +102,7 @@ class ApprovalPublic(BaseModel):
 class SignedCreate(_Input):
     upload_id: str = Field(min_length=1, max_length=64, description="the signed copy, uploaded first as evidence "
                                                                      "(POST /matters/{id}/evidence)")
-    signed_on: PastDate
+    signed_on: MatterDate = Field(description="the day it was signed; not after the matter's date")
 
 
 class SignedPublic(BaseModel):
@@ -210,7 +210,8 @@ class AccelerationCreate(_Input):
 
 
 class ServiceCreate(_Input):
-    delivered_on: PastDate = Field(description="the day the borrower received the notice")
+    delivered_on: MatterDate = Field(description="the day the borrower received the notice; not after the "
+                                                  "matter's date")
     method: ServiceMethod
     upload_id: str | None = Field(default=None, min_length=1, max_length=64,
                                   description="the proof of service, uploaded first as evidence")

@@ -21,7 +21,7 @@ from pydantic import AwareDatetime, BaseModel, Field, field_validator
 from api.deps import AuthorisedRoute, SessionDep, StaffKey, TemporalDep
 from api.routes.commands import COMMAND_RESPONSES, _run_command, require_upload
 from api.routes.matters import IdempotencyKey, MatterId
-from api.schemas import PastDate, _Input
+from api.schemas import MatterDate, _Input
 from domain.contact import ContactChannel, ContactOutcome, DefaultCause
 from domain.deadlines import Deadline
 from domain.holds import HoldKind
@@ -150,7 +150,8 @@ DocumentId = Annotated[str, Path(min_length=1, max_length=300, description="the 
 
 
 class DeliveryCreate(_Input):
-    delivered_on: PastDate = Field(description="the day the letter reached the borrower")
+    delivered_on: MatterDate = Field(description="the day the letter reached the borrower; not after the "
+                                                  "matter's date")
     method: ServiceMethod
     upload_id: str | None = Field(default=None, min_length=1, max_length=64,
                                   description="the proof of delivery (a receipt), uploaded first as evidence")

@@ -189,6 +189,11 @@ async def test_holds_contacts_and_acceleration_through_the_api(stack: Stack) -> 
     r = await stack.http.post(f"/matters/{mid}/acceleration", headers=manager, json={"clause": "第十二条"})
     assert r.status_code == 201, r.text
     await eventually(lambda: _kinds(stack, mid, "acceleration_notice"))
+    # Bounded by the matter's own date (this demo policy's runs a day a second ahead of the real one).
+    late = await stack.http.post(f"/matters/{mid}/acceleration/service", headers=team,
+                                 json={"delivered_on": "2999-01-01", "method": "courier"})
+    assert late.status_code == 422 and late.json()["detail"][0]["loc"] == ["body", "delivered_on"], late.text
+    assert "after the matter's date" in late.text
     today = (await stack.detail(mid))["policy_today"]
     r = await stack.http.post(f"/matters/{mid}/acceleration/service", headers=team,
                               json={"delivered_on": today, "method": "courier"})
