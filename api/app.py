@@ -33,6 +33,7 @@ from api.routes import (
     firms,
     guarantors,
     health,
+    history,
     matters,
     parties,
     proceedings,
@@ -110,6 +111,7 @@ def create_app(
     app.add_middleware(RecycleConnections)  # outermost: several API processes share the load
     app.include_router(health.router)
     app.include_router(matters.router)
+    app.include_router(history.router)  # GET /matters/{matter_id}/history
     app.include_router(parties.router)
     app.include_router(commands.router)
     app.include_router(arrangements.router)

@@ -1,4 +1,5 @@
-"""Matters: intake, lists, detail, documents, history (commands: `commands.py`; referrals: `referrals.py`).
+"""Matters: intake, lists, detail, documents (history: `history.py`; commands: `commands.py`; referrals:
+`referrals.py`).
 
 Roles: `legal_team` and `manager` take matters in and record payments and promises; only a
 `manager` decides a legal review; a `partner` reads the matters referred to its firm (and
@@ -31,7 +32,6 @@ from api.deps import (
     StaffKey,
     TemporalDep,
 )
-from api.history import CURSOR_MAX_CHARS, HistoryNotFound, InvalidCursor, cursor_key, history_page
 from api.list_filters import ListOrder, list_order
 from api.mapping import (
     StatementUnavailable,
@@ -55,7 +55,6 @@ from api.schemas import (
     PromiseStatePublic,
     field_error,
 )
-from api.schemas_evidence import HistoryPublic
 from api.workflow import live_snapshot, not_found, workflow_state
 from domain.allocation import Balance
 from domain.assets import AssetRecord
@@ -458,41 +457,3 @@ async def list_deadlines(matter_id: MatterId, key: CurrentKey, row: VisibleMatte
                                                          if snap.proceeding.filed else "")
             data.append(DeadlinePublic(**{**d.model_dump(), "name": f"{d.name}: {what}"}, moved=d.moved))
     return DeadlinesPublic(data=data, count=len(data), calendar=rest.source)
-
-
-@router.get(
-    "/{matter_id}/history",
-    response_model=HistoryPublic,
-    responses={422: {"description": "invalid query; a `cursor` that is malformed, altered or not from this "
-                                    "matter's history is named in `detail[].loc`"}},
-)
-async def get_history(
-    matter_id: MatterId,
-    _: VisibleMatter,
-    temporal: TemporalDep,
-    settings: SettingsDep,
-    limit: Annotated[int, Query(ge=1, le=1000, description="entries in the page")] = 100,
-    offset: Annotated[
-        int, Query(ge=0, le=1_000_000_000, description="entries to skip first (from the cursor, or the start)")
-    ] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(min_length=1, max_length=CURSOR_MAX_CHARS, pattern=r"^[A-Za-z0-9_-]+$",
-              description="`next_cursor` of the previous page: resume exactly where it ended"),
-    ] = None,
-) -> HistoryPublic:
-    """The matter's workflow history (every run), oldest first, in plain words: when, what, who.
-
-    Paged: a request reads and decodes only the events of the page it returns. Follow `next_cursor`
-    (null at the end); `offset` still works (it skips entries without decoding them).
-    """
-    key = cursor_key(settings.encryption_key_bytes())
-    try:
-        entries, next_cursor, runs = await history_page(
-            temporal, workflow_id(matter_id), key=key, limit=limit, offset=offset, cursor=cursor
-        )
-    except InvalidCursor as exc:
-        raise RequestValidationError([field_error(("query", "cursor"), str(exc), "invalid_cursor")]) from None
-    except HistoryNotFound:
-        raise not_found(matter_id) from None
-    return HistoryPublic(data=entries, count=len(entries), runs=runs, next_cursor=next_cursor)

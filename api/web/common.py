@@ -14,7 +14,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
 from api.deps import CSRF_HEADER, SESSION_COOKIE
+from api.history_zh import in_language
 from api.web.i18n import LANGUAGES, words
+from documents.registry import TITLES
 from domain.matter import STAGES
 from store import users
 from store.models import User, WebSession
@@ -24,6 +26,19 @@ BUCKETS = {"1-30": (1, 30), "31-60": (31, 60), "61-90": (61, 90), "90+": (91, No
 PAGE = 25
 
 templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def history_lang(language: str) -> str:
+    """The language the API gives the system's own sentences in for a page in `language` (as `render` shows it:
+    an unknown one is Chinese): "zh" or "en"."""
+    return "zh" if (language if language in LANGUAGES else "zh-CN").startswith("zh") else "en"
+
+
+# `{{ sentence | in_language(lang) }}`: one of the workflow's English sentences (a next step) in the page's language.
+templates.env.filters["in_language"] = lambda text, language: in_language(text, history_lang(language))
+# `{{ d.kind | letter_title(lang) }}`: a letter's kind by the title it carries in the page's language.
+templates.env.filters["letter_title"] = lambda kind, language: TITLES.get(
+    language if language in TITLES else "zh-CN", {}).get(kind, kind.replace("_", " "))
 
 
 async def read_form(request: Request) -> dict[str, str]:

@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 
 from api.web.charts import bar_chart, column_chart
-from api.web.common import call_api, manager_only, matter_path, render, signed_in, to_login
+from api.web.common import call_api, history_lang, manager_only, matter_path, render, signed_in, to_login
 from api.web.i18n import words
 
 router = APIRouter(prefix="/app", include_in_schema=False)
@@ -154,7 +154,7 @@ async def history(request: Request, matter_id: str, cursor: str = "", page: int 
                                "runs": None}
     if me.role == "partner":
         return render(request, "history.html", me, web, 403, error=w["forbidden"], **context)
-    params: dict[str, Any] = {"limit": HISTORY_PAGE}
+    params: dict[str, Any] = {"limit": HISTORY_PAGE, "lang": history_lang(web.language)}
     if cursor:
         params["cursor"] = cursor[:2000]
     r = await call_api(request, "GET", f"{matter_path(matter_id)}/history", params=params)

@@ -21,7 +21,17 @@ from urllib.parse import quote
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from api.web.common import call_api, csrf_ok, matter_path, read_form, refusals, render, signed_in, to_login
+from api.web.common import (
+    call_api,
+    csrf_ok,
+    history_lang,
+    matter_path,
+    read_form,
+    refusals,
+    render,
+    signed_in,
+    to_login,
+)
 from api.web.i18n import words
 from store.models import User, WebSession
 from workflows.matter import transitions as tr
@@ -129,7 +139,8 @@ async def _matter(request: Request, me: User, web: WebSession, matter_id: str, c
                      error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
     matter = r.json()
     docs = await call_api(request, "GET", f"{base}/documents")
-    history = await call_api(request, "GET", f"{base}/history", params={"limit": 200})
+    history = await call_api(request, "GET", f"{base}/history",
+                             params={"limit": 200, "lang": history_lang(web.language)})
     evidence = await call_api(request, "GET", f"{base}/evidence")
     parties = await call_api(request, "GET", f"{base}/parties")
     lines = history.json().get("data", []) if history.status_code == 200 else []
