@@ -41,6 +41,7 @@ from api.routes import (
     reports,
 )
 from api.routes import evidence as uploads
+from api.web.common import PasswordChangeDue, to_password_page
 from documents.policy_check import policy_document_problems
 from settings import Settings, get_settings
 from store.db import make_engine, make_sessionmaker
@@ -129,4 +130,5 @@ def create_app(
     app.include_router(reports.router)
     app.include_router(codec.router)  # Temporal's Web UI decodes histories here, for managers
     app.include_router(web.router)
+    app.add_exception_handler(PasswordChangeDue, to_password_page)
     return app

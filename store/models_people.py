@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from store.models import API_ROLES, Base, _in
@@ -38,6 +38,8 @@ class User(Base):
     created_at: Mapped[datetime]
     disabled_at: Mapped[datetime | None]
     last_login_at: Mapped[datetime | None]
+    # A password someone else chose (a one-time password): the person sets their own before anything else.
+    password_change_due: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     def __repr__(self) -> str:
         return f"User(id={self.id!r}, username={self.username!r}, role={self.role!r})"

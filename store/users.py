@@ -74,7 +74,8 @@ def one_time_password() -> str:
 async def create_user(session: AsyncSession, *, username: str, display_name: str, role: str,
                       firm: str | None = None, language: str = "zh-CN", password: str | None = None,
                       now: datetime | None = None) -> tuple[str, User]:
-    """A new user and its password (the one given, or a one-time one): show the password once."""
+    """A new user and its password (the one given, or a one-time one, which the person must replace at their
+    first login): show the password once."""
     name = username.strip().lower()
     if not USERNAME.match(name):
         raise UserError("username", "2 to 64 characters: lower-case letters, digits, '.', '_' or '-', starting "
@@ -98,7 +99,8 @@ async def create_user(session: AsyncSession, *, username: str, display_name: str
         raise UserError("password", "at least 12 characters")
     row = User(id=uuid.uuid4().hex, username=name, display_name=display_name.strip(), role=role,
                firm=firm.strip() if firm else None, language=language, password_hash=_hasher.hash(secret),
-               created_at=now or datetime.now(UTC), disabled_at=None, last_login_at=None)
+               created_at=now or datetime.now(UTC), disabled_at=None, last_login_at=None,
+               password_change_due=password is None)
     session.add(row)
     await session.flush()
     return secret, row
@@ -161,6 +163,34 @@ async def log_out(session: AsyncSession, token: str | None, now: datetime | None
     if token:
         await session.execute(update(WebSession).where(WebSession.id == hash_token(token)).values(
             ended_at=now or datetime.now(UTC)))
+
+
+async def change_password(session: AsyncSession, user_id: str, current_session: str, current: str, new: str,
+                          now: datetime | None = None) -> None:
+    """The person's own password, replacing `current` (checked): at least 12 characters, not the one it replaces.
+    Every other session of theirs ends (one opened with the old password elsewhere); `UserError` names the field."""
+    user = await session.get(User, user_id)
+    if user is None or user.disabled_at is not None:
+        raise UserError("current_password", "no such person")
+    ok: bool
+    try:
+        ok = _hasher.verify(user.password_hash, current)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        raise UserError("current_password", "not the current password")
+    if len(new) < 12:
+        raise UserError("new_password", "at least 12 characters")
+    if len(new) > 1024:
+        raise UserError("new_password", "at most 1024 characters")
+    if new == current:
+        raise UserError("new_password", "the same as the current password: choose another")
+    user.password_hash = _hasher.hash(new)
+    user.password_change_due = False
+    await session.execute(update(WebSession).where(
+        WebSession.user_id == user_id, WebSession.ended_at.is_(None), WebSession.id != current_session,
+    ).values(ended_at=now or datetime.now(UTC)))
+    await session.flush()
 
 
 async def disable_user(session: AsyncSession, user_id: str, now: datetime | None = None) -> User | None:

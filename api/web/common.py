@@ -51,11 +51,27 @@ def is_secure(request: Request) -> bool:
     return str(request.app.state.settings.api_url()).startswith("https://")
 
 
+class PasswordChangeDue(Exception):
+    """A page asked for by someone whose password is a one-time one: they choose their own first."""
+
+
+# What a person whose password is a one-time one may still reach.
+PASSWORD_PATHS = frozenset({"/app/password", "/app/logout", "/app/language"})
+
+
 async def signed_in(request: Request) -> tuple[User, WebSession] | None:
+    """The person of the session cookie (None: nobody); `PasswordChangeDue` (answered by a redirect to the password
+    page) for anything but that page while their password is a one-time one."""
     async with request.app.state.sessionmaker() as session:
         found = await users.current(session, request.cookies.get(SESSION_COOKIE))
         await session.commit()
-        return found
+    if found is not None and found[0].password_change_due and request.url.path not in PASSWORD_PATHS:
+        raise PasswordChangeDue
+    return found
+
+
+async def to_password_page(request: Request, exc: Exception) -> Response:
+    return RedirectResponse("/app/password", status_code=303)
 
 
 def render(request: Request, name: str, me: User | None, web: WebSession | None, status_code: int = 200,
@@ -89,14 +105,6 @@ async def call_api(request: Request, method: str, path: str, web: WebSession | N
     async with httpx.AsyncClient(transport=transport, base_url="http://web.internal",
                                  cookies={SESSION_COOKIE: request.cookies.get(SESSION_COOKIE, "")}) as client:
         return await client.request(method, path, headers=headers, **kw)
-
-
-def refusals(r: httpx.Response) -> list[str]:
-    """What the API refused, as lines: each field (its path in the body) and the reason."""
-    detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else None
-    if isinstance(detail, list):
-        return [f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg', '')}" for d in detail]
-    return [str(detail or r.status_code)]
 
 
 def csrf_ok(form: dict[str, str], web: WebSession) -> bool:

@@ -27,12 +27,12 @@ from api.web.common import (
     history_lang,
     matter_path,
     read_form,
-    refusals,
     render,
     signed_in,
     to_login,
 )
 from api.web.i18n import words
+from api.web.refusals import refusals
 from store.models import User, WebSession
 from workflows.matter import transitions as tr
 
@@ -263,7 +263,8 @@ async def matter_action(request: Request, matter_id: str, action: str) -> Respon
     r = await call_api(request, "POST", f"{matter_path(matter_id)}{path}", web, json=body, headers=headers)
     if r.status_code in (200, 201):
         return RedirectResponse(f"/app{matter_path(matter_id)}?done={action}", status_code=303)
-    return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502, refusals(r))
+    return await _matter(request, me, web, matter_id, r.status_code if r.status_code < 500 else 502,
+                         refusals(r, web.language))
 
 
 # ---------------------------------------------------------------- a letter's preview
@@ -282,7 +283,7 @@ async def document_preview(request: Request, document_id: str) -> Response:
                         headers={"Content-Disposition": r.headers.get("content-disposition", "inline"),
                                  "Cache-Control": "private, no-store"})
     code = r.status_code if r.status_code in (404, 409, 415, 503) else 502
-    reason = words(web.language)["not_found"] if code == 404 else "; ".join(refusals(r))
+    reason = words(web.language)["not_found"] if code == 404 else "; ".join(refusals(r, web.language))
     headers = {"Retry-After": r.headers["retry-after"]} if "retry-after" in r.headers else {}
     page = render(request, "preview.html", me, web, code, reason=reason, document_id=document_id,
                   download=f"/documents/{safe}/content" if code != 404 else None)

@@ -77,9 +77,9 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 # Each area's words live beside it (api/web/words_*.py, the same two languages) and join these.
-from api.web import words_dashboard, words_forms, words_import  # noqa: E402
+from api.web import words_dashboard, words_forms, words_import, words_password  # noqa: E402
 
-for _area in (words_dashboard, words_forms, words_import):
+for _area in (words_dashboard, words_forms, words_import, words_password):
     for _language in LANGUAGES:
         WORDS[_language].update(_area.WORDS[_language])
 

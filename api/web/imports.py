@@ -34,9 +34,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from api.bodies import read_capped
 from api.deps import CSRF_HEADER, SESSION_COOKIE
 from api.schemas import latest_today
-from api.web.common import refusals, render, signed_in, to_login
+from api.web.common import render, signed_in, to_login
 from api.web.i18n import words
 from api.web.import_files import MAX_BYTES, MAX_ROWS, Checked, UploadError, check_upload, size
+from api.web.refusals import refusals
 from domain.intake_csv import OPTIONAL_COLUMNS, REQUIRED_COLUMNS
 from domain.matter import MatterIntake
 from store import imports

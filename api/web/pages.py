@@ -17,12 +17,12 @@ from api.web.common import (
     csrf_ok,
     matter_path,
     read_form,
-    refusals,
     render,
     signed_in,
     to_login,
 )
 from api.web.i18n import words
+from api.web.refusals import refusals
 from domain.matter import STAGES
 from store.models import User, WebSession
 
@@ -126,7 +126,8 @@ async def legal_review(request: Request, matter_id: str) -> Response:
                        json=body, headers=headers)
     if r.status_code in (200, 201):
         return await _approvals(request, me, web, done=True, decided=(matter_id, "legal_review"))
-    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502, problems=refusals(r))
+    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502,
+                            problems=refusals(r, web.language))
 
 
 @router.get("/approvals", response_class=HTMLResponse)
@@ -154,6 +155,7 @@ async def decide(request: Request, matter_id: str, kind: str, proposal_id: str) 
     r = await call_api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")})
     if r.status_code in (200, 201):
         return await _approvals(request, me, web, done=True, decided=(matter_id, proposal_id))
-    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502, problems=refusals(r))
+    return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502,
+                            problems=refusals(r, web.language))
 
 

@@ -7,6 +7,7 @@ of the English text, matched by event (the demo policy moves a day a second, so 
 
 from __future__ import annotations
 
+import secrets
 import uuid
 from typing import Any
 
@@ -85,7 +86,7 @@ async def _matter_page(stack: Stack, language: str, matter_id: str) -> str:
     name = f"lng-{uuid.uuid4().hex[:8]}"
     async with write_session(stack.sessions) as session:
         password, _ = await users.create_user(session, username=name, display_name="Test reader", role="legal_team",
-                                              language=language)
+                                              language=language, password=secrets.token_urlsafe(16))
     async with browser(stack) as web:
         assert (await log_in(web, name, password)).status_code == 303
         page = await web.get(f"/app/matters/{matter_id}")

@@ -7,6 +7,7 @@ one-time password, disable: their sessions end), the language switch, logging ou
 from __future__ import annotations
 
 import re
+import secrets
 import uuid
 from typing import Any
 
@@ -27,8 +28,9 @@ def test_every_word_is_in_both_languages() -> None:
 async def person(stack: Stack, role: str, firm: str | None = None) -> tuple[str, str]:
     name = f"{role[:3]}-{uuid.uuid4().hex[:8]}"
     async with write_session(stack.sessions) as session:
+        # A password of the person's own (a one-time one is replaced first: tests/api/test_web_password.py).
         password, _ = await users.create_user(session, username=name, display_name=f"Test {role}", role=role,
-                                              firm=firm, language="en")
+                                              firm=firm, language="en", password=secrets.token_urlsafe(16))
     return name, password
 
 
@@ -129,7 +131,8 @@ async def test_the_manager_adds_and_disables_people(stack: Stack, lang: str) -> 
         one_time = re.search(rf"One-time password for {name}: (\S+) ", added.text)
         assert one_time, added.text
         assert (await log_in(newcomer, name, one_time.group(1))).status_code == 303
-        assert (await newcomer.get("/app/")).status_code == 200
+        first = await newcomer.get("/app/")  # their own password before anything else
+        assert first.status_code == 303 and first.headers["location"] == "/app/password"
         user_id = await _user_id(stack, name)
         gone = await web.post(f"/app/users/{user_id}/disable", data={"csrf_token": csrf}, follow_redirects=False)
         assert gone.status_code == 303

@@ -40,8 +40,10 @@ UP_BANNER = "The recovery stack is up"
 DEMO = ROOT / "infra" / "demo_portfolio.json"
 
 
-@dataclass(frozen=True)
+@dataclass
 class Person:
+    """A person the tests log in as; `password` becomes their own once they replaced the one-time one."""
+
     username: str
     password: str
 
