@@ -38,9 +38,10 @@ from workflows.matter import transitions as tr
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
-STAFF = ("payment", "promise", "contact", "settlement", "hold", "release")
+STAFF = ("payment", "promise", "contact", "settlement", "signed", "hold", "release")
 PARTNER = ("accept", "decline", "proceeding", "event")
 ACTIONS = (*STAFF, *PARTNER)
+SIGNABLE = {"settlement": "settlements", "amendment": "amendments"}  # an arrangement's kind: its API path
 DONE = (*ACTIONS, "evidence")
 OPEN_ARRANGEMENT = ("proposed", "approved", "effective")  # one arrangement at a time (workflows/matter/arrangements)
 RUNNING = ("starting", "started", "filed", "decided")  # a proceeding still open: one case at a time
@@ -98,6 +99,8 @@ def offered(me: User, matter: dict[str, Any]) -> dict[str, bool]:
     return {
         "contact": staff and live,
         "hold": staff and live,
+        # An approved settlement or amendment takes effect with its signed copy (uploaded as evidence first).
+        "signed": staff and arrangement.get("status") == "approved" and arrangement.get("kind") in SIGNABLE,
         "settlement": staff and stage in tr.ARRANGEABLE and arrangement.get("status") not in OPEN_ARRANGEMENT,
         "proceeding": (not staff and live and mine and referral.get("status") == "accepted" and not running
                        and not matter.get("held") and tr.allowed(str(stage), "proceeding_started")),
@@ -224,6 +227,10 @@ def _action_call(action: str, form: dict[str, str], currency: str) -> tuple[str,
         return "/contacts", _contact(form)
     if action == "settlement":
         return "/settlements", _settlement(form, currency)
+    if action == "signed":
+        kind = SIGNABLE.get(form.get("kind", ""), "settlements")
+        return (f"/{kind}/{quote(form.get('proposal_id', '')[:100], safe='')}/signed",
+                {"upload_id": form.get("upload_id", ""), "signed_on": form.get("signed_on", "")})
     if action == "hold":
         hold = {"kind": form.get("kind", ""), "reason": form.get("reason", "")}
         return "/holds", {**hold, **({"ends_on": form["ends_on"]} if form.get("ends_on", "").strip() else {})}
