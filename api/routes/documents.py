@@ -34,36 +34,42 @@ PREVIEW_QUEUE_TIMEOUT = 30.0
 PREVIEW_TIMEOUT = 60.0
 
 
+async def verified_bytes(evidence: EvidenceStore, what: str, matter_id: str, key: str, version_id: str | None,
+                         sha256: str) -> bytes:
+    """Stored bytes, verified against the recorded SHA-256 (`what`: "document X", "upload Y", for the messages).
+
+    409 (logged as an integrity incident) when they are tampered with or missing; 503 when the store is down."""
+    try:
+        return await asyncio.to_thread(evidence.get_verified, key, version_id, sha256)
+    except EvidenceTampered:
+        log.error("%s of matter %s failed its integrity check: not served", what, matter_id)
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"{what} failed its integrity check (sha256 mismatch); it was not served and the incident was "
+            "logged",
+        ) from None
+    except EvidenceMissing:
+        log.error("%s of matter %s is missing from the evidence store", what, matter_id)
+        raise HTTPException(
+            status.HTTP_409_CONFLICT,
+            detail=f"{what} is recorded but its stored version is missing; the incident was logged",
+        ) from None
+    except (ClientError, BotoCoreError) as exc:
+        log.warning("evidence store unavailable reading %s: %s", what, type(exc).__name__)
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="the evidence store is unavailable") from None
+
+
 async def _verified_content(
     document_id: str, key: Principal, session: AsyncSession, evidence: EvidenceStore
 ) -> tuple[Document, bytes]:
-    """The document's row and its bytes, verified against the recorded SHA-256.
-
-    404 for a document the caller may not see; 409 (logged as an integrity incident) when the
-    stored bytes are tampered with or missing; 503 when the evidence store is down.
-    """
+    """The document's row and its bytes, verified against the recorded SHA-256 (404 for a document the caller
+    may not see; see `verified_bytes`)."""
     row = await queries.get_document(session, document_id, firm=key.firm_scope)
     await session.commit()
     if row is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"document {document_id} not found")
-    try:
-        content = await asyncio.to_thread(evidence.get_verified, row.key, row.version_id, row.sha256)
-    except EvidenceTampered:
-        log.error("document %s of matter %s failed its integrity check: not served", row.id, row.matter_id)
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"document {document_id} failed its integrity check (sha256 mismatch); it was not served "
-            "and the incident was logged",
-        ) from None
-    except EvidenceMissing:
-        log.error("document %s of matter %s is missing from the evidence store", row.id, row.matter_id)
-        raise HTTPException(
-            status.HTTP_409_CONFLICT,
-            detail=f"document {document_id} is recorded but its stored version is missing; the incident was logged",
-        ) from None
-    except (ClientError, BotoCoreError) as exc:
-        log.warning("evidence store unavailable reading %s: %s", row.id, type(exc).__name__)
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, detail="the evidence store is unavailable") from None
+    content = await verified_bytes(evidence, f"document {document_id}", row.matter_id, row.key, row.version_id,
+                                   row.sha256)
     return row, content
 
 

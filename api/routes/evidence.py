@@ -15,15 +15,17 @@ import logging
 import uuid
 from datetime import UTC, datetime
 from typing import Annotated
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from botocore.exceptions import BotoCoreError, ClientError
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 from pydantic import BaseModel
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from api.bodies import read_capped
 from api.deps import AuthorisedRoute, EvidenceDep, Principal, ProjectedMatter, SessionDep, require_roles
+from api.routes.documents import verified_bytes
 from documents.bundle import safe_file_name
 from domain.text import no_control_characters
 from store import queries
@@ -172,3 +174,31 @@ async def list_evidence(matter_id: str, key: UploadKey, _: ProjectedMatter, sess
     rows = await queries.list_uploads(session, matter_id, firm=key.firm_scope)
     await session.commit()
     return UploadsPublic(data=[_public(r) for r in rows], count=len(rows))
+
+
+@router.get(
+    "/{matter_id}/evidence/{upload_id}/content",
+    response_class=Response,
+    responses={
+        200: {"description": "the uploaded file, verified against its SHA-256"},
+        404: {"description": "no such upload on this matter (or not one of the partner's matters)"},
+        409: {"description": "the stored bytes fail their integrity check (or are missing): not served"},
+    },
+)
+async def get_evidence_content(matter_id: str, upload_id: str, key: UploadKey, _: ProjectedMatter,
+                               session: SessionDep, evidence: EvidenceDep) -> Response:
+    """The uploaded file's bytes, re-verified against its SHA-256 on every download (`ETag`, `X-Content-SHA256`);
+    a mismatch is never served (409, logged as an integrity incident)."""
+    row = await session.scalar(select(Upload).where(Upload.id == upload_id[:64], Upload.matter_id == matter_id))
+    await session.commit()
+    if row is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail=f"upload {upload_id[:64]} not found on this matter")
+    content = await verified_bytes(evidence, f"upload {row.id}", matter_id, row.key, row.version_id, row.sha256)
+    ascii_name = row.file_name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    return Response(content=content, media_type=row.media_type or "application/octet-stream", headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(row.file_name)}",
+        "ETag": f'"{row.sha256}"',
+        "X-Content-SHA256": row.sha256,
+        "Cache-Control": "private, no-store",  # evidence carries personal data
+        "X-Content-Type-Options": "nosniff",
+    })

@@ -111,3 +111,34 @@ async def test_a_file_name_with_escapes_that_are_not_utf8_or_with_bidi_controls_
     assert "not valid UTF-8" in r.json()["detail"][0]["msg"]
     r = await _upload(stack, matter_id, file_name="invoice\u202efdp.exe")
     assert r.status_code == 422 and "U+202E" in r.text, r.text
+
+
+async def test_an_upload_is_downloaded_verified_scoped_and_never_when_tampered(stack: Stack) -> None:
+    from urllib.parse import quote
+
+    from sqlalchemy import update
+
+    from store.db import write_session
+    from store.models import Upload
+
+    matter_id, _ = await notice_of(stack, "upload-get")
+    up = (await _upload(stack, matter_id)).json()
+    url = f"/matters/{matter_id}/evidence/{up['id']}/content"
+    r = await stack.http.get(url, headers=stack.auth("legal_team"))
+    assert r.status_code == 200 and r.content == PDF and r.headers["content-type"] == "application/pdf"
+    assert r.headers["x-content-sha256"] == up["sha256"] and r.headers["etag"] == f'"{up["sha256"]}"'
+    assert f"filename*=UTF-8''{quote('借款合同扫描件.pdf')}" in r.headers["content-disposition"]
+    assert r.headers["cache-control"] == "private, no-store"
+    # Another firm's partner, an unknown upload, an upload of another matter: 404; no key: 401.
+    assert (await stack.http.get(url, headers=stack.auth("partner_b"))).status_code == 404
+    other, _ = await notice_of(stack, "upload-get-other")
+    assert (await stack.http.get(f"/matters/{other}/evidence/{up['id']}/content",
+                                 headers=stack.auth("manager"))).status_code == 404
+    assert (await stack.http.get(f"/matters/{matter_id}/evidence/nope/content",
+                                 headers=stack.auth("manager"))).status_code == 404
+    assert (await stack.http.get(url)).status_code == 401
+    # Bytes that no longer hash to the record are never served.
+    async with write_session(stack.sessions) as session:
+        await session.execute(update(Upload).where(Upload.id == up["id"]).values(sha256="0" * 64))
+    r = await stack.http.get(url, headers=stack.auth("manager"))
+    assert r.status_code == 409 and "integrity check" in r.json()["detail"] and PDF not in r.content

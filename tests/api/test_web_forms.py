@@ -143,6 +143,13 @@ async def test_evidence_is_uploaded_with_the_session_and_listed(stack: Stack) ->
         listed = await web.get(f"/app/matters/{m['id']}?done=evidence")
         assert "voucher.pdf" in listed.text and "the loan was paid out" in listed.text
         assert "Evidence uploaded." in listed.text
+        # Downloaded from the list with the session, verified against its SHA-256.
+        link = re.search(r'<a href="(/matters/[^"]+/evidence/[^"]+/content)" download>voucher.pdf</a>', listed.text)
+        assert link, listed.text
+        got = await web.get(link.group(1))
+        assert got.status_code == 200 and got.content == b"%PDF-1.4 voucher", got.status_code
+        assert got.headers["x-content-sha256"] == r.json()["sha256"] and "voucher.pdf" in got.headers[
+            "content-disposition"]
 
 
 async def test_a_letter_is_previewed_or_the_reason_is_shown(stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
