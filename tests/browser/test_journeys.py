@@ -163,11 +163,32 @@ def test_the_legal_team_works_a_matter(live: Live, tabs: Any) -> None:
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     assert page.get_by_role("heading", name=f"{ZH['matter']} DEMO-CN-0001").is_visible()
     tab.shot("matter-in-chinese")
+    # The timeline in Chinese too: its first line (the matter opened) is said by the translator.
+    assert page.get_by_role("cell", name=re.compile("^案件由密钥")).first.is_visible()
+    on_a_tablet(tab, "matter-on-a-tablet")
+    page.get_by_role("link", name=ZH["worklist"], exact=True).click()
+    page.wait_for_load_state()
+    on_a_tablet(tab, "worklist-on-a-tablet")
+    page.go_back()
+    page.wait_for_load_state()
     page.get_by_role("button", name=ZH["language"]).click()
     page.wait_for_load_state()
     assert page.locator("html").get_attribute("lang") == "en"
     assert page.get_by_role("heading", name=f"{EN['matter']} DEMO-CN-0001").is_visible()
     tab.shot("matter-in-english")
+
+
+def on_a_tablet(tab: Tab, name: str) -> None:
+    """The page at a tablet's width (768 px, portrait): nothing wider than the screen (a wide table scrolls in
+    its own box), then the laptop's width again."""
+    page = tab.page
+    page.set_viewport_size({"width": 768, "height": 1024})
+    try:
+        wide = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        tab.shot(name)
+        assert wide <= 1, f"{page.url} is {wide} px wider than a tablet's screen"
+    finally:
+        page.set_viewport_size({"width": 1280, "height": 800})
 
 
 def preview_a_letter(tab: Tab) -> None:
