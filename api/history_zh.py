@@ -317,6 +317,45 @@ _RULES_TEXT: list[tuple[str, str]] = [
      "保证期间已于 {on} 届满，期间内未对债务人起诉或申请仲裁：保证人不再承担保证责任（《民法典》第六百九十三条第{p}款）"),
     (r"the guarantee period cannot be said: the main debt's due date is not on record", "保证期间无法确定：主债务履行期届满日未记录"),
     (r"the guarantee period runs to (?P<on>\S+): (?P<rule>.+)", "保证期间至 {on}：{rule}"),
+    # ---- legal deadlines: their names, rules and sources (domain.deadlines, domain.guarantee, domain.assets)
+    (r"limitation", "诉讼时效"), (r"appeal", "上诉期"), (r"enforcement application", "申请执行期间"),
+    (r"suit after pre-suit preservation", "诉前保全后起诉期限"), (r"performance", "履行期限"),
+    (r"Civil Code arts\. 188, 195: 3 years, started again by each interruption",
+     "《民法典》第一百八十八条、第一百九十五条：三年，每次中断后重新计算"),
+    (r"CPL art\. 171: 15 days from service of a first-instance judgment", "《民事诉讼法》第一百七十一条：一审判决送达之日起十五日"),
+    (r"CPL art\. 171: 10 days from service of a first-instance ruling", "《民事诉讼法》第一百七十一条：一审裁定送达之日起十日"),
+    (r"CPL art\. 250: 2 years from the last day of performance", "《民事诉讼法》第二百五十条：自履行期间最后一日起二年"),
+    (r"CPL art\. 104: suit or arbitration within 30 days of the preservation, or it is lifted",
+     "《民事诉讼法》第一百零四条：采取保全措施后三十日内起诉或申请仲裁，否则解除保全"),
+    (r"as the decision orders", "按裁判文书确定"),
+    (r"as the decision orders: (?P<n>\d+) days from the day it takes effect", "按裁判文书确定：生效之日起 {n} 日"),
+    (r"the default became known on (?P<on>\S+)", "{on} 知道或者应当知道权利受到损害"),
+    (r"interrupted on (?P<on>\S+): a demand for payment reached the debtor(?P<note> \(.+\))?", "{on} 中断：催收通知到达债务人{note}"),
+    (r"interrupted on (?P<on>\S+): the debtor acknowledged the debt(?P<note> \(.+\))?", "{on} 中断：债务人承认债务{note}"),
+    (r"interrupted on (?P<on>\S+): the debtor paid part of the debt(?P<note> \(.+\))?", "{on} 中断：债务人部分履行{note}"),
+    (r"interrupted on (?P<on>\S+): suit or arbitration was filed(?P<note> \(.+\))?", "{on} 中断：已起诉或申请仲裁{note}"),
+    (r"interrupted on (?P<on>\S+)", "{on} 中断"),
+    (r"(?P<what>judgment|ruling) served on (?P<on>\S+)", "{what}于 {on} 送达"),
+    (r"preservation ordered on (?P<on>\S+)", "保全裁定于 {on} 作出"),
+    (r"(?P<what>judgment|ruling|award|mediation) of (?P<on>\S+), effective (?P<eff>\S+)", "{on} 作出的{what}，{eff} 生效"),
+    (r"guarantee period: guarantor (?P<n>\d+) \(joint and several\)", "保证期间：保证人 {n}（连带责任保证）"),
+    (r"guarantee period: guarantor (?P<n>\d+) \(general\)", "保证期间：保证人 {n}（一般保证）"),
+    (r"the main debt due on (?P<on>\S+)", "主债务于 {on} 到期"),
+    (r"(?P<period>as agreed|6 months from the main debt's due date \(Civil Code art\. 692(?:: the agreed end is not after "
+     r"that date, which counts as none)?\)); never suspended, interrupted or extended: demand performance from the "
+     r"guarantor \(or sue it\) within the period, or the guarantor is released \(Civil Code art\. 693 para 2\)",
+     "{period}；不发生中止、中断和延长：须在保证期间内请求保证人承担保证责任（或起诉保证人），否则保证人不再承担保证责任（《民法典》第六百九十三条第二款）"),
+    (r"(?P<period>as agreed|6 months from the main debt's due date \(Civil Code art\. 692(?:: the agreed end is not after "
+     r"that date, which counts as none)?\)); never suspended, interrupted or extended: sue or apply for arbitration "
+     r"against the debtor within the period, or the guarantor is released \(Civil Code art\. 693 para 1\); the "
+     r"guarantor pays only what enforcement against the debtor leaves unpaid \(art\. 687 para 2\)",
+     "{period}；不发生中止、中断和延长：须在保证期间内对债务人提起诉讼或申请仲裁，否则保证人不再承担保证责任（《民法典》第六百九十三条第一款）；"
+     "保证人仅就债务人财产依法强制执行后仍不能履行的部分承担责任（第六百八十七条第二款）"),
+    (r"measure on asset (?P<n>\d+) \((?P<akind>.+)\)", "财产 {n}（{akind}）的保全措施"),
+    (r"as the ruling orders, at most (?P<y>\d+) years? \(SPC Interpretation of the Civil Procedure Law art\. 485\); renew "
+     r"it before it ends or the asset is free again",
+     "按裁定确定，最长 {y} 年（《最高人民法院关于适用〈中华人民共和国民事诉讼法〉的解释》第四百八十五条）；期满前须申请续行，否则财产解除查控"),
+    (r"ruling (?P<r>.+) of (?P<on>\S+)", "{on} 作出的裁定 {r}"),
     # ---- the borrower's contact rules (domain.contact)
     (r"the borrower asked us to cease contact; this legally required notice is sent nonetheless",
      "借款人已要求停止联系；本通知为法定通知，仍予发送"),
@@ -337,7 +376,12 @@ def _compile(pattern: str) -> re.Pattern[str]:
 
 _RULES: list[tuple[re.Pattern[str], str]] = [(_compile(p), t) for p, t in _RULES_TEXT]
 _FIELD = re.compile(r"\{(\w+)\}")
-_WORDS = {"given": "已提供担保", "excused": "免予提供担保", "Pre-suit preservation": "诉前财产保全",
+_WORDS = {"as agreed": "按约定",
+          "6 months from the main debt's due date (Civil Code art. 692)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条）",
+          "6 months from the main debt's due date (Civil Code art. 692: the agreed end is not after that date, which "
+          "counts as none)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条：约定的期间早于或者等于主债务履行期限，视为没有约定）",
+          "judgment": "判决", "ruling": "裁定", "award": "仲裁裁决", "mediation": "调解书",
+          "given": "已提供担保", "excused": "免予提供担保", "Pre-suit preservation": "诉前财产保全",
           "Preservation in the case": "诉讼中财产保全", "Judgment": "判决", "Ruling": "裁定", "Award": "仲裁裁决",
           "Mediation agreement": "调解书", "plaintiff": "原告", "defendant": "被告", "creditor": "债权人",
           "debtor": "债务人", " (second instance)": "（二审）",
@@ -348,7 +392,7 @@ def _fill(template: str, m: re.Match[str]) -> str:
     def one(field: re.Match[str]) -> str:
         name = field[1]
         value = m.groupdict().get(name)
-        if name in ("sec", "w", "what", "by", "x", "y") and value:
+        if name in ("sec", "w", "what", "by", "x", "y", "period") and value:
             return _WORDS.get(value, value)
         return _value(name, value)
 

@@ -1,4 +1,4 @@
-"""The words of the password page (both languages, the same keys in each)."""
+"""The words of the password page, and of who acted in a history (both languages, the same keys in each)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ WORDS: dict[str, dict[str, str]] = {
         "pw_wrong": "not your current password",
         "pw_short": "at least 12 characters",
         "pw_same": "the same as the current password: choose another",
+        "actor_system": "system",
     },
     "zh-CN": {
         "change_password": "修改密码",
@@ -30,5 +31,6 @@ WORDS: dict[str, dict[str, str]] = {
         "pw_wrong": "当前密码不正确",
         "pw_short": "至少 12 个字符",
         "pw_same": "与当前密码相同，请另选一个",
+        "actor_system": "系统",
     },
 }

@@ -156,3 +156,45 @@ def test_english_is_as_written_and_an_unknown_sentence_is_kept() -> None:
 def test_a_matters_next_step_is_said_in_chinese(step: str) -> None:
     zh = in_language(step, "zh")
     assert translated(step) and not english_left(zh), zh
+
+
+def deadline_texts() -> list[str]:
+    """The names, rules and sources of every kind of legal deadline, made by the domain's own functions."""
+    from domain.assets import AssetRecord
+    from domain.assets import Preserved as AssetPreserved
+    from domain.deadlines import (
+        Interruption,
+        RestDays,
+        appeal_window,
+        enforcement_window,
+        limitation,
+        suit_after_preservation,
+    )
+    from domain.guarantee import guarantee_period
+    from domain.parties import Asset, Guarantor
+
+    rest = RestDays(jurisdiction="T", first_year=2020, last_year=2035)
+    made = [limitation(ON, (), rest), enforcement_window(ON, rest), enforcement_window(ON, rest, (
+        Interruption(kind="partial_payment", on=date(2027, 5, 1)),)), suit_after_preservation(ON, rest)]
+    made += [limitation(ON, (Interruption(kind=k, on=date(2027, 5, 1)),), rest)  # type: ignore[arg-type]
+             for k in ("demand_arrived", "acknowledgement", "partial_payment", "filing")]
+    made += [d for d in (appeal_window("judgment", ON, rest), appeal_window("ruling", ON, rest)) if d]
+    for kind in ("joint_and_several", "general"):
+        for ends in (None, date(2027, 1, 1), date(2028, 1, 1)):
+            g = Guarantor(name="王某", id_number="110101199001011234", guarantee_type=kind,  # type: ignore[arg-type]
+                          period_ends_on=ends)
+            made.append(guarantee_period(g, 1, ON))
+    record = AssetRecord(number=2, asset=Asset(kind="vehicle", description="沪A00000"), events=(AssetPreserved(
+        on=ON, measure="seize", court="上海市第一中级人民法院", ruling_number="(2027)沪01执1号之一"),))
+    measure = record.measure_deadline(ON)
+    assert measure is not None
+    made.append(measure)
+    return [text for d in made for text in (d.name, d.rule, d.source)]
+
+
+@pytest.mark.parametrize("text", deadline_texts())
+def test_every_legal_deadline_is_said_in_chinese(text: str) -> None:
+    zh = in_language(text, "zh")
+    assert translated(text) and not english_left(zh), (text, zh)
+    for value in re.findall(r"\d{4}-\d\d-\d\d|[\u4e00-\u9fff]{2,}", text):
+        assert value in zh, (value, text, zh)
