@@ -58,7 +58,11 @@ _CHILD_HOW = {"started": "已启动", "ended": "已结束", "failed": "失败", 
 _DUP = "（此前已记录，未重复执行）"
 _CHILD_STATUS = {"closed": "已结束", "accepted": "已接受", "declined": "已拒绝", "lapsed": "逾期未答复",
                  "recalled": "已撤回", "instructed": "已发出委托", "released": "已免除", "paid": "已清偿",
-                 "held": "保证责任已确定", "open": "进行中", "refused": "已拒绝履行", "ended": "已结束"}
+                 "held": "保证责任已确定", "open": "进行中", "refused": "已拒绝履行", "ended": "已结束",
+                 "proposed": "待审批", "approved": "已批准", "rejected": "已驳回", "effective": "已生效",
+                 "kept": "已履行完毕", "breached": "已违约"}
+_KINDS = {"bankruptcy_stay": "破产程序中止", "dispute": "债务争议", "hardship": "困难救济", "death": "借款人死亡",
+          "settlement": "和解", "amendment": "协议变更", "write_off": "核销", "write off": "核销"}
 
 _VOCAB: dict[str, Callable[[str], str]] = {
     "stage": lambda v: STAGES.get(v, v),
@@ -74,6 +78,7 @@ _VOCAB: dict[str, Callable[[str], str]] = {
     "timer": lambda v: _timer(v),
     "gap": lambda v: _gap(v),
     "s": lambda v: _CHILD_STATUS.get(v, v),
+    "k": lambda v: _KINDS.get(v, v),
 }
 
 
@@ -436,9 +441,15 @@ def in_language(text: str, lang: str) -> str:
     return out if out != text else _timer(text)  # a matter's next step is a timer's name
 
 
+def add_rules(rules: list[tuple[str, str]]) -> None:
+    """More of the system's sentences, each (English template as a regular expression, the Chinese): another
+    area's words (e.g. `api.refusals_zh`, the workflows' refusals), tried after these."""
+    _RULES.extend((_compile(p), t) for p, t in rules)
+
+
 def translated(text: str) -> bool:
     """Whether `in_language(text, "zh")` knows the whole sentence (for tests and a log)."""
     return in_language(text, "zh") != text
 
 
-__all__ = ["STAGES", "in_language", "translated"]
+__all__ = ["STAGES", "add_rules", "in_language", "translated"]

@@ -2,7 +2,8 @@
 
 The API says each refusal as a field path and pydantic's reason (`type`, `ctx`). A Chinese page says the common
 reasons (missing, too small, not a date, too long, not one of the choices...) in Chinese from the type and its
-limits; a reason the system wrote itself (a workflow's refusal, a rule of the matter) is kept as written."""
+limits, and the system's own refusals (a workflow's) by `api.refusals_zh`'s rules; one no rule knows is kept as
+written."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from typing import Any
 
 import httpx
 
+import api.refusals_zh  # noqa: F401  (registers the workflows' refusals with the translator)
+from api.history_zh import in_language
 from api.web.i18n import words
 
 # The fields of the API's bodies the forms send, by the word key of their label (`f_` keys are the forms').
@@ -64,14 +67,20 @@ def refusals(r: httpx.Response, lang: str = "en") -> list[str]:
     """What the API refused, as lines: each field (its label, or its path in the body) and the reason."""
     detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else None
     if not isinstance(detail, list):
-        return [str(detail or r.status_code)]
+        return [in_language(str(detail or r.status_code), "zh" if lang.startswith("zh") else "en")]
     if not lang.startswith("zh"):
         return [f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg', '')}" for d in detail]
     lines = []
     for d in detail:
         path = list(d.get("loc", [])[1:])
         field = " · ".join(_label(p, lang) for p in path)
-        reason = _reason_zh(d) or str(d.get("msg", "")).removeprefix("Value error, ")
+        reason = _reason_zh(d)
+        if reason is None:  # a sentence the system wrote: its Chinese, where a rule knows it
+            raw = str(d.get("msg", "")).removeprefix("Value error, ")
+            reason = in_language(raw, "zh")
+            if path and reason != raw and raw.startswith(f"{'.'.join(str(p) for p in path)}: "):
+                lines.append(reason)  # (it names its field itself)
+                continue
         lines.append(f"{field}：{reason}" if field else reason)
     return lines
 

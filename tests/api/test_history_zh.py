@@ -39,7 +39,7 @@ ALLOWED = {"CNY", "sha256", "UTC", "v2"}
 
 def english_left(text: str) -> list[str]:
     """English words left, leaving out values: identifiers (with a digit, '_', '-', ':' or '/'), error types."""
-    values = re.compile(r"[\w:./-]*[\d_:/-][\w:./-]*|[A-Z][a-z]+(?:[A-Z][a-z]+)+")
+    values = re.compile(r"[\w:./-]*[\d_:/-][\w:./-]*|[A-Z][a-z]+(?:[A-Z][a-z]+)+|\b[A-Z]{3}\b")  # (+ currencies)
     return [w for w in re.findall(r"[A-Za-z]{2,}", values.sub(" ", text)) if w not in ALLOWED]
 
 
