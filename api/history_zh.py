@@ -254,8 +254,10 @@ _RULES_TEXT: list[tuple[str, str]] = [
     (r"(?P<inner>.+) could not start \(already started\)", "{inner}未能启动（已在运行）"),
     (r"(?P<inner>.+) could not start \(refused\)", "{inner}未能启动（被拒绝）"),
     (r"Cancellation of (?P<inner>.+) requested", "已请求取消{inner}"),
-    (r"The claim against guarantor (?P<g>\S+) told: the main debt due on a day not on record(?:, the debtor sued on "
-     r"(?P<sued>\S+))?", "已告知对保证人 {g} 的主张：主债务履行期届满日未记录；债务人被诉日 {sued}"),
+    (r"The claim against guarantor (?P<g>\S+) told: the main debt due on a day not on record, the debtor sued on "
+     r"(?P<sued>\S+)", "已告知对保证人 {g} 的主张：主债务履行期届满日未记录，已于 {sued} 起诉债务人"),
+    (r"The claim against guarantor (?P<g>\S+) told: the main debt due on a day not on record",
+     "已告知对保证人 {g} 的主张：主债务履行期届满日未记录"),
     (r"The claim against guarantor (?P<g>\S+) told: the main debt due (?P<due>\S+), the debtor sued on (?P<sued>\S+)",
      "已告知对保证人 {g} 的主张：主债务于 {due} 到期，已于 {sued} 起诉债务人"),
     (r"The claim against guarantor (?P<g>\S+) told: the main debt due (?P<due>\S+)", "已告知对保证人 {g} 的主张：主债务于 {due} 到期"),
@@ -403,7 +405,7 @@ def _fill(template: str, m: re.Match[str]) -> str:
 
     out = _FIELD.sub(one, template)
     # An optional group left empty leaves empty brackets behind: drop them.
-    return out.replace("（）", "").replace("（，", "（").replace("（财产 ）", "").replace("；债务人被诉日 ", "")
+    return out.replace("（）", "").replace("（，", "（").replace("（财产 ）", "")
 
 
 def _parts(text: str) -> str:

@@ -127,6 +127,8 @@ READER = [
     f"Referral 2 to {FIRM} ended (closed)", "Proceeding 1 (court) could not start (already started)",
     "Cancellation of Claim against guarantor 2 requested",
     "The claim against guarantor 2 told: the main debt due 2027-03-04, the debtor sued on 2027-03-05",
+    "The claim against guarantor 2 told: the main debt due on a day not on record, the debtor sued on 2027-03-05",
+    "The claim against guarantor 2 told: the main debt due on a day not on record",
     f"Proceeding 1: {FIRM} takes the case over", "Proceeding 1: no firm acts in it until another firm takes the matter",
 ]
 
