@@ -64,6 +64,17 @@ _CHILD_STATUS = {"closed": "已结束", "accepted": "已接受", "declined": "�
 _KINDS = {"bankruptcy_stay": "破产程序中止", "dispute": "债务争议", "hardship": "困难救济", "death": "借款人死亡",
           "settlement": "和解", "amendment": "协议变更", "write_off": "核销", "write off": "核销"}
 
+_WORDS = {"as agreed": "按约定",
+          "6 months from the main debt's due date (Civil Code art. 692)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条）",
+          "6 months from the main debt's due date (Civil Code art. 692: the agreed end is not after that date, which "
+          "counts as none)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条：约定的期间早于或者等于主债务履行期限，视为没有约定）",
+          "judgment": "判决", "ruling": "裁定", "award": "仲裁裁决", "mediation": "调解书",
+          "given": "已提供担保", "excused": "免予提供担保", "Pre-suit preservation": "诉前财产保全",
+          "Preservation in the case": "诉讼中财产保全", "Judgment": "判决", "Ruling": "裁定", "Award": "仲裁裁决",
+          "Mediation agreement": "调解书", "plaintiff": "原告", "defendant": "被告", "creditor": "债权人",
+          "debtor": "债务人", " (second instance)": "（二审）",
+          " despite the arbitration clause (reason recorded)": "（尽管有仲裁条款，已记录理由）"}
+
 _VOCAB: dict[str, Callable[[str], str]] = {
     "stage": lambda v: STAGES.get(v, v),
     "closure": lambda v: _CLOSURES.get(v, v),
@@ -79,6 +90,9 @@ _VOCAB: dict[str, Callable[[str], str]] = {
     "gap": lambda v: _gap(v),
     "s": lambda v: _CHILD_STATUS.get(v, v),
     "k": lambda v: _KINDS.get(v, v),
+    "parts": lambda v: _parts(v),
+    # The system's fixed words inside a sentence (a decision's kind, who appealed, a preservation's security).
+    **{name: (lambda v: _WORDS.get(v, v)) for name in ("sec", "w", "what", "by", "x", "y", "period")},
 }
 
 
@@ -92,11 +106,8 @@ def _gap(text: str) -> str:
 
 
 def _value(name: str, value: str | None) -> str:
-    base = name.rstrip("0123456789")
-    convert = _VOCAB.get(base)
-    if convert is not None:
-        return convert(value or "")
-    return value or ""
+    convert = _VOCAB.get(name.rstrip("0123456789"))
+    return convert(value) if convert is not None and value else value or ""
 
 
 def _timer(text: str) -> str:
@@ -294,9 +305,12 @@ _RULES_TEXT: list[tuple[str, str]] = [
     (r"Enforcement applied for with (?P<court>.+) on (?P<on>\S+): case (?P<case>.+)", "{on} 向{court}申请强制执行：案号 {case}"),
     (r"This round of enforcement terminated on (?P<on>\S+) \(ruling (?P<r>.+)\): no property found; apply again when "
      r"property turns up", "本次执行程序于 {on} 终结（裁定 {r}）：未发现可供执行的财产；发现财产后可再次申请"),
-    (r"Proceeds distributed on (?P<on>\S+): (?P<gross>.+?) fetched(?: from asset (?P<a>\S+))?, enforcement costs "
+    (r"Proceeds distributed on (?P<on>\S+): (?P<gross>.+?) fetched from asset (?P<a>\S+), enforcement costs "
      r"(?P<costs>.+?), (?P<cred>.+?) to the creditor, (?P<ret>.+?) to the debtor or other creditors",
      "{on} 分配执行款：变价所得 {gross}（财产 {a}），执行费用 {costs}，债权人受偿 {cred}，退还债务人或其他债权人 {ret}"),
+    (r"Proceeds distributed on (?P<on>\S+): (?P<gross>.+?) fetched, enforcement costs "
+     r"(?P<costs>.+?), (?P<cred>.+?) to the creditor, (?P<ret>.+?) to the debtor or other creditors",
+     "{on} 分配执行款：执行所得 {gross}，执行费用 {costs}，债权人受偿 {cred}，退还债务人或其他债权人 {ret}"),
     (r"Appeal lodged by the (?P<by>\S+) on (?P<on>\S+)", "{by}于 {on} 提起上诉"),
     (r"Decision effective on (?P<on>\S+); performance due by (?P<on2>\S+) \(a rest day may move it later: "
      r"(?P<gap>.+)\)", "裁判于 {on} 生效；履行期限至 {on2}（遇休息日可能顺延：{gap}）"),
@@ -381,31 +395,21 @@ def _compile(pattern: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"\(\?P<(?!inner|gap)(\w+)>\.\+(\??)\)", r"(?P<\1>[^;]+\2)", pattern))
 
 
-_RULES: list[tuple[re.Pattern[str], str]] = [(_compile(p), t) for p, t in _RULES_TEXT]
-_FIELD = re.compile(r"\{(\w+)\}")
-_WORDS = {"as agreed": "按约定",
-          "6 months from the main debt's due date (Civil Code art. 692)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条）",
-          "6 months from the main debt's due date (Civil Code art. 692: the agreed end is not after that date, which "
-          "counts as none)": "主债务履行期限届满之日起六个月（《民法典》第六百九十二条：约定的期间早于或者等于主债务履行期限，视为没有约定）",
-          "judgment": "判决", "ruling": "裁定", "award": "仲裁裁决", "mediation": "调解书",
-          "given": "已提供担保", "excused": "免予提供担保", "Pre-suit preservation": "诉前财产保全",
-          "Preservation in the case": "诉讼中财产保全", "Judgment": "判决", "Ruling": "裁定", "Award": "仲裁裁决",
-          "Mediation agreement": "调解书", "plaintiff": "原告", "defendant": "被告", "creditor": "债权人",
-          "debtor": "债务人", " (second instance)": "（二审）",
-          " despite the arbitration clause (reason recorded)": "（尽管有仲裁条款，已记录理由）"}
+Rules = list[tuple[re.Pattern[str], str]]
 
+
+def compile_rules(rules: list[tuple[str, str]]) -> Rules:
+    """Sentence rules, each (English template as a regular expression over the whole sentence, the Chinese with the
+    template's groups in braces): for `say`."""
+    return [(_compile(p), t) for p, t in rules]
+
+
+_RULES = compile_rules(_RULES_TEXT)
+_FIELD = re.compile(r"\{(\w+)\}")
 
 def _fill(template: str, m: re.Match[str]) -> str:
-    def one(field: re.Match[str]) -> str:
-        name = field[1]
-        value = m.groupdict().get(name)
-        if name in ("sec", "w", "what", "by", "x", "y", "period") and value:
-            return _WORDS.get(value, value)
-        return _value(name, value)
-
-    out = _FIELD.sub(one, template)
-    # An optional group left empty leaves empty brackets behind: drop them.
-    return out.replace("（）", "").replace("（，", "（").replace("（财产 ）", "")
+    out = _FIELD.sub(lambda field: _value(field[1], m.groupdict().get(field[1])), template)
+    return out.replace("（）", "")  # an optional group left empty leaves its brackets behind: drop them
 
 
 def _parts(text: str) -> str:
@@ -417,21 +421,25 @@ def _parts(text: str) -> str:
     return "，".join(out) if text != "nothing" else "无"
 
 
-def _sentence(text: str) -> str:
-    for pattern, template in _RULES:
+def say(rules: Rules, text: str) -> str:
+    """`text` in Chinese by the first of `rules` that matches it whole; sentences joined by "; " (or a decision's
+    parts joined by ", ", when every part is known) each on its own; as written when nothing knows it."""
+    for pattern, template in rules:
         m = pattern.fullmatch(text)
         if m is not None:
-            if "parts" in m.groupdict():
-                return template.replace("{parts}", _parts(m["parts"])).replace("{id}", m["id"])
             return _fill(template, m)
-    if "; " in text:  # sentences joined: each on its own
-        return "；".join(_sentence(part) for part in text.split("; "))
-    if ", " in text and not text.startswith(("Payment", "Proceeds")):  # a decision's parts
+    if "; " in text:
+        return "；".join(say(rules, part) for part in text.split("; "))
+    if ", " in text:
         parts = text.split(", ")
-        turned = [_sentence(p) for p in parts]
+        turned = [say(rules, p) for p in parts]
         if all(t != p for t, p in zip(turned, parts, strict=True)):
             return "，".join(turned)
     return text
+
+
+def _sentence(text: str) -> str:
+    return say(_RULES, text)
 
 
 def in_language(text: str, lang: str) -> str:
@@ -443,15 +451,9 @@ def in_language(text: str, lang: str) -> str:
     return out if out != text else _timer(text)  # a matter's next step is a timer's name
 
 
-def add_rules(rules: list[tuple[str, str]]) -> None:
-    """More of the system's sentences, each (English template as a regular expression, the Chinese): another
-    area's words (e.g. `api.refusals_zh`, the workflows' refusals), tried after these."""
-    _RULES.extend((_compile(p), t) for p, t in rules)
-
-
 def translated(text: str) -> bool:
     """Whether `in_language(text, "zh")` knows the whole sentence (for tests and a log)."""
     return in_language(text, "zh") != text
 
 
-__all__ = ["STAGES", "add_rules", "in_language", "translated"]
+__all__ = ["STAGES", "Rules", "compile_rules", "in_language", "say", "translated"]

@@ -1,11 +1,10 @@
-"""The workflows' refusals of a command in Chinese, for the web's Chinese pages (see `api.history_zh`: the same
-engine, values carried over as written; a refusal no rule knows stays in English).
-
-Registered with `api.history_zh.add_rules` on import: `api.web.refusals` imports this module."""
+"""The workflows' refusals of a command in Chinese, for the web's Chinese pages (`api.history_zh`'s engine, values
+carried over as written; a refusal no rule here knows is tried as one of the history's sentences, then kept in
+English)."""
 
 from __future__ import annotations
 
-from api.history_zh import add_rules
+from api.history_zh import compile_rules, in_language, say
 
 RULES: list[tuple[str, str]] = [
     # ---- any command (workflows/matter/commands.py)
@@ -75,6 +74,13 @@ RULES: list[tuple[str, str]] = [
     (r"the matter is on hold", "本案处于暂停状态"),
 ]
 
-add_rules(RULES)
+_COMPILED = compile_rules(RULES)
 
-__all__ = ["RULES"]
+
+def refusal_in_chinese(text: str) -> str:
+    """A refusal the system wrote, in Chinese where a rule knows it (else as written)."""
+    out = say(_COMPILED, text)
+    return out if out != text else in_language(text, "zh")
+
+
+__all__ = ["RULES", "refusal_in_chinese"]

@@ -11,8 +11,7 @@ from typing import Any
 
 import httpx
 
-import api.refusals_zh  # noqa: F401  (registers the workflows' refusals with the translator)
-from api.history_zh import in_language
+from api.refusals_zh import refusal_in_chinese
 from api.web.i18n import words
 
 # The fields of the API's bodies the forms send, by the word key of their label (`f_` keys are the forms').
@@ -67,7 +66,8 @@ def refusals(r: httpx.Response, lang: str = "en") -> list[str]:
     """What the API refused, as lines: each field (its label, or its path in the body) and the reason."""
     detail = r.json().get("detail") if r.headers.get("content-type", "").startswith("application/json") else None
     if not isinstance(detail, list):
-        return [in_language(str(detail or r.status_code), "zh" if lang.startswith("zh") else "en")]
+        text = str(detail or r.status_code)
+        return [refusal_in_chinese(text) if lang.startswith("zh") else text]
     if not lang.startswith("zh"):
         return [f"{'.'.join(str(p) for p in d.get('loc', [])[1:])}: {d.get('msg', '')}" for d in detail]
     lines = []
@@ -77,7 +77,7 @@ def refusals(r: httpx.Response, lang: str = "en") -> list[str]:
         reason = _reason_zh(d)
         if reason is None:  # a sentence the system wrote: its Chinese, where a rule knows it
             raw = str(d.get("msg", "")).removeprefix("Value error, ")
-            reason = in_language(raw, "zh")
+            reason = refusal_in_chinese(raw)
             if path and reason != raw and raw.startswith(f"{'.'.join(str(p) for p in path)}: "):
                 lines.append(reason)  # (it names its field itself)
                 continue

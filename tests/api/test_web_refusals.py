@@ -9,7 +9,7 @@ from typing import Any
 import httpx
 import pytest
 
-from api.history_zh import in_language
+from api.refusals_zh import refusal_in_chinese
 from api.web.refusals import refusals
 
 
@@ -100,7 +100,7 @@ EXAMPLES = [
 def test_the_workflows_refusals_are_said_in_chinese_with_their_values(message: str) -> None:
     from tests.api.test_history_zh import english_left
 
-    zh = in_language(message, "zh")
+    zh = refusal_in_chinese(message)
     assert zh != message and not english_left(zh), zh
     for value in re.findall(r"\d[\d,.:\-]*\d|[\u4e00-\u9fff]{2,}", message):
         assert value in zh, (value, message, zh)
