@@ -150,6 +150,8 @@ async def _manager(request: Request, session: SessionDep, settings: Settings, co
         if found is None:
             raise _refuse(401, "the session has ended: log in again", cors, **_STALE)
         user, _ = found
+        if user.password_change_due:  # (as the JSON API: nothing but the password page until it is their own)
+            raise _refuse(403, users.ONE_TIME_PASSWORD, cors)
         principal = Principal(key_id=f"user-{user.id}", name=user.display_name, role=user.role, firm=user.firm)
     if principal.role != "manager":
         raise _refuse(403, f"role {principal.role!r} may not read decrypted payloads; allowed: manager", cors)

@@ -173,3 +173,20 @@ async def test_encode_is_not_offered(stack: Stack) -> None:
         r = await stack.http.post("/codec/encode", json=clear, headers=stack.auth(role))
         assert r.status_code == 403 and ("not offered" in r.text or "manager" in r.text), r.text
 
+
+
+async def test_a_manager_still_on_a_one_time_password_decodes_nothing(stack: Stack) -> None:
+    from store import users
+    from store.db import write_session
+
+    matter = await stack.open("codec-otp")
+    body = await history_input(stack, matter["workflow_id"])
+    name = f"otp-mgr-{matter['id'][:6]}"
+    async with write_session(stack.sessions) as session:
+        one_time, _ = await users.create_user(session, username=name, display_name="New Manager", role="manager")
+    async with browser(stack) as web:
+        assert (await log_in(web, name, one_time)).status_code == 303
+        r = await web.post(DECODE, json=body, headers={"Origin": UI, "X-Namespace": "default"})
+        assert r.status_code == 403 and "/app/password" in r.json()["detail"], r.text
+        assert r.headers["access-control-allow-origin"] == UI  # (the UI can read why)
+        assert BORROWER_ID not in r.text
