@@ -100,8 +100,7 @@ async def _session_principal(request: Request, session: AsyncSession, token: str
         raise _unauthorized("the session has ended: log in again", error="invalid_token")
     user, web = found
     if user.password_change_due:
-        raise HTTPException(status.HTTP_403_FORBIDDEN, detail="the password is a one-time password: choose your own "
-                                                              "at /app/password first")
+        raise HTTPException(status.HTTP_403_FORBIDDEN, detail=users.ONE_TIME_PASSWORD)
     if request.method not in _SAFE_METHODS and not secrets.compare_digest(
             request.headers.get(CSRF_HEADER, ""), web.csrf_token):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or wrong CSRF token: a change made with the "

@@ -37,6 +37,22 @@ USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _hasher = PasswordHasher()  # argon2id
 
 
+# A password's bounds, and the reasons a change of password is refused (the web page says them in its language).
+MIN_PASSWORD, MAX_PASSWORD = 12, 1024
+TOO_SHORT, TOO_LONG = f"at least {MIN_PASSWORD} characters", f"at most {MAX_PASSWORD} characters"
+WRONG_PASSWORD = "not the current password"
+# Why a session opened with a one-time password is refused everywhere but the password page (API, codec).
+ONE_TIME_PASSWORD = "the password is a one-time password: choose your own at /app/password first"
+SAME_PASSWORD = "the same as the current password: choose another"
+
+
+def _verified(user: User, password: str) -> bool:
+    try:
+        return _hasher.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 class UserError(ValueError):
     """A user that cannot be created as asked: `field` names what is wrong."""
 
@@ -95,8 +111,8 @@ async def create_user(session: AsyncSession, *, username: str, display_name: str
     if await session.scalar(select(User.id).where(User.username == name)) is not None:
         raise UserError("username", f"{name!r} is taken")
     secret = password or one_time_password()
-    if len(secret) < 12:
-        raise UserError("password", "at least 12 characters")
+    if len(secret) < MIN_PASSWORD:
+        raise UserError("password", TOO_SHORT)
     row = User(id=uuid.uuid4().hex, username=name, display_name=display_name.strip(), role=role,
                firm=firm.strip() if firm else None, language=language, password_hash=_hasher.hash(secret),
                created_at=now or datetime.now(UTC), disabled_at=None, last_login_at=None,
@@ -126,10 +142,7 @@ async def log_in(session: AsyncSession, username: str, password: str, address: s
     user = await session.scalar(select(User).where(User.username == name))
     ok = False
     if user is not None and user.disabled_at is None:
-        try:
-            ok = _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+        ok = _verified(user, password)
     else:
         _hasher.hash(password or "-")  # the same work for an unknown name: timing tells nothing
     if not ok or user is None:
@@ -172,19 +185,14 @@ async def change_password(session: AsyncSession, user_id: str, current_session: 
     user = await session.get(User, user_id)
     if user is None or user.disabled_at is not None:
         raise UserError("current_password", "no such person")
-    ok: bool
-    try:
-        ok = _hasher.verify(user.password_hash, current)
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if not ok:
-        raise UserError("current_password", "not the current password")
-    if len(new) < 12:
-        raise UserError("new_password", "at least 12 characters")
-    if len(new) > 1024:
-        raise UserError("new_password", "at most 1024 characters")
+    if not _verified(user, current):
+        raise UserError("current_password", WRONG_PASSWORD)
+    if len(new) < MIN_PASSWORD:
+        raise UserError("new_password", TOO_SHORT)
+    if len(new) > MAX_PASSWORD:
+        raise UserError("new_password", TOO_LONG)
     if new == current:
-        raise UserError("new_password", "the same as the current password: choose another")
+        raise UserError("new_password", SAME_PASSWORD)
     user.password_hash = _hasher.hash(new)
     user.password_change_due = False
     await session.execute(update(WebSession).where(

@@ -40,8 +40,8 @@ async def change(request: Request) -> Response:
         async with write_session(request.app.state.sessionmaker) as session:
             await users.change_password(session, me.id, web.id, form.get("current_password", ""), new)
     except users.UserError as exc:
-        reason = {"not the current password": w["pw_wrong"], "at least 12 characters": w["pw_short"]}.get(
-            exc.reason, w["pw_same"] if "same as" in exc.reason else exc.reason)
+        reason = {users.WRONG_PASSWORD: w["pw_wrong"], users.TOO_SHORT: w["pw_short"], users.TOO_LONG: w["pw_long"],
+                  users.SAME_PASSWORD: w["pw_same"]}.get(exc.reason, exc.reason)
         return render(request, "password.html", me, web, 422, problems={exc.field: reason}, done=False)
     return RedirectResponse("/app/" if me.password_change_due else "/app/password?done=1",
                             status_code=303)

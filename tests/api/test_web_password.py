@@ -6,8 +6,11 @@ from __future__ import annotations
 
 import uuid
 
+from sqlalchemy import select
+
 from store import users
 from store.db import write_session
+from store.models import User
 from tests.api.conftest import Stack
 from tests.api.test_web import browser, csrf_of, log_in
 
@@ -78,3 +81,25 @@ async def test_the_password_page_is_in_chinese_for_a_chinese_person(stack: Stack
         r = await web.post("/app/password", data={"csrf_token": csrf_of(page.text), "current_password": "wrong one",
                                                   "new_password": "x" * 12, "confirm_password": "x" * 12})
         assert r.status_code == 422 and "当前密码不正确" in r.text
+
+
+async def test_a_password_too_long_is_refused_and_a_disabled_person_cannot_change_theirs(stack: Stack) -> None:
+    name, one_time = await newcomer(stack)
+    async with browser(stack) as web:
+        assert (await log_in(web, name, one_time)).status_code == 303
+        csrf = csrf_of((await web.get("/app/password")).text)
+        long = "x" * 1025
+        r = await web.post("/app/password", data={"csrf_token": csrf, "current_password": one_time,
+                                                  "new_password": long, "confirm_password": long})
+        assert r.status_code == 422 and 'href="#pw-new_password"' in r.text and "at most 1024 characters" in r.text
+        # Disabled meanwhile: the session has ended, the change is not made, the one-time password stays refused.
+        async with write_session(stack.sessions) as session:
+            user = await session.scalar(select(User).where(User.username == name))
+            assert user is not None
+            await users.disable_user(session, user.id)
+        mine = "correct horse battery staple"
+        r = await web.post("/app/password", data={"csrf_token": csrf, "current_password": one_time,
+                                                  "new_password": mine, "confirm_password": mine})
+        assert r.status_code == 303 and r.headers["location"].startswith("/app/login")
+    async with browser(stack) as again:
+        assert (await log_in(again, name, mine)).status_code == 401

@@ -58,6 +58,9 @@ async def test_the_team_records_the_signed_agreement_of_an_approved_settlement(s
         done = await post(web, mid, "signed", page, upload_id=upload_id, signed_on=today)
         assert done.status_code == 200 and "The signed agreement is recorded" in done.text, done.text
         assert (await eventually(lambda: _status(stack, mid, "effective")))["stage"] == "amendment"
+        # The same form sent again (a double click, a resend): recorded once, said done again.
+        again = await post(web, mid, "signed", page, upload_id=upload_id, signed_on=today)
+        assert again.status_code == 200 and "The signed agreement is recorded" in again.text, again.text
     async with browser(stack) as partner:  # a partner's page never offers it (and the API would refuse them)
         await signed_in(stack, partner, "partner", firm="firm-a")
         r = await partner.post(f"/app/matters/{mid}/actions/signed", data={"csrf_token": "x"})
