@@ -17,7 +17,6 @@ from api.deps import CSRF_HEADER, SESSION_COOKIE
 from api.history_zh import in_language
 from api.web.i18n import LANGUAGES, words
 from documents.registry import TITLES
-from domain.matter import STAGES
 from store import users
 from store.models import User, WebSession
 
@@ -117,7 +116,5 @@ async def manager_only(request: Request) -> tuple[User, WebSession] | Response:
     if found is None:
         return to_login()
     if found[0].role != "manager":
-        return render(request, "worklist.html", found[0], found[1], 403, matters=[], count=0,
-                     error=words(found[1].language)["forbidden"], stages=STAGES, buckets=list(BUCKETS),
-                     q={"stage": "", "dpd": "", "attention": ""}, page_query="", prev_offset=None, next_offset=None)
+        return render(request, "forbidden.html", found[0], found[1], 403, error=words(found[1].language)["forbidden"])
     return found

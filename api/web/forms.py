@@ -35,6 +35,7 @@ from api.web.i18n import words
 from api.web.refusals import refusals
 from store.models import User, WebSession
 from workflows.matter import transitions as tr
+from workflows.matter.arrangements import OPEN as OPEN_ARRANGEMENT  # one arrangement at a time
 
 router = APIRouter(prefix="/app", include_in_schema=False)
 
@@ -43,7 +44,6 @@ PARTNER = ("accept", "decline", "proceeding", "event")
 ACTIONS = (*STAFF, *PARTNER)
 SIGNABLE = {"settlement": "settlements", "amendment": "amendments"}  # an arrangement's kind: its API path
 DONE = (*ACTIONS, "evidence")
-OPEN_ARRANGEMENT = ("proposed", "approved", "effective")  # one arrangement at a time (workflows/matter/arrangements)
 RUNNING = ("starting", "started", "filed", "decided")  # a proceeding still open: one case at a time
 BUCKETS = ("costs", "fees", "penalty", "interest")
 INSTALMENT_ROWS = 4

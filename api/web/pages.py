@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -21,6 +20,7 @@ from api.web.common import (
     signed_in,
     to_login,
 )
+from api.web.forms import fresh
 from api.web.i18n import words
 from api.web.refusals import refusals
 from domain.matter import STAGES
@@ -99,7 +99,7 @@ async def _approvals(request: Request, me: User, web: WebSession, code: int = 20
         on_record = await call_api(request, "GET", "/firms", params={"include_disabled": "false"})
         firms = on_record.json().get("data", []) if on_record.status_code == 200 else []
     return render(request, "approvals.html", me, web, code, items=items, reviews=reviews, firms=firms,
-                 command=f"web-{secrets.token_hex(12)}",
+                 command=fresh(),
                  **{"error": error, "problems": [], "done": False, **context})
 
 
@@ -152,7 +152,9 @@ async def decide(request: Request, matter_id: str, kind: str, proposal_id: str) 
     if kind not in _PATHS or not csrf_ok(form, web) or form.get("decision") not in ("approve", "reject"):
         return await _approvals(request, me, web, 403, error=words(web.language)["forbidden"])
     path = f"{matter_path(matter_id)}/{_PATHS[kind]}/{quote(proposal_id[:128], safe='')}/approvals"
-    r = await call_api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")})
+    headers = {"Idempotency-Key": form["command"][:100]} if form.get("command") else {}  # (a form sent twice)
+    r = await call_api(request, "POST", path, web, json={"decision": form["decision"], "note": form.get("note", "")},
+                       headers=headers)
     if r.status_code in (200, 201):
         return await _approvals(request, me, web, done=True, decided=(matter_id, proposal_id))
     return await _approvals(request, me, web, r.status_code if r.status_code < 500 else 502,

@@ -224,8 +224,14 @@ async def test_a_manager_approves_a_settlement_from_the_approvals_queue(stack: S
         assert "art. 695" in page.text  # its warnings, with the facts
         action = f"/app/approvals/{m['id']}/settlement/{proposal}"
         assert (await web.post(action, data={"csrf_token": "x", "decision": "approve"})).status_code == 403
-        done = await web.post(action, data={"csrf_token": csrf_of(page.text), "decision": "approve", "note": "ok"})
+        form = page.text.split(f'action="{action}"', 1)[1].split("</form>", 1)[0]
+        command = re.search(r'name="command" value="([^"]+)"', form)
+        assert command, form
+        sent = {"csrf_token": csrf_of(page.text), "decision": "approve", "note": "ok", "command": command.group(1)}
+        done = await web.post(action, data=sent)
         assert done.status_code == 200 and "Decision recorded." in done.text, done.text
         assert action not in done.text  # the proposal just decided is not offered again (the queue lags a moment)
+        again = await web.post(action, data=sent)  # the same form sent twice (a double click): recorded once
+        assert again.status_code == 200 and "Decision recorded." in again.text, again.text
     status = (await stack.http.get(f"/matters/{m['id']}", headers=stack.auth("manager"))).json()
     assert status["stage"] in ("negotiation", "amendment", "reminders", "notice", "legal_review"), status
