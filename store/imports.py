@@ -56,6 +56,17 @@ async def record_row(session: AsyncSession, job_id: str, outcome: str, now: date
     await session.flush()
 
 
+async def stop_job(session: AsyncSession, job_id: str, problem: tuple[int, str, str], now: datetime) -> None:
+    """The job ends before its last row (what failed was not the row: the session ended, the system is down):
+    `problem` says where and why; the rows after it were not tried."""
+    job = await session.get(ImportJob, job_id, with_for_update=True)
+    if job is None:
+        return
+    job.problems = json.dumps([*json.loads(job.problems), list(problem)], ensure_ascii=False)
+    job.status, job.updated_at, job.finished_at = "finished", now, now
+    await session.flush()
+
+
 async def get_job(session: AsyncSession, job_id: str) -> ImportJob | None:
     return await session.get(ImportJob, job_id[:32])
 

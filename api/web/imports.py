@@ -172,24 +172,37 @@ async def _run(app: FastAPI, job_id: str, rows: list[tuple[int, MatterIntake]], 
             for line, intake in rows:
                 outcome, problem = await _open_one(client, line, intake)
                 async with write_session(app.state.sessionmaker) as session:
+                    if outcome == "stop":  # not the row's fault: the rest would fail alike
+                        assert problem is not None
+                        await imports.stop_job(session, job_id, problem, _now())
+                        return
                     await imports.record_row(session, job_id, outcome, _now(), problem)
     except Exception:
         log.exception("import job %s stopped", job_id)
 
 
+def _stopped(line: int, why: str) -> tuple[str, tuple[int, str, str]]:
+    return "stop", (line, "row", f"the import stopped here: {why}; the rows from this one on were not opened: upload "
+                                 "the file again (what is open already is not opened twice)")
+
+
 async def _open_one(client: httpx.AsyncClient, line: int, intake: MatterIntake
                     ) -> tuple[str, tuple[int, str, str] | None]:
+    """`opened`, `already`, `failed` (the API refused this row: 422) or `stop` (a failure that is not the row's:
+    the session ended, the system is down)."""
     try:
         r = await client.post("/matters", json=intake.model_dump(mode="json"))
-    except Exception as exc:  # (the API's own failure, raised through the in-process transport): this row only
-        return "failed", (line, "row", f"could not open the matter ({type(exc).__name__}); upload the file again")
+    except Exception as exc:  # (the API's own failure, raised through the in-process transport)
+        return _stopped(line, f"the matter could not be opened ({type(exc).__name__})")
     if r.status_code == 201:
         return "opened", None
     if r.status_code == 200:
         return "already", None
     if r.status_code == 422:
         return "failed", (line, "row", "; ".join(refusals(r)))
-    return "failed", (line, "row", f"could not open the matter (HTTP {r.status_code}); upload the file again")
+    if r.status_code in (401, 403):
+        return _stopped(line, f"the session that ran it ended or may not open matters (HTTP {r.status_code})")
+    return _stopped(line, f"the matter could not be opened (HTTP {r.status_code})")
 
 
 async def _job(request: Request, me: User, job_id: str) -> tuple[ImportJob, set[str]] | None:

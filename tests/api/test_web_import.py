@@ -11,9 +11,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
 from api.web import imports as web_imports
 from api.web.import_files import MAX_BYTES
+from domain.matter import MatterIntake
 from store import imports
 from store.db import write_session
 from store.models import User
@@ -194,3 +196,27 @@ async def test_a_job_is_its_owners_and_managers_and_an_interrupted_one_says_so(s
 
 def httpx_anonymous(stack: Stack) -> httpx.AsyncClient:
     return browser(stack)
+
+
+async def test_a_job_whose_session_ended_stops_at_once_saying_where(stack: Stack) -> None:
+    """A failure that is not a row's (here the person logged out before the job ran: every call would be a 401)
+    stops the job at that row with one problem, instead of failing every row after it."""
+    from tests.factories import intake_data
+
+    async with signed_in(stack, "legal_team") as (web, csrf):
+        async with write_session(stack.sessions) as session:
+            me = await session.scalar(select(User).order_by(User.created_at.desc()).limit(1))
+            assert me is not None
+            job = await imports.create_job(session, user_id=me.id, file_name="late.csv", total=3,
+                                           runner=web_imports.RUNNER, now=datetime.now(UTC))
+        rows = [(line, MatterIntake.model_validate(intake_data(external_ref=stack.ref(f"late{line}"), policy="demo")))
+                for line in (2, 3, 4)]
+        await web_imports._run(stack.app, job.id, rows, "no-such-session", csrf)
+        async with write_session(stack.sessions) as session:
+            done = await imports.get_job(session, job.id)
+            assert done is not None
+            assert (done.status, done.done, done.failed) == ("finished", 0, 0)
+            [(line, column, reason)] = imports.problems_of(done)
+        assert (line, column) == (2, "row") and "stopped here" in reason and "HTTP 401" in reason, reason
+        listed = await stack.http.get("/matters", params={"q": stack.ref("late2")}, headers=stack.auth("manager"))
+        assert stack.ref("late2") not in listed.text
