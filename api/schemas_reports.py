@@ -120,6 +120,7 @@ class NearPublic(BaseModel):
     external_ref: str
     stage: str
     referred_firm: str | None
+    kind: reports.DeadlineKind = Field(description="which legal deadline it is")
     name: str = Field(description="what must be done by then: limitation, guarantee period, preservation measure")
     rule: str
     source: str
@@ -132,8 +133,8 @@ class NearPublic(BaseModel):
     @classmethod
     def of(cls, n: reports.Near) -> NearPublic:
         return cls(matter_id=n.matter_id, external_ref=n.external_ref, stage=n.stage, referred_firm=n.referred_firm,
-                   name=n.name, rule=n.rule, source=n.source, last_day=n.last_day, ends_on=n.ends_on, due=n.due,
-                   days_left=n.days_left, overdue=n.days_left < 0)
+                   kind=n.kind, name=n.name, rule=n.rule, source=n.source, last_day=n.last_day, ends_on=n.ends_on,
+                   due=n.due, days_left=n.days_left, overdue=n.days_left < 0)
 
 
 class DeadlinesNearPublic(BaseModel):

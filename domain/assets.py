@@ -190,7 +190,15 @@ class AssetRecord(BaseModel):
         ends = self.measure_ends_on()
         if ends is None or today > ends or self.standing(today) in ("sold", "transferred", "released"):
             return None
-        started = next(e for e in reversed(self.events) if isinstance(e, Preserved | Renewed))
+        return self.measure_as_deadline()
+
+    def measure_as_deadline(self) -> Deadline | None:
+        """The last measure recorded (preserved or renewed) as a deadline, whether or not it still holds (None: no
+        measure was ever recorded)."""
+        ends = self.measure_ends_on()
+        started = next((e for e in reversed(self.events) if isinstance(e, Preserved | Renewed)), None)
+        if ends is None or started is None:
+            return None
         years = MAX_TERM_YEARS[self.asset.kind]
         return Deadline(
             name=f"measure on asset {self.number} ({self.asset.kind.replace('_', ' ')})",

@@ -27,12 +27,15 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from statistics import median
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from domain.assets import AssetRecord
+from domain.deadlines import Deadline
 from domain.money import minor_units
+from domain.parties import Asset
 from domain.status import MatterStatus
 from store.models import Firm, Matter, Payment, TimelineEvent
 from store.queries import days_past_due_condition
@@ -361,6 +364,9 @@ async def portfolio(session: AsyncSession, now: datetime, currency: str | None =
 
 
 # ---------------------------------------------------------------- the legal deadlines near
+DeadlineKind = Literal["limitation", "guarantee", "measure"]
+
+
 @dataclass
 class Near:
     """One legal deadline of a matter, as of the matter's own today."""
@@ -369,6 +375,7 @@ class Near:
     external_ref: str
     stage: str
     referred_firm: str | None
+    kind: DeadlineKind
     name: str
     rule: str
     source: str
@@ -401,23 +408,23 @@ async def deadlines_near(session: AsyncSession, now: datetime, within_days: int,
         today = st.policy_today(now)
         last = today + timedelta(days=within_days)
 
-        def near(name: str, rule: str, source: str, last_day: date, ends_on: date | None,
-                 mid: str = mid, ref: str = ref, stage: str = stage, firm: str | None = firm,
-                 today: date = today) -> Near:
-            return Near(mid, ref, stage, firm, name, rule, source, last_day, ends_on, today)
+        def near(kind: DeadlineKind, d: Deadline, mid: str = mid, ref: str = ref, stage: str = stage,
+                 firm: str | None = firm, today: date = today) -> Near:
+            return Near(mid, ref, stage, firm, kind, d.name, d.rule, d.source, d.last_day, d.ends_on, today)
 
         if st.limitation is not None and (st.limitation.ends_on or st.limitation.last_day) <= last:
-            d = st.limitation
-            found.append(near(d.name, d.rule, d.source, d.last_day, d.ends_on))
+            found.append(near("limitation", st.limitation))
         for d in st.guarantees or ():
             if today <= d.last_day and (d.ends_on or d.last_day) <= last:
-                found.append(near(d.name, d.rule, d.source, d.last_day, d.ends_on))
+                found.append(near("guarantee", d))
         for a in st.assets or ():
             if a.measure_ends_on is not None and a.lift_applied_on is None \
                     and a.standing not in ("released", "sold", "transferred") \
                     and a.measure_ends_on <= last:
-                found.append(near(f"measure on asset {a.number} ({a.kind.replace('_', ' ')})", "renew the court's "
-                                  "measure before it ends (SPC Interpretation of the CPL art. 485)",
-                                  a.description[:200], a.measure_ends_on, None))
+                # (as the matter's own deadlines name it, running or lapsed unrenewed)
+                asset = Asset.model_validate({"kind": a.kind, "description": a.description})
+                measure = AssetRecord(number=a.number, asset=asset, events=a.events).measure_as_deadline()
+                if measure is not None:
+                    found.append(near("measure", measure))
     found.sort(key=lambda n: (n.due, n.external_ref, n.name))
     return found[:limit]

@@ -127,19 +127,8 @@ async def deadlines(request: Request, within_days: int = 60) -> Response:
     listed = await call_api(request, "GET", "/firms")
     firms = {f["id"]: f["name"] for f in listed.json().get("data", [])} if listed.status_code == 200 else {}
     for item in items:
-        item["kind"] = deadline_kind(item["name"])
         item["firm_name"] = firms.get(item["referred_firm"] or "", item["referred_firm"])
     return render(request, "deadlines.html", me, web, items=items, days=days, windows=DEADLINE_WINDOWS, error=None)
-
-
-def deadline_kind(name: str) -> str:
-    """Which kind of deadline a name the API gives is (its words key), '' when none is known."""
-    for prefix, kind in (("limitation", "limitation"), ("guarantee period", "guarantee"),
-                         ("measure on asset", "measure"), ("appeal", "appeal"), ("enforcement", "enforcement"),
-                         ("performance", "performance")):
-        if name.startswith(prefix):
-            return kind
-    return ""
 
 
 @router.get("/matters/{matter_id}/history", response_class=HTMLResponse)

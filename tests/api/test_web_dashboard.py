@@ -17,6 +17,7 @@ import httpx
 import pytest
 from sqlalchemy import delete
 
+from api.schemas_reports import NearPublic
 from api.web import dashboard
 from api.web.charts import bar_chart, column_chart, lengths
 from api.web.words_dashboard import WORDS
@@ -53,11 +54,11 @@ def test_a_chart_is_labelled_escaped_and_draws_one_shape_per_value() -> None:
     assert heights == [("110.0", "90.0"), ("20.0", "180.0")]  # on one baseline (y + height = 200)
 
 
-def test_deadline_kinds_are_named_from_the_api_s_names() -> None:
-    assert dashboard.deadline_kind("limitation") == "limitation"
-    assert dashboard.deadline_kind("guarantee period: guarantor 1 (general)") == "guarantee"
-    assert dashboard.deadline_kind("measure on asset 2 (vehicle)") == "measure"
-    assert dashboard.deadline_kind("something new") == ""
+def test_deadline_kinds_are_named_by_the_api() -> None:
+    """(They were guessed from the English names; now the report says each one's kind.)"""
+    kinds = NearPublic.model_fields["kind"].annotation
+    assert set(kinds.__args__) == {"limitation", "guarantee", "measure"}  # type: ignore[union-attr]
+    assert all(f"dl_kind_{k}" in WORDS["en"] and f"dl_kind_{k}" in WORDS["zh-CN"] for k in kinds.__args__)  # type: ignore[union-attr]
 
 
 # ---------------------------------------------------------------- the stack
@@ -211,3 +212,48 @@ def test_durations_are_told_in_their_two_largest_units() -> None:
     assert dashboard.duration(3 * 86400 + 4 * 3600 + 5 * 60 + 6, w) == "3 d 4 h"
     assert dashboard.duration(3600 + 7, w) == "1 h"  # (no minutes: the seconds are not the next unit)
     assert dashboard.duration(125, WORDS["zh-CN"]) == "2 分 5 秒"
+
+
+async def test_a_court_measure_near_its_end_is_listed_as_the_matters_own_deadlines_name_it(stack: Stack) -> None:
+    """The report's measure is the matter's own (domain.assets: the art. 485 rule, the ruling as its source), with
+    its kind; a lapsed unrenewed one stays listed, overdue."""
+    from domain.assets import AssetRecord
+    from domain.assets import Preserved as AssetPreserved
+    from domain.parties import Asset
+    from domain.status import AssetView
+
+    m = await stack.open("dash-measure")
+
+    async def projected() -> bool:  # (the status is written by the matter's workflow a moment after it opens)
+        async with write_session(stack.sessions) as session:
+            row = await session.get(Matter, m["id"])
+            return row is not None and row.status is not None
+
+    await eventually(projected)
+    async with write_session(stack.sessions) as session:
+        row = await session.get(Matter, m["id"])
+        assert row is not None and row.status is not None
+        status = MatterStatus.model_validate(row.status)
+        today = status.policy_today(datetime.now(UTC))
+        views = []
+        for number, started in ((1, today - timedelta(days=360)), (2, today - timedelta(days=370))):  # 1-year term
+            event = AssetPreserved(on=started, measure="freeze", court="上海市长宁区人民法院",
+                                   ruling_number=f"(2026)沪0105财保{number}号")
+            record = AssetRecord(number=number, asset=Asset(kind="deposit", description=f"账户{number}"),
+                                 events=(event,))
+            views.append(AssetView(number=number, kind="deposit", description=f"账户{number}", standing="preserved",
+                                   measure_ends_on=record.measure_ends_on(), events=(event,)))
+        copy_id = f"{m['id'][:90]}-measure-{uuid.uuid4().hex[:6]}"
+        values = {c.key: getattr(row, c.key) for c in Matter.__table__.columns}
+        values.update(id=copy_id, external_ref=f"{row.external_ref[:90]}-measure-{copy_id[-6:]}",
+                      status=status.model_copy(update={"assets": tuple(views)}).model_dump(mode="json"))
+        session.add(Matter(**values))
+        expected = record.measure_as_deadline()
+        assert expected is not None
+    r = await stack.http.get("/reports/deadlines", params={"within_days": 30}, headers=stack.auth("manager"))
+    assert r.status_code == 200, r.text
+    mine = [d for d in r.json()["data"] if d["matter_id"] == copy_id]
+    assert [(d["kind"], d["name"], d["overdue"]) for d in mine] == [
+        ("measure", "measure on asset 2 (deposit)", True), ("measure", "measure on asset 1 (deposit)", False)], mine
+    assert mine[0]["rule"] == expected.rule and "art. 485" in expected.rule
+    assert mine[0]["source"] == expected.source and "(2026)沪0105财保2号" in mine[0]["source"]
