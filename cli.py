@@ -202,7 +202,7 @@ def import_csv(
     actor: Annotated[str | None, typer.Option(help="Recorded as the user who opened the matters.")] = None,
 ) -> None:
     """Open one matter per good CSV line; list bad lines by number and column; exit 1 if any was bad."""
-    from domain.intake_csv import CsvHeaderError, FieldError, parse_intake_csv
+    from domain.intake_csv import CsvHeaderError, FieldError, parse_intake_csv, repeated_references
 
     _policies_or_exit(Settings().policy_dir)
     try:
@@ -222,17 +222,9 @@ def import_csv(
         raise typer.Exit(1) from None
 
     bad: dict[int, list[FieldError]] = {r.line: list(r.errors) for r in rows if not r.ok}
-    good: list[tuple[int, MatterIntake]] = []
-    first_line: dict[str, int] = {}
-    for row in rows:
-        if row.intake is None:
-            continue
-        ref = row.intake.external_ref
-        if ref in first_line:
-            bad[row.line] = [FieldError("external_ref", f"same reference as line {first_line[ref]}")]
-            continue
-        first_line[ref] = row.line
-        good.append((row.line, row.intake))
+    repeated = repeated_references(rows)
+    bad.update({line: [why] for line, why in repeated.items()})
+    good = [(r.line, r.intake) for r in rows if r.intake is not None and r.line not in repeated]
 
     opened = already = 0
     if good:

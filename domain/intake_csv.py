@@ -52,7 +52,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -185,6 +185,22 @@ class ParsedRow:
     @property
     def ok(self) -> bool:
         return self.intake is not None
+
+
+def repeated_references(rows: Sequence[ParsedRow]) -> dict[int, FieldError]:
+    """The lines whose external_ref an earlier line of the same file already has (line -> why): a file opens each
+    matter once."""
+    first_line: dict[str, int] = {}
+    repeated: dict[int, FieldError] = {}
+    for row in rows:
+        if row.intake is None:
+            continue
+        ref = row.intake.external_ref
+        if ref in first_line:
+            repeated[row.line] = FieldError("external_ref", f"same reference as line {first_line[ref]}")
+        else:
+            first_line[ref] = row.line
+    return repeated
 
 
 def parse_intake_csv(text: str, *, default_policy: str | None = None, latest: date | None = None

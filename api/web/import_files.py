@@ -29,7 +29,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from domain.intake_csv import CsvHeaderError, FieldError, ParsedRow, parse_intake_csv
+from domain.intake_csv import CsvHeaderError, FieldError, ParsedRow, parse_intake_csv, repeated_references
 from domain.matter import MatterIntake
 from store.policies import UnknownPolicy, get_policy
 
@@ -99,17 +99,16 @@ def _with_line(row: ParsedRow, line: int, extra: tuple[FieldError, ...]) -> Pars
 
 def _validate(parsed: list[ParsedRow], policy_dir: Path | None) -> Checked:
     checked = Checked()
-    first_line: dict[str, int] = {}
+    repeated = repeated_references(parsed)
     policies: dict[str, str | None] = {}
     for row in parsed:
         checked.problems += [(row.line, e.column, e.message) for e in row.errors]
         if row.intake is None:
             continue
-        ref, policy = row.intake.external_ref, row.intake.policy
-        if ref in first_line:
-            checked.problems.append((row.line, "external_ref", f"same reference as line {first_line[ref]}"))
+        if row.line in repeated:
+            checked.problems.append((row.line, repeated[row.line].column, repeated[row.line].message))
             continue
-        first_line[ref] = row.line
+        policy = row.intake.policy
         if policy not in policies:
             try:
                 get_policy(policy, policy_dir)
