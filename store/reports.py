@@ -154,6 +154,11 @@ async def matter_facts(session: AsyncSession, currency: str | None = None) -> di
     return facts
 
 
+def _with_event(kind: str) -> Any:
+    """The matters that have a timeline event of `kind`, as a subquery (never a list of ids sent back)."""
+    return select(TimelineEvent.matter_id).where(TimelineEvent.kind == kind)
+
+
 async def reversed_payments(session: AsyncSession) -> set[tuple[str, str]]:
     rows = await session.execute(select(TimelineEvent.matter_id, TimelineEvent.data)
                                  .where(TimelineEvent.kind == "payment_reversed"))
@@ -189,7 +194,7 @@ async def recovery_by_month(session: AsyncSession, facts: dict[str, MatterFacts]
     if reversed_:
         for mid, pid, on, currency, amount in (await session.execute(
                 select(Payment.matter_id, Payment.payment_id, Payment.received_on, Payment.currency,
-                       Payment.amount).where(Payment.matter_id.in_(sorted({m for m, _ in reversed_})), *only))).all():
+                       Payment.amount).where(Payment.matter_id.in_(_with_event("payment_reversed")), *only))).all():
             if (mid, pid) in reversed_:
                 per_day[(on, currency)] -= amount
     return bucket_months(per_day, facts.values(), months)
@@ -288,7 +293,7 @@ async def firm_performance(session: AsyncSession, facts: dict[str, MatterFacts],
     if held:
         payments = (await session.execute(
             select(Payment.matter_id, Payment.payment_id, Payment.currency, Payment.amount, Payment.recorded_at)
-            .where(Payment.matter_id.in_(sorted({m for _, m, _, _ in held}))))).all()
+            .where(Payment.matter_id.in_(_with_event("referral_accepted"))))).all()
         by_matter: dict[str, list[Any]] = defaultdict(list)
         for p in payments:
             if (p.matter_id, p.payment_id) not in reversed_:
@@ -312,10 +317,9 @@ async def firm_performance(session: AsyncSession, facts: dict[str, MatterFacts],
 async def _missed(session: AsyncSession, firm: Any, now: datetime, facts: dict[str, MatterFacts]) -> None:
     lapsed = (await session.execute(select(TimelineEvent.matter_id, TimelineEvent.data)
                                     .where(TimelineEvent.kind == "preservation_lapsed"))).all()
-    wanted = {mid for mid, _ in lapsed}
     held = select(Matter.id, Matter.status, Matter.referred_firm, Matter.referral_status, Matter.limitation_last_day)
     rows = (await session.execute(held.where(
-        (Matter.id.in_(sorted(wanted))) | ((Matter.referral_status == "accepted")
+        (Matter.id.in_(_with_event("preservation_lapsed"))) | ((Matter.referral_status == "accepted")
                                            & (Matter.limitation_last_day < now.date() + timedelta(days=1)))))).all()
     statuses = {r.id: MatterStatus.model_validate(r.status) for r in rows if r.status}
     for mid, data in lapsed:
