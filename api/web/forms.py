@@ -13,8 +13,10 @@ a fresh id (`web-<hex>`, sent as the Idempotency-Key), so a form sent twice reco
 
 from __future__ import annotations
 
+import asyncio
 import re
 import secrets
+from collections import deque
 from typing import Any
 from urllib.parse import quote
 
@@ -141,34 +143,52 @@ async def _matter(request: Request, me: User, web: WebSession, matter_id: str, c
         return render(request, "matter.html", me, web, status_code, matter=None,
                      error=w["not_found"] if status_code == 404 else w["unavailable"], documents=[], history=[])
     matter = r.json()
-    docs = await call_api(request, "GET", f"{base}/documents")
-    history = await call_api(request, "GET", f"{base}/history",
-                             params={"limit": 200, "lang": history_lang(web.language)})
-    evidence = await call_api(request, "GET", f"{base}/evidence")
-    parties = await call_api(request, "GET", f"{base}/parties")
-    lines = history.json().get("data", []) if history.status_code == 200 else []
+    # The rest at once: each is a read of its own (the API in-process, as the person).
+    docs, lines, evidence, parties, proceedings = await asyncio.gather(
+        call_api(request, "GET", f"{base}/documents"), _latest_lines(request, base, history_lang(web.language)),
+        call_api(request, "GET", f"{base}/evidence"), call_api(request, "GET", f"{base}/parties"),
+        _proceedings(request, me, base, matter))
     return render(request, "matter.html", me, web, code, matter=matter, error=None,
                  documents=docs.json().get("data", []) if docs.status_code == 200 else [],
-                 history=list(reversed(lines))[:50], problems=problems or [], done=done,
+                 history=lines, problems=problems or [], done=done,
                  command=fresh(), fresh=fresh, can=offered(me, matter),
                  uploads=evidence.json().get("data", []) if evidence.status_code == 200 else [],
                  parties=parties.json().get("data", []) if parties.status_code == 200 else [],
-                 proceedings=await _proceedings(request, me, base, matter),
+                 proceedings=proceedings,
                  holds=[h for h in matter.get("holds") or () if h.get("released_at") is None],
                  events=EVENTS, event_kinds=event_kinds, options=options, buckets=BUCKETS,
                  rows=range(1, INSTALMENT_ROWS + 1), channels=CHANNELS, outcomes=OUTCOMES, causes=CAUSES,
                  hold_kinds=[k for k in HOLD_KINDS if k != "bankruptcy_stay" or me.role == "manager"])
 
 
+TIMELINE_LINES = 50  # the newest lines of the history the matter page shows (the full history: its own page)
+TIMELINE_PAGE = 1000  # the history API's largest page
+TIMELINE_PAGES = 20  # read at most this many pages for it (a longer history: see the full history's page)
+
+
+async def _latest_lines(request: Request, base: str, lang: str) -> list[dict[str, Any]]:
+    """The history's newest lines, newest first. The API gives it oldest first, page by page: follow its cursor
+    to the end, keeping the last lines (one page for all but the longest matters)."""
+    kept: deque[dict[str, Any]] = deque(maxlen=TIMELINE_LINES)
+    params: dict[str, Any] = {"limit": TIMELINE_PAGE, "lang": lang}
+    for _ in range(TIMELINE_PAGES):
+        r = await call_api(request, "GET", f"{base}/history", params=params)
+        if r.status_code != 200:
+            break
+        page = r.json()
+        kept.extend(page.get("data", []))
+        if not page.get("next_cursor"):
+            break
+        params = {**params, "cursor": page["next_cursor"]}
+    return list(reversed(kept))
+
+
 async def _proceedings(request: Request, me: User, base: str, matter: dict[str, Any]) -> list[dict[str, Any]]:
     """Each proceeding this person may see, with its events and running deadlines (as its workflow holds them)."""
-    shown = []
-    for p in matter.get("proceedings") or ():
-        if me.role == "partner" and p.get("firm") != me.firm:
-            continue
-        snap = await call_api(request, "GET", f"{base}/proceedings/{int(p['number'])}")
-        shown.append({**p, "snapshot": snap.json() if snap.status_code == 200 else None})
-    return shown
+    mine = [p for p in matter.get("proceedings") or () if me.role != "partner" or p.get("firm") == me.firm]
+    snaps = await asyncio.gather(*(call_api(request, "GET", f"{base}/proceedings/{int(p['number'])}") for p in mine))
+    return [{**p, "snapshot": snap.json() if snap.status_code == 200 else None} for p, snap in zip(mine, snaps,
+                                                                                                     strict=True)]
 
 
 # ---------------------------------------------------------------- the forms' API calls

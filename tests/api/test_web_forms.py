@@ -281,3 +281,35 @@ async def test_the_worklist_filters_by_risk_and_due_and_puts_what_is_due_first(s
         assert shown and shown == sorted(shown)
         junk = await web.get("/app/", params={"risk": "Z", "due": "someday", "sort": "sideways"})
         assert junk.status_code == 200  # unknown filter values are ignored, not errors
+
+
+async def test_the_matter_page_shows_the_newest_lines_of_a_history_longer_than_a_page(
+        stack: Stack, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The history API pages oldest first: the page follows its cursor and keeps the newest lines (here with pages
+    of 2 lines, as a long matter's would be with pages of 1,000)."""
+    from api.web import forms
+    from tests.factories import intake_data
+
+    opened = await stack.http.post("/matters", headers=stack.auth("legal_team"), json=intake_data(
+        external_ref=stack.ref("web-long-history"), policy="standard"))  # (its clock real: quiet once opened)
+    assert opened.status_code == 201, opened.text
+    m = opened.json()
+    r = await stack.http.post(f"/matters/{m['id']}/payments", headers=stack.auth("legal_team"), json={
+        "payment_id": "P-LAST", "amount": {"amount": "12.34", "currency": "CNY"}, "received_on": "2026-11-02"})
+    assert r.status_code == 201, r.text
+
+    async def every_line() -> list[dict[str, Any]] | None:
+        got = await stack.http.get(f"/matters/{m['id']}/history", params={"limit": 1000},
+                                   headers=stack.auth("manager"))
+        lines = got.json()["data"]
+        return lines if len(lines) > 4 and any("P-LAST" in x["what"] for x in lines) else None
+
+    lines = await eventually(every_line)
+    monkeypatch.setattr(forms, "TIMELINE_PAGE", 2)
+    monkeypatch.setattr(forms, "TIMELINE_LINES", 3)
+    async with browser(stack) as web:
+        await signed_in(stack, web, "legal_team")
+        page = (await web.get(f"/app/matters/{m['id']}")).text
+    shown = [html.unescape(x) for x in re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td>",
+                                                   page.split('id="timeline"', 1)[1])]
+    assert shown == [x["what"] for x in reversed(lines)][:3], (shown, [x["what"] for x in lines])
