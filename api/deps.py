@@ -102,7 +102,7 @@ async def _session_principal(request: Request, session: AsyncSession, token: str
     if user.password_change_due:
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail=users.ONE_TIME_PASSWORD)
     if request.method not in _SAFE_METHODS and not secrets.compare_digest(
-            request.headers.get(CSRF_HEADER, ""), web.csrf_token):
+            request.headers.get(CSRF_HEADER, "").encode("utf-8"), web.csrf_token.encode("utf-8")):
         raise HTTPException(status.HTTP_403_FORBIDDEN, detail="missing or wrong CSRF token: a change made with the "
                                                               "session cookie sends the session's token in "
                                                               "X-CSRF-Token")

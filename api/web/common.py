@@ -13,6 +13,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
+from api.bodies import read_capped
 from api.deps import CSRF_HEADER, SESSION_COOKIE
 from api.history_zh import in_language
 from api.web.i18n import LANGUAGES, words
@@ -40,10 +41,18 @@ templates.env.filters["letter_title"] = lambda kind, language: TITLES.get(
     language if language in TITLES else "zh-CN", {}).get(kind, kind.replace("_", " "))
 
 
+FORM_MAX = 65536  # bytes: the largest form body a page sends (the import's pasted text has its own limit)
+
+
+def parse_form(raw: bytes) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body, one value per field."""
+    return {k: v[0] for k, v in parse_qs(raw.decode("utf-8", errors="replace"), keep_blank_values=True).items()}
+
+
 async def read_form(request: Request) -> dict[str, str]:
-    """An application/x-www-form-urlencoded body (the only kind these forms send), one value per field."""
-    body = (await request.body())[:65536].decode("utf-8", errors="replace")
-    return {k: v[0] for k, v in parse_qs(body, keep_blank_values=True).items()}
+    """The form a page sent (the only kind these forms send); a body over FORM_MAX is not read and reads as empty
+    (its token missing: refused)."""
+    return parse_form(await read_capped(request, FORM_MAX) or b"")
 
 
 def is_secure(request: Request) -> bool:
@@ -106,8 +115,13 @@ async def call_api(request: Request, method: str, path: str, web: WebSession | N
         return await client.request(method, path, headers=headers, **kw)
 
 
+def token_ok(token: str, web: WebSession) -> bool:
+    """Whether `token` is the session's CSRF token (compared as bytes: any text a request sends, in constant time)."""
+    return secrets.compare_digest(token.encode("utf-8"), web.csrf_token.encode("utf-8"))
+
+
 def csrf_ok(form: dict[str, str], web: WebSession) -> bool:
-    return secrets.compare_digest(form.get("csrf_token", ""), web.csrf_token)
+    return token_ok(form.get("csrf_token", ""), web)
 
 
 

@@ -20,12 +20,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import secrets
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, unquote
+from urllib.parse import unquote
 
 import httpx
 from fastapi import APIRouter, FastAPI, Request
@@ -34,7 +33,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from api.bodies import read_capped
 from api.deps import CSRF_HEADER, SESSION_COOKIE
 from api.schemas import latest_today
-from api.web.common import render, signed_in, to_login
+from api.web.common import parse_form, render, signed_in, to_login, token_ok
 from api.web.i18n import words
 from api.web.import_files import MAX_BYTES, MAX_ROWS, Checked, UploadError, check_upload, size
 from api.web.refusals import refusals
@@ -123,8 +122,7 @@ async def upload(request: Request) -> Response:
     # Pasted text is percent-encoded in the form: up to 3 bytes for each byte of text (and 9 for CJK text).
     raw = await read_capped(request, MAX_BYTES * 3 if is_form else MAX_BYTES)
     if is_form:
-        form = {k: v[0] for k, v in parse_qs((raw or b"").decode("utf-8", errors="replace"),
-                                             keep_blank_values=True).items()}
+        form = parse_form(raw or b"")
         token, name, data = form.get("csrf_token", ""), "pasted.csv", form.get("csv", "").encode("utf-8")
     else:
         token, name, data = request.headers.get(CSRF_HEADER, ""), unquote(
@@ -132,7 +130,7 @@ async def upload(request: Request) -> Response:
     if raw is None or len(data) > MAX_BYTES:  # (nothing read, nothing done: no token needed to say so)
         problem = w["imp_file_problem"].format(reason=f"larger than {size(MAX_BYTES)}")
         return await refuse(413, [problem])
-    if not secrets.compare_digest(token.encode("utf-8"), web.csrf_token.encode("utf-8")):
+    if not token_ok(token, web):
         return await refuse(403, [w["forbidden"]])
     settings = request.app.state.settings
     try:

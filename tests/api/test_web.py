@@ -235,3 +235,20 @@ async def test_a_manager_approves_a_settlement_from_the_approvals_queue(stack: S
         assert again.status_code == 200 and "Decision recorded." in again.text, again.text
     status = (await stack.http.get(f"/matters/{m['id']}", headers=stack.auth("manager"))).json()
     assert status["stage"] in ("negotiation", "amendment", "reminders", "notice", "legal_review"), status
+
+
+async def test_a_token_of_any_text_or_a_body_too_large_is_refused_not_an_error(stack: Stack) -> None:
+    """A CSRF token that is not ASCII (in a form or in the API's header) is a refusal, not a server error; a
+    form body over the limit is not read (its token missing: refused)."""
+    username, password = await person(stack, "legal_team")
+    async with browser(stack) as web:
+        assert (await log_in(web, username, password)).status_code == 303
+        r = await web.post("/app/language", data={"csrf_token": "ü-不是", "to": "en"})
+        assert r.status_code == 403, r.text
+        r = await web.post("/matters/x/holds", json={}, headers={"X-CSRF-Token": "ü".encode("latin-1")})
+        assert r.status_code == 403, r.text
+        csrf = csrf_of((await web.get("/app/")).text)
+        big = await web.post("/app/language", data={"csrf_token": csrf, "to": "en", "pad": "x" * 70_000})
+        assert big.status_code == 403
+        ok = await web.post("/app/language", data={"csrf_token": csrf, "to": "en"})
+        assert ok.status_code == 303
