@@ -55,10 +55,21 @@ async def days_past_due_condition(
     """
     if min_days is None and max_days is None:
         return None
+    return days_past_due_within(await overdue_groups(session), now, min_days, max_days)
+
+
+async def overdue_groups(session: AsyncSession) -> list[tuple[str, int]]:
+    """The (time zone, policy day) groups the matters' clocks fall into ('' and 0: none recorded)."""
+    rows = (await session.execute(select(OverdueGroup.timezone, OverdueGroup.day_seconds))).all()
+    return [(tz, ds) for tz, ds in rows]
+
+
+def days_past_due_within(groups: Sequence[tuple[str, int]], now: datetime, min_days: int | None,
+                         max_days: int | None) -> ColumnElement[bool]:
+    """`days_past_due_condition` over groups already read (several bounds from one read of them)."""
     for bound in (min_days, max_days):
         if bound is not None and not 0 <= bound <= MAX_DAYS_PAST_DUE:
             raise ValueError(f"days past due bounds must be between 0 and {MAX_DAYS_PAST_DUE}")
-    groups = (await session.execute(select(OverdueGroup.timezone, OverdueGroup.day_seconds))).all()
     conditions = []
     for tz_or_empty, ds_or_zero in groups:
         timezone, day_seconds = tz_or_empty or None, ds_or_zero or None

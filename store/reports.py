@@ -29,7 +29,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Any, Literal
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from domain.assets import AssetRecord
@@ -38,7 +38,7 @@ from domain.money import minor_units
 from domain.parties import Asset
 from domain.status import MatterStatus
 from store.models import Firm, Matter, Payment, TimelineEvent
-from store.queries import days_past_due_condition
+from store.queries import days_past_due_within, overdue_groups
 
 AGING = (("1-30", 1, 30), ("31-60", 31, 60), ("61-90", 61, 90), ("90+", 91, None))
 MONTHS = 12  # months of the recovery-rate series
@@ -96,15 +96,11 @@ async def _grouped(session: AsyncSession, key: Any, where: Sequence[ColumnElemen
         for k, currency, count, total in rows:
             groups.setdefault(str(k) if k is not None else "", Group(str(k) if k is not None else "")).add(
                 currency, int(count), Decimal(total or 0))
-    else:
-        counted = (await session.execute(
-            select(key, Matter.currency, func.count()).where(*where).group_by(key, Matter.currency))).all()
-        for k, currency, count in counted:
-            groups.setdefault(str(k) if k is not None else "", Group(str(k) if k is not None else "")).add(
-                currency, int(count), Decimal(0))
+    else:  # (SQLite sums money as floats: added up here exactly, row by row)
         for k, currency, amount in (await session.execute(select(key, Matter.currency, Matter.outstanding)
                                                           .where(*where))).all():
-            groups[str(k) if k is not None else ""].add(currency, 0, amount)
+            groups.setdefault(str(k) if k is not None else "", Group(str(k) if k is not None else "")).add(
+                currency, 1, amount)
     for g in groups.values():
         g.amounts = {c: exact(a, c) for c, a in sorted(g.amounts.items())}
     return groups
@@ -122,15 +118,11 @@ async def by_risk(session: AsyncSession, currency: str | None = None) -> list[Gr
 
 async def by_aging(session: AsyncSession, now: datetime, currency: str | None = None) -> list[Group]:
     """Open matters by days past due today (each matter's own calendar): '0' for those not past due."""
-    out: list[Group] = []
-    for name, low, high in (("0", 0, 0), *AGING):
-        cond = await days_past_due_condition(session, now, low, high)
-        where = [Matter.stage != "closed"] + ([cond] if cond is not None else [])
-        group = Group(name)
-        for g in (await _grouped(session, Matter.currency, where, currency)).values():
-            group.add(g.key, g.count, g.amounts.get(g.key, Decimal(0)))
-        out.append(group)
-    return out
+    groups = await overdue_groups(session)  # (read once for the five buckets)
+    buckets = (("0", 0, 0), *AGING)
+    label = case(*((days_past_due_within(groups, now, low, high), name) for name, low, high in buckets), else_="")
+    found = await _grouped(session, label, [Matter.stage != "closed"], currency)
+    return [found.get(name) or Group(name) for name, _, _ in buckets]
 
 
 @dataclass
