@@ -88,7 +88,7 @@ class FirmPublic(BaseModel):
 
     @classmethod
     def of(cls, f: reports.FirmFigures) -> FirmPublic:
-        rates = {c: percent(reports.rate(f.recovered.get(c, Decimal(0)), a)) for c, a in f.intake.items()}
+        rates = {c: percent(r) for c, r in reports.rates(f.recovered, f.intake).items()}
         return cls(firm=f.firm, name=f.name, instructed=f.instructed, accepted=f.accepted, declined=f.declined,
                    lapsed=f.lapsed, accepted_measured=len(f.seconds_to_accept),
                    mean_seconds_to_accept=f.mean_seconds, median_seconds_to_accept=f.median_seconds,

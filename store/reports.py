@@ -70,6 +70,11 @@ def rate(part: Decimal, whole: Decimal) -> Decimal | None:
     return (part * 100 / whole).quantize(Decimal("0.01"))
 
 
+def rates(recovered: Amounts, intake: Amounts) -> dict[str, Decimal | None]:
+    """The recovery rate per currency of `intake`: recovered ÷ intake, as `rate`."""
+    return {c: rate(recovered.get(c, Decimal(0)), a) for c, a in intake.items()}
+
+
 @dataclass
 class Group:
     """A count of matters and their amounts per currency under one key (a stage, a bucket, a grade)."""
@@ -164,7 +169,7 @@ class Month:
     intake_to_date: Amounts
 
     def rates(self) -> dict[str, Decimal | None]:
-        return {c: rate(self.recovered.get(c, Decimal(0)), a) for c, a in self.intake_to_date.items()}
+        return rates(self.recovered, self.intake_to_date)
 
 
 async def recovery_by_month(session: AsyncSession, facts: dict[str, MatterFacts],

@@ -10,7 +10,6 @@ already run out, soonest first. Both read the projection (`store/reports.py`).
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Query
@@ -54,7 +53,7 @@ async def portfolio(
         as_of=now.isoformat(timespec="seconds"), matters=sum(g.count for g in p.stages),
         stages=[GroupPublic.of(g) for g in p.stages], aging=[GroupPublic.of(g) for g in p.aging],
         risk=[GroupPublic.of(g) for g in p.risk], intake=amounts(p.intake), recovered=amounts(p.recovered),
-        rates={c: percent(reports.rate(p.recovered.get(c, Decimal(0)), a)) for c, a in p.intake.items()},
+        rates={c: percent(r) for c, r in reports.rates(p.recovered, p.intake).items()},
         months=[MonthPublic.of(m) for m in p.months], firms=[FirmPublic.of(f) for f in p.firms],
         definitions=DEFINITIONS,
     )
